@@ -1,0 +1,27 @@
+"""URL map. Everything but the public prefixes needs a staff user past TOTP
+(core.middleware.LoginRequiredMiddleware)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from openiop.core import views as core_views
+from openiop.core.admin import restrict_admin_to_superusers
+from openiop.patients import api as patients_api
+
+restrict_admin_to_superusers(admin.site)
+
+api_v1 = [
+    path("patients/", patients_api.PatientListCreateAPI.as_view(), name="patients"),
+    path("patients/search", patients_api.PatientSearchAPI.as_view(), name="patients_search"),
+    path("patients/<int:pk>/", patients_api.PatientDetailAPI.as_view(), name="patient"),
+]
+
+urlpatterns = [
+    path("", include("openiop.core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("openiop.accounts.urls")),
+    path("patients/", include("openiop.patients.urls")),
+    path("setup/", include("openiop.organization.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("admin/", admin.site.urls),
+]

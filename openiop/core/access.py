@@ -1,0 +1,155 @@
+"""Object-level authorization: the one place that decides who may see or change what.
+
+Every view and API endpoint gets patients through these getters (ARCHITECTURE.md §3).
+Rules (issue #2 item 7):
+- a staff user sees the patients of the sites and programs they belong to (StaffProfile):
+  registered at one of their sites or programs, or actively enrolled in a track of one of
+  their programs;
+- a clinical director sees every patient of their organization;
+- a member of the pre-set emergency group may open one patient of their organization
+  through an active break-the-glass grant (reason required, at most 4 hours), and every
+  action under it is flagged in the audit trail (45 CFR 170.315(d)(6));
+- users of another organization never see anything, whatever their role.
+A refused object answers 404, so that an identifier's existence does not leak, and the
+refusal itself is audited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from openiop.accounts.models import Role
+from openiop.core import audit
+from openiop.core.models import AuditAction, BreakGlassGrant
+from openiop.patients.models import Patient
+
+if TYPE_CHECKING:
+    from openiop.accounts.models import User
+
+ORG_WIDE_ROLES = frozenset({Role.CLINICAL_DIRECTOR})
+READ_ONLY_ROLES = frozenset({Role.BILLING})
+SETUP_ROLES = frozenset({Role.ADMINISTRATOR})
+AUDIT_REPORT_ROLES = frozenset({Role.ADMINISTRATOR, Role.CLINICAL_DIRECTOR})
+
+
+def is_verified_staff(user: User) -> bool:
+    """Logged in, active, attached to an organization, and past the TOTP step."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.organization_id
+        and getattr(user, "is_verified", lambda: False)()
+    )
+
+
+def require_verified_staff(user: User) -> None:
+    if not is_verified_staff(user):
+        raise PermissionDenied("Multi-factor verification is required.")
+
+
+def require_role(user: User, roles: frozenset[str]) -> None:
+    require_verified_staff(user)
+    if user.role not in roles and not user.is_superuser:
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def can_setup(user: User) -> bool:
+    return is_verified_staff(user) and (user.role in SETUP_ROLES or user.is_superuser)
+
+
+def can_read_audit(user: User) -> bool:
+    return is_verified_staff(user) and user.role in AUDIT_REPORT_ROLES
+
+
+def can_write_patients(user: User) -> bool:
+    return is_verified_staff(user) and user.role not in READ_ONLY_ROLES
+
+
+def visible_patients_filter(user: User) -> Q:
+    """The Q of patients this user may see through membership (not break-glass)."""
+    if not is_verified_staff(user):
+        return Q(pk__in=[])
+    in_org = Q(organization_id=user.organization_id)
+    if user.role in ORG_WIDE_ROLES:
+        return in_org
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return Q(pk__in=[])
+    programs = profile.programs.values("pk")
+    via_enrollment = Patient.objects.filter(
+        enrollments__track__program__in=programs, enrollments__status="active"
+    ).values("pk")
+    return in_org & (
+        Q(site__in=profile.sites.values("pk"))
+        | Q(program__in=programs)
+        | Q(pk__in=via_enrollment)
+    )
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    return Patient.objects.filter(visible_patients_filter(user))
+
+
+def active_break_glass(user: User, patient_id: int) -> BreakGlassGrant | None:
+    return (
+        BreakGlassGrant.objects.filter(
+            user=user,
+            patient_id=patient_id,
+            patient__organization_id=user.organization_id,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def patient_for(
+    user: User, patient_id: int | str, *, write: bool = False, request: HttpRequest | None = None
+) -> Patient:
+    """The patient with this id if `user` may see it (and change it when `write`), else 404.
+
+    Marks `request.break_glass_active` when access comes through an emergency grant, so
+    every audit event written for this request carries the flag.
+    """
+    require_verified_staff(user)
+    try:
+        pk = int(patient_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such patient.") from exc
+    patient = patients_visible_to(user).select_related("site", "program").filter(pk=pk).first()
+    via_break_glass = False
+    if patient is None:
+        grant = active_break_glass(user, pk)
+        if grant is not None:
+            patient = Patient.objects.select_related("site", "program").get(pk=pk)
+            via_break_glass = True
+    if patient is None:
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            patient=None,
+            object_type="patients.patient",
+            object_id=str(pk),
+            request=request,
+            detail="patient outside the user's sites and programs, or unknown",
+            part2=False,
+        )
+        raise Http404("No such patient.")
+    if write and not can_write_patients(user):
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            patient=patient,
+            obj=patient,
+            request=request,
+            detail="write refused: read-only role",
+        )
+        raise PermissionDenied("Your role can read but not change patient records.")
+    if request is not None and via_break_glass:
+        request.break_glass_active = True  # type: ignore[attr-defined]
+    return patient

@@ -1,0 +1,168 @@
+"""Writing and verifying the hash-chained audit trail.
+
+`record()` must be called inside the same transaction as the write it describes, so the
+event exists if and only if the change does. Views of patient data call it too.
+Digest: HMAC-SHA256(key, prev_hash || canonical JSON of the event), key from AUDIT_HMAC_KEY
+(falls back to a key derived from SECRET_KEY). A keyed digest means someone with database
+access but not the key cannot rewrite the chain to hide an edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from openiop.core.models import AuditAction, AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from openiop.accounts.models import User
+
+GENESIS = "0" * 64
+
+
+def _key() -> bytes:
+    explicit = os.environ.get("AUDIT_HMAC_KEY", "")
+    if explicit:
+        return explicit.encode()
+    return hashlib.sha256(b"openiop-audit:" + settings.SECRET_KEY.encode()).digest()
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "user": event.user_id_value,
+        "username": event.username,
+        "patient": event.patient_id_value,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "fields": list(event.fields or []),
+        "client_ip": event.client_ip,
+        "break_glass": bool(event.break_glass),
+        "part2": bool(event.part2),
+        "detail": event.detail,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hmac.new(_key(), prev_hash.encode() + _canonical(event), hashlib.sha256).hexdigest()
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    patient: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    fields: Sequence[str] = (),
+    request: HttpRequest | None = None,
+    detail: str = "",
+    break_glass: bool = False,
+    part2: bool | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Call inside the transaction of the audited write."""
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    if request is not None and not break_glass:
+        break_glass = bool(getattr(request, "break_glass_active", False))
+    patient_id = getattr(patient, "pk", patient)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=timezone.now(),
+            user_id_value=getattr(actor, "pk", None),
+            username=getattr(actor, "username", "") or "",
+            patient_id_value=patient_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            fields=sorted(fields),
+            client_ip=client_ip(request),
+            break_glass=break_glass,
+            part2=bool(patient_id) if part2 is None else part2,
+            detail=detail[:500],
+            prev_hash=head.hash,
+        )
+        event.hash = compute_hash(head.hash, event)
+        event.save(force_insert=True)
+        head.seq = event.seq
+        head.hash = event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def _walk(events: Iterable[AuditEvent]) -> Iterator[tuple[AuditEvent, str | None]]:
+    prev_hash = GENESIS
+    expected_seq = 1
+    for event in events:
+        if event.seq != expected_seq:
+            yield event, (
+                f"sequence gap or insertion: expected #{expected_seq}, found #{event.seq}"
+            )
+            return
+        if event.prev_hash != prev_hash:
+            yield event, "link to the previous event is broken (row inserted, deleted or moved)"
+            return
+        if compute_hash(prev_hash, event) != event.hash:
+            yield event, "content does not match its digest (row edited)"
+            return
+        yield event, None
+        prev_hash = event.hash
+        expected_seq += 1
+
+
+def verify() -> VerifyResult:
+    """Walk the whole chain in order; report the first event that fails."""
+    checked = 0
+    last: AuditEvent | None = None
+    for event, problem in _walk(AuditEvent.objects.order_by("seq", "id").iterator(2000)):
+        if problem:
+            return VerifyResult(False, checked, event.seq, problem)
+        checked += 1
+        last = event
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    head_hash = head.hash if head else GENESIS
+    last_seq = last.seq if last else 0
+    last_hash = last.hash if last else GENESIS
+    if head_seq != last_seq or head_hash != last_hash:
+        return VerifyResult(
+            False,
+            checked,
+            last_seq + 1,
+            f"chain ends at #{last_seq} but the head records #{head_seq} (events removed "
+            "from the end, or the head was altered)",
+        )
+    return VerifyResult(True, checked)

@@ -1,0 +1,103 @@
+"""Session and response security applied to every request.
+
+- `SessionTimeoutMiddleware`: idle time-out (default 15 min) and absolute time-out (12 h);
+  the server-side session is flushed, so the old cookie is worthless (45 CFR 170.315(d)(5),
+  ASVS 7.3.1/7.3.2).
+- `LoginRequiredMiddleware` (default deny): every path needs a staff user who has passed
+  TOTP, except the public prefixes below; API paths answer JSON 401/403 instead of redirects.
+- `NoStoreMiddleware`: `Cache-Control: no-store` on every dynamic response (ASVS 14.3.2,
+  170.315(d)(7): nothing with patient data stays in the browser cache).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/static/",
+    "/healthz",
+    "/public/",
+    "/api/v1/public/",
+    "/favicon.ico",
+)
+MFA_PREFIXES = ("/accounts/mfa/",)
+ACTIVITY_RESOLUTION = 30  # seconds
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.get("_openiop_started", now)
+            last = session.get("_openiop_last", now)
+            idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if now - last > idle or now - started > absolute:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"title": "Session expired", "status": 401}, status=401
+                    )
+                return redirect(f"{reverse('accounts:login')}?expired=1")
+            if "_openiop_started" not in session:
+                session["_openiop_started"] = started
+            if now - last >= ACTIVITY_RESOLUTION or "_openiop_last" not in session:
+                # Writing the session on every request would cost a database write per
+                # page; idle time is tracked to the nearest 30 seconds instead.
+                session["_openiop_last"] = now
+        return self.get_response(request)
+
+
+class LoginRequiredMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES):
+            return self.get_response(request)
+        user = request.user
+        is_api = path.startswith("/api/")
+        if not user.is_authenticated:
+            if is_api:
+                return JsonResponse(
+                    {"title": "Authentication required", "status": 401}, status=401
+                )
+            return redirect(reverse("accounts:login"))
+        if path.startswith(MFA_PREFIXES):
+            return self.get_response(request)
+        if not user.is_verified():  # type: ignore[union-attr]
+            if is_api:
+                return JsonResponse(
+                    {"title": "Multi-factor verification required", "status": 403}, status=403
+                )
+            return redirect(reverse("accounts:mfa"))
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

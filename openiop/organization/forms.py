@@ -1,0 +1,128 @@
+"""Setup forms. Choices are always limited to the administrator's organization."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django import forms
+
+from openiop.accounts.models import Role, User
+from openiop.organization.models import Program, Room, Site, StaffProfile, Track, Weekday, default_min_hours
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["name", "address", "city", "state", "zip_code", "timezone", "phone"]
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["site", "name", "description", "accepting_new_patients"]
+
+
+class TrackForm(forms.ModelForm):
+    class Meta:
+        model = Track
+        fields = ["program", "kind", "name", "min_weekly_hours", "min_group", "max_group", "min_age", "max_age"]
+        help_texts = {"min_weekly_hours": "Leave empty for the ASAM default: 9 for adults, 6 for adolescents."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_weekly_hours"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("min_weekly_hours") is None and data.get("kind"):
+            data["min_weekly_hours"] = default_min_hours(data["kind"])
+            self.instance.min_weekly_hours = data["min_weekly_hours"]
+        return data
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["site", "name", "capacity", "virtual"]
+        help_texts = {"site": "Leave empty for a virtual (telehealth) room."}
+
+
+SETUP_FORMS: dict[str, tuple[type[forms.ModelForm], str]] = {
+    "sites": (SiteForm, "Sites"),
+    "programs": (ProgramForm, "Programs"),
+    "tracks": (TrackForm, "Tracks"),
+    "rooms": (RoomForm, "Rooms"),
+}
+
+
+class StaffForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+        help_text="At least 12 characters. Leave empty to keep the current password.",
+    )
+    can_break_glass = forms.BooleanField(required=False, label="Member of the emergency-access group")
+    is_active = forms.BooleanField(required=False, initial=True, label="Account active")
+    credentials = forms.CharField(max_length=100, required=False)
+    requires_cosignature = forms.BooleanField(required=False)
+    max_weekly_hours = forms.IntegerField(min_value=1, max_value=80, initial=40)
+    sites = forms.ModelMultipleChoiceField(queryset=Site.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    programs = forms.ModelMultipleChoiceField(queryset=Program.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    tracks = forms.ModelMultipleChoiceField(
+        queryset=Track.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Tracks this person may lead"
+    )
+
+    def __init__(self, *args: Any, actor: User, profile: StaffProfile | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = actor.organization_id
+        self.profile = profile
+        self.fields["sites"].queryset = Site.objects.filter(organization_id=org)  # type: ignore[attr-defined]
+        self.fields["programs"].queryset = Program.objects.filter(site__organization_id=org).select_related("site")  # type: ignore[attr-defined]
+        self.fields["tracks"].queryset = Track.objects.filter(program__site__organization_id=org)  # type: ignore[attr-defined]
+        for day in Weekday:
+            self.fields[f"start_{day.value}"] = forms.TimeField(required=False, label=f"{day.label} from", widget=forms.TimeInput(attrs={"type": "time"}))
+            self.fields[f"end_{day.value}"] = forms.TimeField(required=False, label=f"{day.label} until", widget=forms.TimeInput(attrs={"type": "time"}))
+        if profile is None:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = "At least 12 characters; they change it after first log-in."
+
+    def clean_username(self) -> str:
+        username = str(self.cleaned_data["username"]).strip()
+        clash = User.objects.filter(username__iexact=username)
+        if self.profile is not None:
+            clash = clash.exclude(pk=self.profile.user_id)
+        if clash.exists():
+            raise forms.ValidationError("This username is taken.")
+        return username
+
+    def clean_password(self) -> str:
+        from django.contrib.auth import password_validation
+
+        password = str(self.cleaned_data.get("password") or "")
+        if password:
+            password_validation.validate_password(password)
+        return password
+
+    def availability(self) -> list[tuple[int, time, time]]:
+        rows = []
+        for day in Weekday:
+            start, end = self.cleaned_data.get(f"start_{day.value}"), self.cleaned_data.get(f"end_{day.value}")
+            if start and end:
+                rows.append((day.value, start, end))
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for day in Weekday:
+            start, end = data.get(f"start_{day.value}"), data.get(f"end_{day.value}")
+            if bool(start) != bool(end):
+                self.add_error(f"end_{day.value}", f"Give both times for {day.label}, or neither.")
+            elif start and end and end <= start:
+                self.add_error(f"end_{day.value}", "The end must be after the start.")
+        return data

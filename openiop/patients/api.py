@@ -1,0 +1,153 @@
+"""REST API for patients: /api/v1/patients/ (list, create), /{id}/ (read, change),
+/search (POST, so that names never travel in URLs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from openiop.core import access, audit
+from openiop.core.models import AuditAction
+from openiop.organization.models import Program, Site
+from openiop.patients import selectors, services
+from openiop.patients.forms import _check_dob
+from openiop.patients.models import Patient
+
+
+class PatientOutSerializer(serializers.ModelSerializer[Patient]):
+    site = serializers.IntegerField(source="site_id")
+    program = serializers.IntegerField(source="program_id", allow_null=True)
+    site_name = serializers.CharField(source="site.name")
+
+    class Meta:
+        model = Patient
+        fields = ["id", "mrn", "site", "site_name", "program", *services.PATIENT_FIELDS]
+
+
+class PatientInSerializer(serializers.ModelSerializer[Patient]):
+    site = serializers.IntegerField()
+    program = serializers.IntegerField(required=False, allow_null=True)
+
+    class Meta:
+        model = Patient
+        fields = ["site", "program", *services.PATIENT_FIELDS]
+
+    def validate_date_of_birth(self, value: Any) -> Any:
+        try:
+            return _check_dob(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class PatientPatchSerializer(PatientInSerializer):
+    class Meta(PatientInSerializer.Meta):
+        fields = list(services.PATIENT_FIELDS)
+        extra_kwargs = {f: {"required": False} for f in services.PATIENT_FIELDS}
+
+
+class SearchInSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("text", "").strip() and not attrs.get("date_of_birth"):
+            raise serializers.ValidationError("Give text, date_of_birth or both.")
+        return attrs
+
+
+def _django_to_drf(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+def _audit_query(request: Request, patients: list[Patient], detail: str) -> None:
+    audit.record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.QUERY,
+        object_type="patients.patient",
+        fields=["demographics"],
+        request=request,  # type: ignore[arg-type]
+        detail=f"api {detail}; ids: {','.join(str(p.pk) for p in patients)}"[:500],
+        part2=bool(patients),
+    )
+
+
+class PatientListCreateAPI(APIView):
+    @extend_schema(responses=PatientOutSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        from rest_framework.pagination import LimitOffsetPagination
+
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(selectors.patient_list(request.user), request, view=self)  # type: ignore[arg-type]
+        patients = list(page or [])
+        _audit_query(request, patients, "list")
+        return paginator.get_paginated_response(PatientOutSerializer(patients, many=True).data)
+
+    @extend_schema(request=PatientInSerializer, responses={201: PatientOutSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = PatientInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user = request.user
+        site = Site.objects.filter(pk=data.pop("site"), organization_id=user.organization_id).first()  # type: ignore[union-attr]
+        if site is None:
+            raise ValidationError({"site": ["Unknown site."]})
+        program_id = data.pop("program", None)
+        program = None
+        if program_id is not None:
+            program = Program.objects.filter(pk=program_id, site__organization_id=user.organization_id).first()  # type: ignore[union-attr]
+            if program is None:
+                raise ValidationError({"program": ["Unknown program."]})
+        try:
+            patient = services.patient_register(
+                actor=user, site=site, program=program, data=data, request=request  # type: ignore[arg-type]
+            )
+        except DjangoValidationError as exc:
+            raise _django_to_drf(exc) from exc
+        except access.PermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(PatientOutSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailAPI(APIView):
+    @extend_schema(responses=PatientOutSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        patient = access.patient_for(request.user, pk, request=request)  # type: ignore[arg-type]
+        audit.record(actor=request.user, action=AuditAction.VIEW, patient=patient, obj=patient, fields=["demographics"], request=request, detail="api read")  # type: ignore[arg-type]
+        return Response(PatientOutSerializer(patient).data)
+
+    @extend_schema(request=PatientPatchSerializer, responses=PatientOutSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        patient = access.patient_for(request.user, pk, write=True, request=request)  # type: ignore[arg-type]
+        serializer = PatientPatchSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            patient = services.patient_update(
+                actor=request.user, patient=get_object_or_404(Patient, pk=patient.pk), data=dict(serializer.validated_data), request=request  # type: ignore[arg-type]
+            )
+        except DjangoValidationError as exc:
+            raise _django_to_drf(exc) from exc
+        return Response(PatientOutSerializer(patient).data)
+
+
+class PatientSearchAPI(APIView):
+    @extend_schema(request=SearchInSerializer, responses=PatientOutSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        serializer = SearchInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patients = list(
+            selectors.patient_search(
+                request.user,  # type: ignore[arg-type]
+                text=serializer.validated_data["text"],
+                date_of_birth=serializer.validated_data["date_of_birth"],
+            )[: selectors.MAX_RESULTS]
+        )
+        _audit_query(request, patients, "search")
+        return Response(PatientOutSerializer(patients, many=True).data)

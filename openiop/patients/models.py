@@ -1,0 +1,142 @@
+"""Patients and their contacts.
+
+Every row here is protected health information and, in a substance-use program, a
+42 CFR Part 2 record: reads and writes go through `core.access` and are audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from openiop.organization.models import ZIP_VALIDATOR
+
+PHONE_VALIDATOR = RegexValidator(
+    r"^[0-9+() .\-]{7,30}$", "Enter a phone number with digits, spaces, +, ( ) or -."
+)
+
+
+class Patient(models.Model):
+    """A person registered at a site. `mrn` is unique within the organization."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="patients"
+    )
+    site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="patients")
+    program = models.ForeignKey(
+        "organization.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patients",
+        help_text="The program the patient was registered for.",
+    )
+    mrn = models.CharField("record number", max_length=20)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex_at_birth = models.CharField(
+        max_length=16,
+        choices=[("female", "Female"), ("male", "Male"), ("intersex", "Intersex"), ("unknown", "Unknown")],
+        default="unknown",
+    )
+    gender_identity = models.CharField(max_length=60, blank=True)
+    pronouns = models.CharField(max_length=30, blank=True)
+    preferred_language = models.CharField(max_length=40, default="English")
+    interpreter_needed = models.BooleanField(default=False)
+    phone = models.CharField(max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField(max_length=10, blank=True, validators=[ZIP_VALIDATOR])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "mrn"], name="patient_mrn_unique"),
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=date(1900, 1, 1)), name="patient_dob_sane"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "last_name", "first_name"]),
+            models.Index(fields=["organization", "date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+
+class Contact(models.Model):
+    """A person connected to the patient (family, emergency contact, sponsor...)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=60)
+    phone = models.CharField(max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+    email = models.EmailField(blank=True)
+    is_emergency = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_emergency", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_LEAVE = "on_leave", "On leave"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class Enrollment(models.Model):
+    """A patient admitted to one track. A person with co-occurring conditions may hold
+    two active enrolments (for example mental health and substance use) at once (iop.md).
+
+    `required_weekly_hours` starts at the track minimum; tapering (issue #6) changes it.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="enrollments")
+    track = models.ForeignKey("organization.Track", on_delete=models.PROTECT, related_name="enrollments")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    required_weekly_hours = models.DecimalField(max_digits=4, decimal_places=1)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="enrollment_dates_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(required_weekly_hours__gt=0), name="enrollment_hours_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "track"],
+                condition=models.Q(status="active"),
+                name="enrollment_one_active_per_track",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} in {self.track_id} from {self.starts_on}"

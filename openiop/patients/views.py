@@ -1,0 +1,235 @@
+"""Patient pages: list and search, registration, chart with tabs, emergency access.
+
+Search runs as POST so that names and dates of birth never appear in URLs or server logs
+(ASVS 14.2.1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from openiop.core import access, audit
+from openiop.core.forms import apply_validation_error
+from openiop.core.htmx import render_page
+from openiop.core.models import AuditAction
+from openiop.organization.selectors import programs_for_user, sites_for_user
+from openiop.patients import selectors, services
+from openiop.patients.forms import BreakGlassForm, ContactForm, PatientForm, RegisterForm, SearchForm
+from openiop.patients.models import Patient
+
+PAGE_SIZE = 25
+PATIENT_LIST_FIELDS = ["first_name", "last_name", "date_of_birth", "mrn", "site"]
+
+
+def _audit_list(request: HttpRequest, patients: list[Patient], detail: str) -> None:
+    audit.record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.QUERY,
+        object_type="patients.patient",
+        fields=PATIENT_LIST_FIELDS,
+        request=request,
+        detail=f"{detail}; shown ids: {','.join(str(p.pk) for p in patients)}"[:500],
+        part2=bool(patients),
+    )
+
+
+def patient_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require_verified_staff(user)  # type: ignore[arg-type]
+    form = SearchForm(request.POST or None)
+    searched = request.method == "POST"
+    if searched and form.is_valid():
+        qs = selectors.patient_search(
+            user,  # type: ignore[arg-type]
+            text=form.cleaned_data.get("text", ""),
+            date_of_birth=form.cleaned_data.get("date_of_birth"),
+        )
+        patients = list(qs[: selectors.MAX_RESULTS])
+        page = None
+        _audit_list(request, patients, "search")
+    elif searched:
+        patients, page = [], None  # invalid search: show the errors, no results
+    else:
+        paginator = Paginator(selectors.patient_list(user), PAGE_SIZE)  # type: ignore[arg-type]
+        page = paginator.get_page(request.GET.get("page"))
+        patients = list(page.object_list)
+        _audit_list(request, patients, "list")
+    context: dict[str, Any] = {"form": form, "patients": patients, "page": page, "searched": searched}
+    return render_page(request, "patients/list.html", "patients/partials/results.html", context)
+
+
+def patient_register(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require_verified_staff(user)  # type: ignore[arg-type]
+    if not access.can_write_patients(user):  # type: ignore[arg-type]
+        raise PermissionDenied("Your role cannot register patients.")
+    sites = sites_for_user(user)  # type: ignore[arg-type]
+    form = RegisterForm(
+        request.POST or None, sites=sites, programs=programs_for_user(user)  # type: ignore[arg-type]
+    )
+    duplicates: list[Patient] = []
+    hidden_duplicates = 0
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        found = list(
+            selectors.possible_duplicates(
+                organization_id=user.organization_id,  # type: ignore[union-attr]
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+            )
+        )
+        visible_ids = set(
+            access.patients_visible_to(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)  # type: ignore[arg-type]
+        )
+        duplicates = [p for p in found if p.pk in visible_ids]
+        hidden_duplicates = len(found) - len(duplicates)
+        if found and not data.get("confirm_not_duplicate"):
+            messages.warning(
+                request, "A patient with this name and date of birth is already registered."
+            )
+        else:
+            try:
+                patient = services.patient_register(
+                    actor=user,  # type: ignore[arg-type]
+                    site=data["site"],
+                    program=data.get("program"),
+                    data={k: data[k] for k in services.PATIENT_FIELDS},
+                    emergency_contact={
+                        "name": data.get("ec_name", ""),
+                        "relationship": data.get("ec_relationship") or "Emergency contact",
+                        "phone": data.get("ec_phone", ""),
+                    },
+                    request=request,
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"Registered {patient.full_name} (record {patient.mrn}).")
+                return redirect("patients:chart", pk=patient.pk)
+    return render(
+        request,
+        "patients/register.html",
+        {"form": form, "duplicates": duplicates, "hidden_duplicates": hidden_duplicates},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+CHART_TABS = [
+    ("overview", "Overview"),
+    ("contacts", "Contacts"),
+    ("intake", "Intake"),
+    ("schedule", "Schedule"),
+    ("attendance", "Attendance"),
+    ("notes", "Notes"),
+    ("plan", "Plan"),
+]
+UNFINISHED_TABS = {
+    "intake": "Screening, level of care and enrolment (issue #3)",
+    "schedule": "Weekly group schedule (issue #4)",
+    "attendance": "Attendance and weekly hours (issue #5)",
+    "notes": "Group and individual notes (issue #5)",
+    "plan": "Treatment plan, measures and tapering (issue #6)",
+}
+
+
+def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+    user = request.user
+    patient = access.patient_for(user, pk, request=request)  # type: ignore[arg-type]
+    if tab not in dict(CHART_TABS):
+        tab = "overview"
+    contacts = list(patient.contacts.all()) if tab in ("overview", "contacts") else []
+    audit.record(
+        actor=user,  # type: ignore[arg-type]
+        action=AuditAction.VIEW,
+        patient=patient,
+        obj=patient,
+        fields=["demographics", "contacts"] if tab in ("overview", "contacts") else [tab],
+        request=request,
+        detail=f"chart tab {tab}",
+    )
+    grant = access.active_break_glass(user, patient.pk) if getattr(request, "break_glass_active", False) else None  # type: ignore[arg-type]
+    context = {
+        "patient": patient,
+        "tab": tab,
+        "tabs": CHART_TABS,
+        "contacts": contacts,
+        "unfinished": UNFINISHED_TABS.get(tab),
+        "grant": grant,
+        "age": patient.age_on(timezone.localdate()),
+        "can_write": access.can_write_patients(user),  # type: ignore[arg-type]
+        "contact_form": ContactForm() if tab == "contacts" else None,
+    }
+    return render(request, "patients/chart.html", context)
+
+
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    patient = access.patient_for(user, pk, write=True, request=request)  # type: ignore[arg-type]
+    form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                actor=user,  # type: ignore[arg-type]
+                patient=patient,
+                data={k: form.cleaned_data[k] for k in services.PATIENT_FIELDS},
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patients:chart", pk=patient.pk)
+    elif request.method == "GET":
+        audit.record(actor=user, action=AuditAction.VIEW, patient=patient, obj=patient, fields=list(services.PATIENT_FIELDS), request=request, detail="edit form")  # type: ignore[arg-type]
+    return render(
+        request, "patients/edit.html", {"form": form, "patient": patient},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    patient = access.patient_for(user, pk, write=True, request=request)  # type: ignore[arg-type]
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_add(actor=user, patient=patient, data=form.cleaned_data, request=request)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Contact added.")
+            return redirect("patients:chart_tab", pk=patient.pk, tab="contacts")
+    return render(
+        request, "patients/contact_form.html", {"form": form, "patient": patient},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def break_glass(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require_verified_staff(user)  # type: ignore[arg-type]
+    if not user.can_break_glass:  # type: ignore[union-attr]
+        raise PermissionDenied("You are not in the emergency-access group.")
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.break_glass_start(
+                actor=user,  # type: ignore[arg-type]
+                mrn=form.cleaned_data["mrn"],
+                reason=form.cleaned_data["reason"],
+                hours=form.cleaned_data["hours"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return redirect("patients:chart", pk=grant.patient_id)
+    return render(request, "patients/break_glass.html", {"form": form}, status=422 if request.method == "POST" else 200)
