@@ -1,12 +1,17 @@
-"""Shared pytest fixtures: the two-organization world of personas."""
+"""Shared pytest fixtures: the two-organization world of personas.
+
+Imports are inside the fixture so that domain tests run without Django (`-p no:django`).
+"""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from openiop.core.testing import World, build_world
+import pytest
 
 
 @pytest.fixture
-def world(db: None) -> World:
+def world(db: None) -> Any:
+    from openiop.core.testing import build_world
+
     return build_world()

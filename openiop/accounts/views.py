@@ -58,7 +58,7 @@ def mfa(request: HttpRequest) -> HttpResponse:
                     "make new ones if you are running low.",
                 )
             return redirect(request.GET.get("next") or "core:home")
-        form.add_error("token", "That code is not valid. Codes change every 30 seconds.")
+        form.add_error("token", "That code is not valid. Codes change every 30 seconds; after a wrong code, wait a few seconds before the next try.")
     return render(request, "accounts/mfa_verify.html", {"form": form})
 
 

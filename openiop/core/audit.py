@@ -40,6 +40,7 @@ def _key() -> bytes:
 def _canonical(event: AuditEvent) -> bytes:
     payload = {
         "seq": event.seq,
+        "organization": event.organization_id_value,
         "occurred_at": event.occurred_at.isoformat(),
         "user": event.user_id_value,
         "username": event.username,
@@ -89,10 +90,14 @@ def record(
     if request is not None and not break_glass:
         break_glass = bool(getattr(request, "break_glass_active", False))
     patient_id = getattr(patient, "pk", patient)
+    organization_id = getattr(actor, "organization_id", None) or getattr(
+        patient, "organization_id", None
+    )
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
             seq=head.seq + 1,
+            organization_id_value=organization_id,
             occurred_at=timezone.now(),
             user_id_value=getattr(actor, "pk", None),
             username=getattr(actor, "username", "") or "",

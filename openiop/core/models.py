@@ -32,6 +32,9 @@ class AuditEvent(models.Model):
     """One audited action. Never updated or deleted (database triggers refuse it)."""
 
     seq = models.BigIntegerField(unique=True)
+    organization_id_value = models.BigIntegerField(
+        null=True, db_index=True, help_text="Organization of the actor or patient; scopes reports."
+    )
     occurred_at = models.DateTimeField(db_index=True)
     user_id_value = models.BigIntegerField(null=True, db_index=True)
     username = models.CharField(max_length=150, blank=True)

@@ -18,6 +18,7 @@ SORTABLE = {
 
 def audit_events(
     *,
+    organization_id: int | None,
     username: str = "",
     patient_id: int | None = None,
     action: str = "",
@@ -28,6 +29,8 @@ def audit_events(
 ) -> QuerySet[AuditEvent]:
     """Filter the trail; `sort` is checked against a fixed allow-list (never pasted into SQL)."""
     qs = AuditEvent.objects.all()
+    if organization_id is not None:  # None: a superuser's view of the whole installation
+        qs = qs.filter(organization_id_value=organization_id)
     if username:
         qs = qs.filter(username__iexact=username)
     if patient_id is not None:

@@ -44,7 +44,9 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         }
     elif form.is_bound:
         return render(request, "core/audit_report.html", {"form": form, "page": None}, status=400)
-    events = audit_events(**filters)
+    user = request.user
+    org_id = None if user.is_superuser else user.organization_id  # type: ignore[union-attr]
+    events = audit_events(organization_id=org_id, **filters)
     if request.GET.get("format") == "csv":
         audit.record(
             actor=request.user,  # type: ignore[arg-type]
