@@ -1,0 +1,179 @@
+"""The tapering engine: step down, hold or step up, with a reason for every input.
+
+Combination (issue 6 item 6; iop.md "Tapering"):
+1. any input that argues for a step up wins, and the most intensive target among them is
+   proposed (partial hospitalisation or residential care when an input warrants it);
+2. a step down needs every input to allow it (neutral inputs do not stand in the way): the
+   seed's three criteria (avoiding relapse, plan progress, community support) plus weeks
+   without use, measures, attendance, safety and time in phase;
+3. otherwise hold.
+Then the step-down allowance: fewer hours than the IOP minimum are allowed "for one or two
+weeks" (ASAM, iop.md [V]); once a patient has spent them, a hold would break the minimum, so
+it becomes a step up to the least intensive regular phase. Adolescents never go below 6
+hours a week in an IOP phase (ASAM 2.1 adolescents 6-19, iop.md [V]).
+"""
+
+from __future__ import annotations
+
+from openiop.domain.tapering.ladder import Assessment, Ladder
+from openiop.domain.tapering.model import (
+    Decision,
+    SafetyFlag,
+    Stance,
+    TaperInput,
+    TaperInputError,
+    TaperReason,
+    TaperRecommendation,
+)
+from openiop.domain.tapering.policy import (
+    ADOLESCENT_IOP_MIN_HOURS,
+    PhaseKind,
+    TaperPhase,
+    TaperPolicy,
+)
+from openiop.domain.tapering.rules import (
+    assess_age,
+    assess_attendance,
+    assess_community,
+    assess_measures,
+    assess_phase,
+    assess_plan,
+    assess_relapse,
+    assess_safety,
+    assess_use,
+)
+
+ALLOWANCE = "ASAM: fewer hours when stepping down 'for one or two weeks' (iop.md [V])"
+
+
+def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> TaperRecommendation:
+    """Propose the next step for one patient, citing every input."""
+    policy = policy or TaperPolicy()
+    current = policy.phase(inp.phase_id)
+    if current.kind in (PhaseKind.PARTIAL_HOSPITALISATION, PhaseKind.RESIDENTIAL):
+        raise TaperInputError(f"phase {current.id!r} is not an IOP phase this engine tapers")
+    ladder = Ladder(policy, current)
+    assessments: list[Assessment] = [
+        assess_phase(inp, ladder),
+        assess_use(inp, policy),
+        assess_relapse(inp, ladder),
+        assess_plan(inp, policy),
+        assess_community(inp, policy),
+        assess_measures(inp, ladder),
+        assess_attendance(inp, policy),
+        *assess_safety(inp, policy),
+        assess_age(inp, policy),
+    ]
+    reasons = [a.reason for a in assessments]
+    decision, target = _combine(assessments, ladder)
+
+    minimum = policy.minimum_hours(inp.age)
+    hours = _hours(current, inp, policy)
+    spent = (
+        current.kind is PhaseKind.STEP_DOWN
+        and current.max_weeks is not None
+        and hours is not None
+        and hours < minimum
+        and inp.weeks_in_phase >= current.max_weeks
+    )
+    if spent and decision is Decision.HOLD:
+        back = ladder.regular()[-1]
+        reasons.append(
+            TaperReason(
+                input="phase",
+                stance=Stance.FOR_STEP_UP,
+                rule="TP-PHASE-ALLOWANCE",
+                facts=(
+                    f"weeks_in_phase={inp.weeks_in_phase}",
+                    f"max_weeks={current.max_weeks}",
+                    f"phase_hours={hours:g}",
+                    f"iop_minimum_hours={minimum:g}",
+                ),
+                text=f"The step-down allowance of {current.max_weeks} weeks below "
+                f"{minimum:g} hours is spent and the patient is not ready for continuing "
+                f"care: return to {back.label} ({back.hours_per_week:g} h) rather than "
+                "hold below the IOP minimum.",
+                source=ALLOWANCE,
+            )
+        )
+        decision, target = Decision.STEP_UP, back
+
+    target_hours = _hours(target, inp, policy)
+    if (
+        target.kind in (PhaseKind.REGULAR, PhaseKind.STEP_DOWN)
+        and target.hours_per_week is not None
+        and target_hours != target.hours_per_week
+    ):
+        reasons.append(
+            TaperReason(
+                input="age",
+                stance=Stance.NEUTRAL,
+                rule="TP-AGE-MINIMUM",
+                facts=(f"age={inp.age}", f"phase_hours={target.hours_per_week:g}"),
+                text=f"{target.label} is {target.hours_per_week:g} hours; raised to the "
+                f"adolescent minimum of {minimum:g} hours a week.",
+                source="ASAM 2.1 adolescents 6-19 hours a week (iop.md [V])",
+            )
+        )
+    reasons.append(_summary(decision, target, target_hours, minimum))
+    return TaperRecommendation(
+        decision=decision,
+        target_level=target.level,
+        target_phase=target.id,
+        weekly_hours=target_hours,
+        days_per_week=target.days_per_week,
+        crisis_evaluation=SafetyFlag.SUICIDE_RISK_HIGH in inp.safety_flags,
+        withdrawal_management_first=SafetyFlag.DANGEROUS_WITHDRAWAL in inp.safety_flags,
+        reasons=tuple(reasons),
+    )
+
+
+def _combine(assessments: list[Assessment], ladder: Ladder) -> tuple[Decision, TaperPhase]:
+    ups = [a.target for a in assessments if a.target is not None]
+    if ups:
+        rungs = ladder.policy.ladder()
+        return Decision.STEP_UP, min(ups, key=rungs.index)
+    stances = {a.reason.stance for a in assessments}
+    lower = ladder.one_down()
+    if stances <= {Stance.FOR_STEP_DOWN, Stance.NEUTRAL} and lower is not None:
+        return Decision.STEP_DOWN, lower
+    return Decision.HOLD, ladder.current
+
+
+def _hours(phase: TaperPhase, inp: TaperInput, policy: TaperPolicy) -> float | None:
+    """Weekly hours for this patient: adolescents never go below 6 in an IOP phase."""
+    hours = phase.hours_per_week
+    iop = phase.kind in (PhaseKind.REGULAR, PhaseKind.STEP_DOWN)
+    if hours is None or not iop or inp.age >= policy.adult_age:
+        return hours
+    return max(hours, ADOLESCENT_IOP_MIN_HOURS)
+
+
+def _summary(
+    decision: Decision, target: TaperPhase, hours: float | None, minimum: float
+) -> TaperReason:
+    amount = "hours set outside the IOP schedule" if hours is None else f"{hours:g} h a week"
+    text = (
+        f"{decision.replace('_', ' ').capitalize()}: {target.label} (level {target.level}, "
+        f"{amount}). A clinician approves before hours change."
+    )
+    if hours is not None and hours < minimum and target.max_weeks is not None:
+        text += (
+            f" Below the {minimum:g}-hour IOP minimum, so for at most {target.max_weeks} "
+            "weeks, then continuing care or back to a regular phase."
+        )
+    return TaperReason(
+        input="decision",
+        stance=_STANCE[decision],
+        rule="TP-DECISION",
+        facts=(f"target_phase={target.id}", f"target_level={target.level}"),
+        text=text,
+        source=f"issue 6 item 6; {ALLOWANCE}",
+    )
+
+
+_STANCE = {
+    Decision.STEP_DOWN: Stance.FOR_STEP_DOWN,
+    Decision.HOLD: Stance.FOR_HOLD,
+    Decision.STEP_UP: Stance.FOR_STEP_UP,
+}

@@ -1,0 +1,242 @@
+"""Inputs and outputs of the tapering engine.
+
+Inputs are frozen dataclasses that refuse invalid values when built, naming the field. Time
+is counted in whole weeks back from now: ``weeks_ago=0`` is the current week.
+
+Sources: the three tapering criteria (ability to avoid relapse, progress on the treatment
+plan, growing reliance on community support) are the seed program description
+(../shared/reference/iop.md "Tapering"); the other inputs (drug screens with prescribed
+medications not counted as use, measure trends with reliable change, attendance, relapse
+events, community support) are issue 6 items 2-5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from openiop.domain.placement.model import LevelOfCare
+
+
+class TaperInputError(ValueError):
+    """Raised when an input is incomplete or out of range; the message names the fields."""
+
+
+class Decision(StrEnum):
+    STEP_DOWN = "step_down"
+    HOLD = "hold"
+    STEP_UP = "step_up"
+
+
+class Stance(StrEnum):
+    """What one input argues."""
+
+    FOR_STEP_DOWN = "for_step_down"
+    FOR_HOLD = "for_hold"
+    FOR_STEP_UP = "for_step_up"
+    NEUTRAL = "neutral"
+
+
+class RelapseSource(StrEnum):
+    """How a relapse became known (issue 6 item 4)."""
+
+    SELF_REPORT = "self_report"
+    POSITIVE_SCREEN = "positive_screen"
+    FAMILY_REPORT = "family_report"
+    OTHER = "other"
+
+
+class ReliableChange(StrEnum):
+    """A measure's change from baseline, classified upstream by its reliable-change index."""
+
+    IMPROVED = "reliable_improvement"
+    NO_CHANGE = "no_reliable_change"
+    DETERIORATED = "reliable_deterioration"
+
+
+class SafetyFlag(StrEnum):
+    """Open safety concerns at the time of the decision."""
+
+    SUICIDE_RISK_HIGH = "suicide_risk_high"  # C-SSRS high (clinical.md 1.10)
+    SUICIDAL_IDEATION = "suicidal_ideation"  # PHQ-9 item 9 > 0, or C-SSRS low/moderate
+    DANGEROUS_WITHDRAWAL = "dangerous_withdrawal"
+    UNSAFE_ENVIRONMENT = "unsafe_environment"
+    OTHER = "other"
+
+
+def _check(problems: list[str], ok: bool, message: str) -> None:
+    if not ok:
+        problems.append(message)
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise TaperInputError("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class DrugScreen:
+    """One drug-screen result by substance class.
+
+    Classes explained by a current prescription (buprenorphine, methadone, prescribed
+    benzodiazepines) are expected and are not use (issue 6 item 3).
+    """
+
+    weeks_ago: int
+    positive_classes: frozenset[str] = frozenset()
+    prescribed_classes: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _check(
+            problems,
+            self.weeks_ago >= 0,
+            f"drug screen weeks_ago must be >= 0, got {self.weeks_ago}",
+        )
+        _raise(problems)
+
+    @property
+    def unexplained(self) -> frozenset[str]:
+        """Positive classes not explained by a prescription: these count as use."""
+        return self.positive_classes - self.prescribed_classes
+
+    @property
+    def shows_use(self) -> bool:
+        return bool(self.unexplained)
+
+
+@dataclass(frozen=True)
+class RelapseEvent:
+    weeks_ago: int
+    source: RelapseSource
+    substance: str = ""
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _check(
+            problems, self.weeks_ago >= 0, f"relapse weeks_ago must be >= 0, got {self.weeks_ago}"
+        )
+        _raise(problems)
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """Counts of the treatment plan's measurable objectives (issue 6 item 1)."""
+
+    met: int
+    on_track: int
+    behind: int
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        for name in ("met", "on_track", "behind"):
+            value = getattr(self, name)
+            _check(problems, value >= 0, f"plan {name} must be >= 0, got {value}")
+        _raise(problems)
+
+    @property
+    def total(self) -> int:
+        return self.met + self.on_track + self.behind
+
+
+@dataclass(frozen=True)
+class CommunitySupport:
+    """Reliance on community support (issue 6 item 5).
+
+    ``peer_meetings_per_week``: meetings attended (AA, NA, SMART Recovery, ...) in each recent
+    week, oldest first.
+    """
+
+    peer_meetings_per_week: tuple[int, ...]
+    sponsor_or_mentor: bool = False
+    sober_supports: int = 0
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _check(
+            problems,
+            all(n >= 0 for n in self.peer_meetings_per_week),
+            "peer_meetings_per_week must not be negative",
+        )
+        _check(problems, self.sober_supports >= 0, "sober_supports must be >= 0")
+        _raise(problems)
+
+
+@dataclass(frozen=True)
+class MeasureTrend:
+    """A repeated instrument's change since baseline (e.g. PHQ-9, GAD-7, BAM)."""
+
+    instrument: str
+    baseline: float
+    latest: float
+    change: ReliableChange
+
+
+@dataclass(frozen=True)
+class TaperInput:
+    """Everything the engine reads about one patient at one review."""
+
+    age: int
+    phase_id: str
+    weeks_in_phase: int
+    self_reported_weeks_without_use: int
+    attendance_fraction: float
+    plan: PlanProgress
+    community: CommunitySupport
+    screens: tuple[DrugScreen, ...] = ()
+    relapses: tuple[RelapseEvent, ...] = ()
+    measures: tuple[MeasureTrend, ...] = ()
+    safety_flags: frozenset[SafetyFlag] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        _check(problems, 0 <= self.age <= 130, f"age must be 0-130, got {self.age}")
+        _check(problems, self.weeks_in_phase >= 0, "weeks_in_phase must be >= 0")
+        _check(
+            problems,
+            self.self_reported_weeks_without_use >= 0,
+            "self_reported_weeks_without_use must be >= 0",
+        )
+        _check(
+            problems,
+            0.0 <= self.attendance_fraction <= 1.0,
+            f"attendance_fraction must be 0-1, got {self.attendance_fraction}",
+        )
+        _raise(problems)
+
+
+@dataclass(frozen=True)
+class TaperReason:
+    """What one input argued, the rule that read it, the facts and the source."""
+
+    input: str
+    stance: Stance
+    rule: str
+    facts: tuple[str, ...]
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TaperRecommendation:
+    """The proposed next step; a clinician approves it (issue 6 item 6)."""
+
+    decision: Decision
+    target_level: LevelOfCare
+    target_phase: str
+    weekly_hours: float | None
+    days_per_week: int | None
+    crisis_evaluation: bool
+    withdrawal_management_first: bool
+    reasons: tuple[TaperReason, ...]
+
+    @property
+    def inputs_cited(self) -> frozenset[str]:
+        return frozenset(r.input for r in self.reasons)
+
+    def reason(self, input_name: str) -> TaperReason:
+        """The first reason about ``input_name`` (KeyError when none)."""
+        for r in self.reasons:
+            if r.input == input_name:
+                return r
+        raise KeyError(input_name)
