@@ -1,0 +1,115 @@
+"""How many minutes a patient must attend in a given week, and why.
+
+Order of precedence (issue 5 item 3):
+1. a step-down allowance in its first or second week (ASAM Level 2.1: fewer hours "for one or
+   two weeks" while stepping down, iop.md "Standards"); from the third week the normal minimum
+   applies again;
+2. the patient's current phase requirement (set by tapering: iop.md "Tapering");
+3. the track's minimum;
+4. the ASAM Level 2.1 minimum for the population: 9 hours for adults, 6 for adolescents.
+
+A leave of absence (iop.md: "some patients take a leave of absence instead") then reduces the
+requirement by the share of the patient's scheduled time that falls on leave days, or by the
+share of the 7 days on leave if nothing is scheduled; a leave covering the whole week, or every
+scheduled session, suspends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from openiop.domain.compliance.clock import format_minutes
+from openiop.domain.compliance.model import CompliancePolicy, Patient, StepDown
+
+
+@dataclass(frozen=True)
+class Requirement:
+    minutes: int
+    suspended: bool
+    reasons: tuple[str, ...]
+
+
+def step_down_week(step_down: StepDown, week_start: date) -> int:
+    """1 for the week (of 7 days from `week_start`) holding `starts_on`, 2 for the next, ...;
+    0 or less for weeks before the step-down."""
+    week_end = week_start + timedelta(days=6)
+    return (week_end - step_down.starts_on).days // 7 + 1
+
+
+def _normal(patient: Patient, policy: CompliancePolicy) -> tuple[int, str]:
+    if patient.phase_minimum_minutes is not None:
+        minutes = patient.phase_minimum_minutes
+        return minutes, f"Requirement {format_minutes(minutes)}: the patient's current phase."
+    if patient.track_minimum_minutes is not None:
+        minutes = patient.track_minimum_minutes
+        return minutes, f"Requirement {format_minutes(minutes)}: the track minimum."
+    if patient.adolescent:
+        minutes = policy.adolescent_minimum_minutes
+        return minutes, f"Requirement {format_minutes(minutes)}: adolescent minimum (ASAM 2.1)."
+    minutes = policy.adult_minimum_minutes
+    return minutes, f"Requirement {format_minutes(minutes)}: adult minimum (ASAM 2.1)."
+
+
+def base_requirement(
+    patient: Patient, week_start: date, policy: CompliancePolicy
+) -> tuple[int, list[str]]:
+    """The week's requirement before any leave, with the sentences explaining it."""
+    minutes, reason = _normal(patient, policy)
+    step = patient.step_down
+    if step is None:
+        return minutes, [reason]
+    week = step_down_week(step, week_start)
+    if 1 <= week <= step.weeks:
+        return step.minimum_minutes, [
+            f"Requirement {format_minutes(step.minimum_minutes)}: step-down week {week} of "
+            f"{step.weeks} (ASAM 2.1 allows fewer hours for one or two weeks)."
+        ]
+    if week > step.weeks:
+        return minutes, [
+            reason,
+            f"The step-down allowance ended after {step.weeks} week(s); the normal minimum "
+            "applies.",
+        ]
+    return minutes, [reason]
+
+
+def leave_days(patient: Patient, days: tuple[date, ...]) -> frozenset[int]:
+    """Indices (0-6) of the week's local days that fall in a leave."""
+    if not patient.leaves:
+        return frozenset()
+    return frozenset(
+        i
+        for i, day in enumerate(days)
+        if any(leave.first_day <= day <= leave.last_day for leave in patient.leaves)
+    )
+
+
+def apply_leave(
+    minutes: int,
+    reasons: list[str],
+    on_leave: frozenset[int],
+    scheduled_minutes: int,
+    scheduled_on_leave_minutes: int,
+) -> Requirement:
+    """Reduce or suspend `minutes` for leave days (see the module docstring); rounded down."""
+    if not on_leave:
+        return Requirement(minutes, False, tuple(reasons))
+    if len(on_leave) == 7 or (
+        scheduled_minutes and scheduled_on_leave_minutes == scheduled_minutes
+    ):
+        return Requirement(0, True, (*reasons, "On leave: the requirement is suspended."))
+    if scheduled_minutes:
+        kept = scheduled_minutes - scheduled_on_leave_minutes
+        reduced = minutes * kept // scheduled_minutes
+        share = f"{format_minutes(scheduled_on_leave_minutes)} of scheduled time"
+    else:
+        reduced = minutes * (7 - len(on_leave)) // 7
+        share = f"{len(on_leave)} of 7 days"
+    if reduced == 0:
+        return Requirement(0, True, (*reasons, "On leave: the requirement is suspended."))
+    note = (
+        f"On leave {len(on_leave)} day(s) ({share}): requirement reduced from "
+        f"{format_minutes(minutes)} to {format_minutes(reduced)}."
+    )
+    return Requirement(reduced, False, (*reasons, note))

@@ -1,0 +1,1 @@
+"""Tests of weekly-hours compliance (no database)."""

@@ -1,0 +1,358 @@
+"""One week of hours compliance for many patients: `compute_week`.
+
+Per patient (issue 5 item 3): minutes attended against the week's requirement (requirement.py),
+per-day billing eligibility, a projection from the sessions still to come, and, for those who
+need it, open seats that would fix it (fixes.py).
+
+Statuses:
+- `on_leave`: a leave suspends the requirement (requirement.py);
+- `met`: attended minutes reach the requirement;
+- `short`: the week is over and they did not, or attended + the scheduled minutes still to come
+  cannot reach it ("cannot reach": the projection of issue 5);
+- `at_risk`: they can still reach it, but only barely: time has already been lost this week
+  (less slack than their schedule planned) and missing one more session would leave them short;
+- `on_track`: otherwise. A patient scheduled for exactly the minimum who attends everything
+  stays on track; one late arrival then makes them short, with seats suggested. A program that
+  wants such zero-slack schedules flagged from the start sets
+  `CompliancePolicy.at_risk_without_lost_time`.
+
+Billing (iop.md "Billing"; thresholds in `CompliancePolicy`): a local day with at least 3 hours
+attended bills the per diem (H0015/S9480) if the week also reaches 9 hours; any other day with
+attendance bills discrete services. Days are local days in the patient's site zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from openiop.domain.compliance.clock import WeekCalendar, format_minutes, seconds, week_calendar
+from openiop.domain.compliance.fixes import SeatPool, SeatSuggestion, Span, free_spans
+from openiop.domain.compliance.model import (
+    ABSENCES,
+    DEFAULT_POLICY,
+    Attendance,
+    AttendanceStatus,
+    ComplianceInputError,
+    CompliancePolicy,
+    OpenSeat,
+    Patient,
+    Session,
+    require_aware,
+)
+from openiop.domain.compliance.requirement import apply_leave, base_requirement, leave_days
+
+_FOREVER = 2**62  # "now" when no as_of is given: the week is over
+
+
+class Status(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    SHORT = "short"
+    ON_LEAVE = "on_leave"
+    MET = "met"
+
+
+class Billing(StrEnum):
+    PER_DIEM = "per_diem"
+    DISCRETE = "discrete"
+    NONE = "none"
+
+
+# Module-level aliases: enum member lookups are slow in Python 3.11 and these sit in the hot loop.
+_PER_DIEM, _DISCRETE, _NO_BILLING = Billing.PER_DIEM, Billing.DISCRETE, Billing.NONE
+_UNEXCUSED = AttendanceStatus.ABSENT_UNEXCUSED
+
+
+@dataclass(frozen=True)
+class DayAttendance:
+    day: date
+    minutes: int
+    meets_daily_minimum: bool
+    billing: Billing
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    session_id: str
+    status: AttendanceStatus
+    minutes: int
+
+
+@dataclass(frozen=True)
+class PatientWeek:
+    """The week of one patient, as of the time it was computed."""
+
+    patient_id: str
+    status: Status
+    required_minutes: int
+    attended_minutes: int
+    scheduled_minutes: int  # scheduled sessions in the week, leave days left out
+    remaining_minutes: int  # scheduled minutes still to come after as_of
+    final: bool  # the week is over
+    days: tuple[DayAttendance, ...]
+    per_diem_week: bool
+    sessions: tuple[SessionAttendance, ...]
+    shortfall_minutes: int  # how far attended + remaining falls below the requirement
+    suggestions: tuple[SeatSuggestion, ...]
+    unresolved_minutes: int  # what is still missing after any suggested seats
+    reasons: tuple[str, ...]
+
+    @property
+    def cannot_reach(self) -> bool:
+        """The mid-week projection: the sessions left cannot bring them to the requirement."""
+        return self.status is Status.SHORT and not self.final
+
+
+@dataclass
+class _Need:
+    """A patient to offer seats to, with what the seat search needs."""
+
+    patient: Patient
+    gap: int
+    busy: list[Span]
+    taken: set[str]
+    on_leave: frozenset[int]
+    calendar: WeekCalendar
+
+
+def _billing(
+    minutes: list[int], cal: WeekCalendar, policy: CompliancePolicy
+) -> tuple[tuple[DayAttendance, ...], bool]:
+    qualifying = [m >= policy.per_diem_day_minutes for m in minutes]
+    week_ok = sum(minutes) >= policy.per_diem_week_minutes and (
+        sum(qualifying) >= policy.per_diem_min_days
+    )
+    days = tuple(
+        DayAttendance(
+            day,
+            m,
+            ok,
+            _PER_DIEM if ok and week_ok else _DISCRETE if m else _NO_BILLING,
+        )
+        for day, m, ok in zip(cal.days, minutes, qualifying, strict=True)
+    )
+    return days, week_ok
+
+
+def _one(
+    patient: Patient,
+    records: Iterable[Attendance],
+    windows: dict[str, Span],
+    week_start: date,
+    now: int,
+    policy: CompliancePolicy,
+) -> tuple[PatientWeek, _Need | None]:
+    cal = week_calendar(patient.site_zone, week_start)
+    week_from, week_to = cal.bounds[0], cal.bounds[7]
+    on_leave = leave_days(patient, cal.days)
+    per_day = [0] * 7
+    remaining = longest = unexcused = 0
+    busy: list[Span] = []
+    seen: set[str] = set()
+    sessions: list[SessionAttendance] = []
+    for record in records:
+        session_id, kind = record.session_id, record.status
+        window_start, window_end = windows[session_id]
+        seen.add(session_id)
+        if window_end <= week_from or window_start >= week_to:
+            continue
+        busy.append((window_start, window_end))
+        minutes = 0
+        if kind in ABSENCES:
+            unexcused += kind is _UNEXCUSED
+        else:
+            # Missing times default to the window; given times are clipped to it.
+            start = window_start
+            if record.check_in is not None:
+                start = max(seconds(record.check_in), window_start)
+            end = window_end
+            if record.check_out is not None:
+                end = min(seconds(record.check_out), window_end)
+            if end > now:  # in progress: the rest of it is still to come
+                future = cal.clip_minutes(max(start, now), end)
+                remaining += future
+                longest = max(longest, future)
+                end = now
+            minutes = cal.add_minutes(start, end, per_day)
+        sessions.append(SessionAttendance(session_id, kind, minutes))
+    scheduled_total = scheduled_on_leave = scheduled_kept = unrecorded = 0
+    for session_id in patient.scheduled:
+        start, end = windows[session_id]
+        length = cal.clip_minutes(start, end)
+        if not length:
+            continue
+        scheduled_total += length
+        if on_leave and cal.day_index(max(start, week_from)) in on_leave:
+            scheduled_on_leave += length
+            continue
+        scheduled_kept += length
+        if session_id in seen:
+            continue
+        busy.append((start, end))
+        if end <= now:
+            unrecorded += 1
+        else:
+            future = cal.clip_minutes(max(start, now), end)
+            remaining += future
+            longest = max(longest, future)
+
+    base, reasons = base_requirement(patient, week_start, policy)
+    requirement = apply_leave(base, reasons, on_leave, scheduled_total, scheduled_on_leave)
+    required = requirement.minutes
+    attended = sum(per_day)
+    final = now >= week_to
+    margin = attended + remaining - required
+    planned = scheduled_kept - required
+    notes = list(requirement.reasons)
+    notes.append(
+        f"Attended {format_minutes(attended)} of {format_minutes(required)}"
+        + ("." if final else f"; {format_minutes(remaining)} scheduled still to come.")
+    )
+    # At risk below this margin: one session's worth, or the slack the schedule planned if less.
+    slack = longest if policy.at_risk_without_lost_time else min(longest, planned)
+    gap = 0
+    if requirement.suspended:
+        status = Status.ON_LEAVE
+    elif attended >= required:
+        status = Status.MET
+    elif final:
+        status, gap = Status.SHORT, required - attended
+        notes.append(f"Short by {format_minutes(gap)}.")
+    elif margin < 0:
+        status, gap = Status.SHORT, -margin
+        notes.append(
+            f"Cannot reach the requirement with the sessions left: {format_minutes(gap)} short."
+        )
+    elif margin < slack:
+        status, gap = Status.AT_RISK, slack - margin
+        notes.append(
+            f"At risk: {format_minutes(margin)} to spare; missing one more session "
+            f"(up to {format_minutes(longest)}) would leave them short."
+        )
+    else:
+        status = Status.ON_TRACK
+    if unexcused:
+        notes.append(f"{unexcused} unexcused absence(s).")
+    if unrecorded:
+        notes.append(f"{unrecorded} past scheduled session(s) have no attendance record.")
+    days, week_ok = _billing(per_day, cal, policy)
+    if not week_ok and any(day.meets_daily_minimum for day in days):
+        notes.append(
+            f"Below {format_minutes(policy.per_diem_week_minutes)} in the week"
+            + (" so far" if not final else "")
+            + f": days of {format_minutes(policy.per_diem_day_minutes)} or more bill as "
+            "discrete services, not the per diem."
+        )
+    result = PatientWeek(
+        patient_id=patient.id,
+        status=status,
+        required_minutes=required,
+        attended_minutes=attended,
+        scheduled_minutes=scheduled_kept,
+        remaining_minutes=remaining,
+        final=final,
+        days=days,
+        per_diem_week=week_ok,
+        sessions=tuple(sessions),
+        shortfall_minutes=max(-margin, 0) if not requirement.suspended else 0,
+        suggestions=(),
+        unresolved_minutes=gap,
+        reasons=tuple(notes),
+    )
+    need = (
+        _Need(patient, gap, busy, seen | set(patient.scheduled), on_leave, cal)
+        if gap and not final
+        else None
+    )
+    return result, need
+
+
+def compute_week(
+    patients: Sequence[Patient],
+    records: Iterable[Attendance],
+    *,
+    sessions: Sequence[Session],
+    week_start: date,
+    as_of: datetime | None = None,
+    open_seats: Sequence[OpenSeat] = (),
+    policy: CompliancePolicy = DEFAULT_POLICY,
+) -> dict[str, PatientWeek]:
+    """The week of 7 local days from `week_start` for every patient, keyed by patient id.
+
+    `records` may hold other patients' attendance (it is ignored). `as_of` is the moment of the
+    projection; None means the week is over. Open seats are offered to those who are short
+    first, then by the size of their gap, then by patient id, so the result is deterministic.
+    """
+    if as_of is not None:
+        require_aware("as_of", as_of)
+    now = seconds(as_of) if as_of is not None else _FOREVER
+    windows: dict[str, Span] = {}
+    for session in sessions:
+        if session.id in windows:
+            raise ComplianceInputError(f"session {session.id} is listed twice")
+        windows[session.id] = (seconds(session.start), seconds(session.end))
+    by_patient: dict[str, dict[str, Attendance]] = {p.id: {} for p in patients}
+    if len(by_patient) != len(patients):
+        raise ComplianceInputError("a patient is listed twice")
+    for record in records:
+        mine = by_patient.get(record.patient_id)
+        if mine is None:
+            continue
+        if record.session_id not in windows:
+            raise ComplianceInputError(f"attendance at unknown session {record.session_id}")
+        if record.session_id in mine:
+            raise ComplianceInputError(
+                f"two attendance records for {record.patient_id} at {record.session_id}"
+            )
+        mine[record.session_id] = record
+    results: dict[str, PatientWeek] = {}
+    needs: list[_Need] = []
+    for patient in patients:
+        unknown = [s for s in patient.scheduled if s not in windows]
+        if unknown:
+            raise ComplianceInputError(f"patient {patient.id}: unknown sessions {unknown}")
+        result, need = _one(
+            patient, by_patient[patient.id].values(), windows, week_start, now, policy
+        )
+        results[patient.id] = result
+        if need is not None:
+            needs.append(need)
+    if needs and open_seats:
+        _offer_seats(results, needs, SeatPool(open_seats), now)
+    return results
+
+
+def _offer_seats(
+    results: dict[str, PatientWeek], needs: list[_Need], pool: SeatPool, now: int
+) -> None:
+    needs.sort(
+        key=lambda n: (results[n.patient.id].status is not Status.SHORT, -n.gap, n.patient.id)
+    )
+    for need in needs:
+        chosen, left = pool.suggest(
+            tracks=need.patient.tracks,
+            free=free_spans(need.patient.free),
+            busy=need.busy,
+            taken=need.taken,
+            not_before=now,
+            calendar=need.calendar,
+            on_leave=need.on_leave,
+            gap_minutes=need.gap,
+        )
+        if chosen:
+            sentence = "Open seats that would fix it: " + ", ".join(
+                f"{s.session_id} ({s.track}, {format_minutes(s.minutes)})" for s in chosen
+            )
+            sentence += "." if not left else f"; still {format_minutes(left)} short after them."
+        else:
+            sentence = "No open seat fits the patient's tracks and free times."
+        result = results[need.patient.id]
+        results[need.patient.id] = replace(
+            result,
+            suggestions=tuple(chosen),
+            unresolved_minutes=left,
+            reasons=(*result.reasons, sentence),
+        )

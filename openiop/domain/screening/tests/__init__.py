@@ -1,0 +1,1 @@
+"""Tests of the screening package: pure Python, no database, no Django."""

@@ -1,0 +1,158 @@
+"""Clinician-rated withdrawal scales: CIWA-Ar (alcohol) and COWS (opioids).
+
+CIWA-Ar (clinical.md 1.11): ten items; 1-9 rated 0-7, item 10 (orientation and clouding of
+sensorium) 0-4; maximum 67 [V: VA PAWS; Sullivan et al., Br J Addict 1989;84:1353]. Item order is
+that of the published two-column form read column by column (nausea/vomiting, tremor, paroxysmal
+sweats, anxiety, agitation, tactile, auditory, visual, headache, orientation), which is also the
+numbering of CamCOPS, UpToDate and CCJM copies found with the search tool. Every value in the
+item's range is allowed: the form anchors some values and leaves the ones between for the rater.
+- Bands follow ASAM 2020 (<10 mild, 10-18 moderate, >= 19 severe; Rec VII.5) [V]. The VA PAWS
+  bands (<8-10, 8-15, >= 15) overlap at their edges, so they cannot be bands; they are documented.
+- Flag: withdrawal management should be considered at CIWA-Ar >= 19 (ASAM 2020 severe) by default.
+  A stricter threshold (e.g. > 15, the VA raised-risk band) is local policy, so the threshold is the
+  setting `withdrawal_flag_at`. ASAM 2020 warns scales "should not be used alone to determine level
+  of care" (Recs III.1, III.3): moderate withdrawal with complicating factors, and any history of
+  withdrawal seizures or delirium, are for the level-of-care engine, which knows those facts.
+- LOINC: not verified, none given.
+
+COWS (clinical.md 1.12): eleven items with uneven point steps; a value not on the form is refused
+[V: Wesson & Ling, J Psychoactive Drugs 2003;35:253; form on NCBI Bookshelf NBK64244]. Total 0-48.
+Bands 5-12 mild, 13-24 moderate, 25-36 moderately severe, > 36 severe; < 5 is not conclusive of
+withdrawal [S: several copies citing Wesson & Ling]. No flag is defined: the reference gives none.
+LOINC: not verified (public code tags COWS with 72514-3, which is a pain score), none given.
+"""
+
+from __future__ import annotations
+
+from openiop.domain.screening.model import (
+    AnswerOption,
+    Band,
+    Flag,
+    Instrument,
+    Item,
+    ItemKind,
+    SettingDef,
+)
+from openiop.domain.screening.rules import Setting, Total
+
+
+def _scale(key: str, label: str, top: int, anchors: dict[int, str]) -> Item:
+    options = tuple(AnswerOption(n, n, anchors.get(n, str(n))) for n in range(top + 1))
+    return Item(key, label, ItemKind.POINTS, options)
+
+
+_CIWA_ITEMS = (
+    _scale(
+        "1", "Nausea and vomiting", 7, {0: "None", 4: "Intermittent with dry heaves", 7: "Constant"}
+    ),
+    _scale("2", "Tremor", 7, {0: "None", 1: "Felt, not seen", 4: "Moderate", 7: "Severe"}),
+    _scale("3", "Paroxysmal sweats", 7, {0: "None", 4: "Beads on forehead", 7: "Drenching"}),
+    _scale("4", "Anxiety", 7, {0: "At ease", 1: "Mild", 4: "Moderate", 7: "Panic"}),
+    _scale("5", "Agitation", 7, {0: "Normal", 4: "Fidgety, restless", 7: "Paces or thrashes"}),
+    _scale("6", "Tactile disturbances", 7, {0: "None", 7: "Continuous hallucinations"}),
+    _scale("7", "Auditory disturbances", 7, {0: "None", 7: "Continuous hallucinations"}),
+    _scale("8", "Visual disturbances", 7, {0: "None", 7: "Continuous hallucinations"}),
+    _scale("9", "Headache, fullness in head", 7, {0: "None", 7: "Extremely severe"}),
+    _scale("10", "Orientation, clouding of sensorium", 4, {0: "Oriented", 4: "Disoriented"}),
+)
+
+CIWA_AR = Instrument(
+    id="ciwa-ar",
+    name="Clinical Institute Withdrawal Assessment for Alcohol, revised",
+    edition="CIWA-Ar (Sullivan et al. 1989)",
+    version="1.0.0",
+    source="Sullivan et al. 1989; VA PAWS; ASAM Alcohol Withdrawal Management Guideline 2020",
+    items=_CIWA_ITEMS,
+    total_items=tuple(str(n) for n in range(1, 11)),
+    bands=(
+        Band.range("mild", "Mild withdrawal (< 10)", 0, 9),
+        Band.range("moderate", "Moderate withdrawal (10-18)", 10, 18),
+        Band.range("severe", "Severe withdrawal (>= 19)", 19, 67),
+    ),
+    flags=(
+        Flag(
+            "alcohol_withdrawal_risk",
+            "CIWA-Ar at or above the withdrawal-management threshold (default 19): "
+            "consider medically supervised withdrawal; IOP alone is not suitable",
+            Total(at_least=Setting("withdrawal_flag_at")),
+            "ASAM 2020 Rec VII.5 (severe >= 19) and VII.8; VA PAWS (> 15 raised risk)",
+        ),
+    ),
+    settings=(
+        SettingDef(
+            "withdrawal_flag_at",
+            19,
+            10,
+            67,
+            "CIWA-Ar total that raises the withdrawal flag: 19 per ASAM 2020; 16 for the VA's > 15",
+        ),
+    ),
+)
+
+
+def _cows(key: str, label: str, options: tuple[tuple[int, str], ...]) -> Item:
+    return Item(key, label, ItemKind.POINTS, tuple(AnswerOption(p, p, t) for p, t in options))
+
+
+_COWS_ITEMS = (
+    _cows("1", "Resting pulse", ((0, "<= 80"), (1, "81-100"), (2, "101-120"), (4, "> 120"))),
+    _cows(
+        "2",
+        "Sweating",
+        ((0, "None"), (1, "Chills or flushing"), (2, "Moist face"), (3, "Beads"), (4, "Streaming")),
+    ),
+    _cows(
+        "3",
+        "Restlessness",
+        ((0, "Sits still"), (1, "Difficulty"), (3, "Frequent shifting"), (5, "Cannot sit still")),
+    ),
+    _cows(
+        "4", "Pupil size", ((0, "Normal"), (1, "Possibly larger"), (2, "Dilated"), (5, "Rim only"))
+    ),
+    _cows(
+        "5",
+        "Bone or joint aches",
+        ((0, "None"), (1, "Mild"), (2, "Severe diffuse"), (4, "Rubbing, cannot sit still")),
+    ),
+    _cows(
+        "6",
+        "Runny nose or tearing",
+        ((0, "None"), (1, "Stuffiness, moist eyes"), (2, "Running"), (4, "Constant, streaming")),
+    ),
+    _cows(
+        "7",
+        "GI upset",
+        ((0, "None"), (1, "Cramps"), (2, "Nausea, loose stool"), (3, "Vomiting"), (5, "Multiple")),
+    ),
+    _cows(
+        "8", "Tremor", ((0, "None"), (1, "Felt"), (2, "Slight visible"), (4, "Gross, twitching"))
+    ),
+    _cows(
+        "9",
+        "Yawning",
+        ((0, "None"), (1, "Once or twice"), (2, "Three or more"), (4, "Several/min")),
+    ),
+    _cows(
+        "10",
+        "Anxiety or irritability",
+        ((0, "None"), (1, "Reports"), (2, "Obvious"), (4, "Participation difficult")),
+    ),
+    _cows("11", "Gooseflesh skin", ((0, "Smooth"), (3, "Felt or hairs up"), (5, "Prominent"))),
+)
+
+COWS = Instrument(
+    id="cows",
+    name="Clinical Opiate Withdrawal Scale",
+    edition="COWS (Wesson & Ling 2003)",
+    version="1.0.0",
+    source="Wesson & Ling, J Psychoactive Drugs 2003;35:253; SAMHSA TIP (NBK64244)",
+    items=_COWS_ITEMS,
+    total_items=tuple(str(n) for n in range(1, 12)),
+    bands=(
+        Band.range("below_threshold", "< 5: not conclusive of withdrawal", 0, 4),
+        Band.range("mild", "Mild (5-12)", 5, 12),
+        Band.range("moderate", "Moderate (13-24)", 13, 24),
+        Band.range("moderately_severe", "Moderately severe (25-36)", 25, 36),
+        Band.range("severe", "Severe (> 36)", 37, 48),
+    ),
+)
