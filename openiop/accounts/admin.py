@@ -5,6 +5,9 @@ from openiop.accounts.models import User
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("OpenIOP", {"fields": ("role", "organization", "can_break_glass")}))  # type: ignore[operator]
+class StaffUserAdmin(UserAdmin[User]):
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("OpenIOP", {"fields": ("role", "organization", "can_break_glass")}),
+    )
     list_display = ["username", "first_name", "last_name", "role", "organization", "is_active"]

@@ -26,7 +26,9 @@ def _recovery_code() -> str:
 def totp_device_start(*, user: User) -> TOTPDevice:
     """Create (or replace) the user's unconfirmed authenticator device."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device: TOTPDevice = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device: TOTPDevice = TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=False
+    )
     return device
 
 

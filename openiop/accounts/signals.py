@@ -23,8 +23,13 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     audit.record(
-        actor=None, action=AuditAction.LOGIN_FAILED, request=request, detail=f"username {username!r}"
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        request=request,
+        detail=f"username {username!r}",
     )

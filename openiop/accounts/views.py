@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openiop.accounts import services
 from openiop.accounts.forms import TokenForm
+from openiop.core import access
 
 
 class StaffLoginView(LoginView):
@@ -40,8 +41,8 @@ def _qr_svg(uri: str) -> str:
 
 def mfa(request: HttpRequest) -> HttpResponse:
     """Ask for the second factor, or send the user to enrol an authenticator first."""
-    user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    user = access.authenticated(request)
+    if user.is_verified():
         return redirect("core:home")
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:mfa_setup")
@@ -58,24 +59,28 @@ def mfa(request: HttpRequest) -> HttpResponse:
                     "make new ones if you are running low.",
                 )
             return redirect(request.GET.get("next") or "core:home")
-        form.add_error("token", "That code is not valid. Codes change every 30 seconds; after a wrong code, wait a few seconds before the next try.")
+        form.add_error(
+            "token",
+            "That code is not valid. Codes change every 30 seconds; after a wrong code, wait a few seconds before the next try.",
+        )
     return render(request, "accounts/mfa_verify.html", {"form": form})
 
 
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        if not user.is_verified():  # type: ignore[union-attr]
-            return redirect("accounts:mfa")
+    user = access.authenticated(request)
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    if has_device and not user.is_verified():
+        # Replacing an authenticator needs the current one first.
+        return redirect("accounts:mfa")
     device_id = request.session.get("_openiop_pending_totp")
     device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
     if device is None:
-        device = services.totp_device_start(user=user)  # type: ignore[arg-type]
+        device = services.totp_device_start(user=user)
         request.session["_openiop_pending_totp"] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            codes = services.totp_device_confirm(user=user, device=device, request=request)  # type: ignore[arg-type]
+            codes = services.totp_device_confirm(user=user, device=device, request=request)
             request.session.pop("_openiop_pending_totp", None)
             otp_login(request, device)
             request.session.cycle_key()
@@ -91,7 +96,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    codes = services.recovery_codes_regenerate(user=request.user, request=request)  # type: ignore[arg-type]
+    codes = services.recovery_codes_regenerate(user=access.staff(request), request=request)
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 

@@ -30,10 +30,14 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfiguredEnv(f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}")
+    raise ImproperlyConfiguredEnv(
+        f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}"
+    )
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default

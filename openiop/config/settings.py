@@ -10,10 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from openiop.config.env import env_bool, env_int, env_list, env_str
+
+django_stubs_ext.monkeypatch()  # lets typed generics such as ModelAdmin[Model] run
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -134,7 +137,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Sessions: server-side (database) sessions so logout ends them for good.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 15, minimum=1, maximum=30))
-SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1, maximum=12))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    hours=env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1, maximum=12)
+)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -206,6 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
 SPECTACULAR_SETTINGS = {

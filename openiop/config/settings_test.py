@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-django-checks")
 os.environ.setdefault("OPENIOP_INSECURE_HTTP", "1")
 
-from openiop.config.settings import *  # noqa: E402,F403
+from openiop.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [  # speed: Argon2 itself is tested in accounts tests
     "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -16,20 +16,15 @@ refusal itself is audited.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from openiop.accounts.models import Role
+from openiop.accounts.models import Role, User
 from openiop.core import audit
 from openiop.core.models import AuditAction, BreakGlassGrant
 from openiop.patients.models import Patient
-
-if TYPE_CHECKING:
-    from openiop.accounts.models import User
 
 ORG_WIDE_ROLES = frozenset({Role.CLINICAL_DIRECTOR})
 READ_ONLY_ROLES = frozenset({Role.BILLING})
@@ -50,6 +45,29 @@ def is_verified_staff(user: User) -> bool:
 def require_verified_staff(user: User) -> None:
     if not is_verified_staff(user):
         raise PermissionDenied("Multi-factor verification is required.")
+
+
+def staff(request: HttpRequest) -> User:
+    """The request's user, as a staff member past TOTP with an organization, or 403."""
+    user = request.user
+    if not isinstance(user, User) or not is_verified_staff(user):
+        raise PermissionDenied("Multi-factor verification is required.")
+    return user
+
+
+def authenticated(request: HttpRequest) -> User:
+    """The logged-in user (possibly not yet past TOTP): for the MFA pages only."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Log in first.")
+    return user
+
+
+def organization_id(user: User) -> int:
+    """The user's organization; staff without one see nothing."""
+    if user.organization_id is None:
+        raise PermissionDenied("Your account belongs to no organization.")
+    return int(user.organization_id)
 
 
 def require_role(user: User, roles: frozenset[str]) -> None:
@@ -85,9 +103,7 @@ def visible_patients_filter(user: User) -> Q:
         enrollments__track__program__in=programs, enrollments__status="active"
     ).values("pk")
     return in_org & (
-        Q(site__in=profile.sites.values("pk"))
-        | Q(program__in=programs)
-        | Q(pk__in=via_enrollment)
+        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | Q(pk__in=via_enrollment)
     )
 
 
@@ -100,7 +116,7 @@ def active_break_glass(user: User, patient_id: int) -> BreakGlassGrant | None:
         BreakGlassGrant.objects.filter(
             user=user,
             patient_id=patient_id,
-            patient__organization_id=user.organization_id,
+            patient__organization_id=organization_id(user),
             expires_at__gt=timezone.now(),
         )
         .order_by("-expires_at")

@@ -14,14 +14,22 @@ from openiop.core.models import AuditEvent
 def restrict_admin_to_superusers(site: admin.AdminSite) -> None:
     def has_permission(request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_superuser and user.is_verified())  # type: ignore[union-attr]
+        return bool(user.is_active and user.is_superuser and user.is_verified())
 
     site.has_permission = has_permission  # type: ignore[method-assign]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["seq", "occurred_at", "username", "action", "patient_id_value", "object_type", "break_glass"]
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = [
+        "seq",
+        "occurred_at",
+        "username",
+        "action",
+        "patient_id_value",
+        "object_type",
+        "break_glass",
+    ]
     list_filter = ["action", "break_glass"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -133,8 +133,9 @@ def _walk(events: Iterable[AuditEvent]) -> Iterator[tuple[AuditEvent, str | None
     expected_seq = 1
     for event in events:
         if event.seq != expected_seq:
-            yield event, (
-                f"sequence gap or insertion: expected #{expected_seq}, found #{event.seq}"
+            yield (
+                event,
+                (f"sequence gap or insertion: expected #{expected_seq}, found #{event.seq}"),
             )
             return
         if event.prev_hash != prev_hash:

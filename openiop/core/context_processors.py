@@ -13,12 +13,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
-    verified = access.is_verified_staff(user)  # type: ignore[arg-type]
+    verified = access.is_verified_staff(user)
     return {
         "nav": {
             "verified": verified,
-            "setup": verified and access.can_setup(user),  # type: ignore[arg-type]
-            "audit": verified and access.can_read_audit(user),  # type: ignore[arg-type]
+            "setup": verified and access.can_setup(user),
+            "audit": verified and access.can_read_audit(user),
             "break_glass": verified and bool(getattr(user, "can_break_glass", False)),
         }
     }

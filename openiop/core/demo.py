@@ -37,21 +37,133 @@ from openiop.patients.models import Contact, Enrollment, Patient
 
 ORG_NAME = "Riverbend Recovery Collaborative"
 
-FIRST = (
-    "Aaliyah Aiden Alejandro Amara Andre Ana Ben Brianna Carlos Chen Chloe Daniel Darnell Deja "
-    "Diego Elena Emily Ethan Fatima Gabriel Grace Hannah Hector Imani Isaac Jamal Jasmine Javier "
-    "Jordan Jose Kai Kayla Keisha Liam Lucia Luis Malik Maria Marcus Maya Mei Miguel Mohammed "
-    "Nadia Noah Olivia Omar Priya Rafael Riley Rosa Samir Sara Sofia Taylor Tyrone Valeria Wei "
-    "Yusuf Zoe"
-).split()
-LAST = (
-    "Adams Alvarez Baker Brown Chen Clark Cruz Davis Diaz Evans Flores Garcia Gomez Green Hall "
-    "Harris Hernandez Hill Jackson Johnson Jones Kim Lee Lewis Lopez Martin Martinez Miller "
-    "Mitchell Moore Nguyen Nelson Ortiz Patel Perez Phillips Ramirez Reyes Rivera Roberts "
-    "Robinson Rodriguez Sanchez Scott Smith Taylor Thomas Thompson Torres Walker White Williams "
-    "Wilson Wright Young"
-).split()
-LANGUAGES = [("English", 82), ("Spanish", 12), ("Portuguese", 2), ("Haitian Creole", 2), ("Vietnamese", 1), ("Mandarin", 1)]
+FIRST = [
+    "Aaliyah",
+    "Aiden",
+    "Alejandro",
+    "Amara",
+    "Andre",
+    "Ana",
+    "Ben",
+    "Brianna",
+    "Carlos",
+    "Chen",
+    "Chloe",
+    "Daniel",
+    "Darnell",
+    "Deja",
+    "Diego",
+    "Elena",
+    "Emily",
+    "Ethan",
+    "Fatima",
+    "Gabriel",
+    "Grace",
+    "Hannah",
+    "Hector",
+    "Imani",
+    "Isaac",
+    "Jamal",
+    "Jasmine",
+    "Javier",
+    "Jordan",
+    "Jose",
+    "Kai",
+    "Kayla",
+    "Keisha",
+    "Liam",
+    "Lucia",
+    "Luis",
+    "Malik",
+    "Maria",
+    "Marcus",
+    "Maya",
+    "Mei",
+    "Miguel",
+    "Mohammed",
+    "Nadia",
+    "Noah",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Riley",
+    "Rosa",
+    "Samir",
+    "Sara",
+    "Sofia",
+    "Taylor",
+    "Tyrone",
+    "Valeria",
+    "Wei",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Adams",
+    "Alvarez",
+    "Baker",
+    "Brown",
+    "Chen",
+    "Clark",
+    "Cruz",
+    "Davis",
+    "Diaz",
+    "Evans",
+    "Flores",
+    "Garcia",
+    "Gomez",
+    "Green",
+    "Hall",
+    "Harris",
+    "Hernandez",
+    "Hill",
+    "Jackson",
+    "Johnson",
+    "Jones",
+    "Kim",
+    "Lee",
+    "Lewis",
+    "Lopez",
+    "Martin",
+    "Martinez",
+    "Miller",
+    "Mitchell",
+    "Moore",
+    "Nguyen",
+    "Nelson",
+    "Ortiz",
+    "Patel",
+    "Perez",
+    "Phillips",
+    "Ramirez",
+    "Reyes",
+    "Rivera",
+    "Roberts",
+    "Robinson",
+    "Rodriguez",
+    "Sanchez",
+    "Scott",
+    "Smith",
+    "Taylor",
+    "Thomas",
+    "Thompson",
+    "Torres",
+    "Walker",
+    "White",
+    "Williams",
+    "Wilson",
+    "Wright",
+    "Young",
+]
+LANGUAGES = [
+    ("English", 82),
+    ("Spanish", 12),
+    ("Portuguese", 2),
+    ("Haitian Creole", 2),
+    ("Vietnamese", 1),
+    ("Mandarin", 1),
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +195,16 @@ PROGRAMS = [
 ]
 
 TRACKS = {
-    "Day IOP": [(TrackKind.SUBSTANCE_USE, "Substance use (day)"), (TrackKind.MENTAL_HEALTH, "Mental health (day)"), (TrackKind.EATING_DISORDERS, "Eating disorders (day)")],
-    "Evening IOP": [(TrackKind.SUBSTANCE_USE, "Substance use (evening)"), (TrackKind.ALCOHOL, "Alcohol (evening)"), (TrackKind.MENTAL_HEALTH, "Mental health (evening)")],
+    "Day IOP": [
+        (TrackKind.SUBSTANCE_USE, "Substance use (day)"),
+        (TrackKind.MENTAL_HEALTH, "Mental health (day)"),
+        (TrackKind.EATING_DISORDERS, "Eating disorders (day)"),
+    ],
+    "Evening IOP": [
+        (TrackKind.SUBSTANCE_USE, "Substance use (evening)"),
+        (TrackKind.ALCOHOL, "Alcohol (evening)"),
+        (TrackKind.MENTAL_HEALTH, "Mental health (evening)"),
+    ],
     "Adolescent IOP": [(TrackKind.ADOLESCENTS, "Adolescents")],
 }
 
@@ -102,8 +222,21 @@ EXTRA_COUNSELOR_CREDENTIALS = ["LADC", "LMHC", "LICSW", "CADC", "LCSW", "CADC-T"
 
 
 def _password(rng: random.Random, username: str) -> str:
-    words = ["harbor", "maple", "lantern", "copper", "meadow", "orbit", "willow", "granite", "falcon", "prairie"]
-    return f"{rng.choice(words)}-{rng.choice(words)}-{username.split('.')[0]}-{rng.randint(100, 999)}"
+    words = [
+        "harbor",
+        "maple",
+        "lantern",
+        "copper",
+        "meadow",
+        "orbit",
+        "willow",
+        "granite",
+        "falcon",
+        "prairie",
+    ]
+    return (
+        f"{rng.choice(words)}-{rng.choice(words)}-{username.split('.')[0]}-{rng.randint(100, 999)}"
+    )
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
@@ -120,55 +253,127 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     org = Organization.objects.create(name=ORG_NAME)
     result = DemoResult(organization=org)
 
-    sites = [Site.objects.create(organization=org, name=n, address=a, city=c, state=s, zip_code=z, timezone=tz, phone=f"(555) 01{i}-2{i}00") for i, (n, a, c, s, z, tz) in enumerate(SITES)]
+    sites = [
+        Site.objects.create(
+            organization=org,
+            name=n,
+            address=a,
+            city=c,
+            state=s,
+            zip_code=z,
+            timezone=tz,
+            phone=f"(555) 01{i}-2{i}00",
+        )
+        for i, (n, a, c, s, z, tz) in enumerate(SITES)
+    ]
     programs: list[Program] = []
     tracks: list[Track] = []
     for site in sites:
         for pname, desc in PROGRAMS:
-            program = Program.objects.create(site=site, name=pname, description=desc, accepting_new_patients=rng.random() > 0.15)
+            program = Program.objects.create(
+                site=site, name=pname, description=desc, accepting_new_patients=rng.random() > 0.15
+            )
             programs.append(program)
             for kind, tname in TRACKS[pname]:
                 adolescent = kind == TrackKind.ADOLESCENTS
-                tracks.append(Track.objects.create(
-                    program=program, kind=kind, name=tname, min_weekly_hours=default_min_hours(kind),
-                    min_group=3, max_group=10 if adolescent else 12, min_age=13 if adolescent else 18, max_age=17 if adolescent else 120,
-                ))
+                tracks.append(
+                    Track.objects.create(
+                        program=program,
+                        kind=kind,
+                        name=tname,
+                        min_weekly_hours=default_min_hours(kind),
+                        min_group=3,
+                        max_group=10 if adolescent else 12,
+                        min_age=13 if adolescent else 18,
+                        max_age=17 if adolescent else 120,
+                    )
+                )
         for r in range(1, 4):
-            Room.objects.create(organization=org, site=site, name=f"{site.name.split()[-1]} room {r}", capacity=rng.choice([10, 12, 14]))
+            Room.objects.create(
+                organization=org,
+                site=site,
+                name=f"{site.name.split()[-1]} room {r}",
+                capacity=rng.choice([10, 12, 14]),
+            )
     Room.objects.create(organization=org, name="Telehealth room A", capacity=12, virtual=True)
     Room.objects.create(organization=org, name="Telehealth room B", capacity=12, virtual=True)
 
     staff_rows = list(STAFF)
     for i in range(9):  # more counselors: three per site
         site_index = i % 3
-        staff_rows.append((f"counselor{i + 1}", rng.choice(FIRST), rng.choice(LAST), Role.COUNSELOR, rng.choice(EXTRA_COUNSELOR_CREDENTIALS), [site_index], False))
+        staff_rows.append(
+            (
+                f"counselor{i + 1}",
+                rng.choice(FIRST),
+                rng.choice(LAST),
+                Role.COUNSELOR,
+                rng.choice(EXTRA_COUNSELOR_CREDENTIALS),
+                [site_index],
+                False,
+            )
+        )
     for username, first, last, role, cred, site_idx, glass in staff_rows:
         password = _password(rng, username)
-        user = User(username=username, first_name=first, last_name=last, role=role, organization=org, can_break_glass=glass, email=f"{username}@riverbend.example")
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            role=role,
+            organization=org,
+            can_break_glass=glass,
+            email=f"{username}@riverbend.example",
+        )
         user.set_password(password)
         user.save()
-        key = "%040x" % rng.getrandbits(160)
+        key = f"{rng.getrandbits(160):040x}"
         TOTPDevice.objects.create(user=user, name="Authenticator app", key=key, confirmed=True)
-        profile = StaffProfile.objects.create(user=user, credentials=cred, requires_cosignature=cred.endswith("-T"))
+        profile = StaffProfile.objects.create(
+            user=user, credentials=cred, requires_cosignature=cred.endswith("-T")
+        )
         my_sites = [sites[i] for i in site_idx]
         profile.sites.set(my_sites)
         my_programs = [p for p in programs if p.site in my_sites]
         profile.programs.set(my_programs)
         if role == Role.COUNSELOR:
-            profile.tracks.set([t for t in tracks if t.program in my_programs and rng.random() < 0.7] or [t for t in tracks if t.program in my_programs][:2])
-            windows = [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.6] + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.6] + ([(5, time(9), time(13))] if rng.random() < 0.5 else [])
-            StaffAvailability.objects.bulk_create([StaffAvailability(staff=profile, weekday=d, start=s, end=e) for d, s, e in windows])
+            profile.tracks.set(
+                [t for t in tracks if t.program in my_programs and rng.random() < 0.7]
+                or [t for t in tracks if t.program in my_programs][:2]
+            )
+            windows = (
+                [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.6]
+                + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.6]
+                + ([(5, time(9), time(13))] if rng.random() < 0.5 else [])
+            )
+            StaffAvailability.objects.bulk_create(
+                [StaffAvailability(staff=profile, weekday=d, start=s, end=e) for d, s, e in windows]
+            )
         if username in {r[0] for r in STAFF}:
-            note = {"counselor.harbor": "counselor at another site (Harbor): sees only Harbor patients"}.get(username, "")
+            note = {
+                "counselor.harbor": "counselor at another site (Harbor): sees only Harbor patients"
+            }.get(username, "")
             result.logins.append(DemoLogin(username, password, role, key, note))
 
     _make_patients(rng, org, sites, programs, tracks, patients, today)
     result.patients = patients
-    audit.record(actor=None, action=AuditAction.ADD, object_type="demo", detail=f"demo data loaded: seed {seed}, {patients} patients", part2=False)
+    audit.record(
+        actor=None,
+        action=AuditAction.ADD,
+        object_type="demo",
+        detail=f"demo data loaded: seed {seed}, {patients} patients",
+        part2=False,
+    )
     return result
 
 
-def _make_patients(rng: random.Random, org: Organization, sites: list[Site], programs: list[Program], tracks: list[Track], count: int, today: date) -> None:
+def _make_patients(
+    rng: random.Random,
+    org: Organization,
+    sites: list[Site],
+    programs: list[Program],
+    tracks: list[Track],
+    count: int,
+    today: date,
+) -> None:
     by_program: dict[int, list[Track]] = {}
     for t in tracks:
         by_program.setdefault(t.program_id, []).append(t)
@@ -184,19 +389,43 @@ def _make_patients(rng: random.Random, org: Organization, sites: list[Site], pro
             born = today - timedelta(days=age * 365 + rng.randint(1, 360))
             site = rng.choices(sites, weights=[5, 3, 2])[0]
             site_programs = [p for p in programs if p.site_id == site.pk]
-            program = next(p for p in site_programs if p.name == "Adolescent IOP") if adolescent else rng.choice([p for p in site_programs if p.name != "Adolescent IOP"])
+            program = (
+                next(p for p in site_programs if p.name == "Adolescent IOP")
+                if adolescent
+                else rng.choice([p for p in site_programs if p.name != "Adolescent IOP"])
+            )
             options = by_program[program.pk]
             chosen = [rng.choice(options)]
             kinds = {t.kind for t in options}
-            if not adolescent and TrackKind.MENTAL_HEALTH in kinds and chosen[0].kind in (TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL) and rng.random() < 0.35:
-                chosen.append(next(t for t in options if t.kind == TrackKind.MENTAL_HEALTH))  # co-occurring
+            if (
+                not adolescent
+                and TrackKind.MENTAL_HEALTH in kinds
+                and chosen[0].kind in (TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL)
+                and rng.random() < 0.35
+            ):
+                chosen.append(
+                    next(t for t in options if t.kind == TrackKind.MENTAL_HEALTH)
+                )  # co-occurring
             sex = rng.choice(["female", "male", "female", "male", "unknown"])
             language = _weighted(rng, LANGUAGES)
-            rows.append(Patient(
-                organization=org, site=site, program=program, mrn=f"{mrn:07d}", first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
-                date_of_birth=born, sex_at_birth=sex, preferred_language=language, interpreter_needed=language != "English" and rng.random() < 0.5,
-                phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}", city=site.city, state=site.state, zip_code=site.zip_code,
-            ))
+            rows.append(
+                Patient(
+                    organization=org,
+                    site=site,
+                    program=program,
+                    mrn=f"{mrn:07d}",
+                    first_name=rng.choice(FIRST),
+                    last_name=rng.choice(LAST),
+                    date_of_birth=born,
+                    sex_at_birth=sex,
+                    preferred_language=language,
+                    interpreter_needed=language != "English" and rng.random() < 0.5,
+                    phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+                    city=site.city,
+                    state=site.state,
+                    zip_code=site.zip_code,
+                )
+            )
             plan.append(chosen)
         created = Patient.objects.bulk_create(rows)
         enrollments: list[Enrollment] = []
@@ -204,8 +433,27 @@ def _make_patients(rng: random.Random, org: Organization, sites: list[Site], pro
         for patient, chosen in zip(created, plan, strict=True):
             started = today - timedelta(days=rng.randint(0, 70))
             for track in chosen:
-                enrollments.append(Enrollment(patient=patient, track=track, starts_on=started, required_weekly_hours=Decimal(track.min_weekly_hours)))
-            relation = "Parent" if patient.age_on(today) < 18 else rng.choice(["Spouse", "Partner", "Sibling", "Parent", "Friend"])
-            contacts.append(Contact(patient=patient, name=f"{rng.choice(FIRST)} {patient.last_name}", relationship=relation, phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}", is_emergency=True))
+                enrollments.append(
+                    Enrollment(
+                        patient=patient,
+                        track=track,
+                        starts_on=started,
+                        required_weekly_hours=Decimal(track.min_weekly_hours),
+                    )
+                )
+            relation = (
+                "Parent"
+                if patient.age_on(today) < 18
+                else rng.choice(["Spouse", "Partner", "Sibling", "Parent", "Friend"])
+            )
+            contacts.append(
+                Contact(
+                    patient=patient,
+                    name=f"{rng.choice(FIRST)} {patient.last_name}",
+                    relationship=relation,
+                    phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+                    is_emergency=True,
+                )
+            )
         Enrollment.objects.bulk_create(enrollments)
         Contact.objects.bulk_create(contacts)

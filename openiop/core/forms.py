@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+
+def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Limit a choice field to what the user may pick (their organization's objects)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 def apply_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -27,21 +37,28 @@ class AuditFilterForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("-seq", "Newest first"), ("seq", "Oldest first"), ("username", "User"),
-            ("action", "Action"), ("patient_id_value", "Patient"), ("object_type", "Object"),
-            ("client_ip", "Client address"), ("-break_glass", "Emergency access first"),
+            ("-seq", "Newest first"),
+            ("seq", "Oldest first"),
+            ("username", "User"),
+            ("action", "Action"),
+            ("patient_id_value", "Patient"),
+            ("object_type", "Object"),
+            ("client_ip", "Client address"),
+            ("-break_glass", "Emergency access first"),
         ],
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         from openiop.core.models import AuditAction
 
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["action"].choices = [("", "Any"), *AuditAction.choices]  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", "Any"), *AuditAction.choices]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        if start and end and end < start:  # type: ignore[operator]
+        if start and end and end < start:
             self.add_error("end", "The end of the period is before its start.")
         return data

@@ -51,9 +51,7 @@ class SessionTimeoutMiddleware:
             if now - last > idle or now - started > absolute:
                 logout(request)
                 if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {"title": "Session expired", "status": 401}, status=401
-                    )
+                    return JsonResponse({"title": "Session expired", "status": 401}, status=401)
                 return redirect(f"{reverse('accounts:login')}?expired=1")
             if "_openiop_started" not in session:
                 session["_openiop_started"] = started
@@ -76,13 +74,11 @@ class LoginRequiredMiddleware:
         is_api = path.startswith("/api/")
         if not user.is_authenticated:
             if is_api:
-                return JsonResponse(
-                    {"title": "Authentication required", "status": 401}, status=401
-                )
+                return JsonResponse({"title": "Authentication required", "status": 401}, status=401)
             return redirect(reverse("accounts:login"))
         if path.startswith(MFA_PREFIXES):
             return self.get_response(request)
-        if not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_verified():
             if is_api:
                 return JsonResponse(
                     {"title": "Multi-factor verification required", "status": 403}, status=403

@@ -66,6 +66,9 @@ class AuditHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head at #{self.seq}"
+
 
 class BreakGlassGrant(models.Model):
     """Emergency access to one patient for a pre-set user, with a reason, for at most 4 h."""
@@ -87,3 +90,6 @@ class BreakGlassGrant(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(reason=""), name="bg_reason_required"),
         ]
+
+    def __str__(self) -> str:
+        return f"emergency access of user {self.user_id} to patient {self.patient_id}"

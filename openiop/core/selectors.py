@@ -10,9 +10,22 @@ from django.db.models import QuerySet
 from openiop.core.models import AuditEvent
 
 SORTABLE = {
-    "seq", "-seq", "occurred_at", "-occurred_at", "username", "-username", "action", "-action",
-    "patient_id_value", "-patient_id_value", "object_type", "-object_type", "client_ip", "-client_ip",
-    "break_glass", "-break_glass",
+    "seq",
+    "-seq",
+    "occurred_at",
+    "-occurred_at",
+    "username",
+    "-username",
+    "action",
+    "-action",
+    "patient_id_value",
+    "-patient_id_value",
+    "object_type",
+    "-object_type",
+    "client_ip",
+    "-client_ip",
+    "break_glass",
+    "-break_glass",
 }
 
 
@@ -40,7 +53,9 @@ def audit_events(
     if start:
         qs = qs.filter(occurred_at__gte=datetime.combine(start, time.min, tzinfo=UTC))
     if end:
-        qs = qs.filter(occurred_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+        qs = qs.filter(
+            occurred_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     if break_glass_only:
         qs = qs.filter(break_glass=True)
     return qs.order_by(sort if sort in SORTABLE else "-seq", "-seq")

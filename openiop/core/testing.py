@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined,no-untyped-call"
 """Test personas and factories shared by every app's tests (ARCHITECTURE.md §8).
 
 Two organizations: A (sites A1 and A2) and B (site B1). Personas are staff users with a
@@ -17,20 +18,28 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openiop.accounts.models import Role, User
-from openiop.organization.models import Organization, Program, Room, Site, StaffProfile, Track, TrackKind
+from openiop.organization.models import (
+    Organization,
+    Program,
+    Room,
+    Site,
+    StaffProfile,
+    Track,
+    TrackKind,
+)
 from openiop.patients.models import Enrollment, Patient
 
-PASSWORD = "correct-horse-battery-staple-42"
+PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 (test personas only)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
     name = factory.Sequence(lambda n: f"Organization {n}")
 
 
-class SiteFactory(factory.django.DjangoModelFactory):
+class SiteFactory(factory.django.DjangoModelFactory[Site]):
     class Meta:
         model = Site
 
@@ -43,7 +52,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     timezone = "America/New_York"
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
 
@@ -51,7 +60,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Program {n}")
 
 
-class TrackFactory(factory.django.DjangoModelFactory):
+class TrackFactory(factory.django.DjangoModelFactory[Track]):
     class Meta:
         model = Track
 
@@ -61,7 +70,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     min_weekly_hours = Decimal("9")
 
 
-class RoomFactory(factory.django.DjangoModelFactory):
+class RoomFactory(factory.django.DjangoModelFactory[Room]):
     class Meta:
         model = Room
 
@@ -71,7 +80,7 @@ class RoomFactory(factory.django.DjangoModelFactory):
     capacity = 12
 
 
-class PatientFactory(factory.django.DjangoModelFactory):
+class PatientFactory(factory.django.DjangoModelFactory[Patient]):
     class Meta:
         model = Patient
 
@@ -83,7 +92,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = date(1990, 5, 17)
 
 
-class EnrollmentFactory(factory.django.DjangoModelFactory):
+class EnrollmentFactory(factory.django.DjangoModelFactory[Enrollment]):
     class Meta:
         model = Enrollment
 
@@ -102,7 +111,13 @@ def make_staff(
     programs: list[Program] | None = None,
     **extra: Any,
 ) -> User:
-    user = User(username=username, role=role, organization=organization, first_name=username.title(), **extra)
+    user = User(
+        username=username,
+        role=role,
+        organization=organization,
+        first_name=username.title(),
+        **extra,
+    )
     user.set_password(PASSWORD)
     user.save()
     TOTPDevice.objects.create(user=user, name="test", confirmed=True)
@@ -119,7 +134,9 @@ def login(client: Client, user: User) -> Client:
     """Log in and mark the session as past TOTP, as the real MFA step does."""
     client.force_login(user)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=user, confirmed=True).get().persistent_id
+    session[DEVICE_ID_SESSION_KEY] = (
+        TOTPDevice.objects.filter(user=user, confirmed=True).get().persistent_id
+    )
     session.save()
     return client
 
@@ -156,29 +173,54 @@ class World:
 
 
 def build_world() -> World:
-    org_a = OrganizationFactory(name="Org A")
-    org_b = OrganizationFactory(name="Org B")
-    site_a1 = SiteFactory(organization=org_a, name="A1")
-    site_a2 = SiteFactory(organization=org_a, name="A2")
-    site_b1 = SiteFactory(organization=org_b, name="B1")
-    program_a1 = ProgramFactory(site=site_a1, name="Evening IOP A1")
-    program_a2 = ProgramFactory(site=site_a2, name="Evening IOP A2")
-    program_b1 = ProgramFactory(site=site_b1, name="Evening IOP B1")
-    track_a1 = TrackFactory(program=program_a1, name="SUD A1")
+    org_a = OrganizationFactory.create(name="Org A")
+    org_b = OrganizationFactory.create(name="Org B")
+    site_a1 = SiteFactory.create(organization=org_a, name="A1")
+    site_a2 = SiteFactory.create(organization=org_a, name="A2")
+    site_b1 = SiteFactory.create(organization=org_b, name="B1")
+    program_a1 = ProgramFactory.create(site=site_a1, name="Evening IOP A1")
+    program_a2 = ProgramFactory.create(site=site_a2, name="Evening IOP A2")
+    program_b1 = ProgramFactory.create(site=site_b1, name="Evening IOP B1")
+    track_a1 = TrackFactory.create(program=program_a1, name="SUD A1")
     return World(
-        org_a=org_a, org_b=org_b, site_a1=site_a1, site_a2=site_a2, site_b1=site_b1,
-        program_a1=program_a1, program_a2=program_a2, program_b1=program_b1, track_a1=track_a1,
-        counselor_a1=make_staff("counselor_a1", Role.COUNSELOR, org_a, sites=[site_a1], programs=[program_a1]),
-        counselor_a2=make_staff("counselor_a2", Role.COUNSELOR, org_a, sites=[site_a2], programs=[program_a2]),
+        org_a=org_a,
+        org_b=org_b,
+        site_a1=site_a1,
+        site_a2=site_a2,
+        site_b1=site_b1,
+        program_a1=program_a1,
+        program_a2=program_a2,
+        program_b1=program_b1,
+        track_a1=track_a1,
+        counselor_a1=make_staff(
+            "counselor_a1", Role.COUNSELOR, org_a, sites=[site_a1], programs=[program_a1]
+        ),
+        counselor_a2=make_staff(
+            "counselor_a2", Role.COUNSELOR, org_a, sites=[site_a2], programs=[program_a2]
+        ),
         director_a=make_staff("director_a", Role.CLINICAL_DIRECTOR, org_a, can_break_glass=True),
         admin_a=make_staff("admin_a", Role.ADMINISTRATOR, org_a, sites=[site_a1, site_a2]),
         billing_a1=make_staff("billing_a1", Role.BILLING, org_a, sites=[site_a1]),
         frontdesk_a1=make_staff("frontdesk_a1", Role.FRONT_DESK, org_a, sites=[site_a1]),
-        intake_a1=make_staff("intake_a1", Role.INTAKE_COORDINATOR, org_a, sites=[site_a1], can_break_glass=True),
-        counselor_b1=make_staff("counselor_b1", Role.COUNSELOR, org_b, sites=[site_b1], programs=[program_b1]),
+        intake_a1=make_staff(
+            "intake_a1", Role.INTAKE_COORDINATOR, org_a, sites=[site_a1], can_break_glass=True
+        ),
+        counselor_b1=make_staff(
+            "counselor_b1", Role.COUNSELOR, org_b, sites=[site_b1], programs=[program_b1]
+        ),
         director_b=make_staff("director_b", Role.CLINICAL_DIRECTOR, org_b),
         admin_b=make_staff("admin_b", Role.ADMINISTRATOR, org_b, sites=[site_b1]),
-        patient_a1=PatientFactory(site=site_a1, program=program_a1, first_name="Alma", last_name="Quintero", mrn="0000001"),
-        patient_a2=PatientFactory(site=site_a2, program=program_a2, first_name="Bruno", last_name="Okafor", mrn="0000002"),
-        patient_b1=PatientFactory(site=site_b1, program=program_b1, first_name="Cora", last_name="Lindqvist", mrn="0000001"),
+        patient_a1=PatientFactory.create(
+            site=site_a1, program=program_a1, first_name="Alma", last_name="Quintero", mrn="0000001"
+        ),
+        patient_a2=PatientFactory.create(
+            site=site_a2, program=program_a2, first_name="Bruno", last_name="Okafor", mrn="0000002"
+        ),
+        patient_b1=PatientFactory.create(
+            site=site_b1,
+            program=program_b1,
+            first_name="Cora",
+            last_name="Lindqvist",
+            mrn="0000001",
+        ),
     )

@@ -17,10 +17,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    access.require_verified_staff(user)  # type: ignore[arg-type]
+    user = access.staff(request)
     return render(
         request,
         "core/home.html",
-        {"patient_count": patient_count_for(user)},  # type: ignore[arg-type]
+        {"patient_count": patient_count_for(user)},
     )

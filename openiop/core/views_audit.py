@@ -16,8 +16,20 @@ from openiop.core.models import AuditAction
 from openiop.core.selectors import audit_events
 
 CSV_COLUMNS = [
-    "seq", "occurred_at", "username", "user_id_value", "patient_id_value", "action", "object_type",
-    "object_id", "fields", "client_ip", "break_glass", "part2", "detail", "hash",
+    "seq",
+    "occurred_at",
+    "username",
+    "user_id_value",
+    "patient_id_value",
+    "action",
+    "object_type",
+    "object_id",
+    "fields",
+    "client_ip",
+    "break_glass",
+    "part2",
+    "detail",
+    "hash",
 ]
 
 
@@ -26,8 +38,9 @@ class _Echo:
         return value
 
 
-def audit_report(request: HttpRequest) -> HttpResponse:
-    if not access.can_read_audit(request.user):  # type: ignore[arg-type]
+def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    user = access.staff(request)
+    if not access.can_read_audit(user):
         raise PermissionDenied("Only administrators and clinical directors read the audit trail.")
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
@@ -44,12 +57,11 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         }
     elif form.is_bound:
         return render(request, "core/audit_report.html", {"form": form, "page": None}, status=400)
-    user = request.user
-    org_id = None if user.is_superuser else user.organization_id  # type: ignore[union-attr]
+    org_id = None if user.is_superuser else user.organization_id
     events = audit_events(organization_id=org_id, **filters)
     if request.GET.get("format") == "csv":
         audit.record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=user,
             action=AuditAction.EXPORT,
             object_type="core.auditevent",
             request=request,
@@ -61,7 +73,12 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         def rows() -> Any:
             yield writer.writerow(CSV_COLUMNS)
             for e in events.iterator(2000):
-                yield writer.writerow([getattr(e, c) if c != "occurred_at" else e.occurred_at.isoformat() for c in CSV_COLUMNS])
+                yield writer.writerow(
+                    [
+                        getattr(e, c) if c != "occurred_at" else e.occurred_at.isoformat()
+                        for c in CSV_COLUMNS
+                    ]
+                )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="openiop-audit.csv"'
@@ -69,4 +86,6 @@ def audit_report(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_report.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request, "core/audit_report.html", {"form": form, "page": page, "query": query.urlencode()}
+    )

@@ -8,26 +8,47 @@ from typing import Any
 from django import forms
 
 from openiop.accounts.models import Role, User
-from openiop.organization.models import Program, Room, Site, StaffProfile, Track, Weekday, default_min_hours
+from openiop.core import access
+from openiop.core.forms import set_queryset
+from openiop.organization.models import (
+    Program,
+    Room,
+    Site,
+    StaffProfile,
+    Track,
+    Weekday,
+    default_min_hours,
+)
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(forms.ModelForm[Site]):
     class Meta:
         model = Site
         fields = ["name", "address", "city", "state", "zip_code", "timezone", "phone"]
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(forms.ModelForm[Program]):
     class Meta:
         model = Program
         fields = ["site", "name", "description", "accepting_new_patients"]
 
 
-class TrackForm(forms.ModelForm):
+class TrackForm(forms.ModelForm[Track]):
     class Meta:
         model = Track
-        fields = ["program", "kind", "name", "min_weekly_hours", "min_group", "max_group", "min_age", "max_age"]
-        help_texts = {"min_weekly_hours": "Leave empty for the ASAM default: 9 for adults, 6 for adolescents."}
+        fields = [
+            "program",
+            "kind",
+            "name",
+            "min_weekly_hours",
+            "min_group",
+            "max_group",
+            "min_age",
+            "max_age",
+        ]
+        help_texts = {
+            "min_weekly_hours": "Leave empty for the ASAM default: 9 for adults, 6 for adolescents."
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -41,14 +62,14 @@ class TrackForm(forms.ModelForm):
         return data
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(forms.ModelForm[Room]):
     class Meta:
         model = Room
         fields = ["site", "name", "capacity", "virtual"]
         help_texts = {"site": "Leave empty for a virtual (telehealth) room."}
 
 
-SETUP_FORMS: dict[str, tuple[type[forms.ModelForm], str]] = {
+SETUP_FORMS: dict[str, tuple[type[forms.ModelForm[Any]], str]] = {
     "sites": (SiteForm, "Sites"),
     "programs": (ProgramForm, "Programs"),
     "tracks": (TrackForm, "Tracks"),
@@ -67,30 +88,55 @@ class StaffForm(forms.Form):
         required=False,
         help_text="At least 12 characters. Leave empty to keep the current password.",
     )
-    can_break_glass = forms.BooleanField(required=False, label="Member of the emergency-access group")
+    can_break_glass = forms.BooleanField(
+        required=False, label="Member of the emergency-access group"
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Account active")
     credentials = forms.CharField(max_length=100, required=False)
     requires_cosignature = forms.BooleanField(required=False)
     max_weekly_hours = forms.IntegerField(min_value=1, max_value=80, initial=40)
-    sites = forms.ModelMultipleChoiceField(queryset=Site.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    programs = forms.ModelMultipleChoiceField(queryset=Program.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    programs = forms.ModelMultipleChoiceField(
+        queryset=Program.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     tracks = forms.ModelMultipleChoiceField(
-        queryset=Track.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Tracks this person may lead"
+        queryset=Track.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Tracks this person may lead",
     )
 
-    def __init__(self, *args: Any, actor: User, profile: StaffProfile | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, profile: StaffProfile | None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        org = actor.organization_id
+        org = access.organization_id(actor)
         self.profile = profile
-        self.fields["sites"].queryset = Site.objects.filter(organization_id=org)  # type: ignore[attr-defined]
-        self.fields["programs"].queryset = Program.objects.filter(site__organization_id=org).select_related("site")  # type: ignore[attr-defined]
-        self.fields["tracks"].queryset = Track.objects.filter(program__site__organization_id=org)  # type: ignore[attr-defined]
+        set_queryset(self, "sites", Site.objects.filter(organization_id=org))
+        set_queryset(
+            self,
+            "programs",
+            Program.objects.filter(site__organization_id=org).select_related("site"),
+        )
+        set_queryset(self, "tracks", Track.objects.filter(program__site__organization_id=org))
         for day in Weekday:
-            self.fields[f"start_{day.value}"] = forms.TimeField(required=False, label=f"{day.label} from", widget=forms.TimeInput(attrs={"type": "time"}))
-            self.fields[f"end_{day.value}"] = forms.TimeField(required=False, label=f"{day.label} until", widget=forms.TimeInput(attrs={"type": "time"}))
+            self.fields[f"start_{day.value}"] = forms.TimeField(
+                required=False,
+                label=f"{day.label} from",
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
+            self.fields[f"end_{day.value}"] = forms.TimeField(
+                required=False,
+                label=f"{day.label} until",
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
         if profile is None:
             self.fields["password"].required = True
-            self.fields["password"].help_text = "At least 12 characters; they change it after first log-in."
+            self.fields[
+                "password"
+            ].help_text = "At least 12 characters; they change it after first log-in."
 
     def clean_username(self) -> str:
         username = str(self.cleaned_data["username"]).strip()
@@ -112,7 +158,10 @@ class StaffForm(forms.Form):
     def availability(self) -> list[tuple[int, time, time]]:
         rows = []
         for day in Weekday:
-            start, end = self.cleaned_data.get(f"start_{day.value}"), self.cleaned_data.get(f"end_{day.value}")
+            start, end = (
+                self.cleaned_data.get(f"start_{day.value}"),
+                self.cleaned_data.get(f"end_{day.value}"),
+            )
             if start and end:
                 rows.append((day.value, start, end))
         return rows

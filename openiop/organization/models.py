@@ -212,9 +212,14 @@ class StaffAvailability(models.Model):
     class Meta:
         ordering = ["weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="avail_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="avail_order"
+            ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="avail_weekday"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:

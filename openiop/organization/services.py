@@ -93,7 +93,9 @@ def staff_save(
     _check_same_org(actor, [*sites, *programs, *tracks])
     for weekday, start, end in availability:
         if end <= start:
-            raise ValidationError({"availability": f"Availability on day {weekday}: end before start."})
+            raise ValidationError(
+                {"availability": f"Availability on day {weekday}: end before start."}
+            )
     if profile is None:
         if not password:
             raise ValidationError({"password": "Set a first password for the new account."})

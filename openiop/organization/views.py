@@ -10,49 +10,49 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from openiop.accounts.models import User
 from openiop.core import access
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import apply_validation_error, set_queryset
 from openiop.organization import selectors, services
 from openiop.organization.forms import SETUP_FORMS, StaffForm
 from openiop.organization.models import StaffProfile, Weekday
 
 
-def _require_setup(request: HttpRequest) -> None:
-    if not access.can_setup(request.user):  # type: ignore[arg-type]
+def _require_setup(request: HttpRequest) -> User:
+    user = access.staff(request)
+    if not access.can_setup(user):
         raise PermissionDenied("Only an administrator can change the setup.")
+    return user
 
 
-def _querysets(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
+def _querysets(user: User) -> dict[str, Any]:
     return {
-        "sites": selectors.org_sites(user),  # type: ignore[arg-type]
-        "programs": selectors.org_programs(user),  # type: ignore[arg-type]
-        "tracks": selectors.org_tracks(user),  # type: ignore[arg-type]
-        "rooms": selectors.org_rooms(user),  # type: ignore[arg-type]
+        "sites": selectors.org_sites(user),
+        "programs": selectors.org_programs(user),
+        "tracks": selectors.org_tracks(user),
+        "rooms": selectors.org_rooms(user),
     }
 
 
 def setup_home(request: HttpRequest) -> HttpResponse:
-    _require_setup(request)
-    qs = _querysets(request)
-    context = {key: list(value) for key, value in qs.items()}
-    context["staff"] = list(selectors.org_staff(request.user))  # type: ignore[arg-type]
+    user = _require_setup(request)
+    context = {key: list(value) for key, value in _querysets(user).items()}
+    context["staff"] = list(selectors.org_staff(user))
     return render(request, "organization/setup.html", context)
 
 
-def _limit_choices(form: forms.ModelForm, qs: dict[str, Any]) -> None:
-    if "site" in form.fields:
-        form.fields["site"].queryset = qs["sites"]  # type: ignore[attr-defined]
-    if "program" in form.fields:
-        form.fields["program"].queryset = qs["programs"]  # type: ignore[attr-defined]
+def _limit_choices(form: forms.ModelForm[Any], qs: dict[str, Any]) -> None:
+    for name, key in (("site", "sites"), ("program", "programs")):
+        if name in form.fields:
+            set_queryset(form, name, qs[key])
 
 
 def setup_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
-    _require_setup(request)
+    user = _require_setup(request)
     if kind not in SETUP_FORMS:
         raise Http404
     form_class, title = SETUP_FORMS[kind]
-    qs = _querysets(request)
+    qs = _querysets(user)
     instance = None
     if pk is not None:
         instance = qs[kind].filter(pk=pk).first()
@@ -62,12 +62,12 @@ def setup_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
     _limit_choices(form, qs)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if kind == "rooms":
-            obj.organization_id = request.user.organization_id  # type: ignore[union-attr]
-        if kind == "sites":
-            obj.organization_id = request.user.organization_id  # type: ignore[union-attr]
+        if kind in ("rooms", "sites"):
+            obj.organization_id = access.organization_id(user)
         try:
-            services.setup_object_save(actor=request.user, obj=obj, fields=form.changed_data, request=request)  # type: ignore[arg-type]
+            services.setup_object_save(
+                actor=user, obj=obj, fields=form.changed_data, request=request
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -82,35 +82,64 @@ def setup_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
 
 
 def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_setup(request)
+    user = _require_setup(request)
     profile = None
     if pk is not None:
-        profile = selectors.org_staff(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+        profile = selectors.org_staff(user).filter(pk=pk).first()
         if profile is None:
             raise Http404
     initial: dict[str, Any] = {}
     if profile is not None:
         u = profile.user
         initial = {
-            "username": u.username, "first_name": u.first_name, "last_name": u.last_name, "email": u.email,
-            "role": u.role, "can_break_glass": u.can_break_glass, "is_active": u.is_active,
-            "credentials": profile.credentials, "requires_cosignature": profile.requires_cosignature,
-            "max_weekly_hours": profile.max_weekly_hours, "sites": list(profile.sites.all()),
-            "programs": list(profile.programs.all()), "tracks": list(profile.tracks.all()),
+            "username": u.username,
+            "first_name": u.first_name,
+            "last_name": u.last_name,
+            "email": u.email,
+            "role": u.role,
+            "can_break_glass": u.can_break_glass,
+            "is_active": u.is_active,
+            "credentials": profile.credentials,
+            "requires_cosignature": profile.requires_cosignature,
+            "max_weekly_hours": profile.max_weekly_hours,
+            "sites": list(profile.sites.all()),
+            "programs": list(profile.programs.all()),
+            "tracks": list(profile.tracks.all()),
         }
         for a in profile.availability.all():
             initial[f"start_{a.weekday}"] = a.start
             initial[f"end_{a.weekday}"] = a.end
-    form = StaffForm(request.POST or None, initial=initial, actor=request.user, profile=profile)  # type: ignore[arg-type]
+    form = StaffForm(request.POST or None, initial=initial, actor=user, profile=profile)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.staff_save(
-                actor=request.user,  # type: ignore[arg-type]
-                user_data={k: d[k] for k in ("username", "first_name", "last_name", "email", "role", "can_break_glass", "is_active")},
+                actor=user,
+                user_data={
+                    k: d[k]
+                    for k in (
+                        "username",
+                        "first_name",
+                        "last_name",
+                        "email",
+                        "role",
+                        "can_break_glass",
+                        "is_active",
+                    )
+                },
                 profile=profile,
                 password=d.get("password") or None,
-                profile_data={k: d[k] for k in ("credentials", "requires_cosignature", "max_weekly_hours", "sites", "programs", "tracks")},
+                profile_data={
+                    k: d[k]
+                    for k in (
+                        "credentials",
+                        "requires_cosignature",
+                        "max_weekly_hours",
+                        "sites",
+                        "programs",
+                        "tracks",
+                    )
+                },
                 availability=form.availability(),
                 request=request,
             )
@@ -121,9 +150,11 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return redirect("organization:setup")
     days = [(day.label, form[f"start_{day.value}"], form[f"end_{day.value}"]) for day in Weekday]
     return render(
-        request, "organization/staff_edit.html", {"form": form, "profile": profile, "days": days},
+        request,
+        "organization/staff_edit.html",
+        {"form": form, "profile": profile, "days": days},
         status=422 if request.method == "POST" else 200,
     )
 
 
-__all__ = ["setup_edit", "setup_home", "staff_edit", "StaffProfile"]
+__all__ = ["StaffProfile", "setup_edit", "setup_home", "staff_edit"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -64,73 +65,115 @@ class SearchInSerializer(serializers.Serializer[Any]):
 
 
 def _django_to_drf(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    return ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    )
 
 
 def _audit_query(request: Request, patients: list[Patient], detail: str) -> None:
     audit.record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=access.staff(request),
         action=AuditAction.QUERY,
         object_type="patients.patient",
         fields=["demographics"],
-        request=request,  # type: ignore[arg-type]
+        request=request,
         detail=f"api {detail}; ids: {','.join(str(p.pk) for p in patients)}"[:500],
         part2=bool(patients),
     )
 
 
 class PatientListCreateAPI(APIView):
-    @extend_schema(responses=PatientOutSerializer(many=True))
+    @extend_schema(
+        operation_id="patients_list",
+        responses=inline_serializer(
+            "PaginatedPatientList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": PatientOutSerializer(many=True),
+            },
+        ),
+    )
     def get(self, request: Request) -> Response:
         from rest_framework.pagination import LimitOffsetPagination
 
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(selectors.patient_list(request.user), request, view=self)  # type: ignore[arg-type]
+        page = paginator.paginate_queryset(
+            selectors.patient_list(access.staff(request)), request, view=self
+        )
         patients = list(page or [])
         _audit_query(request, patients, "list")
         return paginator.get_paginated_response(PatientOutSerializer(patients, many=True).data)
 
-    @extend_schema(request=PatientInSerializer, responses={201: PatientOutSerializer})
+    @extend_schema(
+        operation_id="patients_create",
+        request=PatientInSerializer,
+        responses={201: PatientOutSerializer},
+    )
     def post(self, request: Request) -> Response:
         serializer = PatientInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        user = request.user
-        site = Site.objects.filter(pk=data.pop("site"), organization_id=user.organization_id).first()  # type: ignore[union-attr]
+        user = access.staff(request)
+        site = Site.objects.filter(
+            pk=data.pop("site"), organization_id=access.organization_id(user)
+        ).first()
         if site is None:
             raise ValidationError({"site": ["Unknown site."]})
         program_id = data.pop("program", None)
         program = None
         if program_id is not None:
-            program = Program.objects.filter(pk=program_id, site__organization_id=user.organization_id).first()  # type: ignore[union-attr]
+            program = Program.objects.filter(
+                pk=program_id, site__organization_id=access.organization_id(user)
+            ).first()
             if program is None:
                 raise ValidationError({"program": ["Unknown program."]})
         try:
             patient = services.patient_register(
-                actor=user, site=site, program=program, data=data, request=request  # type: ignore[arg-type]
+                actor=user,
+                site=site,
+                program=program,
+                data=data,
+                request=request,
             )
         except DjangoValidationError as exc:
             raise _django_to_drf(exc) from exc
-        except access.PermissionDenied as exc:
+        except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         return Response(PatientOutSerializer(patient).data, status=status.HTTP_201_CREATED)
 
 
 class PatientDetailAPI(APIView):
-    @extend_schema(responses=PatientOutSerializer)
+    @extend_schema(operation_id="patients_retrieve", responses=PatientOutSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        patient = access.patient_for(request.user, pk, request=request)  # type: ignore[arg-type]
-        audit.record(actor=request.user, action=AuditAction.VIEW, patient=patient, obj=patient, fields=["demographics"], request=request, detail="api read")  # type: ignore[arg-type]
+        patient = access.patient_for(access.staff(request), pk, request=request)
+        audit.record(
+            actor=access.staff(request),
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=["demographics"],
+            request=request,
+            detail="api read",
+        )
         return Response(PatientOutSerializer(patient).data)
 
-    @extend_schema(request=PatientPatchSerializer, responses=PatientOutSerializer)
+    @extend_schema(
+        operation_id="patients_partial_update",
+        request=PatientPatchSerializer,
+        responses=PatientOutSerializer,
+    )
     def patch(self, request: Request, pk: int) -> Response:
-        patient = access.patient_for(request.user, pk, write=True, request=request)  # type: ignore[arg-type]
+        patient = access.patient_for(access.staff(request), pk, write=True, request=request)
         serializer = PatientPatchSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
             patient = services.patient_update(
-                actor=request.user, patient=get_object_or_404(Patient, pk=patient.pk), data=dict(serializer.validated_data), request=request  # type: ignore[arg-type]
+                actor=access.staff(request),
+                patient=get_object_or_404(Patient, pk=patient.pk),
+                data=dict(serializer.validated_data),
+                request=request,
             )
         except DjangoValidationError as exc:
             raise _django_to_drf(exc) from exc
@@ -138,13 +181,17 @@ class PatientDetailAPI(APIView):
 
 
 class PatientSearchAPI(APIView):
-    @extend_schema(request=SearchInSerializer, responses=PatientOutSerializer(many=True))
+    @extend_schema(
+        operation_id="patients_search",
+        request=SearchInSerializer,
+        responses=PatientOutSerializer(many=True),
+    )
     def post(self, request: Request) -> Response:
         serializer = SearchInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patients = list(
             selectors.patient_search(
-                request.user,  # type: ignore[arg-type]
+                access.staff(request),
                 text=serializer.validated_data["text"],
                 date_of_birth=serializer.validated_data["date_of_birth"],
             )[: selectors.MAX_RESULTS]

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from openiop.core.forms import set_queryset
 from openiop.organization.models import Program, Site
 from openiop.patients.models import Contact, Patient
 from openiop.patients.services import PATIENT_FIELDS
@@ -26,7 +27,7 @@ def _check_dob(value: date) -> date:
     return value
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(forms.ModelForm[Patient]):
     class Meta:
         model = Patient
         fields = list(PATIENT_FIELDS)
@@ -48,8 +49,8 @@ class RegisterForm(PatientForm):
 
     def __init__(self, *args: Any, sites: Any, programs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
-        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        set_queryset(self, "site", sites)
+        set_queryset(self, "program", programs)
         self.order_fields(["site", "program", *PATIENT_FIELDS])
 
     def clean(self) -> dict[str, Any]:
@@ -60,7 +61,9 @@ class RegisterForm(PatientForm):
         if data.get("ec_name") and not data.get("ec_phone"):
             self.add_error("ec_phone", "Give a phone number for the emergency contact.")
         if data.get("ec_phone"):
-            contact = Contact(name=data.get("ec_name") or "x", relationship="x", phone=data["ec_phone"])
+            contact = Contact(
+                name=data.get("ec_name") or "x", relationship="x", phone=data["ec_phone"]
+            )
             try:
                 contact.full_clean(exclude=["patient"])
             except forms.ValidationError as exc:
@@ -69,7 +72,7 @@ class RegisterForm(PatientForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[Contact]):
     class Meta:
         model = Contact
         fields = ["name", "relationship", "phone", "email", "is_emergency"]
@@ -89,11 +92,16 @@ class SearchForm(forms.Form):
 class BreakGlassForm(forms.Form):
     mrn = forms.CharField(label="Record number", max_length=20)
     reason = forms.CharField(
-        label="Reason for emergency access", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label="Reason for emergency access",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     hours = forms.TypedChoiceField(
         label="For how long",
         coerce=int,
-        choices=[(h, f"{h} hour{'s' if h > 1 else ''}") for h in range(1, settings.BREAK_GLASS_MAX_HOURS + 1)],
+        choices=[
+            (h, f"{h} hour{'s' if h > 1 else ''}")
+            for h in range(1, settings.BREAK_GLASS_MAX_HOURS + 1)
+        ],
         initial=1,
     )

@@ -40,7 +40,12 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex_at_birth = models.CharField(
         max_length=16,
-        choices=[("female", "Female"), ("male", "Male"), ("intersex", "Intersex"), ("unknown", "Unknown")],
+        choices=[
+            ("female", "Female"),
+            ("male", "Male"),
+            ("intersex", "Intersex"),
+            ("unknown", "Unknown"),
+        ],
         default="unknown",
     )
     gender_identity = models.CharField(max_length=60, blank=True)
@@ -113,7 +118,9 @@ class Enrollment(models.Model):
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="enrollments")
-    track = models.ForeignKey("organization.Track", on_delete=models.PROTECT, related_name="enrollments")
+    track = models.ForeignKey(
+        "organization.Track", on_delete=models.PROTECT, related_name="enrollments"
+    )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(
@@ -125,7 +132,8 @@ class Enrollment(models.Model):
         ordering = ["starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
                 name="enrollment_dates_order",
             ),
             models.CheckConstraint(

@@ -43,7 +43,7 @@ PATIENT_FIELDS = (
 
 def _check_placement(actor: User, site: Site, program: Program | None) -> None:
     """The actor may register at this site/program, and the program belongs to the site."""
-    if site.organization_id != actor.organization_id:
+    if site.organization_id != access.organization_id(actor):
         raise PermissionDenied("That site belongs to another organization.")
     if program is not None and program.site_id != site.pk:
         raise ValidationError({"program": "This program is run at another site."})
@@ -106,7 +106,10 @@ def patient_register(
     )
     if emergency_contact and emergency_contact.get("name"):
         contact_add(
-            actor=actor, patient=patient, data={**emergency_contact, "is_emergency": True}, request=request
+            actor=actor,
+            patient=patient,
+            data={**emergency_contact, "is_emergency": True},
+            request=request,
         )
     return patient
 
@@ -129,7 +132,12 @@ def patient_update(
     patient.full_clean(exclude=["organization", "site", "program"])
     patient.save(update_fields=changed)
     audit.record(
-        actor=actor, action=AuditAction.CHANGE, patient=patient, obj=patient, fields=changed, request=request
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        obj=patient,
+        fields=changed,
+        request=request,
     )
     return patient
 
@@ -165,7 +173,12 @@ def break_glass_start(
     """
     access.require_verified_staff(actor)
     if not actor.can_break_glass:
-        audit.record(actor=actor, action=AuditAction.DENIED, request=request, detail="break-glass refused: not in the emergency group")
+        audit.record(
+            actor=actor,
+            action=AuditAction.DENIED,
+            request=request,
+            detail="break-glass refused: not in the emergency group",
+        )
         raise PermissionDenied("You are not in the emergency-access group.")
     reason = reason.strip()
     errors: dict[str, str] = {}
@@ -173,7 +186,9 @@ def break_glass_start(
         errors["reason"] = "Describe the emergency in at least 10 characters."
     if not 1 <= hours <= settings.BREAK_GLASS_MAX_HOURS:
         errors["hours"] = f"Choose between 1 and {settings.BREAK_GLASS_MAX_HOURS} hours."
-    patient = Patient.objects.filter(organization_id=actor.organization_id, mrn=mrn.strip()).first()
+    patient = Patient.objects.filter(
+        organization_id=access.organization_id(actor), mrn=mrn.strip()
+    ).first()
     if patient is None:
         errors["mrn"] = "No patient with this record number in your organization."
     if errors:
@@ -181,7 +196,11 @@ def break_glass_start(
     assert patient is not None
     now = timezone.now()
     grant = BreakGlassGrant.objects.create(
-        user=actor, patient=patient, reason=reason, started_at=now, expires_at=now + timedelta(hours=hours)
+        user=actor,
+        patient=patient,
+        reason=reason,
+        started_at=now,
+        expires_at=now + timedelta(hours=hours),
     )
     audit.record(
         actor=actor,

@@ -21,7 +21,13 @@ from openiop.core.htmx import render_page
 from openiop.core.models import AuditAction
 from openiop.organization.selectors import programs_for_user, sites_for_user
 from openiop.patients import selectors, services
-from openiop.patients.forms import BreakGlassForm, ContactForm, PatientForm, RegisterForm, SearchForm
+from openiop.patients.forms import (
+    BreakGlassForm,
+    ContactForm,
+    PatientForm,
+    RegisterForm,
+    SearchForm,
+)
 from openiop.patients.models import Patient
 
 PAGE_SIZE = 25
@@ -30,7 +36,7 @@ PATIENT_LIST_FIELDS = ["first_name", "last_name", "date_of_birth", "mrn", "site"
 
 def _audit_list(request: HttpRequest, patients: list[Patient], detail: str) -> None:
     audit.record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=access.staff(request),
         action=AuditAction.QUERY,
         object_type="patients.patient",
         fields=PATIENT_LIST_FIELDS,
@@ -41,13 +47,12 @@ def _audit_list(request: HttpRequest, patients: list[Patient], detail: str) -> N
 
 
 def patient_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    access.require_verified_staff(user)  # type: ignore[arg-type]
+    user = access.staff(request)
     form = SearchForm(request.POST or None)
     searched = request.method == "POST"
     if searched and form.is_valid():
         qs = selectors.patient_search(
-            user,  # type: ignore[arg-type]
+            user,
             text=form.cleaned_data.get("text", ""),
             date_of_birth=form.cleaned_data.get("date_of_birth"),
         )
@@ -57,22 +62,28 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     elif searched:
         patients, page = [], None  # invalid search: show the errors, no results
     else:
-        paginator = Paginator(selectors.patient_list(user), PAGE_SIZE)  # type: ignore[arg-type]
+        paginator = Paginator(selectors.patient_list(user), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         patients = list(page.object_list)
         _audit_list(request, patients, "list")
-    context: dict[str, Any] = {"form": form, "patients": patients, "page": page, "searched": searched}
+    context: dict[str, Any] = {
+        "form": form,
+        "patients": patients,
+        "page": page,
+        "searched": searched,
+    }
     return render_page(request, "patients/list.html", "patients/partials/results.html", context)
 
 
 def patient_register(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    access.require_verified_staff(user)  # type: ignore[arg-type]
-    if not access.can_write_patients(user):  # type: ignore[arg-type]
+    user = access.staff(request)
+    if not access.can_write_patients(user):
         raise PermissionDenied("Your role cannot register patients.")
-    sites = sites_for_user(user)  # type: ignore[arg-type]
+    sites = sites_for_user(user)
     form = RegisterForm(
-        request.POST or None, sites=sites, programs=programs_for_user(user)  # type: ignore[arg-type]
+        request.POST or None,
+        sites=sites,
+        programs=programs_for_user(user),
     )
     duplicates: list[Patient] = []
     hidden_duplicates = 0
@@ -80,14 +91,16 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         found = list(
             selectors.possible_duplicates(
-                organization_id=user.organization_id,  # type: ignore[union-attr]
+                organization_id=access.organization_id(user),
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 date_of_birth=data["date_of_birth"],
             )
         )
         visible_ids = set(
-            access.patients_visible_to(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)  # type: ignore[arg-type]
+            access.patients_visible_to(user)
+            .filter(pk__in=[p.pk for p in found])
+            .values_list("pk", flat=True)
         )
         duplicates = [p for p in found if p.pk in visible_ids]
         hidden_duplicates = len(found) - len(duplicates)
@@ -98,7 +111,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 patient = services.patient_register(
-                    actor=user,  # type: ignore[arg-type]
+                    actor=user,
                     site=data["site"],
                     program=data.get("program"),
                     data={k: data[k] for k in services.PATIENT_FIELDS},
@@ -141,13 +154,13 @@ UNFINISHED_TABS = {
 
 
 def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
-    user = request.user
-    patient = access.patient_for(user, pk, request=request)  # type: ignore[arg-type]
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, request=request)
     if tab not in dict(CHART_TABS):
         tab = "overview"
     contacts = list(patient.contacts.all()) if tab in ("overview", "contacts") else []
     audit.record(
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         action=AuditAction.VIEW,
         patient=patient,
         obj=patient,
@@ -155,7 +168,11 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
         request=request,
         detail=f"chart tab {tab}",
     )
-    grant = access.active_break_glass(user, patient.pk) if getattr(request, "break_glass_active", False) else None  # type: ignore[arg-type]
+    grant = (
+        access.active_break_glass(user, patient.pk)
+        if getattr(request, "break_glass_active", False)
+        else None
+    )
     context = {
         "patient": patient,
         "tab": tab,
@@ -164,20 +181,20 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
         "unfinished": UNFINISHED_TABS.get(tab),
         "grant": grant,
         "age": patient.age_on(timezone.localdate()),
-        "can_write": access.can_write_patients(user),  # type: ignore[arg-type]
+        "can_write": access.can_write_patients(user),
         "contact_form": ContactForm() if tab == "contacts" else None,
     }
     return render(request, "patients/chart.html", context)
 
 
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    patient = access.patient_for(user, pk, write=True, request=request)  # type: ignore[arg-type]
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
     form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_update(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 patient=patient,
                 data={k: form.cleaned_data[k] for k in services.PATIENT_FIELDS},
                 request=request,
@@ -188,41 +205,54 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Saved.")
             return redirect("patients:chart", pk=patient.pk)
     elif request.method == "GET":
-        audit.record(actor=user, action=AuditAction.VIEW, patient=patient, obj=patient, fields=list(services.PATIENT_FIELDS), request=request, detail="edit form")  # type: ignore[arg-type]
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=list(services.PATIENT_FIELDS),
+            request=request,
+            detail="edit form",
+        )
     return render(
-        request, "patients/edit.html", {"form": form, "patient": patient},
+        request,
+        "patients/edit.html",
+        {"form": form, "patient": patient},
         status=422 if request.method == "POST" else 200,
     )
 
 
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    patient = access.patient_for(user, pk, write=True, request=request)  # type: ignore[arg-type]
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_add(actor=user, patient=patient, data=form.cleaned_data, request=request)  # type: ignore[arg-type]
+            services.contact_add(
+                actor=user, patient=patient, data=form.cleaned_data, request=request
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, "Contact added.")
             return redirect("patients:chart_tab", pk=patient.pk, tab="contacts")
     return render(
-        request, "patients/contact_form.html", {"form": form, "patient": patient},
+        request,
+        "patients/contact_form.html",
+        {"form": form, "patient": patient},
         status=422 if request.method == "POST" else 200,
     )
 
 
 def break_glass(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    access.require_verified_staff(user)  # type: ignore[arg-type]
-    if not user.can_break_glass:  # type: ignore[union-attr]
+    user = access.staff(request)
+    if not user.can_break_glass:
         raise PermissionDenied("You are not in the emergency-access group.")
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.break_glass_start(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 mrn=form.cleaned_data["mrn"],
                 reason=form.cleaned_data["reason"],
                 hours=form.cleaned_data["hours"],
@@ -232,4 +262,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             apply_validation_error(form, exc)
         else:
             return redirect("patients:chart", pk=grant.patient_id)
-    return render(request, "patients/break_glass.html", {"form": form}, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "patients/break_glass.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )

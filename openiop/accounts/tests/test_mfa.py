@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import time_machine
 from django.test import Client
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,11 +22,17 @@ def _code(device: TOTPDevice) -> str:
 
 
 def _password_login(client: Client, username: str) -> None:
-    response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": username, "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+    )
     assert response.status_code == 302
 
 
-def test_new_staff_enrols_an_authenticator_and_gets_recovery_codes(client: Client, world: World) -> None:
+def test_new_staff_enrols_an_authenticator_and_gets_recovery_codes(
+    client: Client, world: World
+) -> None:
     user = make_staff("newbie", Role.COUNSELOR, world.org_a, sites=[world.site_a1])
     TOTPDevice.objects.filter(user=user).delete()
     _password_login(client, "newbie")

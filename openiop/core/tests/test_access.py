@@ -71,7 +71,12 @@ def test_unverified_user_gets_nothing(world: World) -> None:
 
 def test_break_glass_needs_the_preset_group(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.break_glass_start(actor=world.counselor_a2, mrn=world.patient_a1.mrn, reason="patient collapsed in lobby", hours=1)
+        services.break_glass_start(
+            actor=world.counselor_a2,
+            mrn=world.patient_a1.mrn,
+            reason="patient collapsed in lobby",
+            hours=1,
+        )
 
 
 def test_break_glass_needs_a_reason_and_at_most_four_hours(world: World) -> None:
@@ -88,7 +93,9 @@ def test_break_glass_cannot_reach_another_organization(world: World) -> None:
 
     user = world.intake_a1
     with pytest.raises(ValidationError) as exc:
-        services.break_glass_start(actor=user, mrn="9999999", reason="unknown person emergency", hours=1)
+        services.break_glass_start(
+            actor=user, mrn="9999999", reason="unknown person emergency", hours=1
+        )
     assert "mrn" in exc.value.message_dict
 
 
@@ -96,9 +103,13 @@ def test_break_glass_grants_access_that_expires_and_flags_audit(world: World) ->
     user = world.intake_a1
     with pytest.raises(Http404):
         access.patient_for(user, world.patient_a2.pk)
-    grant = services.break_glass_start(actor=user, mrn=world.patient_a2.mrn, reason="overdose reported by family", hours=2)
+    grant = services.break_glass_start(
+        actor=user, mrn=world.patient_a2.mrn, reason="overdose reported by family", hours=2
+    )
     assert grant.expires_at - grant.started_at == timedelta(hours=2)
-    assert AuditEvent.objects.filter(action="break_glass", break_glass=True, patient_id_value=world.patient_a2.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="break_glass", break_glass=True, patient_id_value=world.patient_a2.pk
+    ).exists()
 
     class Req:
         META = {"REMOTE_ADDR": "10.0.0.9"}
@@ -106,6 +117,8 @@ def test_break_glass_grants_access_that_expires_and_flags_audit(world: World) ->
     request = Req()
     assert access.patient_for(user, world.patient_a2.pk, request=request) == world.patient_a2  # type: ignore[arg-type]
     assert request.break_glass_active is True  # type: ignore[attr-defined]
-    with time_machine.travel(timezone.now() + timedelta(hours=2, minutes=1)):
-        with pytest.raises(Http404):
-            access.patient_for(user, world.patient_a2.pk)
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=2, minutes=1)),
+        pytest.raises(Http404),
+    ):
+        access.patient_for(user, world.patient_a2.pk)

@@ -30,7 +30,9 @@ def tamper() -> Iterator[None]:
     finally:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute("ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_append_only")
+                cur.execute(
+                    "ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_append_only"
+                )
             else:
                 cur.execute(
                     "CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent "
@@ -41,7 +43,14 @@ def tamper() -> Iterator[None]:
 def _events(n: int = 6) -> list[AuditEvent]:
     patient = PatientFactory()
     return [
-        audit.record(actor=None, action="view", patient=patient, obj=patient, fields=["demographics"], detail=f"event {i}")
+        audit.record(
+            actor=None,
+            action="view",
+            patient=patient,
+            obj=patient,
+            fields=["demographics"],
+            detail=f"event {i}",
+        )
         for i in range(n)
     ]
 
@@ -57,7 +66,9 @@ def test_events_chain_and_verify() -> None:
 
 def test_event_records_the_astm_fields() -> None:
     patient = PatientFactory()
-    event = audit.record(actor=None, action="change", patient=patient, obj=patient, fields=["phone", "email"])
+    event = audit.record(
+        actor=None, action="change", patient=patient, obj=patient, fields=["phone", "email"]
+    )
     assert event.occurred_at.tzinfo is not None
     assert event.patient_id_value == patient.pk
     assert event.action == "change"
@@ -111,8 +122,13 @@ def test_verify_detects_a_deleted_last_row() -> None:
 def test_verify_detects_an_inserted_row() -> None:
     events = _events()
     forged = AuditEvent(
-        seq=4, occurred_at=events[2].occurred_at, action="view", detail="forged",
-        prev_hash=events[2].hash, hash="f" * 64, fields=[],
+        seq=4,
+        occurred_at=events[2].occurred_at,
+        action="view",
+        detail="forged",
+        prev_hash=events[2].hash,
+        hash="f" * 64,
+        fields=[],
     )
     with tamper():
         AuditEvent.objects.filter(seq__gte=4).update(seq=models_seq_shift())
@@ -143,7 +159,15 @@ def test_random_tampering_is_always_detected() -> None:
     rng = random.Random(2026)
     for _ in range(500):
         seq = rng.randint(1, 40)
-        field, value = rng.choice([("detail", "x"), ("username", "mallory"), ("action", "print"), ("client_ip", "6.6.6.6"), ("patient_id_value", 999999)])
+        field, value = rng.choice(
+            [
+                ("detail", "x"),
+                ("username", "mallory"),
+                ("action", "print"),
+                ("client_ip", "6.6.6.6"),
+                ("patient_id_value", 999999),
+            ]
+        )
         original = AuditEvent.objects.values(field).get(seq=seq)[field]
         if original == value:
             continue

@@ -38,7 +38,10 @@ def test_report_filters_by_user_patient_action_and_period(client: Client, world:
 
 def test_bad_filters_get_a_400_with_the_reason(client: Client, world: World) -> None:
     login(client, world.director_a)
-    response = client.get(reverse("core:audit_report"), {"start": "2026-05-02", "end": "2026-05-01", "patient": "abc", "sort": "DROP"})
+    response = client.get(
+        reverse("core:audit_report"),
+        {"start": "2026-05-02", "end": "2026-05-01", "patient": "abc", "sort": "DROP"},
+    )
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert {"end", "patient", "sort"} <= set(errors)
@@ -47,7 +50,9 @@ def test_bad_filters_get_a_400_with_the_reason(client: Client, world: World) -> 
 def test_csv_export_contains_the_events_and_is_itself_audited(client: Client, world: World) -> None:
     _activity(client, world)
     login(client, world.director_a)
-    response = client.get(reverse("core:audit_report"), {"username": "counselor_a1", "format": "csv"})
+    response = client.get(
+        reverse("core:audit_report"), {"username": "counselor_a1", "format": "csv"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
     assert rows and {r["username"] for r in rows} == {"counselor_a1"}
@@ -55,13 +60,17 @@ def test_csv_export_contains_the_events_and_is_itself_audited(client: Client, wo
 
 
 @pytest.mark.parametrize("who", ["counselor_a1", "billing_a1", "frontdesk_a1"])
-def test_audit_report_is_for_administrators_and_directors(client: Client, world: World, who: str) -> None:
+def test_audit_report_is_for_administrators_and_directors(
+    client: Client, world: World, who: str
+) -> None:
     login(client, getattr(world, who))
     assert client.get(reverse("core:audit_report")).status_code == 403
     assert client.get(reverse("core:audit_report"), {"format": "csv"}).status_code == 403
 
 
-def test_director_of_another_organization_sees_nothing_of_mine(client: Client, world: World) -> None:
+def test_director_of_another_organization_sees_nothing_of_mine(
+    client: Client, world: World
+) -> None:
     _activity(client, world)
     login(client, world.director_b)
     events = list(client.get(reverse("core:audit_report")).context["page"])

@@ -25,7 +25,9 @@ def test_security_headers_on_every_page(client: Client, world: World) -> None:
     login(client, world.counselor_a1)
     response = client.get(reverse("patients:list"))
     csp = response["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert (
+        "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
+    )
     script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
     assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -119,12 +121,18 @@ def test_login_rotates_the_session_key(client: Client, world: World) -> None:
     client.get(reverse("accounts:login"))
     client.session["x"] = 1
     before = client.session.session_key
-    client.post(reverse("accounts:login"), {"username": "counselor_a1", "password": PASSWORD}, REMOTE_ADDR="10.1.1.1")
+    client.post(
+        reverse("accounts:login"),
+        {"username": "counselor_a1", "password": PASSWORD},
+        REMOTE_ADDR="10.1.1.1",
+    )
     assert client.session.session_key != before
 
 
 def _attempt(client: Client, username: str, password: str, ip: str) -> int:
-    return client.post(reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip).status_code
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    ).status_code
 
 
 def test_brute_force_locks_the_username_ip_pair_not_the_user(world: World) -> None:
@@ -140,14 +148,20 @@ def test_brute_force_locks_the_username_ip_pair_not_the_user(world: World) -> No
 
 
 def test_password_login_leads_to_the_totp_step(client: Client, world: World) -> None:
-    response = client.post(reverse("accounts:login"), {"username": "counselor_a1", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "counselor_a1", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
     assert response.status_code == 302 and response["Location"] == reverse("accounts:mfa")
     assert client.get(reverse("patients:list"))["Location"] == reverse("accounts:mfa")
     assert AuditEvent.objects.filter(action="login", username="counselor_a1").exists()
 
 
 def test_wrong_login_gives_a_generic_message(client: Client, world: World) -> None:
-    response = client.post(reverse("accounts:login"), {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.0.0.2")
+    response = client.post(
+        reverse("accounts:login"), {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.0.0.2"
+    )
     assert response.status_code == 200 and b"correct username and password" in response.content
 
 
@@ -177,7 +191,11 @@ def test_check_deploy_is_clean_with_production_variables() -> None:
     env.pop("OPENIOP_INSECURE_HTTP", None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -186,14 +204,29 @@ def test_settings_refuse_to_start_without_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     env["DJANGO_SETTINGS_MODULE"] = "openiop.config.settings"
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY is required" in result.stderr
 
 
 def test_malformed_boolean_setting_fails_loudly() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "openiop.config.settings", "SECRET_KEY": "k" * 50, "DEBUG": "maybe"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openiop.config.settings",
+        "SECRET_KEY": "k" * 50,
+        "DEBUG": "maybe",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0 and "DEBUG must be one of" in result.stderr

@@ -23,20 +23,58 @@ def test_setup_page_lists_only_my_organization(client: Client, world: World) -> 
 def test_only_administrators_reach_setup(client: Client, world: World, who: str) -> None:
     login(client, getattr(world, who))
     assert client.get(reverse("organization:setup")).status_code == 403
-    assert client.post(reverse("organization:new", args=["sites"]), {"name": "X"}).status_code == 403
+    assert (
+        client.post(reverse("organization:new", args=["sites"]), {"name": "X"}).status_code == 403
+    )
 
 
 def test_admin_creates_a_site_program_track_and_room(client: Client, world: World) -> None:
     login(client, world.admin_a)
-    r = client.post(reverse("organization:new", args=["sites"]), {"name": "Beacon", "address": "2 Elm St", "city": "Boston", "state": "MA", "zip_code": "02108", "timezone": "America/New_York"})
+    r = client.post(
+        reverse("organization:new", args=["sites"]),
+        {
+            "name": "Beacon",
+            "address": "2 Elm St",
+            "city": "Boston",
+            "state": "MA",
+            "zip_code": "02108",
+            "timezone": "America/New_York",
+        },
+    )
     assert r.status_code == 302, r.content
     site = Site.objects.get(name="Beacon")
     assert site.organization == world.org_a
-    assert client.post(reverse("organization:new", args=["programs"]), {"site": site.pk, "name": "Weekend IOP", "accepting_new_patients": "on"}).status_code == 302
+    assert (
+        client.post(
+            reverse("organization:new", args=["programs"]),
+            {"site": site.pk, "name": "Weekend IOP", "accepting_new_patients": "on"},
+        ).status_code
+        == 302
+    )
     program = Program.objects.get(name="Weekend IOP")
-    assert client.post(reverse("organization:new", args=["tracks"]), {"program": program.pk, "kind": "adolescents", "name": "Teens", "min_group": 3, "max_group": 10, "min_age": 13, "max_age": 17}).status_code == 302
+    assert (
+        client.post(
+            reverse("organization:new", args=["tracks"]),
+            {
+                "program": program.pk,
+                "kind": "adolescents",
+                "name": "Teens",
+                "min_group": 3,
+                "max_group": 10,
+                "min_age": 13,
+                "max_age": 17,
+            },
+        ).status_code
+        == 302
+    )
     assert str(Track.objects.get(name="Teens").min_weekly_hours) == "6.0"  # ASAM adolescent default
-    assert client.post(reverse("organization:new", args=["rooms"]), {"name": "Zoom 1", "capacity": 12, "virtual": "on"}).status_code == 302
+    assert (
+        client.post(
+            reverse("organization:new", args=["rooms"]),
+            {"name": "Zoom 1", "capacity": 12, "virtual": "on"},
+        ).status_code
+        == 302
+    )
     assert Room.objects.get(name="Zoom 1").site is None
     assert AuditEvent.objects.filter(action="add", object_type="organization.site").exists()
 
@@ -44,14 +82,49 @@ def test_admin_creates_a_site_program_track_and_room(client: Client, world: Worl
 @pytest.mark.parametrize(
     ("kind", "data", "field"),
     [
-        ("sites", {"name": "X", "address": "a", "city": "b", "state": "MA", "zip_code": "1", "timezone": "America/New_York"}, "zip_code"),
-        ("sites", {"name": "X", "address": "a", "city": "b", "state": "MA", "zip_code": "02108", "timezone": "Mars/Olympus"}, "timezone"),
-        ("tracks", {"kind": "alcohol", "name": "T", "min_group": 9, "max_group": 3, "min_age": 18, "max_age": 99}, "max_group"),
+        (
+            "sites",
+            {
+                "name": "X",
+                "address": "a",
+                "city": "b",
+                "state": "MA",
+                "zip_code": "1",
+                "timezone": "America/New_York",
+            },
+            "zip_code",
+        ),
+        (
+            "sites",
+            {
+                "name": "X",
+                "address": "a",
+                "city": "b",
+                "state": "MA",
+                "zip_code": "02108",
+                "timezone": "Mars/Olympus",
+            },
+            "timezone",
+        ),
+        (
+            "tracks",
+            {
+                "kind": "alcohol",
+                "name": "T",
+                "min_group": 9,
+                "max_group": 3,
+                "min_age": 18,
+                "max_age": 99,
+            },
+            "max_group",
+        ),
         ("rooms", {"name": "R", "capacity": 0}, "capacity"),
         ("rooms", {"name": "R", "capacity": 5}, "site"),
     ],
 )
-def test_bad_setup_input_gets_field_errors(client: Client, world: World, kind: str, data: dict[str, object], field: str) -> None:
+def test_bad_setup_input_gets_field_errors(
+    client: Client, world: World, kind: str, data: dict[str, object], field: str
+) -> None:
     login(client, world.admin_a)
     if kind == "tracks":
         data = {**data, "program": world.program_a1.pk}
@@ -62,11 +135,23 @@ def test_bad_setup_input_gets_field_errors(client: Client, world: World, kind: s
     assert (Site.objects.count(), Track.objects.count(), Room.objects.count()) == counts
 
 
-def test_admin_of_another_organization_cannot_edit_or_pick_my_objects(client: Client, world: World) -> None:
+def test_admin_of_another_organization_cannot_edit_or_pick_my_objects(
+    client: Client, world: World
+) -> None:
     login(client, world.admin_b)
-    assert client.get(reverse("organization:edit", args=["sites", world.site_a1.pk])).status_code == 404
-    assert client.post(reverse("organization:edit", args=["sites", world.site_a1.pk]), {"name": "Pwned"}).status_code == 404
-    r = client.post(reverse("organization:new", args=["programs"]), {"site": world.site_a1.pk, "name": "Sneaky"})
+    assert (
+        client.get(reverse("organization:edit", args=["sites", world.site_a1.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("organization:edit", args=["sites", world.site_a1.pk]), {"name": "Pwned"}
+        ).status_code
+        == 404
+    )
+    r = client.post(
+        reverse("organization:new", args=["programs"]), {"site": world.site_a1.pk, "name": "Sneaky"}
+    )
     assert r.status_code == 422 and not Program.objects.filter(name="Sneaky").exists()
     staff = StaffProfile.objects.get(user=world.counselor_a1)
     assert client.get(reverse("organization:staff_edit", args=[staff.pk])).status_code == 404
@@ -74,22 +159,40 @@ def test_admin_of_another_organization_cannot_edit_or_pick_my_objects(client: Cl
 
 def _staff_data(world: World, **extra: object) -> dict[str, object]:
     return {
-        "username": "new.counselor", "first_name": "Nia", "last_name": "Ford", "email": "nia@example.org",
-        "role": "counselor", "password": "lantern-orbit-meadow-7", "is_active": "on", "credentials": "LADC",
-        "max_weekly_hours": 32, "sites": [world.site_a1.pk], "programs": [world.program_a1.pk],
-        "tracks": [world.track_a1.pk], "start_0": "09:00", "end_0": "12:00", "start_2": "18:00", "end_2": "21:00", **extra,
+        "username": "new.counselor",
+        "first_name": "Nia",
+        "last_name": "Ford",
+        "email": "nia@example.org",
+        "role": "counselor",
+        "password": "lantern-orbit-meadow-7",
+        "is_active": "on",
+        "credentials": "LADC",
+        "max_weekly_hours": 32,
+        "sites": [world.site_a1.pk],
+        "programs": [world.program_a1.pk],
+        "tracks": [world.track_a1.pk],
+        "start_0": "09:00",
+        "end_0": "12:00",
+        "start_2": "18:00",
+        "end_2": "21:00",
+        **extra,
     }
 
 
 def test_admin_adds_staff_with_tracks_and_availability(client: Client, world: World) -> None:
     login(client, world.admin_a)
     response = client.post(reverse("organization:staff_new"), _staff_data(world))
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["form"].errors if response.context else response
+    )
     user = User.objects.get(username="new.counselor")
     assert user.organization == world.org_a and user.check_password("lantern-orbit-meadow-7")
     profile = user.staff_profile
     assert list(profile.tracks.all()) == [world.track_a1]
-    assert [(a.weekday, a.start.hour, a.end.hour) for a in profile.availability.all()] == [(0, 9, 12), (2, 18, 21)]
+    assert [(a.weekday, a.start.hour, a.end.hour) for a in profile.availability.all()] == [
+        (0, 9, 12),
+        (2, 18, 21),
+    ]
     page = client.get(reverse("organization:setup"))
     assert b"Nia Ford" in page.content
 
@@ -105,7 +208,9 @@ def test_admin_adds_staff_with_tracks_and_availability(client: Client, world: Wo
         ({"tracks": [999999]}, "tracks"),
     ],
 )
-def test_bad_staff_input_saves_nothing(client: Client, world: World, extra: dict[str, object], field: str) -> None:
+def test_bad_staff_input_saves_nothing(
+    client: Client, world: World, extra: dict[str, object], field: str
+) -> None:
     login(client, world.admin_a)
     before = User.objects.count()
     response = client.post(reverse("organization:staff_new"), _staff_data(world, **extra))
@@ -114,13 +219,21 @@ def test_bad_staff_input_saves_nothing(client: Client, world: World, extra: dict
     assert User.objects.count() == before
 
 
-def test_staff_list_query_count_is_flat(client: Client, world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_staff_list_query_count_is_flat(
+    client: Client, world: World, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     from openiop.accounts.models import Role
     from openiop.core.testing import make_staff
 
     login(client, world.admin_a)
     client.get(reverse("organization:setup"))
     for i in range(30):
-        make_staff(f"extra{i}", Role.COUNSELOR, world.org_a, sites=[world.site_a1], programs=[world.program_a1])
+        make_staff(
+            f"extra{i}",
+            Role.COUNSELOR,
+            world.org_a,
+            sites=[world.site_a1],
+            programs=[world.program_a1],
+        )
     with django_assert_max_num_queries(16):
         assert client.get(reverse("organization:setup")).status_code == 200

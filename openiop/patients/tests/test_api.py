@@ -10,7 +10,12 @@ from openiop.core.models import AuditEvent
 from openiop.core.testing import World, login, login_password_only
 from openiop.patients.models import Patient
 
-NEW = {"first_name": "Ivy", "last_name": "Marsh", "date_of_birth": "1979-11-02", "phone": "508-555-0111"}
+NEW = {
+    "first_name": "Ivy",
+    "last_name": "Marsh",
+    "date_of_birth": "1979-11-02",
+    "phone": "508-555-0111",
+}
 
 
 def test_list_is_paginated_and_scoped(client: Client, world: World) -> None:
@@ -22,7 +27,9 @@ def test_list_is_paginated_and_scoped(client: Client, world: World) -> None:
 
 def test_create_returns_201_and_audits(client: Client, world: World) -> None:
     login(client, world.intake_a1)
-    response = client.post("/api/v1/patients/", {**NEW, "site": world.site_a1.pk}, content_type="application/json")
+    response = client.post(
+        "/api/v1/patients/", {**NEW, "site": world.site_a1.pk}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     patient = Patient.objects.get(pk=response.json()["id"])
     assert patient.site == world.site_a1 and patient.mrn == response.json()["mrn"]
@@ -63,9 +70,13 @@ def test_malformed_json_is_a_400(client: Client, world: World) -> None:
 
 def test_create_at_another_organizations_site_is_refused(client: Client, world: World) -> None:
     login(client, world.intake_a1)
-    response = client.post("/api/v1/patients/", {**NEW, "site": world.site_b1.pk}, content_type="application/json")
+    response = client.post(
+        "/api/v1/patients/", {**NEW, "site": world.site_b1.pk}, content_type="application/json"
+    )
     assert response.status_code == 400 and "site" in response.json()["errors"]
-    response = client.post("/api/v1/patients/", {**NEW, "site": world.site_a2.pk}, content_type="application/json")
+    response = client.post(
+        "/api/v1/patients/", {**NEW, "site": world.site_a2.pk}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert not Patient.objects.filter(last_name="Marsh").exists()
 
@@ -87,7 +98,9 @@ def test_detail_of_another_site_or_organization_is_refused_and_audited(
 ) -> None:
     login(client, getattr(world, intruder))
     url = f"/api/v1/patients/{world.patient_a1.pk}/"
-    response = getattr(client, method)(url, {"first_name": "Hacked"}, content_type="application/json")
+    response = getattr(client, method)(
+        url, {"first_name": "Hacked"}, content_type="application/json"
+    )
     assert response.status_code == 404
     assert "Quintero" not in response.content.decode()
     assert AuditEvent.objects.filter(action="denied", username=intruder).exists()
@@ -97,10 +110,20 @@ def test_detail_of_another_site_or_organization_is_refused_and_audited(
 
 def test_search_is_a_post_and_scoped(client: Client, world: World) -> None:
     login(client, world.counselor_b1)
-    assert client.post("/api/v1/patients/search", {"text": "Quintero"}, content_type="application/json").json() == []
-    assert client.post("/api/v1/patients/search", {}, content_type="application/json").status_code == 400
+    assert (
+        client.post(
+            "/api/v1/patients/search", {"text": "Quintero"}, content_type="application/json"
+        ).json()
+        == []
+    )
+    assert (
+        client.post("/api/v1/patients/search", {}, content_type="application/json").status_code
+        == 400
+    )
     login(client, world.director_a)
-    found = client.post("/api/v1/patients/search", {"text": "quin"}, content_type="application/json").json()
+    found = client.post(
+        "/api/v1/patients/search", {"text": "quin"}, content_type="application/json"
+    ).json()
     assert [p["last_name"] for p in found] == ["Quintero"]
 
 
@@ -108,7 +131,10 @@ def test_billing_cannot_patch(client: Client, world: World) -> None:
     login(client, world.billing_a1)
     url = f"/api/v1/patients/{world.patient_a1.pk}/"
     assert client.get(url).status_code == 200
-    assert client.patch(url, {"phone": "508 555 0000"}, content_type="application/json").status_code == 403
+    assert (
+        client.patch(url, {"phone": "508 555 0000"}, content_type="application/json").status_code
+        == 403
+    )
 
 
 def test_password_only_and_anonymous_get_nothing(client: Client, world: World) -> None:
@@ -119,7 +145,9 @@ def test_password_only_and_anonymous_get_nothing(client: Client, world: World) -
         assert response.status_code == 403 and "Quintero" not in response.content.decode()
 
 
-def test_list_query_count_is_flat(client: Client, world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_list_query_count_is_flat(
+    client: Client, world: World, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     from openiop.core.testing import PatientFactory
 
     login(client, world.director_a)

@@ -27,7 +27,12 @@ VALID = {
 
 
 def _register(client: Client, world: World, **overrides: str) -> object:
-    data = {**VALID, "site": str(world.site_a1.pk), "program": str(world.program_a1.pk), **overrides}
+    data = {
+        **VALID,
+        "site": str(world.site_a1.pk),
+        "program": str(world.program_a1.pk),
+        **overrides,
+    }
     return client.post(reverse("patients:register"), data)
 
 
@@ -35,7 +40,11 @@ def test_list_shows_only_my_patients_and_is_audited(client: Client, world: World
     login(client, world.counselor_a1)
     response = client.get(reverse("patients:list"))
     assert response.status_code == 200
-    assert b"Quintero" in response.content and b"Okafor" not in response.content and b"Lindqvist" not in response.content
+    assert (
+        b"Quintero" in response.content
+        and b"Okafor" not in response.content
+        and b"Lindqvist" not in response.content
+    )
     assert response["Cache-Control"] == "no-store"
     event = AuditEvent.objects.filter(action="query", username="counselor_a1").last()
     assert event is not None and str(world.patient_a1.pk) in event.detail
@@ -65,7 +74,9 @@ def test_htmx_search_returns_the_fragment(client: Client, world: World) -> None:
 
 
 @pytest.mark.parametrize("count", [10, 1000])
-def test_patient_list_and_search_query_count_is_flat(client: Client, world: World, count: int) -> None:
+def test_patient_list_and_search_query_count_is_flat(
+    client: Client, world: World, count: int
+) -> None:
     PatientFactory.create_batch(count, site=world.site_a1, program=world.program_a1)
     login(client, world.counselor_a1)
     client.get(reverse("patients:list"))  # warm the session
@@ -86,26 +97,45 @@ def test_register_creates_patient_emergency_contact_and_audit(client: Client, wo
     login(client, world.intake_a1)
     response = _register(client, world)
     patient = Patient.objects.get(last_name="Delgado")
-    assert response.status_code == 302 and response["Location"] == reverse("patients:chart", args=[patient.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "patients:chart", args=[patient.pk]
+    )
     assert patient.organization == world.org_a and patient.mrn
     assert Contact.objects.get(patient=patient).is_emergency
-    assert AuditEvent.objects.filter(action="add", patient_id_value=patient.pk, object_type="patients.patient").exists()
-    assert AuditEvent.objects.filter(action="add", patient_id_value=patient.pk, object_type="patients.contact").exists()
+    assert AuditEvent.objects.filter(
+        action="add", patient_id_value=patient.pk, object_type="patients.patient"
+    ).exists()
+    assert AuditEvent.objects.filter(
+        action="add", patient_id_value=patient.pk, object_type="patients.contact"
+    ).exists()
 
 
-def test_register_warns_about_a_duplicate_then_allows_it_when_confirmed(client: Client, world: World) -> None:
+def test_register_warns_about_a_duplicate_then_allows_it_when_confirmed(
+    client: Client, world: World
+) -> None:
     login(client, world.intake_a1)
-    response = _register(client, world, first_name="alma", last_name="QUINTERO", date_of_birth="1990-05-17")
+    response = _register(
+        client, world, first_name="alma", last_name="QUINTERO", date_of_birth="1990-05-17"
+    )
     assert response.status_code == 422 and b"Possible duplicate" in response.content
     assert Patient.objects.filter(last_name__iexact="quintero").count() == 1
-    response = _register(client, world, first_name="alma", last_name="QUINTERO", date_of_birth="1990-05-17", confirm_not_duplicate="on")
+    response = _register(
+        client,
+        world,
+        first_name="alma",
+        last_name="QUINTERO",
+        date_of_birth="1990-05-17",
+        confirm_not_duplicate="on",
+    )
     assert response.status_code == 302
     assert Patient.objects.filter(last_name__iexact="quintero").count() == 2
 
 
 def test_duplicate_at_an_invisible_site_is_counted_not_shown(client: Client, world: World) -> None:
     login(client, world.intake_a1)
-    response = _register(client, world, first_name="Bruno", last_name="Okafor", date_of_birth="1990-05-17")
+    response = _register(
+        client, world, first_name="Bruno", last_name="Okafor", date_of_birth="1990-05-17"
+    )
     assert b"1 at a site you cannot see" in response.content
     assert reverse("patients:chart", args=[world.patient_a2.pk]).encode() not in response.content
 
@@ -137,7 +167,9 @@ def test_bad_registration_input_gets_field_errors_and_saves_nothing(
 
 def test_cannot_register_at_another_sites_program(client: Client, world: World) -> None:
     login(client, world.intake_a1)
-    response = _register(client, world, site=str(world.site_a2.pk), program=str(world.program_a2.pk))
+    response = _register(
+        client, world, site=str(world.site_a2.pk), program=str(world.program_a2.pk)
+    )
     assert response.status_code == 422
     assert not Patient.objects.filter(last_name="Delgado").exists()
 
@@ -152,7 +184,9 @@ def test_chart_opens_with_tabs_and_is_audited(client: Client, world: World) -> N
     response = client.get(reverse("patients:chart", args=[world.patient_a1.pk]))
     assert response.status_code == 200 and b"Quintero" in response.content
     assert b"42 CFR part 2 prohibits" in response.content
-    assert AuditEvent.objects.filter(action="view", patient_id_value=world.patient_a1.pk, username="counselor_a1").exists()
+    assert AuditEvent.objects.filter(
+        action="view", patient_id_value=world.patient_a1.pk, username="counselor_a1"
+    ).exists()
     unfinished = client.get(reverse("patients:chart_tab", args=[world.patient_a1.pk, "plan"]))
     assert b"Not built yet" in unfinished.content
 
@@ -173,21 +207,32 @@ def test_user_of_another_site_or_organization_is_refused_and_audited(
 ) -> None:
     login(client, getattr(world, intruder))
     url = reverse(name, args=[world.patient_a1.pk])
-    response = getattr(client, method)(url, {"first_name": "Hacked", "name": "X", "relationship": "y"})
+    response = getattr(client, method)(
+        url, {"first_name": "Hacked", "name": "X", "relationship": "y"}
+    )
     assert response.status_code == 404
     assert b"Quintero" not in response.content
     world.patient_a1.refresh_from_db()
     assert world.patient_a1.first_name == "Alma"
-    assert AuditEvent.objects.filter(action="denied", username=intruder, object_id=str(world.patient_a1.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="denied", username=intruder, object_id=str(world.patient_a1.pk)
+    ).exists()
 
 
 def test_chart_tab_of_another_site_is_refused(client: Client, world: World) -> None:
     login(client, world.counselor_b1)
-    assert client.get(reverse("patients:chart_tab", args=[world.patient_a1.pk, "contacts"])).status_code == 404
+    assert (
+        client.get(
+            reverse("patients:chart_tab", args=[world.patient_a1.pk, "contacts"])
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("name", ["patients:list", "patients:register", "patients:break_glass"])
-def test_password_only_session_reaches_no_patient_page(client: Client, world: World, name: str) -> None:
+def test_password_only_session_reaches_no_patient_page(
+    client: Client, world: World, name: str
+) -> None:
     login_password_only(client, world.counselor_a1)
     response = client.get(reverse(name))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:mfa")
@@ -200,7 +245,9 @@ def test_edit_changes_fields_and_audits_which(client: Client, world: World) -> N
     url = reverse("patients:edit", args=[world.patient_a1.pk])
     form = client.get(url).context["form"]
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
-    data.update({"phone": "508-555-0100", "preferred_language": "Portuguese", "date_of_birth": "1990-05-17"})
+    data.update(
+        {"phone": "508-555-0100", "preferred_language": "Portuguese", "date_of_birth": "1990-05-17"}
+    )
     response = client.post(url, data)
     assert response.status_code == 302
     event = AuditEvent.objects.filter(action="change", patient_id_value=world.patient_a1.pk).last()
@@ -209,7 +256,10 @@ def test_edit_changes_fields_and_audits_which(client: Client, world: World) -> N
 
 def test_edit_with_bad_input_keeps_the_record(client: Client, world: World) -> None:
     login(client, world.counselor_a1)
-    response = client.post(reverse("patients:edit", args=[world.patient_a1.pk]), {"first_name": "", "last_name": "Q", "date_of_birth": "nope"})
+    response = client.post(
+        reverse("patients:edit", args=[world.patient_a1.pk]),
+        {"first_name": "", "last_name": "Q", "date_of_birth": "nope"},
+    )
     assert response.status_code == 422
     world.patient_a1.refresh_from_db()
     assert (world.patient_a1.first_name, world.patient_a1.last_name) == ("Alma", "Quintero")
@@ -219,14 +269,22 @@ def test_contact_add_and_bad_contact(client: Client, world: World) -> None:
     login(client, world.counselor_a1)
     url = reverse("patients:contact_add", args=[world.patient_a1.pk])
     assert client.post(url, {"name": "", "relationship": "Sponsor"}).status_code == 422
-    assert client.post(url, {"name": "Sam", "relationship": "Sponsor", "phone": "508 555 0101"}).status_code == 302
+    assert (
+        client.post(
+            url, {"name": "Sam", "relationship": "Sponsor", "phone": "508 555 0101"}
+        ).status_code
+        == 302
+    )
     assert world.patient_a1.contacts.get().name == "Sam"
 
 
 def test_break_glass_page_opens_chart_and_flags_the_audit(client: Client, world: World) -> None:
     login(client, world.intake_a1)
     assert client.get(reverse("patients:chart", args=[world.patient_a2.pk])).status_code == 404
-    response = client.post(reverse("patients:break_glass"), {"mrn": world.patient_a2.mrn, "reason": "found unresponsive in the lobby", "hours": "1"})
+    response = client.post(
+        reverse("patients:break_glass"),
+        {"mrn": world.patient_a2.mrn, "reason": "found unresponsive in the lobby", "hours": "1"},
+    )
     assert response.status_code == 302
     chart = client.get(response["Location"])
     assert chart.status_code == 200 and b"Emergency access until" in chart.content
@@ -234,10 +292,14 @@ def test_break_glass_page_opens_chart_and_flags_the_audit(client: Client, world:
     assert view is not None and view.break_glass is True
 
 
-def test_break_glass_refused_outside_the_group_and_without_reason(client: Client, world: World) -> None:
+def test_break_glass_refused_outside_the_group_and_without_reason(
+    client: Client, world: World
+) -> None:
     login(client, world.counselor_a1)
     assert client.get(reverse("patients:break_glass")).status_code == 403
     client.logout()
     login(client, world.intake_a1)
-    response = client.post(reverse("patients:break_glass"), {"mrn": world.patient_a2.mrn, "reason": "x", "hours": "9"})
+    response = client.post(
+        reverse("patients:break_glass"), {"mrn": world.patient_a2.mrn, "reason": "x", "hours": "9"}
+    )
     assert response.status_code == 422

@@ -22,10 +22,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit.verify()
         if options.get("json"):
-            self.stdout.write(json.dumps({"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq, "problem": result.problem}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": result.ok,
+                        "checked": result.checked,
+                        "first_bad_seq": result.first_bad_seq,
+                        "problem": result.problem,
+                    }
+                )
+            )
         elif result.ok:
             self.stdout.write(f"audit trail intact: {result.checked} events verified")
         else:
-            self.stderr.write(f"audit trail BROKEN at event #{result.first_bad_seq}: {result.problem} ({result.checked} events verified before it)")
+            self.stderr.write(
+                f"audit trail BROKEN at event #{result.first_bad_seq}: {result.problem} ({result.checked} events verified before it)"
+            )
         if not result.ok:
             raise SystemExit(1)
