@@ -20,7 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openiop.accounts import services
 from openiop.accounts.forms import TokenForm
-from openiop.core import access
+from openiop.core import access, audit
+from openiop.core.models import AuditAction
 
 
 class StaffLoginView(LoginView):
@@ -52,6 +53,12 @@ def mfa(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()
+            audit.record(
+                actor=user,
+                action=AuditAction.LOGIN,
+                request=request,
+                detail=f"second factor accepted ({device.persistent_id.split('/')[0]})",
+            )
             if device.persistent_id.startswith("otp_static"):
                 messages.warning(
                     request,
@@ -59,6 +66,12 @@ def mfa(request: HttpRequest) -> HttpResponse:
                     "make new ones if you are running low.",
                 )
             return redirect(request.GET.get("next") or "core:home")
+        audit.record(
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            request=request,
+            detail="wrong second factor",
+        )
         form.add_error(
             "token",
             "That code is not valid. Codes change every 30 seconds; after a wrong code, wait a few seconds before the next try.",

@@ -80,6 +80,7 @@ def record(
     detail: str = "",
     break_glass: bool = False,
     part2: bool | None = None,
+    organization_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Call inside the transaction of the audited write."""
     if action not in AuditAction.values:
@@ -90,8 +91,10 @@ def record(
     if request is not None and not break_glass:
         break_glass = bool(getattr(request, "break_glass_active", False))
     patient_id = getattr(patient, "pk", patient)
-    organization_id = getattr(actor, "organization_id", None) or getattr(
-        patient, "organization_id", None
+    organization_id = (
+        organization_id
+        or getattr(actor, "organization_id", None)
+        or getattr(patient, "organization_id", None)
     )
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)

@@ -10,10 +10,13 @@ bulk inserts (one audit event records the load, not one per synthetic row).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import random
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +39,28 @@ from openiop.organization.models import (
 from openiop.patients.models import Contact, Enrollment, Patient
 
 ORG_NAME = "Riverbend Recovery Collaborative"
+
+# Each capability extends the demo with a module `<app>/demo.py` defining
+# `extend_demo(*, org, rng, today)`, run in this order after the core data (same transaction).
+DEMO_EXTENSIONS = [
+    "openiop.intake.demo",
+    "openiop.scheduling.demo",
+    "openiop.delivery.demo",
+    "openiop.care.demo",
+    "openiop.locator.demo",
+]
+
+
+def _optional_module(name: str) -> Any:
+    if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
 
 FIRST = [
     "Aaliyah",
@@ -355,8 +380,13 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
 
     _make_patients(rng, org, sites, programs, tracks, patients, today)
     result.patients = patients
+    for hook in DEMO_EXTENSIONS:
+        module = _optional_module(hook)
+        if module is not None:
+            module.extend_demo(org=org, rng=random.Random(f"{seed}:{hook}"), today=today)
     audit.record(
         actor=None,
+        organization_id=org.pk,
         action=AuditAction.ADD,
         object_type="demo",
         detail=f"demo data loaded: seed {seed}, {patients} patients",

@@ -6,6 +6,8 @@ Search runs as POST so that names and dates of birth never appear in URLs or ser
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 from django.contrib import messages
@@ -151,6 +153,28 @@ UNFINISHED_TABS = {
     "notes": "Group and individual notes (issue #5)",
     "plan": "Treatment plan, measures and tapering (issue #6)",
 }
+# Each app fills its chart tab with a module `<app>/chart.py` defining
+# `tab(request, user, patient) -> (template_name, context)`; until it exists the tab says
+# "Not built yet". The patient has already been authorized and the view audited.
+CHART_TAB_PROVIDERS = {
+    "intake": "openiop.intake.chart",
+    "schedule": "openiop.scheduling.chart",
+    "attendance": "openiop.delivery.chart",
+    "notes": "openiop.delivery.chart_notes",
+    "plan": "openiop.care.chart",
+}
+
+
+def _tab_provider(tab: str) -> Any:
+    module_name = CHART_TAB_PROVIDERS.get(tab)
+    if module_name is None or importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
+        return None
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
 
 
 def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
@@ -183,7 +207,14 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
         "age": patient.age_on(timezone.localdate()),
         "can_write": access.can_write_patients(user),
         "contact_form": ContactForm() if tab == "contacts" else None,
+        "tab_template": None,
     }
+    provider = _tab_provider(tab)
+    if provider is not None:
+        template, extra = provider.tab(request, user, patient)
+        context.update(extra)
+        context["tab_template"] = template
+        context["unfinished"] = None
     return render(request, "patients/chart.html", context)
 
 
