@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "openiop.patients",
     "openiop.intake",
     "openiop.scheduling",
+    "openiop.locator",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ PUBLIC_PREFIXES = (
     "/healthz",
     "/public/",
     "/api/v1/public/",
+    "/api/v1/locator/",
     "/favicon.ico",
 )
 MFA_PREFIXES = ("/accounts/mfa/",)
