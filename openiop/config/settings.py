@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "openiop.intake",
     "openiop.scheduling",
     "openiop.locator",
+    "openiop.delivery",
+    "openiop.care",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""API endpoints of the care app, mounted under /api/v1/ (staff past TOTP by default)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
