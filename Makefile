@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo run test test-fast test-browser lint schema bench clean
+.PHONY: install demo totp run test test-fast test-browser lint schema bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: install
 	@echo "Serving OpenIOP at http://$(HOST):$(PORT)/  (Ctrl-C to stop; logins above, also in .local/demo-logins.txt)"
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 ALLOWED_HOSTS=$(HOST),localhost \
 	  $(BIN)/openiop runserver $(HOST):$(PORT) --noreload
+
+# Current 6-digit code of a demo user: make totp USER=director
+totp: install
+	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 \
+	  $(BIN)/openiop demo-totp $(USER)
 
 # The whole suite: unit and integration tests, then the browser tests (headless Chromium).
 test: install

@@ -6,6 +6,7 @@ Secure/HttpOnly unless OPENIOP_INSECURE_HTTP is set for a local demo, HSTS is on
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -204,7 +205,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True  # serves app static files without collectstatic (demo, tests)
+if not STATIC_ROOT.exists():
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

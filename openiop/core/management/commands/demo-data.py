@@ -51,5 +51,5 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "\nMFA: add the TOTP key to any authenticator app (FreeOTP, Aegis, Google Authenticator),\n"
-            "or print the current code with:  .venv/bin/openiop demo-totp USERNAME"
+            "or print the current code with:  make totp USER=director"
         )
