@@ -17,14 +17,15 @@ refusal itself is audited.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from openiop.accounts.models import Role, User
 from openiop.core import audit
 from openiop.core.models import AuditAction, BreakGlassGrant
-from openiop.patients.models import Patient
+from openiop.intake.models import Referral
+from openiop.patients.models import Enrollment, Patient
 
 ORG_WIDE_ROLES = frozenset({Role.CLINICAL_DIRECTOR})
 READ_ONLY_ROLES = frozenset({Role.BILLING})
@@ -99,11 +100,13 @@ def visible_patients_filter(user: User) -> Q:
     if profile is None:
         return Q(pk__in=[])
     programs = profile.programs.values("pk")
-    via_enrollment = Patient.objects.filter(
-        enrollments__track__program__in=programs, enrollments__status="active"
-    ).values("pk")
+    via_enrollment = Exists(
+        Enrollment.objects.filter(
+            patient=OuterRef("pk"), track__program__in=programs, status="active"
+        )
+    )
     return in_org & (
-        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | Q(pk__in=via_enrollment)
+        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | via_enrollment
     )
 
 
@@ -169,3 +172,71 @@ def patient_for(
     if request is not None and via_break_glass:
         request.break_glass_active = True  # type: ignore[attr-defined]
     return patient
+
+
+# Referrals (issue #3 item 1). A referral may concern a person who is not a patient yet, so it
+# has its own rule: staff of the referral's organization see it when its program is run at
+# one of their sites or is one of their programs; clinical directors see every referral of
+# their organization; referrals without a program are seen by the organization's intake
+# coordinators (and directors). Refusals answer 404 and are audited, as for patients.
+UNASSIGNED_REFERRAL_ROLES = frozenset({Role.INTAKE_COORDINATOR})
+
+
+def visible_referrals_filter(user: User) -> Q:
+    """The Q of referrals this user may see."""
+    if not is_verified_staff(user):
+        return Q(pk__in=[])
+    in_org = Q(organization_id=user.organization_id)
+    if user.role in ORG_WIDE_ROLES:
+        return in_org
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return Q(pk__in=[])
+    mine = Q(program__site__in=profile.sites.values("pk")) | Q(
+        program__in=profile.programs.values("pk")
+    )
+    if user.role in UNASSIGNED_REFERRAL_ROLES:
+        mine |= Q(program__isnull=True)
+    return in_org & mine
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    return Referral.objects.filter(visible_referrals_filter(user))
+
+
+def referral_for(
+    user: User, referral_id: int | str, *, write: bool = False, request: HttpRequest | None = None
+) -> Referral:
+    """The referral with this id if `user` may see it (and change it when `write`), else 404
+    (or 403 for a read-only role asked to write); every refusal is audited."""
+    require_verified_staff(user)
+    try:
+        pk = int(referral_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such referral.") from exc
+    referral = (
+        referrals_visible_to(user).select_related("program__site", "patient").filter(pk=pk).first()
+    )
+    if referral is None:
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            object_type="intake.referral",
+            object_id=str(pk),
+            request=request,
+            detail="referral outside the user's sites and programs, or unknown",
+            part2=False,
+        )
+        raise Http404("No such referral.")
+    if write and not can_write_patients(user):
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            patient=referral.patient_id,
+            obj=referral,
+            request=request,
+            detail="write refused: read-only role",
+            part2=True,
+        )
+        raise PermissionDenied("Your role can read but not change referrals.")
+    return referral

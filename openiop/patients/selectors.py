@@ -28,15 +28,18 @@ def patient_list(user: User) -> QuerySet[Patient]:
 def patient_search(
     user: User, *, text: str = "", date_of_birth: date | None = None
 ) -> QuerySet[Patient]:
-    """Match each word of `text` against first, last or preferred name, or the record
-    number exactly; narrow by date of birth when given."""
+    """Match each word of `text`: digits against the record number exactly, other words
+    against first, last or preferred name (anywhere in the name, any case); narrow by date
+    of birth when given."""
     qs = patient_list(user)
     for word in text.split():
+        if word.isdigit():  # record numbers are digits: an exact, indexed match
+            qs = qs.filter(mrn=word)
+            continue
         qs = qs.filter(
             Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
             | Q(preferred_name__icontains=word)
-            | Q(mrn__iexact=word)
         )
     if date_of_birth is not None:
         qs = qs.filter(date_of_birth=date_of_birth)
