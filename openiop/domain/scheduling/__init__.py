@@ -1,0 +1,41 @@
+"""Weekly IOP scheduling: the iop-week/1 format, solvers, validator, bounds and instances.
+
+``model`` reads and writes the format (shared/formats/iop-week.md); ``validator`` checks a
+solution against its hard constraints independently of the solvers; ``greedy`` is the baseline
+and warm start; ``cpsat`` solves the objective in its priority order; ``bound`` gives LP lower
+bounds; ``explain`` says why a patient falls short; ``generator`` makes seeded instances.
+"""
+
+from openiop.domain.scheduling.cpsat import solve
+from openiop.domain.scheduling.explain import Shortfall, explain
+from openiop.domain.scheduling.generator import Generated, generate
+from openiop.domain.scheduling.greedy import greedy
+from openiop.domain.scheduling.model import (
+    FormatError,
+    Problem,
+    Solution,
+    parse_problem,
+    parse_solution,
+    problem_to_dict,
+    solution_to_dict,
+)
+from openiop.domain.scheduling.validator import Report, count_changes, validate
+
+__all__ = [
+    "FormatError",
+    "Generated",
+    "Problem",
+    "Report",
+    "Shortfall",
+    "Solution",
+    "count_changes",
+    "explain",
+    "generate",
+    "greedy",
+    "parse_problem",
+    "parse_solution",
+    "problem_to_dict",
+    "solution_to_dict",
+    "solve",
+    "validate",
+]

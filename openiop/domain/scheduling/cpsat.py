@@ -1,0 +1,260 @@
+"""The CP-SAT solver: the model of :mod:`formulation`, solved lexicographically.
+
+The objective of iop-week/1 ("Objective, in strict priority order") is solved in stages on one
+model: minimise total shortfall; add ``shortfall <= best found`` and minimise groups; add
+``groups <= best found`` and, when the problem has ``previous``, minimise changes from it. A stage
+proven optimal fixes its objective at the optimum; one stopped by the time limit fixes it at the
+best value found, and the status is then ``FEASIBLE``. Shortfall gets 40% of the time left after
+set-up, groups the rest (75% of it with ``previous``, changes the last 25%); a stage that proves
+its optimum early hands its time on.
+
+Warm starts (``AddHint``): each stage from the previous stage's schedule, the first from the
+greedy schedule built on top of ``previous`` (last week's groups replayed where still possible).
+When re-scheduling, the first search also holds every patient whose replayed groups already reach
+their minimum where they were (CP-SAT assumptions), so admissions and discharges move only the
+patients they must; it is then released.
+
+Search settings, chosen by measurement on generated instances: the least-shortfall search runs
+without LP relaxation and presolve (its LP bound is usually 0 and only slows it down); only if
+shortfall remains, the HiGHS LP bound (:mod:`bound`) is added as a cut, so that reaching it proves
+optimality, and the search continues with the LP. Fewest groups and fewest changes run with the
+full LP relaxation (``linearization_level`` 2, or the ``max_lp`` worker beside the LNS workers),
+again with the HiGHS bound as a cut.
+
+Independent parts (:func:`index.components`: places sharing no counselor, patient or virtual
+room) get separate models; every part finishes a stage before any starts the next, each with a
+share of the stage's time proportional to its size. With one worker and a fixed seed CP-SAT is
+deterministic, so a problem gives the same schedule whenever the stages finish within their time.
+The result is checked by the independent :mod:`validator`; should it be invalid or
+lexicographically worse than the greedy schedule, the greedy one is returned and
+``stats.fallback`` says why.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from openiop.domain.scheduling.bound import lp_minimum
+from openiop.domain.scheduling.explain import explain
+from openiop.domain.scheduling.formulation import Terms, formulate, solution_from, values_from
+from openiop.domain.scheduling.greedy import greedy
+from openiop.domain.scheduling.index import build_index, components
+from openiop.domain.scheduling.model import Group, Problem, Solution, hours_to_minutes
+from openiop.domain.scheduling.validator import count_changes, validate
+
+
+class _Part:
+    """One independent part: its model, current values and the stages run so far."""
+
+    def __init__(self, problem: Problem, start: Solution, workers: int, seed: int) -> None:
+        self.f = formulate(build_index(problem))
+        self.model = cp_model.CpModel()
+        self.x = [
+            self.model.new_bool_var("")
+            if (lo, hi) == (0, 1)
+            else self.model.new_int_var(lo, hi, "")
+            for lo, hi in zip(self.f.lb, self.f.ub, strict=True)
+        ]
+        for variables, coefficients, lo, hi in self.f.rows:
+            linear = cp_model.LinearExpr.weighted_sum([self.x[v] for v in variables], coefficients)
+            lower = cp_model.INT_MIN if lo is None else lo
+            self.model.add_linear_constraint(linear, lower, cp_model.INT_MAX if hi is None else hi)
+        self.values = values_from(self.f, start)
+        # Patients of ``previous`` whose replayed groups already give them their minimum.
+        self.keep: list[cp_model.LiteralT] = []
+        if problem.previous is not None:
+            kept = {p for g in problem.previous.groups for p in g.patients}
+            short = {p for p, v in self.f.short.items() if self.values[v] > 0}
+            self.keep = [
+                self.x[v] if self.values[v] else self.x[v].Not()
+                for (pid, _), v in self.f.y.items()
+                if pid in kept and pid not in short
+            ]
+        self.workers, self.seed = workers, seed
+        self.optimal = True
+        self.bounds: dict[str, int] = {}
+        self.fixed: list[tuple[Terms, int]] = []
+        self.log: list[dict[str, Any]] = []
+
+    def expr(self, terms: Terms) -> cp_model.LinearExprT:
+        return cp_model.LinearExpr.weighted_sum(
+            [self.x[v] for v, _ in terms], [c for _, c in terms]
+        )
+
+    def value(self, terms: Terms) -> int:
+        return sum(self.values[v] * c for v, c in terms)
+
+    def run(self, terms: Terms, seconds: float, with_lp: bool) -> tuple[bool, int]:
+        """Minimise ``terms`` from the current values; (proven optimal, best bound)."""
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for var, value in zip(self.x, self.values, strict=True):
+            self.model.add_hint(var, value)
+        self.model.minimize(self.expr(terms))
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = max(0.05, seconds)
+        params.num_workers = self.workers
+        params.random_seed = self.seed
+        if not with_lp:
+            params.cp_model_presolve = False
+            if self.workers == 1:
+                params.linearization_level = 0
+            else:
+                params.subsolvers.extend(["no_lp", "quick_restart_no_lp"])
+        elif self.workers == 1:
+            params.linearization_level = 2
+        else:
+            params.subsolvers.append("max_lp")
+        status = solver.solve(self.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False, -(2**62)
+        self.values = list(solver.response_proto.solution)
+        return status == cp_model.OPTIMAL, math.ceil(solver.best_objective_bound - 1e-6)
+
+    def objective(self, name: str) -> tuple[Terms, int]:
+        """The terms and constant of one stage's objective."""
+        f = self.f
+        return {"shortfall": (f.shortfall, 0), "groups": (f.groups, 0)}.get(
+            name, (f.changes, f.changes_offset)
+        )
+
+    def stage(self, name: str, until: float) -> None:
+        """One objective: CP-SAT search, the HiGHS LP bound as a cut, more search; then fix it."""
+        began, proven = time.perf_counter(), False
+        terms, offset = self.objective(name)
+        f = self.f  # the trivial bound: every variable at its most favourable bound
+        best = sum(c * (f.lb[v] if c > 0 else f.ub[v]) for v, c in terms)
+        if name == "shortfall":  # first a fast search without LP; most often it reaches 0
+            if self.keep:  # re-scheduling: first move only the patients who must move
+                self.model.add_assumptions(self.keep)
+                self.run(terms, 0.4 * (until - began), with_lp=False)
+                self.model.clear_assumptions()
+                proven = self.value(terms) == 0
+            if not proven:
+                proven, bound = self.run(terms, 0.8 * (until - time.perf_counter()), with_lp=False)
+                best = max(best, bound)
+        if not proven:
+            lp = lp_minimum(self.f, terms, self.fixed, 0.3 * (until - time.perf_counter()))
+            if lp is not None and lp > best:
+                best = lp
+                self.model.add(self.expr(terms) >= lp)
+            proven = self.value(terms) <= best
+            if not proven:
+                optimal, bound = self.run(terms, until - time.perf_counter(), with_lp=True)
+                best = max(best, bound)
+                proven = optimal or self.value(terms) <= best
+        found = self.value(terms)
+        self.model.add(self.expr(terms) <= found)
+        self.fixed.append((terms, found))
+        self.optimal &= proven
+        self.bounds[name] = best + offset
+        self.log.append(
+            {
+                "objective": name,
+                "status": "OPTIMAL" if proven else "FEASIBLE",
+                "value": found + offset,
+                "bound": best + offset,
+                "seconds": round(time.perf_counter() - began, 3),
+            }
+        )
+
+    def groups(self) -> list[Group]:
+        return solution_from(self.f, self.values)
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    seed: int = 0,
+    decompose: bool = True,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> Solution:
+    """The best schedule found within about ``time_limit`` seconds, with stats (module docstring).
+
+    ``progress``, when given, is called after each stage of each part with that stage's entry of
+    ``stats.stages`` plus ``part``, ``parts`` and ``seconds_elapsed`` (e.g. to show progress).
+    """
+    began = time.perf_counter()
+    index = build_index(problem)
+    start = greedy(problem, start=problem.previous, index=index)
+    sub = components(index) if decompose else [problem]
+    parts = [_Part(p, start, workers, seed) for p in sub]
+    weights = [max(1, len(p.patients)) for p in sub]
+    seconds_to_shortfall = 0.0
+    stages = [("shortfall", 0.4), ("groups", 1.0)]
+    if problem.previous is not None:
+        stages[1:] = [("groups", 0.75), ("changes", 1.0)]
+    ready = time.perf_counter()  # stages share what the set-up above left of the time limit
+    budget = max(0.0, time_limit - (ready - began))
+    for name, share in stages:
+        for i, part in enumerate(parts):
+            left = ready + share * budget - time.perf_counter()
+            part.stage(name, time.perf_counter() + max(0.1, left * weights[i] / sum(weights[i:])))
+            if progress is not None:
+                elapsed = round(time.perf_counter() - began, 3)
+                progress(
+                    {**part.log[-1], "part": i + 1, "parts": len(parts), "seconds_elapsed": elapsed}
+                )
+        if name == "shortfall":
+            seconds_to_shortfall = round(time.perf_counter() - began, 3)
+    solution = Solution(
+        tuple(sorted((g for part in parts for g in part.groups()), key=lambda g: g.id))
+    )
+    stats: dict[str, Any] = {
+        "solver": "cp-sat",
+        "status": "OPTIMAL" if all(p.optimal for p in parts) else "FEASIBLE",
+    }
+    report = validate(problem, solution)
+    if not report.valid or _rank(problem, start) < _rank(problem, solution):
+        stats["fallback"] = "greedy: " + (
+            "; ".join(report.errors[:5]) if not report.valid else "better than CP-SAT"
+        )
+        stats["status"] = "FEASIBLE"
+        solution = Solution(start.groups)
+        report = validate(problem, solution)
+    # Patients in no part have no possible group: their whole minimum is unavoidable shortfall.
+    in_parts = {p.id for part in sub for p in part.patients}
+    unavoidable = sum(
+        hours_to_minutes(p.min_hours) for p in problem.patients if p.id not in in_parts
+    )
+    shortfall_lb = (unavoidable + sum(p.bounds.get("shortfall", 0) for p in parts)) / 60
+    groups_lb = sum(p.bounds.get("groups", 0) for p in parts)
+    stats.update(
+        {
+            "seconds": round(time.perf_counter() - began, 3),
+            "seconds_to_shortfall": seconds_to_shortfall,
+            "shortfall_hours": report.shortfall_hours,
+            "patients_meeting_minimum": report.patients_meeting_minimum,
+            "groups": report.groups,
+            "lower_bound": {"shortfall_hours": shortfall_lb, "groups": groups_lb},
+            "gap": {
+                "shortfall_hours": round(report.shortfall_hours - shortfall_lb, 3),
+                "groups": round((report.groups - groups_lb) / report.groups, 4)
+                if report.groups
+                else 0.0,
+            },
+            "components": len(parts),
+            "greedy": {
+                "shortfall_hours": start.stats["shortfall_hours"],
+                "groups": len(start.groups),
+            },
+            "stages": [entry for part in parts for entry in part.log],
+            "shortfalls": [s.to_dict() for s in explain(problem, solution, index)],
+        }
+    )
+    if problem.previous is not None:
+        stats["changes"] = count_changes(problem, solution)
+    return Solution(solution.groups, stats)
+
+
+def _rank(problem: Problem, solution: Solution) -> tuple[float, int, int]:
+    """The format's lexicographic objective, measured by the independent validator."""
+    report = validate(problem, solution)
+    return report.shortfall_hours, report.groups, count_changes(problem, solution)

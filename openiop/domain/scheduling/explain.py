@@ -1,0 +1,212 @@
+"""Why a patient falls short of ``min_hours``: one plain sentence per patient.
+
+The reason is the first of these filters that leaves the patient unable to reach their minimum,
+each a hard constraint of iop-week/1 (sections "Hard constraints" 2-5), counting at most
+``max_blocks_per_day`` blocks a day and ``max_hours`` a week:
+
+1. their free blocks ("free in only 2 blocks (6 h); needs 9 h");
+2. blocks with a room at their site, or a virtual room when ``telehealth_ok``;
+3. blocks with a counselor credentialed for their track who may work there
+   ("no counselor credentialed for adolescent is available in their free blocks except tue-ev");
+4. blocks where at least ``min_group`` patients of their track are free at the same place.
+
+When all four leave enough hours, the schedule itself is the reason, and the sentence says which of
+their usable blocks have only full groups of their track, no counselor free (leading another group
+or out of ``max_hours``), no room free, too few patients still short of hours free to reach
+``min_group``, or a group that could open only by taking what keeps others at their minimum.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from openiop.domain.scheduling.index import VIRTUAL, Index, build_index, place_of
+from openiop.domain.scheduling.model import Patient, Problem, Solution, hours_to_minutes
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A patient below their weekly minimum and the reason, for ``stats.shortfalls``."""
+
+    patient: str
+    short_hours: float
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"patient": self.patient, "short_hours": self.short_hours, "reason": self.reason}
+
+
+def _reachable(problem: Problem, patient: Patient, blocks: Iterable[str]) -> int:
+    """Most minutes these blocks give with max_blocks_per_day and max_hours (constraint 5)."""
+    by_day: defaultdict[str, list[int]] = defaultdict(list)
+    for b in set(blocks):
+        block = problem.block_by_id[b]
+        by_day[block.day].append(block.minutes)
+    total = sum(sum(sorted(m, reverse=True)[: patient.max_blocks_per_day]) for m in by_day.values())
+    return min(total, hours_to_minutes(patient.max_hours))
+
+
+def _names(blocks: Iterable[str]) -> str:
+    return ", ".join(sorted(set(blocks)))
+
+
+def _only(blocks: set[str]) -> str:
+    return f" except {_names(blocks)}" if blocks else ""
+
+
+def _structural(problem: Problem, index: Index, p: Patient) -> str | None:
+    need = hours_to_minutes(p.min_hours)
+    places = {p.site, VIRTUAL} if p.telehealth_ok else {p.site}
+    tracks = [problem.track_by_id[t] for t in p.tracks]
+    wants = f"needs {p.min_hours:g} h"
+    free = set(p.blocks)
+    reachable = _reachable(problem, p, free)
+    if reachable < need:
+        days = len({problem.block_by_id[b].day for b in free})
+        if sum(problem.block_by_id[b].minutes for b in free) > reachable:
+            cap = f"{days} day{'s' * (days != 1)}, at most {p.max_blocks_per_day} a day: {reachable / 60:g} h"
+            return f"free in only {len(free)} blocks on {cap}; {wants}"
+        return f"free in only {len(free)} blocks ({reachable / 60:g} h); {wants}"
+    roomed = {
+        b
+        for (place, b), caps in index.rooms.items()
+        if place in places and b in free and any(c >= t.min_group for c in caps for t in tracks)
+    }
+    where = f"{p.site} or a virtual room" if p.telehealth_ok else p.site
+    if _reachable(problem, p, roomed) < need:
+        return f"no room at {where} is open in their free blocks{_only(roomed)}; {wants}"
+    staffed = {
+        b
+        for c in problem.counselors
+        if any(t.id in c.tracks for t in tracks)
+        and (c.site is None or c.site in places or VIRTUAL in places)
+        for b in c.blocks
+        if b in roomed
+    }
+    if _reachable(problem, p, staffed) < need:
+        return (
+            f"no counselor credentialed for {' or '.join(p.tracks)} is available in their free blocks"
+            f"{_only(staffed)}; {wants}"
+        )
+    grouped = {o[1] for o in index.patient_options.get(p.id, ())}
+    if _reachable(problem, p, grouped) < need:
+        least = min(t.min_group for t in tracks)
+        return (
+            f"too few other {' or '.join(p.tracks)} patients are free at their times to reach"
+            f" min_group {least}{_only(grouped)}; {wants}"
+        )
+    return None
+
+
+def _from_schedule(
+    problem: Problem, index: Index, solution: Solution, p: Patient, got: dict[str, int]
+) -> str:
+    """Which of the patient's usable blocks the schedule took from them, and how."""
+    # Only groups naming a known block and room count (a hand-edited schedule may not be valid).
+    groups = [
+        g
+        for g in solution.groups
+        if g.block in problem.block_by_id and g.room in problem.room_by_id
+    ]
+    mine = {g.block for g in groups if p.id in g.patients}
+    days: defaultdict[str, int] = defaultdict(int)
+    for b in mine:
+        days[problem.block_by_id[b].day] += 1
+    counselors_busy = {(g.counselor, g.block) for g in groups}
+    led: defaultdict[str, int] = defaultdict(int)
+    for g in groups:
+        led[g.counselor] += problem.block_by_id[g.block].minutes
+    rooms_busy = {(g.room, g.block) for g in groups}
+    busy = {(pid, g.block) for g in groups for pid in g.patients}
+    day_count: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for g in groups:
+        for pid in g.patients:
+            day_count[pid, problem.block_by_id[g.block].day] += 1
+
+    def exhausted(cid: str, block: str) -> bool:
+        c = problem.counselor_by_id[cid]
+        minutes = problem.block_by_id[block].minutes
+        return (cid, block) in counselors_busy or led[cid] + minutes > hours_to_minutes(c.max_hours)
+
+    def could_join(pid: str, block: str) -> bool:
+        q = problem.patient_by_id[pid]
+        day = problem.block_by_id[block].day
+        short = got.get(pid, 0) < hours_to_minutes(q.min_hours)
+        return short and (pid, block) not in busy and day_count[pid, day] < q.max_blocks_per_day
+
+    full: set[str] = set()
+    day_cap: set[str] = set()
+    no_staff: set[str] = set()
+    no_room: set[str] = set()
+    few: set[str] = set()
+    traded: set[str] = set()
+    for place, b, t in index.patient_options.get(p.id, ()):
+        if b in mine:
+            continue
+        if days[problem.block_by_id[b].day] >= p.max_blocks_per_day:
+            day_cap.add(b)
+            continue
+        here = [
+            g
+            for g in groups
+            if g.block == b and g.track == t and place_of(problem.room_by_id[g.room]) == place
+        ]
+        track = problem.track_by_id[t]
+        if here:
+            limits = [min(track.max_group, problem.room_by_id[g.room].capacity) for g in here]
+            if all(len(g.patients) >= cap for g, cap in zip(here, limits, strict=True)):
+                full.add(b)
+        elif all(exhausted(c, b) for c in index.counselors_of[place, b, t]):
+            no_staff.add(b)
+        elif all(
+            (r, b) in rooms_busy
+            for cap in index.capacities((place, b, t))
+            for r in index.rooms[place, b][cap]
+        ):
+            no_room.add(b)
+        elif sum(could_join(q, b) for q in index.patients_of[place, b, t]) < track.min_group:
+            few.add(b)
+        else:
+            traded.add(b)
+    parts = []
+    if full:
+        parts.append(f"groups at their times are full ({_names(full)})")
+    if no_staff:
+        parts.append(
+            f"every credentialed counselor is leading another group or out of hours ({_names(no_staff)})"
+        )
+    if no_room:
+        parts.append(f"every room is in use ({_names(no_room)})")
+    if few:
+        parts.append(
+            f"too few patients still short of hours are free then to reach min_group ({_names(few)})"
+        )
+    if traded:
+        parts.append(
+            "a group then would take counselors, rooms or patients that keep others at their"
+            f" minimum ({_names(traded)})"
+        )
+    if day_cap:
+        parts.append(f"already at max_blocks_per_day on those days ({_names(day_cap)})")
+    return "; ".join(parts) if parts else "the best schedule found leaves them short"
+
+
+def explain(problem: Problem, solution: Solution, index: Index | None = None) -> list[Shortfall]:
+    """A :class:`Shortfall` for each patient scheduled below ``min_hours``, in problem order."""
+    index = index or build_index(problem)
+    got: defaultdict[str, int] = defaultdict(int)
+    for g in solution.groups:
+        block = problem.block_by_id.get(g.block)
+        for pid in g.patients:
+            got[pid] += block.minutes if block else 0
+    out = []
+    for p in problem.patients:
+        short = hours_to_minutes(p.min_hours) - got[p.id]
+        if short > 0:
+            reason = _structural(problem, index, p) or _from_schedule(
+                problem, index, solution, p, got
+            )
+            out.append(Shortfall(p.id, short / 60, reason))
+    return out

@@ -1,0 +1,1 @@
+"""Tests of the scheduling domain: no database, no Django."""
