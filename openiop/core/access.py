@@ -93,6 +93,15 @@ def visible_patients_filter(user: User) -> Q:
     """The Q of patients this user may see through membership (not break-glass)."""
     if not is_verified_staff(user):
         return Q(pk__in=[])
+    return membership_patients_filter(user)
+
+
+def membership_patients_filter(user: User) -> Q:
+    """The patients `user` works with by role and membership, whether or not that user is
+    signed in now: for checking another staff member (e.g. the clinician a task is assigned
+    to). Never use it to authorize the current request: use `visible_patients_filter`."""
+    if not (user.is_active and user.organization_id):
+        return Q(pk__in=[])
     in_org = Q(organization_id=user.organization_id)
     if user.role in ORG_WIDE_ROLES:
         return in_org
@@ -106,7 +115,7 @@ def visible_patients_filter(user: User) -> Q:
         )
     )
     return in_org & (
-        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | via_enrollment
+        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | Q(via_enrollment)
     )
 
 
