@@ -63,6 +63,8 @@ schema-check: install
 bench: install
 	$(BIN)/python bench/compliance/run.py
 	$(BIN)/python bench/scheduling/run.py
+	$(BIN)/python bench/locator/run.py
+	$(BIN)/python bench/patients/run.py
 
 clean:
 	rm -rf $(VENV) openiop.sqlite3* staticfiles .local

@@ -1,6 +1,13 @@
 """Public pages of the locator app, mounted under /public/ (no log-in: never PHI out)."""
 
-from django.urls import URLPattern, URLResolver, path  # noqa: F401
+from django.urls import URLPattern, URLResolver, path
+
+from openiop.locator import views
 
 app_name = "locator_public"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("locator/", views.search, name="search"),
+    path("cost-estimate/", views.cost_estimate, name="cost_estimate"),
+    path("referral/", views.referral, name="referral"),
+    path("referral/thanks/", views.referral_thanks, name="referral_thanks"),
+]

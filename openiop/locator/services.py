@@ -1,0 +1,561 @@
+"""Write path of the locator. Each function is one transaction that writes its audit event.
+
+- `directory_publish`: the organization's programs publish themselves as facilities;
+- `facility_import_csv`: external facilities from a CSV file (docs/locator-import.md);
+- `program_listing_set`, `fee_schedule_set`: what an administrator says about a program;
+- `referral_request_submit` / `referral_request_reject`: public referral requests, rate-limited
+  per client address, landing in intake's pipeline through `intake.services.referral_create`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from openiop.core import access, audit
+from openiop.core.models import AuditAction
+from openiop.domain.costing import CostingInputError
+from openiop.intake.models import Referral
+from openiop.intake.services import referral_create
+from openiop.locator import costs, geo, importer
+from openiop.locator.codes import CareType, Payment, Population, languages_text
+from openiop.locator.models import (
+    OWN_ID_PREFIX,
+    Facility,
+    FacilitySource,
+    FeeScheduleSetting,
+    HoursBasis,
+    ImportRun,
+    ProgramListing,
+    ReferralAttempt,
+)
+from openiop.locator.publishing import (
+    TrackFacts,
+    Window,
+    capacity_and_openings,
+    conditions_mask,
+    evening_and_weekend,
+    populations_mask,
+)
+from openiop.organization.models import (
+    Organization,
+    Program,
+    StaffAvailability,
+    StaffProfile,
+    Track,
+)
+from openiop.patients.models import EnrollmentStatus
+
+if TYPE_CHECKING:
+    from openiop.accounts.models import User
+
+MAX_STORED_ERRORS = 500
+IMPORT_UPDATE_FIELDS = [
+    "source",
+    "organization",
+    "name",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "latitude",
+    "longitude",
+    "phone",
+    "website",
+    "care_types",
+    "conditions",
+    "populations",
+    "payments",
+    "languages",
+    "telehealth",
+    "evenings",
+    "weekends",
+    "hours_basis",
+    "accepting_new_patients",
+    "openings",
+    "capacity",
+    "last_updated",
+]
+
+
+def _require_administrator_of(actor: User, organization: Organization) -> None:
+    access.require_role(actor, access.SETUP_ROLES)
+    if access.organization_id(actor) != organization.pk:
+        raise PermissionDenied("That organization is not yours.")
+
+
+# --- Publishing the organization's own programs -------------------------------------------
+
+
+@dataclass
+class PublishResult:
+    published: list[Facility] = field(default_factory=list)
+    removed: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _track_facts(programs: Sequence[Program]) -> dict[int, list[TrackFacts]]:
+    rows = (
+        Track.objects.filter(program__in=programs)
+        .annotate(
+            active=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE))
+        )
+        .values_list("program_id", "kind", "min_age", "max_age", "max_group", "active")
+    )
+    facts: dict[int, list[TrackFacts]] = defaultdict(list)
+    for program_id, kind, min_age, max_age, max_group, active in rows:
+        facts[program_id].append(TrackFacts(kind, min_age, max_age, max_group, active))
+    return facts
+
+
+def _staff_windows(programs: Sequence[Program]) -> dict[int, list[Window]]:
+    """Availability windows of each program's staff (StaffProfile.programs)."""
+    through = StaffProfile.programs.through
+    staff_of: dict[int, set[int]] = defaultdict(set)
+    for program_id, staff_id in through.objects.filter(program__in=programs).values_list(
+        "program_id", "staffprofile_id"
+    ):
+        staff_of[staff_id].add(program_id)
+    windows: dict[int, list[Window]] = defaultdict(list)
+    for staff_id, weekday, start, end in StaffAvailability.objects.filter(
+        staff_id__in=list(staff_of)
+    ).values_list("staff_id", "weekday", "start", "end"):
+        for program_id in staff_of[staff_id]:
+            windows[program_id].append(Window(weekday, start, end))
+    return windows
+
+
+def _publish(organization: Organization, program_ids: Iterable[int] | None = None) -> PublishResult:
+    programs_qs = Program.objects.filter(site__organization=organization).select_related("site")
+    if program_ids is not None:
+        programs_qs = programs_qs.filter(pk__in=list(program_ids))
+    programs = list(programs_qs.order_by("pk"))
+    listings = {x.program_id: x for x in ProgramListing.objects.filter(program__in=programs)}
+    tracks = _track_facts(programs)
+    windows = _staff_windows(programs)
+    result = PublishResult()
+    now = timezone.now()
+    for program in programs:
+        listing = listings.get(program.pk) or ProgramListing(program=program)
+        if not listing.published:
+            deleted, _ = Facility.objects.filter(program=program).delete()
+            result.removed += deleted
+            continue
+        site = program.site
+        place = geo.zip_place(site.zip_code)
+        if place is None:
+            result.skipped.append(f"{program}: site ZIP {site.zip_code} is not a known ZIP code.")
+            continue
+        program_tracks = tracks.get(program.pk, [])
+        capacity, openings = capacity_and_openings(
+            program_tracks, accepting=program.accepting_new_patients
+        )
+        evenings, weekends = evening_and_weekend(windows.get(program.pk, []))
+        facility, _ = Facility.objects.update_or_create(
+            program=program,
+            defaults={
+                "external_id": f"{OWN_ID_PREFIX}{program.pk}",
+                "source": FacilitySource.OWN,
+                "organization": organization,
+                "name": f"{program.name} at {site.name}",
+                "address": site.address,
+                "city": site.city,
+                "state": site.state,
+                "zip_code": site.zip_code,
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "phone": listing.phone or site.phone,
+                "website": listing.website,
+                "care_types": CareType.INTENSIVE_OUTPATIENT.mask | listing.extra_care_types,
+                "conditions": conditions_mask(program_tracks),
+                "populations": populations_mask(program_tracks) | listing.extra_populations,
+                "payments": listing.payments,
+                "languages": listing.languages,
+                "telehealth": listing.telehealth,
+                "evenings": evenings,
+                "weekends": weekends,
+                "hours_basis": HoursBasis.STAFF_HOURS,
+                "accepting_new_patients": program.accepting_new_patients,
+                "openings": openings,
+                "capacity": capacity,
+                "last_updated": now,
+            },
+        )
+        result.published.append(facility)
+    return result
+
+
+@transaction.atomic
+def directory_publish(
+    *,
+    actor: User | None,
+    organization: Organization,
+    request: HttpRequest | None = None,
+) -> PublishResult:
+    """Publish (or refresh) every program of the organization in the public directory.
+
+    `actor` None: the system (the `openiop locator publish` command, the demo).
+    """
+    if actor is not None:
+        _require_administrator_of(actor, organization)
+    result = _publish(organization)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type="locator.facility",
+        request=request,
+        organization_id=organization.pk,
+        part2=False,
+        detail=(
+            f"directory published: {len(result.published)} program(s), "
+            f"{result.removed} withdrawn, {len(result.skipped)} skipped"
+        ),
+    )
+    return result
+
+
+# --- What an administrator says about a program -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingData:
+    published: bool
+    payments: Sequence[str]
+    languages: Sequence[str]
+    telehealth: bool
+    extra_care_types: Sequence[str] = ()
+    extra_populations: Sequence[str] = ()
+    phone: str = ""
+    website: str = ""
+
+
+@transaction.atomic
+def program_listing_set(
+    *,
+    actor: User,
+    program: Program,
+    data: ListingData,
+    request: HttpRequest | None = None,
+) -> ProgramListing:
+    """Save what the directory says about `program`, then republish it."""
+    organization = program.site.organization
+    _require_administrator_of(actor, organization)
+    try:
+        listing_values: dict[str, Any] = {
+            "published": data.published,
+            "payments": Payment.mask_of(data.payments),
+            "languages": languages_text(data.languages),
+            "telehealth": data.telehealth,
+            "extra_care_types": CareType.mask_of(data.extra_care_types)
+            & ~CareType.INTENSIVE_OUTPATIENT.mask,
+            "extra_populations": Population.mask_of(data.extra_populations),
+            "phone": data.phone.strip(),
+            "website": data.website.strip(),
+        }
+    except KeyError as exc:
+        raise ValidationError({"__all__": f"Unknown choice {exc.args[0]!r}."}) from exc
+    if not data.languages:
+        raise ValidationError({"languages": "Choose at least one language."})
+    listing = ProgramListing.objects.filter(program=program).first() or ProgramListing(
+        program=program
+    )
+    for name, value in listing_values.items():
+        setattr(listing, name, value)
+    listing.full_clean()
+    listing.save()
+    result = _publish(organization, [program.pk])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=listing,
+        fields=sorted(listing_values),
+        request=request,
+        organization_id=organization.pk,
+        part2=False,
+        detail=(
+            f"directory listing of program {program.pk} saved; "
+            + ("published" if result.published else "withdrawn or skipped")
+        ),
+    )
+    return listing
+
+
+@dataclass(frozen=True)
+class FeeData:
+    daily_rate_low: Decimal
+    daily_rate_high: Decimal
+    daily_rate_expected: Decimal | None
+    location_cost_index: Decimal
+    service_prices: dict[str, Decimal | None]  # per week; None or 0 = included in the rate
+    population_multipliers: dict[str, Decimal | None]  # None = no adjustment (1.0)
+
+
+FEE_FIELDS = (
+    "daily_rate_low",
+    "daily_rate_high",
+    "daily_rate_expected",
+    "location_cost_index",
+)
+
+
+@transaction.atomic
+def fee_schedule_set(
+    *,
+    actor: User,
+    program: Program,
+    data: FeeData,
+    request: HttpRequest | None = None,
+) -> FeeScheduleSetting:
+    """Save the program's fee schedule after checking it with the costing engine."""
+    organization = program.site.organization
+    _require_administrator_of(actor, organization)
+    setting = FeeScheduleSetting.objects.filter(program=program).first() or FeeScheduleSetting(
+        program=program
+    )
+    setting.daily_rate_low = data.daily_rate_low
+    setting.daily_rate_high = data.daily_rate_high
+    setting.daily_rate_expected = data.daily_rate_expected
+    setting.location_cost_index = data.location_cost_index
+    defaults = costs.DEFAULT_FEE_SCHEDULE.services
+    setting.services = {
+        key: {"label": defaults[key].label, "price": str(price), "per": "week"}
+        for key, price in data.service_prices.items()
+        if price and key in defaults
+    }
+    setting.populations = {
+        key: str(value)
+        for key, value in data.population_multipliers.items()
+        if value is not None and value != 1
+    }
+    try:
+        costs.schedule_from_setting(setting, name="check")
+        if not costs.MIN_INDEX <= data.location_cost_index <= costs.MAX_INDEX:
+            raise CostingInputError(
+                "location_cost_index", f"must be between {costs.MIN_INDEX} and {costs.MAX_INDEX}"
+            )
+    except CostingInputError as exc:
+        name = exc.field if exc.field in FEE_FIELDS else "__all__"
+        raise ValidationError({name: str(exc)}) from exc
+    setting.full_clean()
+    setting.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=setting,
+        fields=[*FEE_FIELDS, "services", "populations"],
+        request=request,
+        organization_id=organization.pk,
+        part2=False,
+        detail=f"fee schedule of program {program.pk} saved",
+    )
+    return setting
+
+
+# --- Importing external facilities ----------------------------------------------------------
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def facility_import_csv(
+    *,
+    actor: User | None,
+    organization: Organization,
+    data: bytes,
+    file_name: str,
+    request: HttpRequest | None = None,
+) -> ImportRun:
+    """Import a facility file: bad rows are rejected with reasons, good rows are created or
+    updated by facility id, all in this one transaction (a failure keeps the previous data).
+
+    Raises `importer.ImportFileError` when the file as a whole is unusable. A facility id that
+    belongs to another organization, or to a published program, is rejected.
+    """
+    if actor is not None:
+        _require_administrator_of(actor, organization)
+    now = timezone.now()
+    parsed = importer.parse_facility_csv(data, now=now)
+    ids = [f.external_id for f in parsed.facilities]
+    existing: dict[str, tuple[str, int | None]] = {}
+    for chunk in _chunks(ids, 500):
+        for external_id, source, owner in Facility.objects.filter(
+            external_id__in=chunk
+        ).values_list("external_id", "source", "organization_id"):
+            existing[external_id] = (source, owner)
+    errors = list(parsed.errors)
+    rows: list[Facility] = []
+    for f in parsed.facilities:
+        prior = existing.get(f.external_id)
+        if prior is not None and prior != (FacilitySource.IMPORT, organization.pk):
+            errors.append(
+                importer.RowError(
+                    f.row,
+                    "facility_id",
+                    f"{f.external_id!r} is already used by another directory; choose another id.",
+                )
+            )
+            continue
+        rows.append(
+            Facility(
+                external_id=f.external_id,
+                source=FacilitySource.IMPORT,
+                organization=organization,
+                name=f.name,
+                address=f.address,
+                city=f.city,
+                state=f.state,
+                zip_code=f.zip_code,
+                latitude=f.latitude,
+                longitude=f.longitude,
+                phone=f.phone,
+                website=f.website,
+                care_types=f.care_types,
+                conditions=f.conditions,
+                populations=f.populations,
+                payments=f.payments,
+                languages=f.languages,
+                telehealth=f.telehealth,
+                evenings=f.evenings,
+                weekends=f.weekends,
+                hours_basis=HoursBasis.REPORTED if f.hours_reported else HoursBasis.UNKNOWN,
+                accepting_new_patients=f.accepting_new_patients,
+                openings=f.openings,
+                capacity=None,
+                last_updated=f.last_updated or now,
+            )
+        )
+    Facility.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["external_id"],
+        update_fields=IMPORT_UPDATE_FIELDS,
+    )
+    created = sum(1 for r in rows if r.external_id not in existing)
+    errors.sort(key=lambda e: (e.row, e.column))
+    run = ImportRun.objects.create(
+        organization=organization,
+        actor=actor,
+        file_name=file_name[:200],
+        started_at=now,
+        rows=parsed.rows,
+        created=created,
+        updated=len(rows) - created,
+        rejected=len({e.row for e in errors}),
+        errors=[asdict(e) for e in errors[:MAX_STORED_ERRORS]],
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=run,
+        request=request,
+        organization_id=organization.pk,
+        part2=False,
+        detail=(
+            f"facility import {file_name[:80]!r}: {parsed.rows} rows, {run.created} created, "
+            f"{run.updated} updated, {run.rejected} rejected"
+        ),
+    )
+    return run
+
+
+# --- Public referral requests ---------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    """Too many referral requests from this address in the last hour."""
+
+
+REFERRAL_LIMIT_PER_HOUR = 5
+ATTEMPT_RETENTION = timedelta(days=1)
+
+
+def referral_limit_per_hour() -> int:
+    return int(getattr(settings, "LOCATOR_REFERRAL_LIMIT_PER_HOUR", REFERRAL_LIMIT_PER_HOUR))
+
+
+def client_key(client_ip: str) -> str:
+    """A keyed hash of the address: the limit works without storing addresses in clear."""
+    key = hashlib.sha256(b"openiop-locator-referral:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, client_ip.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_and_record(client_ip: str, outcome: str) -> None:
+    now = timezone.now()
+    key = client_key(client_ip)
+    recent = ReferralAttempt.objects.filter(
+        client_key=key, created_at__gte=now - timedelta(hours=1)
+    ).count()
+    if recent >= referral_limit_per_hour():
+        raise RateLimited
+    ReferralAttempt.objects.filter(created_at__lt=now - ATTEMPT_RETENTION).delete()
+    ReferralAttempt.objects.create(client_key=key, created_at=now, outcome=outcome)
+
+
+@transaction.atomic
+def referral_request_submit(
+    *,
+    facility: Facility,
+    client_ip: str,
+    source: str,
+    person: dict[str, Any],
+    referrer: dict[str, Any],
+    reason: str,
+    consent_text: str,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """A public referral request for an OpenIOP program: rate-limited, then handed to intake
+    (`referral_create`, stage "inquiry", consent stored verbatim). Raises `RateLimited`."""
+    program = facility.program
+    if facility.source != FacilitySource.OWN or program is None:
+        raise ValidationError(
+            {"facility": "This program is not on OpenIOP: please call it to ask for a referral."}
+        )
+    _check_and_record(client_ip, "sent")
+    return referral_create(
+        actor=None,
+        organization=program.site.organization,
+        program=program,
+        source=source,
+        person=person,
+        referrer=referrer,
+        reason=reason,
+        consent_text=consent_text,
+        request=request,
+    )
+
+
+@transaction.atomic
+def referral_request_reject(
+    *, client_ip: str, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Count and audit a submission refused as automated (honeypot filled, sent too fast).
+
+    Raises `RateLimited` without writing anything once the address is over its limit, so a
+    flood cannot fill the audit trail.
+    """
+    _check_and_record(client_ip, reason[:20])
+    audit.record(
+        actor=None,
+        action=AuditAction.SECURITY,
+        object_type="locator.referral_request",
+        request=request,
+        part2=False,
+        detail=f"public referral request refused as automated: {reason}",
+    )
