@@ -113,7 +113,7 @@ def test_a_submission_faster_than_three_seconds_is_refused(
     assert not Referral.objects.exists()
 
 
-@pytest.mark.parametrize("token", ["forged", token_issued(3 * 60 * 60)])
+@pytest.mark.parametrize("token", ["forged", token_issued(3 * 60 * 60)], ids=["forged", "expired"])
 def test_a_forged_or_two_hour_old_token_must_reload_the_form(
     client: Client, facility: Facility, token: str
 ) -> None:
