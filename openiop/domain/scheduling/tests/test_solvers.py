@@ -149,8 +149,10 @@ def test_lower_bounds_never_exceed_what_the_solver_achieves(seed: int) -> None:
     result = solve(problem, time_limit=QUICK)
     report = validate(problem, result)
     assert report.valid
-    assert shortfall_bound(problem) <= result.stats["lower_bound"]["shortfall_hours"] + 1e-9
-    assert result.stats["lower_bound"]["shortfall_hours"] <= report.shortfall_hours
+    # Both the standalone LP bound and the solver's reported bound are lower bounds. (Which
+    # of the two is tighter depends on how much time the LP got, so it is not asserted.)
+    assert shortfall_bound(problem) <= report.shortfall_hours + 1e-9
+    assert result.stats["lower_bound"]["shortfall_hours"] <= report.shortfall_hours + 1e-9
     assert groups_bound(problem, report.shortfall_hours) <= report.groups
     assert result.stats["lower_bound"]["groups"] <= report.groups
 
