@@ -1,5 +1,9 @@
 """API endpoints of the intake app, mounted under /api/v1/ (staff past TOTP by default)."""
 
-from django.urls import URLPattern, URLResolver, path  # noqa: F401
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from openiop.intake import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("screenings/score", api.ScreeningScoreAPI.as_view(), name="screenings_score"),
+]

@@ -1,11 +1,16 @@
-"""Referrals and the admissions pipeline (issue #3 item 1).
+"""Intake (issue #3): referrals and the admissions pipeline, screenings and safety tasks,
+level-of-care decisions with per-program policy, admissions and weekly availability.
 
 A referral is a request for care about a person who may not be a patient yet; its details
 are protected health information from the moment they arrive. Every move between stages is
-recorded in `ReferralEvent` (who, when, why) as well as in the audit trail.
+recorded in `ReferralEvent` (who, when, why) as well as in the audit trail. Every row here is
+PHI (and, in a substance-use program, a 42 CFR Part 2 record): reads go through
+`core.access`, writes through `intake.services`, both audited.
 """
 
 from __future__ import annotations
+
+from datetime import time
 
 from django.conf import settings
 from django.db import models
@@ -110,3 +115,248 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or 'new'} -> {self.to_stage}"
+
+
+class ScreeningResponse(models.Model):
+    """One completed screening instrument for a patient (issue #3 items 2 and 7).
+
+    `response` is the QuestionnaireResponse-like record of `openiop.domain.screening`
+    (instrument id and definition version in `questionnaire`, one item per question asked),
+    so a later FHIR export loses nothing. Total, band, subscores and flags are the domain's
+    score at the time, kept for lists and reports; the answers remain the source of truth.
+    `thresholds` holds the program thresholds the score used (PCL-5 cut-off, CIWA-Ar flag).
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="screenings"
+    )
+    instrument = models.CharField(max_length=20)
+    instrument_version = models.CharField(max_length=20)
+    response = models.JSONField()
+    total = models.IntegerField(null=True, blank=True)
+    band = models.CharField(max_length=40, blank=True)
+    subscores = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    administered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-administered_at", "-id"]
+        indexes = [models.Index(fields=["patient", "instrument", "administered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} for patient {self.patient_id}"
+
+
+class SafetyTaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class SafetyTask(models.Model):
+    """An urgent task for a clinician raised by an urgent screening flag (PHQ-9 item 9 > 0,
+    C-SSRS high risk). Listed for the patient's site until a clinician completes it."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="safety_tasks"
+    )
+    site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(
+        ScreeningResponse,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="safety_tasks",
+    )
+    flags = models.JSONField(default=list)
+    urgent = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=8, choices=SafetyTaskStatus.choices, default=SafetyTaskStatus.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="safety_tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completion_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "created_at", "id"]
+        indexes = [models.Index(fields=["site", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", completed_at__isnull=True)
+                | models.Q(status="done", completed_at__isnull=False),
+                name="safety_task_completion_consistent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety task {self.pk} ({self.status})"
+
+
+class PlacementDecisionKind(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted the recommendation"
+    OVERRIDDEN = "overridden", "Overrode the recommendation"
+
+
+class PlacementDecision(models.Model):
+    """A level-of-care assessment, the engine's recommendation and the clinician's decision.
+
+    Inputs are stored as given (`dimensions`, `criteria`, `screening`) with the resolved
+    `policy`, so the recommendation can be explained and reproduced later; `reasons` are the
+    engine's reasons (rule, effect, facts, text, source, level) at the time.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="placement_decisions"
+    )
+    program = models.ForeignKey(
+        "organization.Program", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dimensions = models.JSONField()
+    criteria = models.JSONField()
+    screening = models.JSONField()
+    policy = models.JSONField(default=dict)
+    recommended_level = models.CharField(max_length=8)
+    withdrawal_management_first = models.BooleanField(default=False)
+    crisis_evaluation = models.BooleanField(default=False)
+    recommended_tracks = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    decision = models.CharField(max_length=12, choices=PlacementDecisionKind.choices)
+    final_level = models.CharField(max_length=8)
+    override_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="accepted") | ~models.Q(override_reason=""),
+                name="placement_override_needs_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Placement {self.final_level} for patient {self.patient_id}"
+
+
+class PlacementPolicySetting(models.Model):
+    """A program's overrides of the clinical-policy thresholds (issue #3 item 4).
+
+    `placement` overrides fields of `openiop.domain.placement.PlacementPolicy` (scalars only;
+    the dimension table keeps its default); `screening` maps an instrument id to overrides of
+    its configurable thresholds (`Instrument.settings`, e.g. {"pcl5": {"probable_ptsd_at": 31}}).
+    Absent keys take the domain defaults. Validated by the domain when saved and when read.
+    """
+
+    program = models.OneToOneField(
+        "organization.Program", on_delete=models.CASCADE, related_name="placement_policy"
+    )
+    placement = models.JSONField(default=dict, blank=True)
+    screening = models.JSONField(default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Placement policy of program {self.program_id}"
+
+
+class Admission(models.Model):
+    """A patient admitted to one program and one or more of its tracks (issue #3 item 6).
+
+    The track enrolments themselves are `patients.Enrollment` rows (listed in
+    `enrollments`); this record adds who admitted, from which referral, the primary
+    counselor and why the required weekly hours differ from the track minimum, if they do.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="admissions"
+    )
+    program = models.ForeignKey("organization.Program", on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="admissions"
+    )
+    enrollments = models.ManyToManyField("patients.Enrollment", related_name="admissions")
+    primary_counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_admissions"
+    )
+    starts_on = models.DateField()
+    hours_change_reason = models.TextField(blank=True)
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    admitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-admitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Admission of patient {self.patient_id} to program {self.program_id}"
+
+
+class Block(models.TextChoices):
+    """The site's standard weekly blocks offered on the availability grid (site-local time)."""
+
+    MORNING = "morning", "Morning 09:00-12:00"
+    AFTERNOON = "afternoon", "Afternoon 13:00-16:00"
+    EVENING = "evening", "Evening 18:00-21:00"
+
+
+BLOCK_TIMES: dict[str, tuple[time, time]] = {
+    Block.MORNING: (time(9), time(12)),
+    Block.AFTERNOON: (time(13), time(16)),
+    Block.EVENING: (time(18), time(21)),
+}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class PatientAvailability(models.Model):
+    """A weekly window (site-local time) free of work, school and family duties.
+
+    The scheduler's input (with the active enrolments): one row per free block, weekday
+    0 = Monday ... 6 = Sunday, `start`/`end` as on the grid (09:00-12:00, 13:00-16:00,
+    18:00-21:00). No row for a weekday means the patient is not available that day.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="availability"
+    )
+    weekday = models.PositiveSmallIntegerField()
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="patient_avail_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="patient_avail_weekday"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "weekday", "start"], name="patient_avail_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"

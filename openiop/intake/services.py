@@ -1,21 +1,61 @@
-"""Write path for referrals. Each function is one audited transaction."""
+"""Write path of intake: referrals, screenings and safety tasks, level-of-care decisions and
+policy, admissions and weekly availability. Each function is one audited transaction; the
+caller has already fetched its objects through `core.access`, and each function checks the
+actor's role and reach again (defence in depth)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from openiop.accounts.models import Role, User
 from openiop.core import access, audit
 from openiop.core.models import AuditAction
-from openiop.intake.models import Referral, ReferralEvent, ReferralSource, ReferralStage
-from openiop.organization.models import Organization, Program
-
-if TYPE_CHECKING:
-    from openiop.accounts.models import User
+from openiop.domain.placement import LevelOfCare, PlacementInputError
+from openiop.domain.screening import (
+    INSTRUMENTS,
+    URGENT_FLAGS,
+    InvalidAnswers,
+    applicable,
+    questionnaire_response,
+    requires_urgent_safety_task,
+    score,
+)
+from openiop.intake.models import (
+    BLOCK_TIMES,
+    Admission,
+    PatientAvailability,
+    PlacementDecision,
+    PlacementDecisionKind,
+    PlacementPolicySetting,
+    Referral,
+    ReferralEvent,
+    ReferralSource,
+    ReferralStage,
+    SafetyTask,
+    SafetyTaskStatus,
+    ScreeningResponse,
+)
+from openiop.intake.placement import (
+    Assessment,
+    assess,
+    build_policy,
+    policy_json,
+    reasons_json,
+    screening_settings,
+)
+from openiop.organization.models import Organization, Program, Site, Track
+from openiop.organization.selectors import programs_for_user
+from openiop.patients import services as patients_services
+from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 
 PERSON_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email", "preferred_language")
 REFERRER_FIELDS = ("referrer_name", "referrer_organization", "referrer_phone", "referrer_email")
@@ -86,3 +126,668 @@ def referral_create(
         detail="referral received" + (" from the public pages" if actor is None else ""),
     )
     return referral
+
+
+# --------------------------------------------------------------------------- referrals
+
+REASON_MAX = 500
+CLOSED_STAGES = frozenset(
+    {ReferralStage.ADMITTED, ReferralStage.DECLINED, ReferralStage.REFERRED_ELSEWHERE}
+)
+
+
+def _require_write(actor: User) -> None:
+    if not access.can_write_patients(actor):
+        raise PermissionDenied("Your role can read but not change intake records.")
+
+
+def _require_referral_access(actor: User, referral: Referral) -> None:
+    _require_write(actor)
+    if not access.referrals_visible_to(actor).filter(pk=referral.pk).exists():
+        raise PermissionDenied("This referral is outside your sites and programs.")
+
+
+def _require_patient_access(actor: User, patient: Patient) -> None:
+    _require_write(actor)
+    if not access.patients_visible_to(actor).filter(pk=patient.pk).exists():
+        raise PermissionDenied("This patient is outside your sites and programs.")
+
+
+def _clean_reason(reason: str, field: str = "reason", minimum: int = 3) -> str:
+    text = reason.strip()
+    if len(text) < minimum:
+        raise ValidationError({field: "Give a reason (a few words at least)."})
+    if len(text) > REASON_MAX:
+        raise ValidationError({field: f"Keep the reason under {REASON_MAX} characters."})
+    return text
+
+
+@transaction.atomic
+def referral_move(
+    *,
+    actor: User,
+    referral: Referral,
+    to_stage: str,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Move a referral to another stage, recording who, when and why.
+
+    "Admitted" is reached only through `patient_admit` (the referral then names its patient
+    and an admission exists); an admitted referral is closed.
+    """
+    _require_referral_access(actor, referral)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if to_stage not in ReferralStage.values:
+        raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
+    if to_stage == referral.stage:
+        raise ValidationError({"to_stage": "The referral is already at this stage."})
+    if referral.stage == ReferralStage.ADMITTED:
+        raise ValidationError({"to_stage": "An admitted referral is closed."})
+    if to_stage == ReferralStage.ADMITTED and not (
+        referral.patient_id and referral.admissions.exists()
+    ):
+        raise ValidationError(
+            {"to_stage": "Admit the patient (register or link them first) to close as admitted."}
+        )
+    text = _clean_reason(reason)
+    now = timezone.now()
+    from_stage = referral.stage
+    referral.stage = to_stage
+    referral.stage_changed_at = now
+    referral.save(update_fields=["stage", "stage_changed_at"])
+    ReferralEvent.objects.create(
+        referral=referral,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        actor=actor,
+        reason=text,
+        occurred_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=referral.patient_id,
+        obj=referral,
+        fields=["stage"],
+        request=request,
+        organization_id=referral.organization_id,
+        part2=True,
+        detail=f"referral stage {from_stage} -> {to_stage}",
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_link_patient(
+    *,
+    actor: User,
+    referral: Referral,
+    patient: Patient,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Link the referral to the registered patient it concerns."""
+    _require_referral_access(actor, referral)
+    _require_patient_access(actor, patient)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if patient.organization_id != referral.organization_id:
+        raise ValidationError({"patient": "This patient belongs to another organization."})
+    if referral.patient_id is not None and referral.patient_id != patient.pk:
+        raise ValidationError({"patient": "This referral is already linked to another patient."})
+    if referral.patient_id == patient.pk:
+        return referral
+    referral.patient = patient
+    referral.save(update_fields=["patient"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        obj=referral,
+        fields=["patient"],
+        request=request,
+        organization_id=referral.organization_id,
+        part2=True,
+        detail="referral linked to patient",
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_register_patient(
+    *,
+    actor: User,
+    referral: Referral,
+    site: Site,
+    program: Program | None,
+    data: dict[str, Any],
+    emergency_contact: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Patient:
+    """Register the referred person as a patient (patients.services.patient_register) and
+    link the referral to them, in one transaction."""
+    _require_referral_access(actor, referral)
+    if referral.patient_id is not None:
+        raise ValidationError({"patient": "This referral is already linked to a patient."})
+    patient = patients_services.patient_register(
+        actor=actor,
+        site=site,
+        program=program,
+        data=data,
+        emergency_contact=emergency_contact,
+        request=request,
+    )
+    referral_link_patient(actor=actor, referral=referral, patient=patient, request=request)
+    return patient
+
+
+# --------------------------------------------------------------------------- screening
+
+SCREENING_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR, Role.INTAKE_COORDINATOR})
+CLINICIAN_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR})
+
+
+def can_screen(user: User) -> bool:
+    return access.can_write_patients(user) and (user.role in SCREENING_ROLES or user.is_superuser)
+
+
+def is_clinician(user: User) -> bool:
+    return access.can_write_patients(user) and (user.role in CLINICIAN_ROLES or user.is_superuser)
+
+
+def _instrument_settings(patient: Patient, instrument_id: str) -> dict[str, int]:
+    from openiop.intake.placement import policy_overrides
+
+    _, screening = policy_overrides(patient.program)
+    return dict(screening.get(instrument_id, {}))
+
+
+def _answer_errors(exc: InvalidAnswers) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault("__all__" if error.item == "*" else error.item, []).append(error.message)
+    return errors
+
+
+@transaction.atomic
+def screening_record(
+    *,
+    actor: User,
+    patient: Patient,
+    instrument_id: str,
+    answers: Mapping[str, object],
+    request: HttpRequest | None = None,
+) -> ScreeningResponse:
+    """Score and store a completed instrument; an urgent flag (PHQ-9 item 9 > 0, C-SSRS high
+    risk) also opens an urgent safety task in the same transaction.
+
+    Refuses (ValidationError keyed by item number) incomplete or invalid answers: a missing
+    answer is never scored as zero. CRAFFT is offered only for ages 12 to 21.
+    """
+    if not can_screen(actor):
+        raise PermissionDenied("Only clinicians and intake coordinators record screenings.")
+    _require_patient_access(actor, patient)
+    if instrument_id not in INSTRUMENTS:
+        raise ValidationError({"instrument": f"Unknown instrument {instrument_id!r}."})
+    age = patient.age_on(timezone.localdate())
+    if not applicable(instrument_id, age):
+        instrument = INSTRUMENTS[instrument_id]
+        raise ValidationError(
+            {
+                "instrument": f"{instrument.edition} is offered for ages {instrument.min_age} "
+                f"to {instrument.max_age}; this patient is {age}."
+            }
+        )
+    thresholds = _instrument_settings(patient, instrument_id)
+    try:
+        result = score(instrument_id, answers, settings=thresholds)
+    except InvalidAnswers as exc:
+        raise ValidationError(_answer_errors(exc)) from exc
+    now = timezone.now()
+    screening = ScreeningResponse.objects.create(
+        patient=patient,
+        instrument=result.instrument,
+        instrument_version=result.version,
+        response=questionnaire_response(result),
+        total=result.total,
+        band=result.band or "",
+        subscores=dict(result.subscores),
+        flags=list(result.flags),
+        thresholds=thresholds,
+        administered_by=actor,
+        administered_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=screening,
+        fields=["answers", "score"],
+        request=request,
+        detail=f"screening {instrument_id}",
+    )
+    if requires_urgent_safety_task(result):
+        _safety_task_open(actor=actor, patient=patient, screening=screening, request=request)
+    return screening
+
+
+def _default_assignee(actor: User, patient: Patient) -> User | None:
+    """The clinician who screened; else the patient's primary counselor; else nobody (the
+    site's list shows the task as unassigned)."""
+    if is_clinician(actor):
+        return actor
+    admission = (
+        Admission.objects.filter(patient=patient).select_related("primary_counselor").first()
+    )
+    return admission.primary_counselor if admission is not None else None
+
+
+def _safety_task_open(
+    *,
+    actor: User,
+    patient: Patient,
+    screening: ScreeningResponse,
+    request: HttpRequest | None,
+) -> SafetyTask:
+    task = SafetyTask.objects.create(
+        patient=patient,
+        site_id=patient.site_id,
+        screening=screening,
+        flags=[f for f in screening.flags if f in URGENT_FLAGS],
+        urgent=True,
+        assigned_to=_default_assignee(actor, patient),
+        created_by=actor,
+        created_at=screening.administered_at,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=task,
+        fields=["flags", "assigned_to"],
+        request=request,
+        detail="urgent safety task opened by screening",
+    )
+    return task
+
+
+def _require_task_access(actor: User, task: SafetyTask) -> None:
+    if not is_clinician(actor):
+        raise PermissionDenied("Only clinicians act on safety tasks.")
+    _require_patient_access(actor, task.patient)
+
+
+@transaction.atomic
+def safety_task_assign(
+    *,
+    actor: User,
+    task: SafetyTask,
+    assignee: User,
+    request: HttpRequest | None = None,
+) -> SafetyTask:
+    """Give the task to a clinician who can see the patient."""
+    _require_task_access(actor, task)
+    task = SafetyTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != SafetyTaskStatus.OPEN:
+        raise ValidationError({"assigned_to": "This task is already done."})
+    if not (
+        assignee.is_active
+        and assignee.organization_id == task.patient.organization_id
+        and assignee.role in CLINICIAN_ROLES
+        and Patient.objects.filter(
+            access.membership_patients_filter(assignee), pk=task.patient_id
+        ).exists()
+    ):
+        raise ValidationError(
+            {"assigned_to": "Choose a clinician who works with this patient's site or program."}
+        )
+    task.assigned_to = assignee
+    task.save(update_fields=["assigned_to"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=task.patient_id,
+        obj=task,
+        fields=["assigned_to"],
+        request=request,
+        detail=f"safety task assigned to user {assignee.pk}",
+    )
+    return task
+
+
+@transaction.atomic
+def safety_task_complete(
+    *,
+    actor: User,
+    task: SafetyTask,
+    note: str,
+    request: HttpRequest | None = None,
+) -> SafetyTask:
+    """Close the task with what was done (evaluation, safety plan, referral)."""
+    _require_task_access(actor, task)
+    task = SafetyTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != SafetyTaskStatus.OPEN:
+        raise ValidationError({"note": "This task is already done."})
+    text = note.strip()
+    if len(text) < 10:
+        raise ValidationError(
+            {"note": "Describe what was done (at least 10 characters): evaluation, safety plan."}
+        )
+    task.status = SafetyTaskStatus.DONE
+    task.completed_by = actor
+    task.completed_at = timezone.now()
+    task.completion_note = text[:2000]
+    task.save(update_fields=["status", "completed_by", "completed_at", "completion_note"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=task.patient_id,
+        obj=task,
+        fields=["status", "completion_note"],
+        request=request,
+        detail="safety task completed",
+    )
+    return task
+
+
+# --------------------------------------------------------------------------- level of care
+
+
+@transaction.atomic
+def placement_decide(
+    *,
+    actor: User,
+    patient: Patient,
+    assessment: Assessment,
+    accept: bool,
+    override_level: str = "",
+    override_reason: str = "",
+    request: HttpRequest | None = None,
+) -> PlacementDecision:
+    """Run the level-of-care engine on the assessment and the latest screenings, and store
+    the clinician's decision: accept the recommended level, or override it with a reason."""
+    if not is_clinician(actor):
+        raise PermissionDenied("Only clinicians decide the level of care.")
+    _require_patient_access(actor, patient)
+    try:
+        assessed = assess(assessment, patient=patient, program=patient.program)
+    except PlacementInputError as exc:
+        raise ValidationError({"__all__": str(exc)}) from exc
+    recommended = assessed.recommendation.level.value
+    if accept:
+        final, reason = recommended, ""
+    else:
+        if override_level not in {level.value for level in LevelOfCare}:
+            raise ValidationError({"override_level": "Choose the level you decide on."})
+        reason = _clean_reason(override_reason, "override_reason", minimum=10)
+        final = override_level
+    decision = PlacementDecision.objects.create(
+        patient=patient,
+        program=patient.program,
+        dimensions=assessed.dimensions_json,
+        criteria=assessed.criteria_json,
+        screening=assessed.screening_json,
+        policy=policy_json(assessed.policy),
+        recommended_level=recommended,
+        withdrawal_management_first=assessed.recommendation.withdrawal_management_first,
+        crisis_evaluation=assessed.recommendation.crisis_evaluation,
+        recommended_tracks=[t.value for t in assessed.recommendation.tracks],
+        reasons=reasons_json(assessed.recommendation),
+        decision=PlacementDecisionKind.ACCEPTED if accept else PlacementDecisionKind.OVERRIDDEN,
+        final_level=final,
+        override_reason=reason,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=decision,
+        fields=["dimensions", "criteria", "decision"],
+        request=request,
+        detail=f"level of care {recommended} recommended, {final} decided"
+        + ("" if accept else " (override)"),
+    )
+    return decision
+
+
+POLICY_ROLES = frozenset({Role.CLINICAL_DIRECTOR, Role.ADMINISTRATOR})
+
+
+@transaction.atomic
+def placement_policy_set(
+    *,
+    actor: User,
+    program: Program,
+    placement: dict[str, Any],
+    screening: dict[str, dict[str, int]],
+    request: HttpRequest | None = None,
+) -> PlacementPolicySetting:
+    """Store a program's clinical-policy thresholds (validated by the domain)."""
+    access.require_role(actor, POLICY_ROLES)
+    if program.site.organization_id != access.organization_id(actor):
+        raise PermissionDenied("That program belongs to another organization.")
+    try:
+        build_policy(placement)
+    except ValueError as exc:  # PlacementInputError is a ValueError
+        raise ValidationError({"__all__": str(exc)}) from exc
+    try:
+        screening_settings(screening)
+    except ValueError as exc:
+        raise ValidationError({"__all__": str(exc)}) from exc
+    setting, _ = PlacementPolicySetting.objects.update_or_create(
+        program=program,
+        defaults={
+            "placement": placement,
+            "screening": screening,
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=setting,
+        fields=sorted([*placement, *(f"{i}.{k}" for i, s in screening.items() for k in s)]),
+        request=request,
+        part2=False,
+        detail=f"placement policy of program {program.pk}",
+    )
+    return setting
+
+
+# --------------------------------------------------------------------------- enrolment
+
+ADMIT_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR, Role.INTAKE_COORDINATOR})
+MAX_WEEKLY_HOURS = Decimal("40")
+START_WINDOW_DAYS = 366
+
+
+def can_admit(user: User) -> bool:
+    return access.can_write_patients(user) and (user.role in ADMIT_ROLES or user.is_superuser)
+
+
+def counselors_for(program: Program) -> QuerySet[User]:
+    """Clinicians who may be a primary counselor in this program: counselors of its site or
+    program, and the organization's clinical directors."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            organization_id=program.site.organization_id,
+            role__in=CLINICIAN_ROLES,
+        )
+        .filter(
+            Q(role=Role.CLINICAL_DIRECTOR)
+            | Q(staff_profile__sites=program.site_id)
+            | Q(staff_profile__programs=program.pk)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@transaction.atomic
+def patient_admit(
+    *,
+    actor: User,
+    patient: Patient,
+    program: Program,
+    tracks: Sequence[tuple[Track, Decimal]],
+    starts_on: date,
+    primary_counselor: User,
+    hours_change_reason: str = "",
+    availability: set[tuple[int, str]] | None = None,
+    referral: Referral | None = None,
+    request: HttpRequest | None = None,
+) -> Admission:
+    """Admit a patient to a program and one or more of its tracks.
+
+    Each track becomes an active `patients.Enrollment` whose required weekly hours default
+    to the track minimum; other hours need `hours_change_reason`. With `availability`, the
+    weekly grid is saved too; with `referral`, it is linked and moved to "admitted".
+    """
+    if not can_admit(actor):
+        raise PermissionDenied("Your role cannot admit patients.")
+    _require_patient_access(actor, patient)
+    if program.site.organization_id != patient.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if not programs_for_user(actor).filter(pk=program.pk).exists():
+        raise PermissionDenied("You can admit only to your own programs.")
+    errors: dict[str, list[str]] = {}
+
+    def err(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not tracks:
+        err("tracks", "Choose at least one track.")
+    age = patient.age_on(starts_on)
+    changed = False
+    active = set(
+        Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).values_list(
+            "track_id", flat=True
+        )
+    )
+    for track, hours in tracks:
+        if track.program_id != program.pk:
+            err("tracks", f"{track.name} is a track of another program.")
+            continue
+        if track.pk in active:
+            err("tracks", f"The patient is already enrolled in {track.name}.")
+        if not track.min_age <= age <= track.max_age:
+            err(
+                "tracks",
+                f"{track.name} is for ages {track.min_age} to {track.max_age}; "
+                f"the patient will be {age}.",
+            )
+        if not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
+            err("tracks", f"Hours for {track.name} must be more than 0 and at most 40.")
+        if hours != track.min_weekly_hours:
+            changed = True
+    reason = hours_change_reason.strip()
+    if changed and len(reason) < 10:
+        err(
+            "hours_change_reason",
+            "The hours differ from the track minimum: give the reason (at least 10 characters).",
+        )
+    today = timezone.localdate()
+    if abs((starts_on - today).days) > START_WINDOW_DAYS:
+        err("starts_on", "Choose a start date within a year of today.")
+    if not counselors_for(program).filter(pk=primary_counselor.pk).exists():
+        err("primary_counselor", "Choose a counselor of this program's site or program.")
+    if referral is not None:
+        _require_referral_access(actor, referral)
+        if referral.patient_id not in (None, patient.pk):
+            err("referral", "This referral concerns another patient.")
+        if referral.stage == ReferralStage.ADMITTED:
+            err("referral", "This referral is already closed as admitted.")
+    if errors:
+        raise ValidationError(errors)
+    enrollments = [
+        Enrollment.objects.create(
+            patient=patient,
+            track=track,
+            starts_on=starts_on,
+            status=EnrollmentStatus.ACTIVE,
+            required_weekly_hours=hours,
+        )
+        for track, hours in tracks
+    ]
+    admission = Admission.objects.create(
+        patient=patient,
+        program=program,
+        referral=referral,
+        primary_counselor=primary_counselor,
+        starts_on=starts_on,
+        hours_change_reason=reason if changed else "",
+        admitted_by=actor,
+        admitted_at=timezone.now(),
+    )
+    admission.enrollments.set(enrollments)
+    for enrollment in enrollments:
+        audit.record(
+            actor=actor,
+            action=AuditAction.ADD,
+            patient=patient,
+            obj=enrollment,
+            fields=["track", "starts_on", "required_weekly_hours"],
+            request=request,
+            detail="enrolment by admission",
+        )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=admission,
+        fields=["program", "primary_counselor", "starts_on"]
+        + (["hours_change_reason"] if changed else []),
+        request=request,
+        detail=f"admitted to program {program.pk}, tracks "
+        + ",".join(str(t.pk) for t, _ in tracks),
+    )
+    if availability is not None:
+        availability_set(actor=actor, patient=patient, blocks=availability, request=request)
+    if referral is not None:
+        referral_link_patient(actor=actor, referral=referral, patient=patient, request=request)
+        referral_move(
+            actor=actor,
+            referral=referral,
+            to_stage=ReferralStage.ADMITTED,
+            reason=f"admitted to {program.name}",
+            request=request,
+        )
+    return admission
+
+
+@transaction.atomic
+def availability_set(
+    *,
+    actor: User,
+    patient: Patient,
+    blocks: set[tuple[int, str]],
+    request: HttpRequest | None = None,
+) -> list[PatientAvailability]:
+    """Replace the patient's weekly availability with these (weekday, block) pairs."""
+    _require_patient_access(actor, patient)
+    bad = sorted(f"{d}:{b}" for d, b in blocks if not (0 <= d <= 6 and b in BLOCK_TIMES))
+    if bad:
+        raise ValidationError({"availability": f"Unknown blocks: {', '.join(bad)}."})
+    PatientAvailability.objects.filter(patient=patient).delete()
+    rows = PatientAvailability.objects.bulk_create(
+        [
+            PatientAvailability(
+                patient=patient, weekday=d, start=BLOCK_TIMES[b][0], end=BLOCK_TIMES[b][1]
+            )
+            for d, b in sorted(blocks, key=lambda pair: (pair[0], BLOCK_TIMES[pair[1]][0]))
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        object_type="intake.patientavailability",
+        object_id=str(patient.pk),
+        fields=["availability"],
+        request=request,
+        detail=f"weekly availability: {len(rows)} blocks",
+    )
+    return rows

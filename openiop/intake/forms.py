@@ -1,0 +1,491 @@
+"""Intake forms: referrals, stage moves, level-of-care assessment, admission with the weekly
+availability grid, safety tasks, program policy, and the public self-check.
+
+Forms parse and check shapes; the rules live in `intake.services` and the domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from openiop.accounts.models import User
+from openiop.core.forms import set_queryset
+from openiop.domain.placement import PlacementPolicy
+from openiop.intake.models import BLOCK_TIMES, WEEKDAYS, Block, ReferralSource, ReferralStage
+from openiop.intake.placement import (
+    CONDITION_CHOICES,
+    CRITERIA_FIELDS,
+    CRITERIA_LABELS,
+    DIMENSION_LABELS,
+    LEVEL_CHOICES,
+    SCREENING_FACT_FIELDS,
+    SCREENING_FACT_LABELS,
+    Assessment,
+)
+from openiop.organization.models import Program, Track
+from openiop.patients.forms import DateInput
+from openiop.patients.models import PHONE_VALIDATOR
+
+
+class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A staff member, shown by name and role (never by username alone)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.get_role_display()})"
+
+
+def _not_future(value: date | None) -> date | None:
+    if value is not None and value > timezone.localdate():
+        raise forms.ValidationError("The date of birth cannot be in the future.")
+    if value is not None and value < date(1900, 1, 1):
+        raise forms.ValidationError("Enter a date of birth after 1900.")
+    return value
+
+
+class ReferralForm(forms.Form):
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.none(),
+        required=False,
+        empty_label="No program yet (intake coordinators route it)",
+    )
+    source = forms.ChoiceField(choices=[("", "—"), *ReferralSource.choices])
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    date_of_birth = forms.DateField(required=False, widget=DateInput())
+    phone = forms.CharField(max_length=30, required=False, validators=[PHONE_VALIDATOR])
+    email = forms.EmailField(required=False)
+    preferred_language = forms.CharField(max_length=40, required=False)
+    referrer_name = forms.CharField(label="Referrer's name", max_length=200, required=False)
+    referrer_organization = forms.CharField(
+        label="Referrer's organization", max_length=200, required=False
+    )
+    referrer_phone = forms.CharField(
+        label="Referrer's phone", max_length=30, required=False, validators=[PHONE_VALIDATOR]
+    )
+    referrer_email = forms.EmailField(label="Referrer's email", required=False)
+    reason = forms.CharField(
+        label="Reason for referral",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+    PERSON = ("first_name", "last_name", "date_of_birth", "phone", "email", "preferred_language")
+    REFERRER = ("referrer_name", "referrer_organization", "referrer_phone", "referrer_email")
+
+    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self, "program", programs)
+
+    def clean_date_of_birth(self) -> date | None:
+        return _not_future(self.cleaned_data.get("date_of_birth"))
+
+
+class MoveForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(
+        label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_stage"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (value, label)
+            for value, label in ReferralStage.choices
+            if value not in (current, ReferralStage.ADMITTED)
+        ]
+
+
+class LinkPatientForm(forms.Form):
+    mrn = forms.CharField(label="Record number of the registered patient", max_length=20)
+
+
+class PlacementForm(forms.Form):
+    """Six ASAM dimensions (0-4 with evidence), the program criteria facts, conditions, and
+    the clinician's decision (only needed when saving)."""
+
+    conditions = forms.MultipleChoiceField(
+        label="Conditions treated",
+        choices=CONDITION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    decision = forms.ChoiceField(
+        label="Your decision",
+        required=False,
+        choices=[("accept", "Accept the recommended level"), ("override", "Override it")],
+        widget=forms.RadioSelect,
+    )
+    override_level = forms.ChoiceField(
+        label="Level you decide on", required=False, choices=[("", "—"), *LEVEL_CHOICES]
+    )
+    override_reason = forms.CharField(
+        label="Reason for the override",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for number, label in DIMENSION_LABELS:
+            self.fields[f"d{number}_rating"] = forms.TypedChoiceField(
+                label=f"Dimension {number}: {label}",
+                choices=[(str(n), str(n)) for n in range(5)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Rate dimension {number} from 0 to 4."},
+            )
+            self.fields[f"d{number}_evidence"] = forms.CharField(
+                label=f"Evidence for dimension {number}",
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"required": f"Give the evidence for dimension {number}."},
+            )
+        for name in CRITERIA_FIELDS:
+            self.fields[name] = forms.BooleanField(label=CRITERIA_LABELS[name], required=False)
+        for name in SCREENING_FACT_FIELDS:
+            self.fields[name] = forms.BooleanField(
+                label=SCREENING_FACT_LABELS[name], required=False
+            )
+
+    def dimension_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"d{n}_rating"], self[f"d{n}_evidence"]) for n, _ in DIMENSION_LABELS]
+
+    def criteria_fields(self, names: tuple[str, ...]) -> list[forms.BoundField]:
+        return [self[name] for name in names]
+
+    def assessment(self) -> Assessment:
+        data = self.cleaned_data
+        return Assessment(
+            ratings={
+                n: (data[f"d{n}_rating"], data[f"d{n}_evidence"]) for n, _ in DIMENSION_LABELS
+            },
+            criteria={name: bool(data.get(name)) for name in CRITERIA_FIELDS},
+            conditions=frozenset(data.get("conditions") or []),
+            screening_facts={name: bool(data.get(name)) for name in SCREENING_FACT_FIELDS},
+        )
+
+    def check_decision(self) -> bool:
+        """For a save: a decision is chosen, and an override names a level and a reason."""
+        data = self.cleaned_data
+        if data.get("decision") not in ("accept", "override"):
+            self.add_error("decision", "Accept the recommendation or override it.")
+            return False
+        if data["decision"] == "override":
+            if not data.get("override_level"):
+                self.add_error("override_level", "Choose the level you decide on.")
+            if len((data.get("override_reason") or "").strip()) < 10:
+                self.add_error(
+                    "override_reason", "An override needs a reason (at least 10 characters)."
+                )
+        return not self.errors
+
+
+IOP_FIT = CRITERIA_FIELDS[:6]
+INPATIENT = tuple(f for f in CRITERIA_FIELDS if f not in IOP_FIT)
+
+
+def grid_field_name(weekday: int, block: str) -> str:
+    return f"avail_{weekday}_{block}"
+
+
+class AvailabilityGridMixin(forms.Form):
+    """A checkbox for each standard block (morning, afternoon, evening) of each weekday."""
+
+    weekdays = WEEKDAYS
+
+    def add_grid(self, initial: set[tuple[int, str]]) -> None:
+        for block in BLOCK_TIMES:
+            for day in range(7):
+                self.fields[grid_field_name(day, block)] = forms.BooleanField(
+                    label=f"{WEEKDAYS[day]} {Block(block).label.split()[0].lower()}",
+                    required=False,
+                    initial=(day, block) in initial,
+                )
+
+    def grid_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (Block(block).label, [self[grid_field_name(d, block)] for d in range(7)])
+            for block in BLOCK_TIMES
+        ]
+
+    def blocks(self) -> set[tuple[int, str]]:
+        return {
+            (d, block)
+            for block in BLOCK_TIMES
+            for d in range(7)
+            if self.cleaned_data.get(grid_field_name(d, block))
+        }
+
+
+class AvailabilityForm(AvailabilityGridMixin):
+    def __init__(self, *args: Any, initial_blocks: set[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_grid(initial_blocks)
+
+
+class AdmitForm(AvailabilityGridMixin):
+    """Tracks of one program, each with its required weekly hours (default: the track
+    minimum), start date, primary counselor, hours-change reason and availability."""
+
+    starts_on = forms.DateField(label="Start date", widget=DateInput())
+    primary_counselor = StaffChoiceField(queryset=User.objects.none())
+    hours_change_reason = forms.CharField(
+        label="Reason for changed weekly hours",
+        required=False,
+        max_length=500,
+        help_text="Required only if you change a track's weekly hours.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        tracks: list[Track],
+        counselors: QuerySet[User],
+        initial_blocks: set[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tracks = tracks
+        set_queryset(self, "primary_counselor", counselors)
+        self.fields["starts_on"].initial = timezone.localdate()
+        for track in tracks:
+            self.fields[f"track_{track.pk}"] = forms.BooleanField(
+                label=f"{track.name} (ages {track.min_age}-{track.max_age})", required=False
+            )
+            self.fields[f"hours_{track.pk}"] = forms.DecimalField(
+                label=f"Weekly hours for {track.name}",
+                min_value=Decimal("0.5"),
+                max_value=Decimal("40"),
+                decimal_places=1,
+                initial=track.min_weekly_hours,
+                required=False,
+                help_text=f"Track minimum {track.min_weekly_hours}",
+            )
+        self.add_grid(initial_blocks)
+
+    def track_rows(self) -> list[tuple[Track, forms.BoundField, forms.BoundField]]:
+        return [(t, self[f"track_{t.pk}"], self[f"hours_{t.pk}"]) for t in self.tracks]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = [t for t in self.tracks if data.get(f"track_{t.pk}")]
+        if not chosen:
+            raise forms.ValidationError("Choose at least one track.")
+        for track in chosen:
+            if data.get(f"hours_{track.pk}") is None and f"hours_{track.pk}" not in self.errors:
+                self.add_error(f"hours_{track.pk}", "Give the weekly hours for this track.")
+        return data
+
+    def chosen_tracks(self) -> list[tuple[Track, Decimal]]:
+        result: list[tuple[Track, Decimal]] = []
+        for track in self.tracks:
+            if self.cleaned_data.get(f"track_{track.pk}"):
+                hours = self.cleaned_data.get(f"hours_{track.pk}")
+                if isinstance(hours, Decimal):
+                    result.append((track, hours))
+        return result
+
+
+class SafetyTaskAssignForm(forms.Form):
+    assignee = StaffChoiceField(label="Assign to", queryset=User.objects.none())
+
+    def __init__(self, *args: Any, clinicians: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self, "assignee", clinicians)
+
+
+class SafetyTaskCompleteForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: risk evaluated, safety plan made, crisis team contacted.",
+    )
+
+
+_DEFAULT_POLICY = PlacementPolicy()
+
+
+class PolicyForm(forms.Form):
+    """A program's clinical-policy thresholds. Blank = the default shown."""
+
+    ciwa_ar_withdrawal_management_above = forms.IntegerField(
+        label="CIWA-Ar above this: withdrawal management first",
+        required=False,
+        min_value=0,
+        max_value=18,
+        help_text=f"Default {_DEFAULT_POLICY.ciwa_ar_withdrawal_management_above}; at most 18 "
+        "(ASAM 2020 calls 19 and above severe).",
+    )
+    cows_withdrawal_management_min = forms.IntegerField(
+        label="COWS at or above this: withdrawal management first",
+        required=False,
+        min_value=1,
+        max_value=48,
+        help_text=f"Default {_DEFAULT_POLICY.cows_withdrawal_management_min} (a program choice: "
+        "no published source ties COWS to a level of care).",
+    )
+    cows_rule_off = forms.BooleanField(label="Turn the COWS rule off", required=False)
+    d1_withdrawal_management_min_rating = forms.IntegerField(
+        label="Dimension 1 rating at or above this: withdrawal management first",
+        required=False,
+        min_value=1,
+        max_value=4,
+        help_text=f"Default {_DEFAULT_POLICY.d1_withdrawal_management_min_rating}.",
+    )
+    residential_min_inpatient_facts = forms.IntegerField(
+        label="Inpatient criteria needed for a residential floor",
+        required=False,
+        min_value=1,
+        max_value=7,
+        help_text=f"Default {_DEFAULT_POLICY.residential_min_inpatient_facts}.",
+    )
+    adult_age = forms.IntegerField(
+        label="Adolescent track below this age",
+        required=False,
+        min_value=12,
+        max_value=26,
+        help_text=f"Default {_DEFAULT_POLICY.adult_age}.",
+    )
+    iop_need_facts_raise_outpatient = forms.ChoiceField(
+        label="Step-down, relapse or co-occurring raise outpatient to IOP",
+        required=False,
+        choices=[("", "Default (yes)"), ("yes", "Yes"), ("no", "No")],
+    )
+    adolescent_track_replaces_adult_tracks = forms.ChoiceField(
+        label="Adolescent track replaces adult tracks",
+        required=False,
+        choices=[("", "Default (yes)"), ("yes", "Yes"), ("no", "No")],
+    )
+    pcl5_probable_ptsd_at = forms.IntegerField(
+        label="PCL-5 probable-PTSD cut-off",
+        required=False,
+        min_value=1,
+        max_value=80,
+        help_text="Default 33 (the literature gives 31-33 by population).",
+    )
+    ciwa_withdrawal_flag_at = forms.IntegerField(
+        label="CIWA-Ar withdrawal flag at",
+        required=False,
+        min_value=10,
+        max_value=67,
+        help_text="Default 19 (ASAM 2020 severe).",
+    )
+
+    SCALARS = (
+        "ciwa_ar_withdrawal_management_above",
+        "cows_withdrawal_management_min",
+        "d1_withdrawal_management_min_rating",
+        "residential_min_inpatient_facts",
+        "adult_age",
+    )
+    BOOLEANS = ("iop_need_facts_raise_outpatient", "adolescent_track_replaces_adult_tracks")
+
+    @classmethod
+    def initial_from(
+        cls, placement: dict[str, Any], screening: dict[str, dict[str, int]]
+    ) -> dict[str, Any]:
+        initial: dict[str, Any] = {k: placement[k] for k in cls.SCALARS if k in placement}
+        if (
+            "cows_withdrawal_management_min" in placement
+            and placement["cows_withdrawal_management_min"] is None
+        ):
+            initial["cows_rule_off"] = True
+        for name in cls.BOOLEANS:
+            if name in placement:
+                initial[name] = "yes" if placement[name] else "no"
+        if "probable_ptsd_at" in screening.get("pcl5", {}):
+            initial["pcl5_probable_ptsd_at"] = screening["pcl5"]["probable_ptsd_at"]
+        if "withdrawal_flag_at" in screening.get("ciwa-ar", {}):
+            initial["ciwa_withdrawal_flag_at"] = screening["ciwa-ar"]["withdrawal_flag_at"]
+        return initial
+
+    def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+        data = self.cleaned_data
+        placement: dict[str, Any] = {k: data[k] for k in self.SCALARS if data.get(k) is not None}
+        if data.get("cows_rule_off"):
+            placement["cows_withdrawal_management_min"] = None
+        for name in self.BOOLEANS:
+            if data.get(name) in ("yes", "no"):
+                placement[name] = data[name] == "yes"
+        screening: dict[str, dict[str, int]] = {}
+        if data.get("pcl5_probable_ptsd_at") is not None:
+            screening["pcl5"] = {"probable_ptsd_at": data["pcl5_probable_ptsd_at"]}
+        if data.get("ciwa_withdrawal_flag_at") is not None:
+            screening["ciwa-ar"] = {"withdrawal_flag_at": data["ciwa_withdrawal_flag_at"]}
+        return placement, screening
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _question(label: str, help_text: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={"required": "Choose yes or no."},
+    )
+
+
+class SelfCheckForm(forms.Form):
+    """The public self-check: plain questions mapped to the program criteria (iop.md).
+
+    Nothing posted here is stored, logged or put in the session."""
+
+    for_whom = forms.ChoiceField(
+        label="Who are you asking for?",
+        choices=[("me", "Myself"), ("other", "Someone I care about")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose who you are asking for."},
+    )
+    under_18 = _question("Is the person under 18?")
+    danger_now = _question(
+        "Is anyone in danger right now, or thinking about ending their life or hurting "
+        "themselves or someone else?"
+    )
+    dangerous_withdrawal = _question(
+        "When stopping alcohol or drugs, has the person had seizures, hallucinations, "
+        "confusion or severe shaking?"
+    )
+    needs_supervision = _question(
+        "Does the person need someone with them day and night to stay safe?"
+    )
+    serious_conditions = _question(
+        "Does the person have a serious medical or mental-health condition that needs care "
+        "around the clock?"
+    )
+    unsafe_home = _question(
+        "Would home make recovery very hard (for example others using there, no stable place "
+        "to live)?"
+    )
+    severe_use = _question(
+        "Is the use severe, for example needing much more than before to feel an effect, or "
+        "using most of the day?"
+    )
+    must_keep_obligations = _question(
+        "Does the person need to keep working, going to school or caring for family?"
+    )
+    has_support = _question("Are there family members or friends who support recovery?")
+    stepping_down = _question(
+        "Is the person leaving (or did they recently leave) a hospital, residential program "
+        "or detox?"
+    )
+    tried_before = _question("Has the person stopped before and then started again?")
+    mental_and_substance = _question(
+        "Is there both a mental-health concern and alcohol or drug use?"
+    )
+
+    def yes(self, name: str) -> bool:
+        return self.cleaned_data.get(name) == "yes"
