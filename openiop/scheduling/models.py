@@ -6,6 +6,10 @@ enrolments and availability, the solver's solution, its progress and status. Pub
 week creates `GroupSession` rows (one track meeting in one block, one counselor, one room)
 and a `SessionAssignment` per patient. Published weeks are never changed by a later solve;
 a mid-week re-solve creates a new revision of the remaining days.
+
+Also here: `WorkerHeartbeat` (the background solver's sign of life), `PatientSchedulePreference`
+(telehealth), and `CalendarToken` (private iCalendar feed links, stored hashed). See
+docs/scheduling-app.md.
 """
 
 from __future__ import annotations
@@ -43,9 +47,33 @@ class ScheduleWeek(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Added for the app layer (issue #4 items 3-5); additive only.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        help_text="The published revision this one re-solves (mid-week re-solve).",
+    )
+    starts_on = models.DateField(
+        null=True, blank=True, help_text="First day this revision covers; empty: the whole week."
+    )
+    notes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What building the problem left out or assumed: [{kind, ref, text}], ids only.",
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the solve (stale ones are requeued)."
+    )
+    edits = models.PositiveIntegerField(default=0, help_text="Hand edits since the solve.")
 
     class Meta:
         ordering = ["-week_start", "-revision"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="schedule_week_queue")]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "week_start", "revision"],
@@ -129,3 +157,78 @@ class SessionAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"patient {self.patient_id} in session {self.session_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `openiop schedule-worker` process: while one beat recently, the web process
+    leaves solving to it instead of starting its own background thread."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PatientSchedulePreference(models.Model):
+    """Scheduling facts about a patient that the weekly problem needs beyond enrolments:
+    whether they may join telehealth (virtual room) groups (iop-week/1 `telehealth_ok`)."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="schedule_preference"
+    )
+    telehealth_ok = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"schedule preference of patient {self.patient_id}"
+
+
+class CalendarToken(models.Model):
+    """A private, revocable iCalendar feed address of one patient or one staff user.
+
+    Only the SHA-256 of the random token is stored: the address is shown once when it is
+    created, and a copy of the database cannot be turned into working feed addresses.
+    """
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="calendar_tokens"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_tokens",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_tokens",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(patient__isnull=False, user__isnull=True))
+                | models.Q(patient__isnull=True, user__isnull=False),
+                name="calendar_token_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"patient {self.patient_id}" if self.patient_id else f"user {self.user_id}"
+        return f"calendar link of {owner}{' (revoked)' if self.revoked_at else ''}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

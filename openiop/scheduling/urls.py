@@ -1,6 +1,22 @@
-"""Staff pages of the scheduling app (mounted at /scheduling/; need a session past TOTP)."""
+"""Staff pages of the scheduling app (mounted at /schedule/; need a session past TOTP)."""
 
-from django.urls import URLPattern, URLResolver, path  # noqa: F401
+from django.urls import URLPattern, URLResolver, path
+
+from openiop.scheduling import views
 
 app_name = "scheduling"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("build/", views.build, name="build"),
+    path("weeks/<int:pk>/", views.week, name="week"),
+    path("weeks/<int:pk>/counselors/", views.week_counselors, name="week_counselors"),
+    path("weeks/<int:pk>/patients/", views.week_patients, name="week_patients"),
+    path("weeks/<int:pk>/progress/", views.week_progress, name="week_progress"),
+    path("weeks/<int:pk>/solve/", views.week_solve, name="week_solve"),
+    path("weeks/<int:pk>/move/", views.week_move, name="week_move"),
+    path("weeks/<int:pk>/publish/", views.week_publish, name="week_publish"),
+    path("weeks/<int:pk>/resolve/", views.week_resolve, name="week_resolve"),
+    path("calendar/", views.calendars, name="calendars"),
+    path("patients/<int:pk>/calendar/", views.patient_calendar, name="patient_calendar"),
+    path("patients/<int:pk>/telehealth/", views.patient_telehealth, name="patient_telehealth"),
+]

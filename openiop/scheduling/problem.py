@@ -1,0 +1,261 @@
+"""Build a week's iop-week/1 problem (shared/formats/iop-week.md) from the database.
+
+Ids are stable strings: ``p<patient pk>``, ``c<user pk>``, ``r<room pk>``, ``t<track pk>``,
+``s<site pk>``; blocks are the standard ``<day>-<slot>`` of :mod:`blocks`, shared by all sites
+of the organization (so a counselor or a telehealth group is busy in one block everywhere).
+
+Sources:
+
+- tracks: every track of the organization (``min_group``/``max_group`` from the track);
+- rooms: every room, available in every block (rooms have no availability yet); virtual rooms
+  have no site;
+- counselors: active staff of the organization whose profile lists tracks they may lead;
+  blocks from their weekly availability windows (a block counts when one window holds all of
+  it); ``max_hours`` from the profile; ``site`` their site when they work at exactly one site
+  (any site otherwise: iop-week/1 allows one site or all);
+- patients: active enrolments running in the week; ``tracks`` from them; ``min_hours`` the
+  largest required weekly hours of their enrolments (hours of every track count toward one
+  weekly total, format ``patients[].tracks``); ``max_hours`` 15 (the typical IOP upper end,
+  reference iop.md) or ``min_hours + 6`` when that is more; one block a day; ``telehealth_ok``
+  from :class:`PatientSchedulePreference` (default no); free blocks from
+  ``intake.PatientAvailability`` when that model exists and the patient has windows, else every
+  block (an assumption recorded in ``notes`` and shown in the review page).
+
+A re-solve (``first_day``) keeps only the blocks from that day on, subtracts the hours already
+scheduled earlier in the week from each patient's minimum and maximum and from each counselor's
+maximum, leaves out absent counselors, and carries ``previous`` so the solver changes little.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.db.models import Q
+
+from openiop.organization.models import Organization, Room, Site, StaffProfile, Track
+from openiop.patients.models import Enrollment, EnrollmentStatus
+from openiop.scheduling import blocks as std
+from openiop.scheduling.models import PatientSchedulePreference
+
+DEFAULT_MAX_HOURS = 15.0
+MAX_HOURS_ABOVE_MINIMUM = 6.0
+MAX_BLOCKS_PER_DAY = 1
+PREFIXES = {"patient": "p", "counselor": "c", "room": "r", "track": "t", "site": "s"}
+
+
+def ref(kind: str, pk: int) -> str:
+    return f"{PREFIXES[kind]}{pk}"
+
+
+def pk_of(value: str | None, kind: str) -> int | None:
+    """``p12`` -> 12 for kind "patient"; None for anything else."""
+    prefix = PREFIXES[kind]
+    if not value or not value.startswith(prefix) or not value[len(prefix) :].isdigit():
+        return None
+    return int(value[len(prefix) :])
+
+
+def max_hours_for(min_hours: float) -> float:
+    return max(DEFAULT_MAX_HOURS, min_hours + MAX_HOURS_ABOVE_MINIMUM)
+
+
+def _hours(value: Decimal | float) -> float | int:
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 2)
+
+
+@dataclass
+class Built:
+    """The problem as a JSON-ready dict and what building it assumed or left out."""
+
+    problem: dict[str, Any]
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    def note(self, kind: str, ref_: str, text: str) -> None:
+        self.notes.append({"kind": kind, "ref": ref_, "text": text})
+
+
+def patient_windows(patient_ids: Collection[int]) -> dict[int, list[tuple[int, time, time]]] | None:
+    """Free weekly windows per patient from ``intake.PatientAvailability``; None while that
+    model does not exist (the intake app is adding it, issue #3)."""
+    try:
+        model = apps.get_model("intake", "PatientAvailability")
+    except LookupError:
+        return None
+    windows: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    try:
+        rows = model.objects.filter(patient_id__in=list(patient_ids)).values_list(
+            "patient_id", "weekday", "start", "end"
+        )
+        for patient_id, weekday, start, end in rows:
+            windows[int(patient_id)].append((int(weekday), start, end))
+    except FieldError:
+        return None
+    return windows
+
+
+def build_problem(
+    organization: Organization,
+    week_start: date,
+    *,
+    first_day: date | None = None,
+    absent: Collection[int] = (),
+    previous: Mapping[str, Any] | None = None,
+    patient_hours_done: Mapping[int, float] | None = None,
+    counselor_hours_done: Mapping[int, float] | None = None,
+) -> Built:
+    """The iop-week/1 problem of ``organization`` for the week of ``week_start`` (see module
+    docstring). Runs a fixed number of queries whatever the size."""
+    patient_done = patient_hours_done or {}
+    counselor_done = counselor_hours_done or {}
+    week_blocks = std.blocks_from(week_start, first_day)
+    block_ids = [b.id for b in week_blocks]
+    first = first_day or week_start
+    built = Built(problem={})
+
+    sites = {s.pk: s for s in Site.objects.filter(organization=organization)}
+    rooms = list(Room.objects.filter(organization=organization).order_by("pk"))
+    roomed_sites = {r.site_id for r in rooms if r.site_id is not None}
+    tracks = list(Track.objects.filter(program__site__organization=organization).order_by("pk"))
+    track_ids = {t.pk for t in tracks}
+
+    counselors: list[dict[str, Any]] = []
+    profiles = (
+        StaffProfile.objects.filter(user__organization=organization, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("tracks", "sites", "availability")
+        .order_by("user_id")
+    )
+    for profile in profiles:
+        leads = sorted(ref("track", t.pk) for t in profile.tracks.all() if t.pk in track_ids)
+        if not leads:
+            continue
+        cref = ref("counselor", profile.user_id)
+        if profile.user_id in absent:
+            built.note("counselor", cref, "absent for the rest of the week: leads no groups")
+            continue
+        windows = [(a.weekday, a.start, a.end) for a in profile.availability.all()]
+        free = [b.id for b in week_blocks if std.covers(windows, b)]
+        if not windows:
+            built.note("counselor", cref, "no weekly availability recorded: leads no groups")
+        my_sites = [s.pk for s in profile.sites.all()]
+        site = None
+        if len(my_sites) == 1:
+            if my_sites[0] in roomed_sites:
+                site = ref("site", my_sites[0])
+            else:
+                built.note(
+                    "counselor", cref, "their only site has no group room: may lead at any site"
+                )
+        hours = max(0.0, profile.max_weekly_hours - counselor_done.get(profile.user_id, 0.0))
+        counselors.append(
+            {
+                "id": cref,
+                "tracks": leads,
+                "blocks": free,
+                "max_hours": _hours(hours),
+                "site": site,
+            }
+        )
+
+    week_end = week_start + timedelta(days=6)
+    enrollments = (
+        Enrollment.objects.filter(
+            patient__organization=organization,
+            status=EnrollmentStatus.ACTIVE,
+            track_id__in=track_ids,
+            starts_on__lte=week_end,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values_list("patient_id", "patient__site_id", "track_id", "required_weekly_hours")
+        .order_by("patient_id", "track_id")
+    )
+    by_patient: dict[int, dict[str, Any]] = {}
+    for patient_id, site_id, track_id, required in enrollments:
+        entry = by_patient.setdefault(
+            patient_id, {"site": site_id, "tracks": [], "required": Decimal(0)}
+        )
+        entry["tracks"].append(ref("track", track_id))
+        entry["required"] = max(entry["required"], required)
+    telehealth = dict(
+        PatientSchedulePreference.objects.filter(patient_id__in=list(by_patient)).values_list(
+            "patient_id", "telehealth_ok"
+        )
+    )
+    windows_by_patient = patient_windows(by_patient)
+    if windows_by_patient is None:
+        built.note(
+            "assumption",
+            "",
+            "Patients' free times are not recorded yet (intake, issue #3): every patient is "
+            "treated as free in every block.",
+        )
+    patients: list[dict[str, Any]] = []
+    for patient_id, entry in by_patient.items():
+        pref = ref("patient", patient_id)
+        if entry["site"] not in roomed_sites:
+            built.note("patient", pref, "their site has no group room: left out")
+            continue
+        free = block_ids
+        if windows_by_patient is not None:
+            mine = windows_by_patient.get(patient_id)
+            if mine:
+                free = [b.id for b in week_blocks if std.covers(mine, b)]
+            else:
+                built.note(
+                    "patient", pref, "no free times recorded: treated as free in every block"
+                )
+        minimum = float(entry["required"])
+        done = patient_done.get(patient_id, 0.0)
+        patients.append(
+            {
+                "id": pref,
+                "site": ref("site", entry["site"]),
+                "tracks": entry["tracks"],
+                "min_hours": _hours(max(0.0, minimum - done)),
+                "max_hours": _hours(max(0.0, max_hours_for(minimum) - done)),
+                "blocks": free,
+                "max_blocks_per_day": MAX_BLOCKS_PER_DAY,
+                "telehealth_ok": bool(telehealth.get(patient_id, False)),
+            }
+        )
+    built.problem = {
+        "format": "iop-week/1",
+        "week_start": week_start.isoformat(),
+        "blocks": [b.as_format() for b in week_blocks],
+        "tracks": [
+            {"id": ref("track", t.pk), "min_group": t.min_group, "max_group": t.max_group}
+            for t in tracks
+        ],
+        "rooms": [
+            {
+                "id": ref("room", r.pk),
+                "site": None if r.virtual or r.site_id is None else ref("site", r.site_id),
+                "capacity": r.capacity,
+                "blocks": block_ids,
+                "virtual": r.virtual,
+            }
+            for r in rooms
+            if r.virtual or r.site_id in sites
+        ],
+        "counselors": counselors,
+        "patients": patients,
+        "previous": _previous_in(previous, set(block_ids)),
+    }
+    return built
+
+
+def _previous_in(previous: Mapping[str, Any] | None, kept: set[str]) -> dict[str, Any] | None:
+    """The earlier solution restricted to the blocks still ahead: groups of days already past
+    would otherwise count as changes for every patient (format objective 3)."""
+    if not previous:
+        return None
+    groups = [g for g in previous.get("groups", []) if g.get("block") in kept]
+    return {"format": "iop-week-solution/1", "groups": groups, "stats": {}}

@@ -1,0 +1,687 @@
+"""Every write of the scheduling app: one function per action, one transaction each, audited in
+that transaction (ARCHITECTURE.md §2).
+
+Week lifecycle: ``week_build`` (draft) -> ``week_solve_enqueue`` (queued; the worker or the web
+process's fallback thread claims it, see :mod:`runner`) -> ``week_solution_store`` (solved or
+failed) -> ``week_move_patient`` (hand edits, each checked by the domain validator) ->
+``week_publish`` (group sessions and assignments). ``week_resolve`` starts a new revision of a
+published week from a given day, close to the published schedule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+
+from openiop.accounts.models import User
+from openiop.core import access, audit
+from openiop.core.models import AuditAction
+from openiop.domain.scheduling import (
+    FormatError,
+    Problem,
+    Solution,
+    explain,
+    parse_problem,
+    parse_solution,
+    solution_to_dict,
+    validate,
+)
+from openiop.domain.scheduling.model import Group
+from openiop.organization.models import Organization, Room, Site, Track
+from openiop.patients.models import Patient
+from openiop.scheduling import blocks as std
+from openiop.scheduling import curriculum
+from openiop.scheduling.models import (
+    CalendarToken,
+    GroupSession,
+    PatientSchedulePreference,
+    ScheduleWeek,
+    SessionAssignment,
+    SessionStatus,
+    WeekStatus,
+)
+from openiop.scheduling.permissions import can_manage
+from openiop.scheduling.problem import build_problem, pk_of, ref
+
+EDITABLE = frozenset({WeekStatus.SOLVED})
+SOLVABLE = frozenset({WeekStatus.DRAFT, WeekStatus.SOLVED, WeekStatus.FAILED})
+OPEN = (
+    WeekStatus.DRAFT,
+    WeekStatus.QUEUED,
+    WeekStatus.SOLVING,
+    WeekStatus.SOLVED,
+    WeekStatus.FAILED,
+)
+
+
+def _require_manager(actor: User, organization_id: int | None) -> None:
+    """Defence in depth behind the views: role and organization of the actor."""
+    if not can_manage(actor) or actor.organization_id != organization_id:
+        raise PermissionDenied("Only the administrator or clinical director may do this.")
+
+
+def _next_revision(organization: Organization, week_start: date) -> int:
+    # Lock the organization row: two managers building the same week get revisions n and n+1.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    top = ScheduleWeek.objects.filter(organization=organization, week_start=week_start).aggregate(
+        top=Max("revision")
+    )["top"]
+    return int(top or 0) + 1
+
+
+def _checked(problem: dict[str, Any]) -> Problem:
+    try:
+        return parse_problem(problem)
+    except FormatError as exc:  # a bug in build_problem, not the user's input
+        raise ValidationError({"__all__": [f"The week's problem is malformed: {exc}"]}) from exc
+
+
+@transaction.atomic
+def week_build(
+    *,
+    actor: User,
+    organization: Organization,
+    week_start: date,
+    request: HttpRequest | None = None,
+) -> ScheduleWeek:
+    """A new draft revision of the week's schedule, its problem built from the database."""
+    _require_manager(actor, organization.pk)
+    if week_start.weekday() != 0:
+        raise ValidationError({"week_start": ["Choose a Monday: weeks start on Monday."]})
+    revision = _next_revision(organization, week_start)
+    if ScheduleWeek.objects.filter(
+        organization=organization, week_start=week_start, status=WeekStatus.PUBLISHED
+    ).exists():
+        raise ValidationError(
+            {
+                "week_start": [
+                    f"The week of {week_start:%d %b %Y} is already published: re-solve it from "
+                    "a given day instead, so that earlier days stay as published."
+                ]
+            }
+        )
+    built = build_problem(organization, week_start)
+    problem = _checked(built.problem)
+    week = ScheduleWeek.objects.create(
+        organization=organization,
+        week_start=week_start,
+        revision=revision,
+        status=WeekStatus.DRAFT,
+        problem=built.problem,
+        notes=built.notes,
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=week,
+        fields=["problem"],
+        request=request,
+        detail=(
+            f"built week {week_start} r{revision}: {len(problem.patients)} patients, "
+            f"{len(problem.counselors)} counselors, {len(problem.rooms)} rooms"
+        ),
+        part2=bool(problem.patients),
+        organization_id=organization.pk,
+    )
+    return week
+
+
+@transaction.atomic
+def week_solve_enqueue(
+    *, actor: User, week: ScheduleWeek, request: HttpRequest | None = None
+) -> ScheduleWeek:
+    """Queue the week for the solver; a web request never waits for it (see runner)."""
+    _require_manager(actor, week.organization_id)
+    week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
+    if week.status not in SOLVABLE:
+        raise ValidationError(
+            {"__all__": [f"This revision is {week.get_status_display().lower()}: not solvable."]}
+        )
+    week.status = WeekStatus.QUEUED
+    week.queued_at = timezone.now()
+    week.started_at = None
+    week.heartbeat_at = None
+    week.progress = "Waiting for the solver."
+    week.error = ""
+    week.save(
+        update_fields=["status", "queued_at", "started_at", "heartbeat_at", "progress", "error"]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=week,
+        fields=["status"],
+        request=request,
+        detail=f"queued week {week.week_start} r{week.revision} for the solver",
+        part2=False,
+        organization_id=week.organization_id,
+    )
+    from openiop.scheduling import runner
+
+    transaction.on_commit(runner.kick)
+    return week
+
+
+def _summary(problem: Problem, solution: Solution, stats: dict[str, Any]) -> dict[str, Any]:
+    """Stats recomputed by the independent validator (after a solve or a hand edit)."""
+    report = validate(problem, solution)
+    stats = dict(stats)
+    stats.update(
+        {
+            "shortfall_hours": report.shortfall_hours,
+            "patients_meeting_minimum": report.patients_meeting_minimum,
+            "groups": report.groups,
+            "valid": report.valid,
+            "shortfalls": [s.to_dict() for s in explain(problem, solution)],
+        }
+    )
+    return stats
+
+
+@transaction.atomic
+def week_solution_store(
+    *, week_id: int, solution: dict[str, Any] | None, error: str = ""
+) -> ScheduleWeek | None:
+    """The solver's result (by the worker: no user). Ignored unless the week is still being
+    solved (it may have been superseded or requeued meanwhile)."""
+    week = ScheduleWeek.objects.select_for_update().filter(pk=week_id).first()
+    if week is None or week.status != WeekStatus.SOLVING:
+        return None
+    now = timezone.now()
+    if solution is None:
+        week.status = WeekStatus.FAILED
+        week.error = error[:2000] or "The solver stopped without a result."
+        week.progress = "Failed."
+    else:
+        problem = _checked(week.problem)
+        parsed = parse_solution(solution)
+        solution = solution_to_dict(
+            Solution(parsed.groups, _summary(problem, parsed, dict(parsed.stats)))
+        )
+        week.status = WeekStatus.SOLVED
+        week.solution = solution
+        week.error = error[:2000]
+        week.edits = 0
+        stats = solution["stats"]
+        week.progress = (
+            f"Done: {stats.get('groups', 0)} groups, shortfall {stats.get('shortfall_hours', 0):g} h"
+            f" ({stats.get('solver', '?')}, {stats.get('status', '?')})."
+        )
+    week.solved_at = now
+    week.heartbeat_at = now
+    week.save()
+    audit.record(
+        actor=None,
+        action=AuditAction.CHANGE,
+        obj=week,
+        fields=["solution", "status"],
+        detail=f"solver finished week {week.week_start} r{week.revision}: {week.progress}"[:500],
+        part2=solution is not None,
+        organization_id=week.organization_id,
+    )
+    return week
+
+
+@transaction.atomic
+def week_move_patient(
+    *,
+    actor: User,
+    week: ScheduleWeek,
+    patient: Patient,
+    from_group: str | None,
+    to_group: str | None,
+    request: HttpRequest | None = None,
+) -> ScheduleWeek:
+    """Move a patient between groups (or add, or remove) by hand. The domain validator checks
+    the result; a change that breaks a hard constraint is refused with its reasons and nothing
+    is saved."""
+    _require_manager(actor, week.organization_id)
+    week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
+    if week.status not in EDITABLE:
+        raise ValidationError(
+            {"__all__": ["Only a solved revision under review can be edited by hand."]}
+        )
+    if patient.organization_id != week.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    if not from_group and not to_group:
+        raise ValidationError({"to_group": ["Choose a group to move the patient to."]})
+    problem = _checked(week.problem)
+    pid = ref("patient", patient.pk)
+    if pid not in problem.patient_by_id:
+        raise ValidationError({"patient": ["This patient is not in this week's schedule."]})
+    current = parse_solution(week.solution)
+    groups = {g.id: g for g in current.groups}
+    errors: dict[str, list[str]] = {}
+    if from_group and (from_group not in groups or pid not in groups[from_group].patients):
+        errors["from_group"] = ["The patient is not in that group."]
+    if to_group and to_group not in groups:
+        errors["to_group"] = ["No such group in this week."]
+    elif to_group and pid in groups[to_group].patients:
+        errors["to_group"] = ["The patient is already in that group."]
+    if errors:
+        raise ValidationError(errors)
+
+    def changed(g: Group) -> Group:
+        members = [p for p in g.patients if not (g.id == from_group and p == pid)]
+        if g.id == to_group:
+            members.append(pid)
+        return Group(g.id, g.track, g.block, g.counselor, g.room, tuple(members))
+
+    proposed = Solution(tuple(changed(g) for g in current.groups), current.stats)
+    before = set(validate(problem, current).errors)
+    broken = [e for e in validate(problem, proposed).errors if e not in before]
+    if broken:
+        raise ValidationError({"to_group" if to_group else "from_group": broken})
+    stats = _summary(problem, proposed, dict(current.stats))
+    stats["hand_edits"] = int(stats.get("hand_edits", 0)) + 1
+    week.solution = solution_to_dict(Solution(proposed.groups, stats))
+    week.edits += 1
+    week.save(update_fields=["solution", "edits"])
+    verb = "moved" if from_group and to_group else ("added" if to_group else "removed")
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        obj=week,
+        fields=["schedule"],
+        request=request,
+        detail=f"hand edit, {verb} {pid}: {from_group or '-'} -> {to_group or '-'}",
+    )
+    return week
+
+
+def _first_site_zones(user_ids: set[int]) -> dict[int, str]:
+    """Each counselor's first site's time zone (lowest id), for virtual rooms."""
+    zones: dict[int, str] = {}
+    rows = (
+        Site.objects.filter(staff__user_id__in=user_ids)
+        .order_by("staff__user_id", "pk")
+        .values_list("staff__user_id", "timezone")
+    )
+    for user_id, zone in rows:
+        zones.setdefault(int(user_id), zone)
+    return zones
+
+
+def local_to_utc(day: date, clock: str, zone: str) -> datetime:
+    """A site-local wall-clock time on ``day`` as an aware UTC datetime."""
+    local = datetime.combine(day, time.fromisoformat(clock), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def _topics_for(
+    new: list[tuple[GroupSession, list[int]]], track_ids: set[int], before: datetime
+) -> dict[int, str]:
+    """Curriculum topics for new sessions (index -> topic), continuing each patient's and each
+    track's history of published sessions."""
+    patients = {pid for _, members in new for pid in members}
+    past: defaultdict[int, list[str]] = defaultdict(list)
+    rows = (
+        SessionAssignment.objects.filter(
+            patient_id__in=patients,
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__lt=before,
+        )
+        .exclude(session__topic="")
+        .order_by("session__starts_at", "session_id")
+        .values_list("patient_id", "session__topic")
+    )
+    for patient_id, topic in rows:
+        past[int(patient_id)].append(topic)
+    last: dict[str, str] = {}
+    recent = (
+        GroupSession.objects.filter(
+            track_id__in=track_ids,
+            status=SessionStatus.SCHEDULED,
+            starts_at__lt=before,
+            starts_at__gte=before - timedelta(days=60),
+        )
+        .exclude(topic="")
+        .order_by("-starts_at", "-id")
+        .values_list("track_id", "topic")
+    )
+    for track_id, topic in recent:
+        last.setdefault(str(track_id), topic)
+    meetings = [
+        curriculum.Meeting(i, str(session.track_id), tuple(str(p) for p in members))
+        for i, (session, members) in enumerate(new)
+    ]
+    histories = {str(p): curriculum.replay(topics) for p, topics in past.items()}
+    chosen = curriculum.assign_topics(meetings, histories, last)
+    return {int(str(k)): topic for k, topic in chosen.items()}
+
+
+@transaction.atomic
+def week_publish(
+    *, actor: User, week: ScheduleWeek, request: HttpRequest | None = None
+) -> ScheduleWeek:
+    """Create the week's group sessions and assignments (one transaction). Times are the block's
+    wall-clock times in the room's site time zone (virtual rooms: the counselor's first site),
+    stored in UTC. A re-solve revision replaces only its parent's sessions from its first day
+    on; other weeks and earlier days never change."""
+    _require_manager(actor, week.organization_id)
+    week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
+    if week.status != WeekStatus.SOLVED:
+        raise ValidationError({"__all__": ["Only a solved revision can be published."]})
+    problem = _checked(week.problem)
+    solution = parse_solution(week.solution)
+    report = validate(problem, solution)
+    if not report.valid:
+        raise ValidationError({"__all__": ["The schedule breaks hard rules:", *report.errors[:5]]})
+    parent = None
+    if week.parent_id is not None:
+        parent = ScheduleWeek.objects.select_for_update().get(pk=week.parent_id)
+        if parent.status != WeekStatus.PUBLISHED:
+            raise ValidationError(
+                {"__all__": ["A later revision of this week was published meanwhile."]}
+            )
+        if week.starts_on is not None and week.starts_on < timezone.localdate():
+            raise ValidationError(
+                {
+                    "__all__": [
+                        f"This re-solve starts on {week.starts_on:%a %d %b}, which has begun: "
+                        "re-solve again from today or later."
+                    ]
+                }
+            )
+    elif ScheduleWeek.objects.filter(
+        organization_id=week.organization_id,
+        week_start=week.week_start,
+        status=WeekStatus.PUBLISHED,
+    ).exists():
+        raise ValidationError({"__all__": ["This week is already published."]})
+
+    now = timezone.now()
+    if parent is not None:
+        replaced = {b["id"] for b in week.problem.get("blocks", [])}
+        GroupSession.objects.filter(
+            week__organization_id=week.organization_id,
+            week__week_start=week.week_start,
+            status=SessionStatus.SCHEDULED,
+            block_id__in=replaced,
+        ).update(status=SessionStatus.CANCELLED)
+        parent.status = WeekStatus.SUPERSEDED
+        parent.save(update_fields=["status"])
+
+    track_pks = {pk for g in solution.groups if (pk := pk_of(g.track, "track")) is not None}
+    room_pks = {pk for g in solution.groups if (pk := pk_of(g.room, "room")) is not None}
+    user_pks = {pk for g in solution.groups if (pk := pk_of(g.counselor, "counselor")) is not None}
+    tracks = Track.objects.in_bulk(track_pks)
+    rooms = Room.objects.select_related("site").in_bulk(room_pks)
+    users = User.objects.in_bulk(user_pks)
+    zones = _first_site_zones(user_pks)
+    default_zone = (
+        Site.objects.filter(organization_id=week.organization_id)
+        .order_by("pk")
+        .values_list("timezone", flat=True)
+        .first()
+    ) or "UTC"
+    new: list[tuple[GroupSession, list[int]]] = []
+    for g in solution.groups:
+        block = problem.block_by_id[g.block]
+        track = tracks.get(pk_of(g.track, "track") or 0)
+        room = rooms.get(pk_of(g.room, "room") or 0)
+        counselor = users.get(pk_of(g.counselor, "counselor") or 0)
+        if track is None or room is None or counselor is None:
+            raise ValidationError(
+                {"__all__": [f"Group {g.id} names a track, room or counselor that was deleted."]}
+            )
+        zone = room.site.timezone if room.site else zones.get(counselor.pk, default_zone)
+        day = week.week_start + timedelta(days=std.ALL_DAYS.index(block.day))
+        session = GroupSession(
+            week=week,
+            organization_id=week.organization_id,
+            site=room.site,
+            track=track,
+            room=room,
+            counselor=counselor,
+            block_id=block.id,
+            starts_at=local_to_utc(day, block.start, zone),
+            ends_at=local_to_utc(day, block.end, zone),
+        )
+        members = [pk for p in g.patients if (pk := pk_of(p, "patient")) is not None]
+        new.append((session, members))
+    new.sort(key=lambda item: (item[0].starts_at, item[0].block_id, item[0].room_id))
+    if new:
+        topics = _topics_for(new, set(track_pks), new[0][0].starts_at)
+        for i, (session, _) in enumerate(new):
+            session.topic = topics[i]
+    created = GroupSession.objects.bulk_create([session for session, _ in new])
+    SessionAssignment.objects.bulk_create(
+        [
+            SessionAssignment(session=session, patient_id=pid)
+            for session, (_, members) in zip(created, new, strict=True)
+            for pid in members
+        ]
+    )
+    ScheduleWeek.objects.filter(
+        organization_id=week.organization_id, week_start=week.week_start, status__in=OPEN
+    ).exclude(pk=week.pk).update(status=WeekStatus.SUPERSEDED)
+    week.status = WeekStatus.PUBLISHED
+    week.published_at = now
+    week.save(update_fields=["status", "published_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=week,
+        fields=["sessions"],
+        request=request,
+        detail=(
+            f"published week {week.week_start} r{week.revision}: {len(created)} sessions"
+            + (f", replacing r{parent.revision} from {week.starts_on}" if parent else "")
+        ),
+        part2=False,
+        organization_id=week.organization_id,
+    )
+    per_patient: defaultdict[int, int] = defaultdict(int)
+    for _, members in new:
+        for pid in members:
+            per_patient[pid] += 1
+    for pid, count in sorted(per_patient.items()):
+        audit.record(
+            actor=actor,
+            action=AuditAction.ADD,
+            patient=pid,
+            object_type="scheduling.sessionassignment",
+            object_id=str(week.pk),
+            fields=["sessions"],
+            request=request,
+            detail=f"scheduled into {count} group sessions, week {week.week_start}",
+            organization_id=week.organization_id,
+        )
+    return week
+
+
+def hours_before(
+    organization_id: int, week_start: date, first_day: date
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Hours of scheduled sessions of this week before ``first_day``: per patient, per counselor."""
+    sessions = list(
+        GroupSession.objects.filter(
+            organization_id=organization_id,
+            week__week_start=week_start,
+            status=SessionStatus.SCHEDULED,
+            block_id__in=[b.id for b in std.STANDARD_BLOCKS if b.on(week_start) < first_day],
+        ).prefetch_related("assignments")
+    )
+    patients: defaultdict[int, float] = defaultdict(float)
+    counselors: defaultdict[int, float] = defaultdict(float)
+    for s in sessions:
+        counselors[s.counselor_id] += s.hours
+        for a in s.assignments.all():
+            patients[a.patient_id] += s.hours
+    return dict(patients), dict(counselors)
+
+
+@transaction.atomic
+def week_resolve(
+    *,
+    actor: User,
+    week: ScheduleWeek,
+    first_day: date,
+    absent: Sequence[User] = (),
+    request: HttpRequest | None = None,
+) -> ScheduleWeek:
+    """A new draft revision of a published week covering ``first_day`` to Saturday, built from
+    today's enrolments (admissions, discharges) without ``absent`` counselors, with the
+    published schedule as ``previous`` so the solver keeps most patients where they were."""
+    _require_manager(actor, week.organization_id)
+    week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
+    if week.status != WeekStatus.PUBLISHED:
+        raise ValidationError({"__all__": ["Only the published revision can be re-solved."]})
+    last_day = week.week_start + timedelta(days=6)
+    if not week.week_start <= first_day <= last_day:
+        raise ValidationError({"first_day": ["Choose a day of this week."]})
+    if first_day < timezone.localdate():
+        raise ValidationError({"first_day": ["That day has begun: re-solve from today on."]})
+    if week.starts_on and first_day < week.starts_on:
+        raise ValidationError(
+            {"first_day": [f"This revision starts on {week.starts_on}: choose that day or later."]}
+        )
+    if not std.blocks_from(week.week_start, first_day):
+        raise ValidationError({"first_day": ["No group blocks remain in the week after that."]})
+    strangers = [u.username for u in absent if u.organization_id != week.organization_id]
+    if strangers:
+        raise ValidationError({"absent": ["Unknown counselor."]})
+    patient_done, counselor_done = hours_before(week.organization_id, week.week_start, first_day)
+    built = build_problem(
+        week.organization,
+        week.week_start,
+        first_day=first_day,
+        absent={u.pk for u in absent},
+        previous=week.solution,
+        patient_hours_done=patient_done,
+        counselor_hours_done=counselor_done,
+    )
+    problem = _checked(built.problem)
+    revision = _next_revision(week.organization, week.week_start)
+    new = ScheduleWeek.objects.create(
+        organization_id=week.organization_id,
+        week_start=week.week_start,
+        revision=revision,
+        status=WeekStatus.DRAFT,
+        problem=built.problem,
+        notes=built.notes,
+        created_by=actor,
+        parent=week,
+        starts_on=first_day,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=new,
+        fields=["problem"],
+        request=request,
+        detail=(
+            f"re-solve of week {week.week_start} r{week.revision} from {first_day} as "
+            f"r{revision}: {len(problem.patients)} patients, {len(absent)} counselors absent"
+        ),
+        part2=bool(problem.patients),
+        organization_id=week.organization_id,
+    )
+    return new
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_token_create(
+    *,
+    actor: User,
+    patient: Patient | None = None,
+    owner: User | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[CalendarToken, str]:
+    """A new private feed address for a patient or for the actor themself; earlier addresses
+    of the same owner are revoked. Returns the token row and the raw token (shown once)."""
+    if (patient is None) == (owner is None):
+        raise ValueError("give a patient or an owner")
+    if owner is not None and owner.pk != actor.pk:
+        raise PermissionDenied("Staff create calendar links for themselves only.")
+    if patient is not None and patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    now = timezone.now()
+    earlier = CalendarToken.objects.filter(
+        patient=patient, user=owner, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    raw = secrets.token_urlsafe(32)
+    token = CalendarToken.objects.create(
+        organization_id=access.organization_id(actor),
+        patient=patient,
+        user=owner,
+        token_hash=token_hash(raw),
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=token,
+        fields=["calendar_link"],
+        request=request,
+        detail=f"calendar link created{f', {earlier} earlier revoked' if earlier else ''}",
+        part2=patient is not None,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def calendar_token_revoke(
+    *, actor: User, token: CalendarToken, request: HttpRequest | None = None
+) -> CalendarToken:
+    """Revoke a feed address: it answers 404 from now on."""
+    token = CalendarToken.objects.select_for_update().get(pk=token.pk)
+    if token.organization_id != actor.organization_id or (
+        token.user_id is not None and token.user_id != actor.pk
+    ):
+        raise PermissionDenied("Not your calendar link.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            patient=token.patient_id,
+            obj=token,
+            fields=["calendar_link"],
+            request=request,
+            detail="calendar link revoked",
+            part2=token.patient_id is not None,
+        )
+    return token
+
+
+@transaction.atomic
+def patient_telehealth_set(
+    *, actor: User, patient: Patient, telehealth_ok: bool, request: HttpRequest | None = None
+) -> PatientSchedulePreference:
+    """Whether the patient may be scheduled into telehealth (virtual room) groups."""
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    pref, _ = PatientSchedulePreference.objects.select_for_update().get_or_create(patient=patient)
+    pref.telehealth_ok = telehealth_ok
+    pref.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        obj=pref,
+        fields=["telehealth_ok"],
+        request=request,
+        detail=f"telehealth groups {'allowed' if telehealth_ok else 'not allowed'}",
+    )
+    return pref

@@ -1,0 +1,427 @@
+"""Schedule pages: the weeks, building and solving one, reviewing it (grid, per counselor, per
+patient), hand edits, publishing, re-solving; calendar links; the public iCalendar feed.
+
+Views parse, authorize (core.access + scheduling.permissions), call one service and render.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from openiop.accounts.models import User
+from openiop.core import access, audit
+from openiop.core.forms import apply_validation_error
+from openiop.core.models import AuditAction
+from openiop.scheduling import blocks as std
+from openiop.scheduling import calendar, runner, selectors, services
+from openiop.scheduling.forms import BuildForm, MoveForm, ResolveForm, TelehealthForm
+from openiop.scheduling.models import CalendarToken, ScheduleWeek, WeekStatus
+from openiop.scheduling.permissions import can_manage, require_manager, week_for
+from openiop.scheduling.problem import pk_of
+
+PATIENTS_PER_PAGE = 50
+RUNNING = (WeekStatus.QUEUED, WeekStatus.SOLVING)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    user = access.staff(request)
+    return _index(request, user, BuildForm() if can_manage(user) else None)
+
+
+def _index(
+    request: HttpRequest, user: User, form: BuildForm | None, status: int = 200
+) -> HttpResponse:
+    weeks = list(selectors.weeks_for(user)[:60])
+    return render(
+        request,
+        "scheduling/index.html",
+        {"weeks": weeks, "form": form, "can_manage": can_manage(user)},
+        status=status,
+    )
+
+
+@require_POST
+def build(request: HttpRequest) -> HttpResponse:
+    user = access.staff(request)
+    require_manager(user, request, "build a schedule")
+    form = BuildForm(request.POST)
+    if form.is_valid():
+        try:
+            week = services.week_build(
+                actor=user,
+                organization=user.organization,  # type: ignore[arg-type]
+                week_start=form.cleaned_data["week_start"],
+                request=request,
+            )
+            services.week_solve_enqueue(actor=user, week=week, request=request)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return redirect("scheduling:week", pk=week.pk)
+    return _index(request, user, form, status=422)
+
+
+def _week_context(
+    request: HttpRequest, user: User, week: ScheduleWeek, view: str
+) -> dict[str, Any]:
+    r, objects = selectors.review(week, user)
+    return {
+        "week": week,
+        "review": r,
+        "objects": objects,
+        "view": view,
+        "can_manage": can_manage(user),
+        "running": week.status in RUNNING,
+        "editable": can_manage(user) and week.status == WeekStatus.SOLVED,
+        "week_end": week.week_start + timedelta(days=5),
+        "day_names": [(d, std.DAY_NAMES[d]) for d in r.days],
+    }
+
+
+@require_GET
+def week(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    return render(request, "scheduling/week_grid.html", _grid_context(request, user, w))
+
+
+def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str, Any]:
+    """The grid, shortfall explanations (patients the user may see, audited) and notes."""
+    context = _week_context(request, user, w, "grid")
+    r = context["review"]
+    visible = context["objects"]["patients"]
+    shortfalls, hidden = [], 0
+    for ref, s in r.shortfalls.items():
+        patient = visible.get(pk_of(ref, "patient"))
+        if patient is None:
+            hidden += 1
+            continue
+        shortfalls.append(
+            {
+                "patient": patient,
+                "name": f"{patient.last_name}, {patient.first_name}",
+                "short_hours": s.get("short_hours", 0),
+                "reason": r.humanize(str(s.get("reason", ""))),
+            }
+        )
+    shortfalls.sort(key=lambda s: s["name"])
+    if shortfalls:
+        audit.record(
+            actor=user,
+            action=AuditAction.QUERY,
+            object_type="scheduling.scheduleweek",
+            object_id=str(w.pk),
+            fields=["schedule", "name"],
+            request=request,
+            detail="schedule shortfalls; shown ids: "
+            + ",".join(str(s["patient"].pk) for s in shortfalls),
+        )
+    context.update(
+        {
+            "grid": selectors.grid(r),
+            "shortfalls": shortfalls,
+            "shortfalls_hidden": hidden,
+            "counselor_notes": [
+                f"{r.names.get(n.get('ref', ''), n.get('ref', ''))}: {n.get('text', '')}"
+                for n in (w.notes or [])
+                if isinstance(n, dict) and n.get("kind") == "counselor" and can_manage(user)
+            ],
+        }
+    )
+    return context
+
+
+@require_GET
+def week_counselors(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    context = _week_context(request, user, w, "counselors")
+    context["counselors"] = selectors.counselors(context["review"])
+    return render(request, "scheduling/week_counselors.html", context)
+
+
+def _patients_page(
+    request: HttpRequest,
+    user: User,
+    w: ScheduleWeek,
+    *,
+    page_number: Any,
+    move_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _week_context(request, user, w, "patients")
+    r = context["review"]
+    refs = selectors.patient_refs_visible(r, context["objects"])
+    page = Paginator(refs, PATIENTS_PER_PAGE).get_page(page_number)
+    rows = selectors.patient_rows(r, context["objects"], list(page.object_list))
+    hidden = len(r.problem.patients) - len(refs) if r.problem else 0
+    audit.record(
+        actor=user,
+        action=AuditAction.QUERY,
+        object_type="scheduling.scheduleweek",
+        object_id=str(w.pk),
+        fields=["schedule", "name"],
+        request=request,
+        detail=f"schedule per patient; shown ids: {','.join(str(r.patient.pk) for r in rows)}"[
+            :500
+        ],
+        part2=bool(rows),
+    )
+    context.update({"rows": rows, "page": page, "hidden": hidden, "move_errors": move_errors or {}})
+    return render(request, "scheduling/week_patients.html", context, status=status)
+
+
+@require_GET
+def week_patients(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    return _patients_page(request, user, w, page_number=request.GET.get("page"))
+
+
+@require_GET
+def week_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx-polled status fragment; when the solve ends, the page reloads."""
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    if w.status == WeekStatus.QUEUED:
+        runner.kick()  # e.g. the web server restarted while the week waited
+    response = render(
+        request,
+        "scheduling/partials/progress.html",
+        {"week": w, "running": w.status in RUNNING},
+    )
+    if w.status not in RUNNING and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+def week_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request, manage=True)
+    try:
+        services.week_solve_enqueue(actor=user, week=w, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("scheduling:week", pk=w.pk)
+
+
+@require_POST
+def week_move(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request, manage=True)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        ref = f"p{form.cleaned_data.get('patient', '')}"
+        return _patients_page(
+            request, user, w, page_number=request.POST.get("page"),
+            move_errors={ref: errors}, status=422,
+        )  # fmt: skip
+    patient = access.patient_for(user, form.cleaned_data["patient"], write=True, request=request)
+    ref = f"p{patient.pk}"
+    try:
+        services.week_move_patient(
+            actor=user,
+            week=w,
+            patient=patient,
+            from_group=form.cleaned_data["from_group"] or None,
+            to_group=form.cleaned_data["to_group"] or None,
+            request=request,
+        )
+    except ValidationError as exc:
+        r, _ = selectors.review(w, user)
+        reasons = [r.humanize(m) for m in exc.messages]
+        return _patients_page(
+            request,
+            user,
+            w,
+            page_number=request.POST.get("page"),
+            move_errors={ref: reasons},
+            status=422,
+        )
+    messages.success(request, f"Saved: {patient.first_name} {patient.last_name} moved.")
+    url = reverse("scheduling:week_patients", args=[w.pk])
+    page = request.POST.get("page")
+    query = f"?page={int(page)}" if page and str(page).isdigit() else ""
+    return redirect(f"{url}{query}#{ref}")
+
+
+@require_POST
+def week_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request, manage=True)
+    try:
+        services.week_publish(actor=user, week=w, request=request)
+    except ValidationError as exc:
+        w.refresh_from_db()
+        context = _grid_context(request, user, w)
+        context["publish_errors"] = [context["review"].humanize(m) for m in exc.messages]
+        return render(request, "scheduling/week_grid.html", context, status=422)
+    messages.success(request, "Published: the group sessions and each patient's calendar are set.")
+    return redirect("scheduling:week", pk=w.pk)
+
+
+def week_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    w = week_for(user, pk, request=request, manage=True)
+    counselor_ids = [
+        cpk for c in w.problem.get("counselors", []) if (cpk := pk_of(c.get("id"), "counselor"))
+    ]
+    today = timezone.localdate()
+    default_day = max(today + timedelta(days=1), w.starts_on or w.week_start)
+    form = ResolveForm(
+        request.POST or None,
+        counselors=User.objects.filter(
+            pk__in=counselor_ids, organization_id=access.organization_id(user)
+        ).order_by("last_name", "first_name"),
+        default_day=default_day,
+    )
+    if w.status != WeekStatus.PUBLISHED:
+        raise Http404("Only the published revision can be re-solved.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.week_resolve(
+                actor=user,
+                week=w,
+                first_day=form.cleaned_data["first_day"],
+                absent=list(form.cleaned_data["absent"]),
+                request=request,
+            )
+            services.week_solve_enqueue(actor=user, week=new, request=request)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return redirect("scheduling:week", pk=new.pk)
+    return render(
+        request,
+        "scheduling/resolve.html",
+        {"week": w, "form": form, "week_end": w.week_start + timedelta(days=5)},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# Calendar links -------------------------------------------------------------------------------
+
+
+def _feed_url(request: HttpRequest, raw: str) -> str:
+    return request.build_absolute_uri(reverse("scheduling_public:feed", args=[raw]))
+
+
+def calendars(request: HttpRequest) -> HttpResponse:
+    """The staff member's own calendar link: create (shown once) or revoke."""
+    user = access.staff(request)
+    created = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            _, raw = services.calendar_token_create(actor=user, owner=user, request=request)
+            created = _feed_url(request, raw)
+        elif action == "revoke":
+            token = selectors.active_token(user=user)
+            if token is not None:
+                services.calendar_token_revoke(actor=user, token=token, request=request)
+                messages.success(request, "Your calendar link is revoked: it no longer works.")
+            return redirect("scheduling:calendars")
+        else:
+            return render(
+                request,
+                "scheduling/calendars.html",
+                {"token": selectors.active_token(user=user), "error": "Choose an action."},
+                status=422,
+            )
+    return render(
+        request,
+        "scheduling/calendars.html",
+        {"token": selectors.active_token(user=user), "created": created},
+    )
+
+
+@require_POST
+def patient_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create (shown once) or revoke a patient's calendar link, from the chart tab."""
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
+    action = request.POST.get("action")
+    back = reverse("patients:chart_tab", args=[patient.pk, "schedule"])
+    if action == "create":
+        _, raw = services.calendar_token_create(actor=user, patient=patient, request=request)
+        return render(
+            request,
+            "scheduling/calendar_created.html",
+            {"patient": patient, "url": _feed_url(request, raw), "back": back},
+        )
+    if action == "revoke":
+        token = selectors.active_token(patient=patient)
+        if token is not None:
+            services.calendar_token_revoke(actor=user, token=token, request=request)
+            messages.success(request, "The patient's calendar link is revoked.")
+        return redirect(back)
+    messages.error(request, "Choose create or revoke.")
+    return redirect(back)
+
+
+@require_POST
+def patient_telehealth(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
+    form = TelehealthForm(request.POST)
+    if form.is_valid():
+        services.patient_telehealth_set(
+            actor=user,
+            patient=patient,
+            telehealth_ok=form.cleaned_data["telehealth_ok"],
+            request=request,
+        )
+        messages.success(request, "Saved. The next schedule built uses it.")
+    return redirect("patients:chart_tab", pk=patient.pk, tab="schedule")
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The public iCalendar feed: the token is the credential. Unknown or revoked: 404."""
+    row = (
+        CalendarToken.objects.select_related("patient", "user")
+        .filter(token_hash=services.token_hash(token))
+        .first()
+    )
+    if row is None:
+        raise Http404("No such calendar.")
+    if row.revoked_at is not None:
+        audit.record(
+            actor=None,
+            action=AuditAction.DENIED,
+            patient=row.patient_id,
+            obj=row,
+            request=request,
+            detail="revoked calendar link used",
+            part2=False,
+            organization_id=row.organization_id,
+        )
+        raise Http404("No such calendar.")
+    body = calendar.feed_for(row)
+    audit.record(
+        actor=None,
+        action=AuditAction.EXPORT,
+        patient=row.patient_id,
+        obj=row,
+        fields=["schedule"],
+        request=request,
+        detail=f"calendar feed of {'patient' if row.patient_id else 'staff member'} fetched",
+        part2=row.patient_id is not None,
+        organization_id=row.organization_id,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="schedule.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
