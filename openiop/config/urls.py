@@ -36,5 +36,6 @@ urlpatterns = [
     path("public/", include("openiop.intake.public_urls")),
     path("public/", include("openiop.scheduling.public_urls")),
     path("public/", include("openiop.locator.public_urls")),
+    path("public/", include("openiop.delivery.public_urls")),
     path("admin/", admin.site.urls),
 ]

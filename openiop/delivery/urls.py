@@ -1,6 +1,43 @@
-"""Staff pages of the delivery app (mounted at /delivery/; need a session past TOTP)."""
+"""Staff pages of the delivery app (mounted at /delivery/; need a session past TOTP).
+URLs carry internal ids and dates only, never names."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from openiop.delivery import views, views_notes
 
 app_name = "delivery"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("today/", views.today, name="today"),
+    path("week/", views.week, name="week"),
+    path("sessions/<int:pk>/", views.session_roster, name="roster"),
+    path("sessions/<int:pk>/drop-in/", views.drop_in, name="drop_in"),
+    path(
+        "sessions/<int:pk>/patients/<int:patient_id>/check-in/",
+        views.check_in,
+        name="check_in",
+    ),
+    path(
+        "sessions/<int:pk>/patients/<int:patient_id>/check-out/",
+        views.check_out,
+        name="check_out",
+    ),
+    path(
+        "sessions/<int:pk>/patients/<int:patient_id>/attendance/",
+        views.attendance_edit,
+        name="attendance",
+    ),
+    path("sessions/<int:pk>/note/", views_notes.group_note, name="group_note"),
+    path("notes/<int:pk>/", views_notes.note_detail, name="note"),
+    path("notes/<int:pk>/sign/", views_notes.note_sign, name="note_sign"),
+    path("notes/<int:pk>/cosign/", views_notes.note_cosign, name="note_cosign"),
+    path("notes/<int:pk>/amend/", views_notes.note_amend, name="note_amend"),
+    path("patients/<int:pk>/notes/new/", views_notes.individual_note, name="individual_note"),
+    path(
+        "patients/<int:pk>/notes/<int:note_id>/edit/",
+        views_notes.individual_note,
+        name="individual_note_edit",
+    ),
+    path("patients/<int:pk>/leave/", views.leave_add, name="leave"),
+    path("patients/<int:pk>/step-down/", views.step_down_add, name="step_down"),
+    path("patients/<int:pk>/letter/", views.letter, name="letter"),
+]

@@ -1,0 +1,72 @@
+"""Chart tab "attendance": this week's hours, days and billing, what would fix a shortfall,
+the last weeks as an SVG chart with a table, leaves and step-downs.
+
+The patient has already been authorized and the view audited (patients.views)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from openiop.core import access
+from openiop.delivery import access as delivery_access
+from openiop.delivery import svg
+from openiop.delivery.hours import monday_of, week_compliance
+from openiop.delivery.weekly import BILLING_LABELS, build_report
+from openiop.domain import compliance as dc
+from openiop.patients.models import Patient
+
+WEEKS_SHOWN = 8
+
+
+def tab(request: HttpRequest, user: Any, patient: Patient) -> tuple[str, dict[str, Any]]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(patient.site.timezone)
+    now = timezone.now()
+    this_week = monday_of(now.astimezone(zone).date())
+    one = Patient.objects.filter(pk=patient.pk)
+    bars: list[svg.WeekBar] = []
+    current = None
+    history = []
+    for back in range(WEEKS_SHOWN - 1, -1, -1):
+        start = this_week - timedelta(weeks=back)
+        computed = week_compliance(
+            organization_id=patient.organization_id, week_start=start, as_of=now, patients=one
+        )
+        result = computed.results.get(patient.pk)
+        if result is None:
+            continue
+        bars.append(
+            svg.WeekBar(
+                start,
+                result.attended_minutes,
+                result.required_minutes,
+                result.status is dc.Status.ON_LEAVE,
+            )
+        )
+        history.append((start, result))
+        if start == this_week:
+            current = build_report(computed, start).rows[0]
+    return "delivery/partials/chart_attendance.html", {
+        "attendance": {
+            "current": current,
+            "days": [
+                (d.day, f"{d.minutes / 60:.1f}", d.meets_daily_minimum, BILLING_LABELS[d.billing])
+                for d in (current.week.days if current else ())
+            ],
+            "chart": svg.weekly_chart(bars) if bars else "",
+            "history": [
+                (start, f"{r.attended_minutes / 60:.1f}", f"{r.required_minutes / 60:.1f}", r)
+                for start, r in reversed(history)
+            ],
+            "leaves": list(patient.leaves_of_absence.all()[:10]),
+            "step_downs": list(patient.step_down_allowances.all()[:10]),
+            "can_write": access.can_write_patients(user),
+            "can_step_down": delivery_access.can_author_notes(user),
+            "week_start": this_week,
+        }
+    }

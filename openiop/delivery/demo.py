@@ -1,0 +1,261 @@
+"""Demo data for session delivery: attendance for the published sessions that have happened
+(mostly present, some late, left early, absent or by telehealth), signed group notes with a
+section per attendee (a few awaiting a co-signature, one amended), draft notes for today's
+first sessions, a leave of absence and a step-down allowance.
+
+Runs after the scheduling demo (core/demo.py DEMO_EXTENSIONS), inside the demo transaction.
+Without published group sessions it does nothing, so the demo loads either way. Rows are
+bulk-inserted; the demo load itself is one audit event (core/demo.py).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from openiop.accounts.models import Role, User
+from openiop.delivery import signing
+from openiop.delivery.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    LeaveOfAbsence,
+    Note,
+    NoteAmendment,
+    NoteFormat,
+    NoteKind,
+    NoteSection,
+    NoteStatus,
+    StepDownAllowance,
+)
+from openiop.delivery.selectors import session_zone
+from openiop.organization.models import Organization
+from openiop.patients.models import Enrollment, EnrollmentStatus
+from openiop.scheduling.models import GroupSession, SessionAssignment, SessionStatus, WeekStatus
+
+NOTE_DAYS = 14  # signed group notes for the last two weeks of sessions
+MAX_NOTES = 600
+STATUS_WEIGHTS = [
+    (AttendanceStatus.PRESENT, 78),
+    (AttendanceStatus.LATE, 7),
+    (AttendanceStatus.LEFT_EARLY, 5),
+    (AttendanceStatus.ABSENT_EXCUSED, 5),
+    (AttendanceStatus.ABSENT_UNEXCUSED, 5),
+]
+INTERVENTIONS = [
+    "CBT: identifying and challenging automatic thoughts",
+    "Motivational interviewing; decisional balance exercise",
+    "DBT distress-tolerance skills (TIPP) with practice",
+    "Relapse-prevention planning: high-risk situations and coping cards",
+    "Psychoeducation on the brain and addiction; guided discussion",
+    "Role-play: refusing offers and asking for help",
+]
+SUMMARIES = [
+    "Members described triggers from the past week and practised one coping skill each.",
+    "The group built a shared list of sober activities for the weekend.",
+    "Discussion of family stress and boundaries; members set one goal for the week.",
+    "Review of cravings logs; the group practised urge surfing together.",
+]
+RESPONSES = [
+    "Engaged and shared a recent trigger; practised the skill with support.",
+    "Quiet at first, then contributed an example from work.",
+    "Reflected on progress and offered encouragement to peers.",
+    "Expressed ambivalence about change; open to trying the exercise at home.",
+]
+PROGRESS = [
+    "Goal 1 (coping with cravings): used the skill twice this week.",
+    "Goal 2 (sober supports): attended two peer meetings.",
+    "Goal 3 (sleep routine): partial progress; will keep a sleep log.",
+    "Goal 1: reports 10 days without use, confirmed by screen.",
+]
+PARTICIPATION = ["active", "active", "prompted", "minimal"]
+
+
+def _status(rng: random.Random, virtual: bool) -> AttendanceStatus:
+    choice = rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
+    if virtual and choice == AttendanceStatus.PRESENT:
+        return AttendanceStatus.TELEHEALTH
+    return choice
+
+
+def _record(
+    rng: random.Random, session: GroupSession, patient_id: int, status: str, at: datetime
+) -> AttendanceRecord:
+    check_in: datetime | None = session.starts_at - timedelta(minutes=rng.randint(0, 10))
+    check_out: datetime | None = session.ends_at
+    if status == AttendanceStatus.LATE:
+        check_in = session.starts_at + timedelta(minutes=rng.randint(15, 50))
+    elif status == AttendanceStatus.LEFT_EARLY:
+        check_out = session.ends_at - timedelta(minutes=rng.randint(20, 70))
+    elif status in (AttendanceStatus.ABSENT_EXCUSED, AttendanceStatus.ABSENT_UNEXCUSED):
+        check_in = check_out = None
+    return AttendanceRecord(
+        session=session,
+        patient_id=patient_id,
+        status=status,
+        check_in_at=check_in,
+        check_out_at=check_out,
+        recorded_by=session.counselor,
+        updated_at=at,
+    )
+
+
+def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
+    sessions = list(
+        GroupSession.objects.filter(
+            organization=org, week__status=WeekStatus.PUBLISHED, status=SessionStatus.SCHEDULED
+        )
+        .select_related("room", "site", "track__program__site", "counselor__staff_profile")
+        .order_by("starts_at", "pk")
+    )
+    if not sessions:
+        return
+    now = timezone.now()
+    roster: dict[int, list[int]] = defaultdict(list)
+    for session_id, patient_id in SessionAssignment.objects.filter(
+        session__in=[s.pk for s in sessions]
+    ).values_list("session_id", "patient_id"):
+        roster[session_id].append(patient_id)
+
+    def local_day(s: GroupSession) -> date:
+        return s.starts_at.astimezone(session_zone(s)).date()
+
+    past = [s for s in sessions if s.ends_at <= now]
+    todays = [s for s in sessions if local_day(s) == today and s.starts_at <= now]
+    records: list[AttendanceRecord] = []
+    attendees: dict[int, list[int]] = defaultdict(list)
+    for session in [*past, *(s for s in todays if s not in past)]:
+        finished = session.ends_at <= now
+        for patient_id in roster.get(session.pk, []):
+            status = _status(rng, session.room.virtual)
+            if not finished and status == AttendanceStatus.LEFT_EARLY:
+                status = AttendanceStatus.PRESENT
+            record = _record(rng, session, patient_id, status, min(now, session.ends_at))
+            if not finished:
+                record.check_out_at = None
+            records.append(record)
+            if status not in (AttendanceStatus.ABSENT_EXCUSED, AttendanceStatus.ABSENT_UNEXCUSED):
+                attendees[session.pk].append(patient_id)
+    AttendanceRecord.objects.bulk_create(records, batch_size=2000)
+
+    director = User.objects.filter(organization=org, role=Role.CLINICAL_DIRECTOR).first()
+    drafts = [s for s in todays if attendees[s.pk]][:3]  # today's notes are still drafts
+    noted = [
+        s
+        for s in past
+        if local_day(s) >= today - timedelta(days=NOTE_DAYS) and attendees[s.pk] and s not in drafts
+    ][-MAX_NOTES:]
+    notes: list[Note] = []
+    for session in [*noted, *drafts]:
+        notes.append(
+            Note(
+                organization=org,
+                kind=NoteKind.GROUP,
+                format=NoteFormat.GROUP,
+                session=session,
+                service_date=local_day(session),
+                duration_minutes=int((session.ends_at - session.starts_at).total_seconds() // 60),
+                content={
+                    "topic": session.topic or session.track.name,
+                    "interventions": rng.choice(INTERVENTIONS),
+                    "summary": rng.choice(SUMMARIES),
+                },
+                author=session.counselor,
+                created_at=session.ends_at,
+                updated_at=session.ends_at,
+            )
+        )
+    Note.objects.bulk_create(notes, batch_size=1000)
+    sections: list[NoteSection] = []
+    for note in notes:
+        assert note.session is not None
+        for patient_id in attendees[note.session.pk]:
+            sections.append(
+                NoteSection(
+                    note=note,
+                    patient_id=patient_id,
+                    content={
+                        "participation": rng.choice(PARTICIPATION),
+                        "response": rng.choice(RESPONSES),
+                        "progress": rng.choice(PROGRESS),
+                    },
+                )
+            )
+    NoteSection.objects.bulk_create(sections, batch_size=2000)
+    by_note: dict[int, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    for section in sections:
+        by_note[section.note_id].append((section.patient_id, section.content))
+    signed: list[Note] = []
+    for note in notes[: len(noted)]:  # today's drafts stay unsigned
+        assert note.session is not None
+        profile = getattr(note.author, "staff_profile", None)
+        note.cosign_required = bool(profile and profile.requires_cosignature)
+        note.signed_by = note.author
+        note.signed_at = note.session.ends_at + timedelta(minutes=rng.randint(20, 240))
+        note.signed_hash = signing.note_digest(note, by_note[note.pk])
+        note.status = NoteStatus.SIGNED
+        if note.cosign_required:
+            note.status = NoteStatus.AWAITING_COSIGNATURE
+            if director is not None and rng.random() < 0.6:
+                note.cosigned_by = director
+                note.cosigned_at = note.signed_at + timedelta(hours=rng.randint(2, 30))
+                note.cosign_hash = signing.cosign_digest(note, director.pk, note.cosigned_at)
+                note.status = NoteStatus.SIGNED
+        signed.append(note)
+    Note.objects.bulk_update(
+        signed,
+        [
+            "cosign_required",
+            "signed_by",
+            "signed_at",
+            "signed_hash",
+            "status",
+            "cosigned_by",
+            "cosigned_at",
+            "cosign_hash",
+        ],
+        batch_size=500,
+    )
+    if signed:
+        note = rng.choice(signed)
+        assert note.signed_at is not None
+        amendment = NoteAmendment(
+            note=note,
+            reason="Late entry: information received after signing",
+            text="The patient's sponsor called after the session to confirm a meeting.",
+            author=note.author,
+            signed_at=note.signed_at + timedelta(days=1),
+        )
+        amendment.signed_hash = signing.amendment_digest(amendment, note.signed_hash)
+        amendment.save()
+
+    enrolled = list(
+        Enrollment.objects.filter(patient__organization=org, status=EnrollmentStatus.ACTIVE)
+        .values_list("patient_id", flat=True)
+        .distinct()
+        .order_by("patient_id")[:200]
+    )
+    creator = director or sessions[0].counselor
+    if len(enrolled) >= 2:
+        on_leave, stepping = rng.sample(enrolled, 2)
+        week_start = today - timedelta(days=today.weekday())
+        LeaveOfAbsence.objects.create(
+            patient_id=on_leave,
+            starts_on=week_start + timedelta(days=2),
+            ends_on=week_start + timedelta(days=9),
+            reason="Out of state for a family funeral",
+            created_by=creator,
+            created_at=now,
+        )
+        StepDownAllowance.objects.create(
+            patient_id=stepping,
+            starts_on=week_start,
+            weekly_hours=Decimal("6"),
+            weeks=2,
+            reason="Phase 3 goals met; stepping down to continuing care",
+            created_by=creator,
+            created_at=now,
+        )

@@ -1,0 +1,235 @@
+"""Forms of the delivery pages. Times are typed in the session site's local time and turned
+into aware instants here; the services validate everything again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from openiop.delivery import formats, letter
+from openiop.delivery.models import AttendanceStatus, NoteFormat
+from openiop.patients.models import Patient
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+def _field_for(field: formats.NoteField, *, prefix: str = "") -> forms.Field:
+    if field.choices:
+        return forms.ChoiceField(
+            label=field.label,
+            choices=[("", "—"), *field.choices],
+            required=False,
+            help_text=field.help,
+        )
+    return forms.CharField(
+        label=field.label,
+        required=False,
+        max_length=field.max_length,
+        help_text=field.help,
+        widget=forms.Textarea(attrs={"rows": 3}) if field.max_length > 200 else forms.TextInput(),
+    )
+
+
+class GroupNoteForm(forms.Form):
+    """The group part once, then one fieldset per attendee the user may see."""
+
+    def __init__(self, *args: Any, attendees: list[Patient], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendees = attendees
+        for field in formats.GROUP_PART:
+            self.fields[field.key] = _field_for(field)
+        for patient in attendees:
+            for field in formats.SECTION:
+                self.fields[f"s{patient.pk}-{field.key}"] = _field_for(field)
+
+    def group_content(self) -> dict[str, object]:
+        return {f.key: self.cleaned_data.get(f.key, "") for f in formats.GROUP_PART}
+
+    def sections(self) -> dict[int, dict[str, object]]:
+        return {
+            p.pk: {f.key: self.cleaned_data.get(f"s{p.pk}-{f.key}", "") for f in formats.SECTION}
+            for p in self.attendees
+        }
+
+    def section_rows(self) -> list[tuple[Patient, list[forms.BoundField]]]:
+        return [(p, [self[f"s{p.pk}-{f.key}"] for f in formats.SECTION]) for p in self.attendees]
+
+    def group_fields(self) -> list[forms.BoundField]:
+        return [self[f.key] for f in formats.GROUP_PART]
+
+
+class IndividualNoteForm(forms.Form):
+    service_date = forms.DateField(widget=DateInput())
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)", min_value=1, max_value=480, required=False
+    )
+
+    def __init__(self, *args: Any, note_format: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.note_format = note_format
+        for field in formats.INDIVIDUAL[note_format]:
+            self.fields[field.key] = _field_for(field)
+
+    def content(self) -> dict[str, object]:
+        return {
+            f.key: self.cleaned_data.get(f.key, "") for f in formats.INDIVIDUAL[self.note_format]
+        }
+
+    def format_fields(self) -> list[forms.BoundField]:
+        return [self[f.key] for f in formats.INDIVIDUAL[self.note_format]]
+
+
+INDIVIDUAL_FORMATS = [
+    (NoteFormat.DAP.value, NoteFormat.DAP.label),
+    (NoteFormat.BIRP.value, NoteFormat.BIRP.label),
+    (NoteFormat.SOAP.value, NoteFormat.SOAP.label),
+]
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password (to sign)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+
+
+class AmendForm(PasswordForm):
+    section_patient = forms.TypedChoiceField(
+        label="Amends", coerce=int, required=False, empty_value=None
+    )
+    reason = forms.CharField(label="Reason for the amendment", max_length=300)
+    text = forms.CharField(label="Amendment", max_length=4000, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, sections: list[Patient], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["section_patient"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "The note as a whole (group part)")] + [
+            (p.pk, f"Section of {p.last_name}, {p.first_name}") for p in sections
+        ]
+        self.order_fields(["section_patient", "reason", "text", "password"])
+
+
+class DropInForm(forms.Form):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), label="Patient")
+    reason = forms.CharField(label="Reason", max_length=200)
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["patient"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = candidates
+
+
+class AttendanceForm(forms.Form):
+    """Status and local times on the session's day; empty times default to the window."""
+
+    status = forms.ChoiceField(choices=AttendanceStatus.choices)
+    check_in = forms.TimeField(label="Checked in at", required=False, widget=TimeInput())
+    check_out = forms.TimeField(label="Checked out at", required=False, widget=TimeInput())
+
+    def __init__(self, *args: Any, day: date, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.day = day
+        self.zone = zone
+
+    def _at(self, value: time | None) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.combine(self.day, value, tzinfo=self.zone)
+
+    def instants(self) -> tuple[datetime | None, datetime | None]:
+        return self._at(self.cleaned_data.get("check_in")), self._at(
+            self.cleaned_data.get("check_out")
+        )
+
+
+class LeaveForm(forms.Form):
+    starts_on = forms.DateField(label="First day of leave", widget=DateInput())
+    ends_on = forms.DateField(label="Last day of leave", widget=DateInput())
+    reason = forms.CharField(max_length=300)
+
+
+class StepDownForm(forms.Form):
+    starts_on = forms.DateField(label="Step-down starts on", widget=DateInput())
+    weekly_hours = forms.DecimalField(
+        label="Hours a week during the step-down",
+        min_value=Decimal("0"),
+        max_value=Decimal("19"),
+        max_digits=4,
+        decimal_places=1,
+    )
+    weeks = forms.TypedChoiceField(
+        choices=[(1, "1 week"), (2, "2 weeks")], coerce=int, label="For (ASAM: one or two weeks)"
+    )
+    reason = forms.CharField(max_length=300)
+
+
+class LetterForm(forms.Form):
+    recipient = forms.CharField(
+        max_length=200, help_text="Person or organization: employer, court, school."
+    )
+    purpose = forms.CharField(max_length=200, help_text="For example: proof of attendance.")
+    period_start = forms.DateField(label="From", widget=DateInput())
+    period_end = forms.DateField(label="To", widget=DateInput())
+    include = forms.MultipleChoiceField(
+        label="State in the letter (only what the patient consented to)",
+        choices=list(letter.ITEMS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        initial=["dates", "hours"],
+    )
+    statement = forms.CharField(
+        label="Diagnosis statement (only with “Diagnosis statement” ticked)",
+        max_length=300,
+        required=False,
+    )
+    consent_given_by = forms.CharField(
+        max_length=200, label="Written consent given by", help_text="The patient or guardian."
+    )
+    consent_on = forms.DateField(label="Consent dated", widget=DateInput())
+    consent_confirmed = forms.BooleanField(
+        label="I have the signed consent, and it covers every item ticked above."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period ends before it starts.")
+        consent_on = data.get("consent_on")
+        if consent_on and consent_on > timezone.localdate():
+            self.add_error("consent_on", "Consent cannot be dated in the future.")
+        return data
+
+
+class PublicCheckInForm(forms.Form):
+    code = forms.CharField(label="Session code", max_length=12, min_length=6)
+    mrn = forms.CharField(label="Record number", max_length=20)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput())
+    leaving = forms.TypedChoiceField(
+        label="I am",
+        choices=[("0", "Arriving"), ("1", "Leaving")],
+        coerce=lambda v: v == "1",
+        initial="0",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        )
+        self.fields["mrn"].widget.attrs.update({"autocomplete": "off", "inputmode": "numeric"})
+        self.fields["date_of_birth"].widget.attrs.update({"autocomplete": "off"})

@@ -1,0 +1,149 @@
+"""The proof-of-attendance letter (PDF, fpdf2): only what the patient consented to disclose.
+
+Always: the organization, the patient's name, the period, the recipient and purpose, a
+reference number, and the 42 CFR Part 2 notice that must accompany a disclosure made with
+the patient's consent (42 CFR 2.32 [R: the short form of the notice is quoted from the
+regulation; verify the current wording]). The rest only when ticked: dates attended, hours,
+date of birth, program type, and a diagnosis statement worded as the patient agreed.
+
+The PDF is rendered deterministically from the `Disclosure` row (fixed creation date, no
+compression) so the recorded SHA-256 can be checked against a copy at any time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from datetime import UTC
+
+from fpdf import FPDF
+
+from openiop.delivery.hours import attended_sessions, monday_of
+from openiop.delivery.models import Disclosure
+from openiop.organization.models import TrackKind
+
+PART2_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+ITEMS = {
+    "dates": "Dates attended",
+    "hours": "Hours attended",
+    "date_of_birth": "Date of birth",
+    "program": "Program type",
+    "diagnosis": "Diagnosis statement",
+}
+
+
+def _latin1(text: str) -> str:
+    """The PDF's built-in font covers Latin-1; other letters lose their accents (or become
+    '?') rather than failing."""
+    out = []
+    for ch in text:
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base or "?")
+    return "".join(out)
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min"
+
+
+def render(disclosure: Disclosure) -> bytes:
+    patient = disclosure.patient
+    site = patient.site
+    organization = patient.organization
+    attended = [
+        a
+        for a in attended_sessions(patient, disclosure.period_start, disclosure.period_end)
+        if a.minutes > 0
+    ]
+    what = set(disclosure.what)
+
+    pdf = FPDF(format="letter")
+    pdf.compress = False
+    created = disclosure.created_at.astimezone(UTC)
+    pdf.set_creation_date(created)
+    pdf.set_title("Proof of attendance")
+    pdf.set_author(_latin1(organization.name))
+    pdf.set_margins(20, 20, 20)
+    pdf.add_page()
+
+    def line(text: str, size: int = 11, style: str = "", height: float = 6) -> None:
+        pdf.set_font("Helvetica", style=style, size=size)
+        pdf.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    line(organization.name, 14, "B", 8)
+    line(f"{site.name}, {site.address}, {site.city}, {site.state} {site.zip_code}", 10)
+    if site.phone:
+        line(f"Telephone {site.phone}", 10)
+    pdf.ln(4)
+    line(f"Date: {created.date().isoformat()}")
+    line(f"Reference: disclosure {disclosure.pk}")
+    line(f"To: {disclosure.recipient}")
+    line(f"Purpose: {disclosure.purpose}")
+    pdf.ln(4)
+    line("Proof of attendance", 13, "B", 8)
+    who = f"{patient.first_name} {patient.last_name}"
+    if "date_of_birth" in what:
+        who += f" (born {patient.date_of_birth.isoformat()})"
+    program = ""
+    if "program" in what:
+        kinds = sorted(
+            {
+                TrackKind(e.track.kind).label.lower()
+                for e in patient.enrollments.select_related("track").all()
+            }
+        )
+        if kinds:
+            program = f" in our intensive outpatient program ({', '.join(kinds)})"
+        else:
+            program = " in our intensive outpatient program"
+    total = sum(a.minutes for a in attended)
+    days = sorted({a.day for a in attended})
+    line(
+        f"This letter confirms that {who} attended scheduled sessions{program} at "
+        f"{organization.name} between {disclosure.period_start.isoformat()} and "
+        f"{disclosure.period_end.isoformat()}: {len(days)} day(s) of attendance in this period."
+    )
+    if "diagnosis" in what and disclosure.statement:
+        pdf.ln(2)
+        line(f"At the patient's request we also state: {disclosure.statement}")
+    if "dates" in what:
+        pdf.ln(3)
+        line("Dates attended", 11, "B")
+        per_day: dict[str, int] = defaultdict(int)
+        for a in attended:
+            per_day[a.day.isoformat()] += a.minutes
+        text = ", ".join(
+            f"{day} ({_hours(m)})" if "hours" in what else day for day, m in sorted(per_day.items())
+        )
+        line(text or "No attendance in this period.", 10)
+    if "hours" in what:
+        pdf.ln(3)
+        line("Hours attended", 11, "B")
+        weeks: dict[str, int] = defaultdict(int)
+        for a in attended:
+            weeks[monday_of(a.day).isoformat()] += a.minutes
+        for week, minutes in sorted(weeks.items()):
+            line(f"Week of {week}: {_hours(minutes)}", 10)
+        line(f"Total: {_hours(total)}", 10, "B")
+    pdf.ln(6)
+    line(
+        f"Released with the written consent of {disclosure.consent_given_by} dated "
+        f"{disclosure.consent_on.isoformat()}. It states only what that consent covers.",
+        10,
+    )
+    pdf.ln(4)
+    line(PART2_NOTICE, 9, "B")
+    line(
+        "This information has been disclosed to you from records protected by federal "
+        "confidentiality rules (42 CFR part 2). Further use or disclosure is not permitted "
+        "unless the patient consents in writing or the regulation allows it.",
+        8,
+        "",
+        4,
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,429 @@
+"""Staff pages of session delivery: today, this week, rosters and attendance, leave,
+step-down and the proof-of-attendance letter. Notes are in views_notes.py.
+
+Every view gets the user from `access.staff`, sessions from `delivery.access.session_for`
+and patients from `access.patient_for`; pages that show patient data write one audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openiop.core import access, audit
+from openiop.core.forms import apply_validation_error
+from openiop.core.models import AuditAction
+from openiop.delivery import access as delivery_access
+from openiop.delivery import codes, selectors, services, weekly
+from openiop.delivery.forms import (
+    AttendanceForm,
+    DropInForm,
+    LeaveForm,
+    LetterForm,
+    StepDownForm,
+)
+from openiop.delivery.hours import monday_of
+from openiop.delivery.models import AttendanceStatus, Note, NoteKind
+from openiop.scheduling.models import GroupSession
+
+
+def _parse_day(raw: str | None, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise Http404("Not a date.") from exc
+
+
+def _audit_query(
+    request: HttpRequest, user: Any, patient_ids: list[int], detail: str, fields: list[str]
+) -> None:
+    audit.record(
+        actor=user,
+        action=AuditAction.QUERY,
+        object_type="patients.patient",
+        fields=fields,
+        request=request,
+        detail=f"{detail}; shown ids: {','.join(str(p) for p in patient_ids)}"[:500],
+        part2=bool(patient_ids),
+    )
+
+
+def today(request: HttpRequest) -> HttpResponse:
+    """Today's sessions with roster and check-in counts, and my unsigned notes."""
+    user = access.staff(request)
+    zone = selectors.user_zone(user)
+    day = _parse_day(request.GET.get("date"), timezone.localdate(timezone=zone))
+    sessions = selectors.sessions_on(user, day)
+    rows = [
+        {
+            "session": s,
+            "start": selectors.local(s.starts_at, selectors.session_zone(s)),
+            "end": selectors.local(s.ends_at, selectors.session_zone(s)),
+            "roster": s.n_assigned + s.n_dropins,  # type: ignore[attr-defined]
+            "checked_in": s.n_in,  # type: ignore[attr-defined]
+            "has_note": bool(s.n_notes),  # type: ignore[attr-defined]
+        }
+        for s in sessions
+    ]
+    notes = selectors.unsigned_notes(user)
+    individual = [n.patient_id for n in notes if n.patient_id]
+    if individual:
+        _audit_query(request, user, individual, "unsigned notes", ["note"])
+    return render(
+        request,
+        "delivery/today.html",
+        {
+            "day": day,
+            "rows": rows,
+            "notes": notes,
+            "previous": day.fromordinal(day.toordinal() - 1),
+            "next": day.fromordinal(day.toordinal() + 1),
+        },
+    )
+
+
+def week(request: HttpRequest) -> HttpResponse:
+    """This week: every visible patient's hours, those at risk first, attendance by track."""
+    user = access.staff(request)
+    zone = selectors.user_zone(user)
+    week_start = monday_of(_parse_day(request.GET.get("week"), timezone.localdate(timezone=zone)))
+    report = weekly.week_report(user, week_start, as_of=timezone.now())
+    _audit_query(
+        request,
+        user,
+        [row.patient.pk for row in report.rows],
+        f"weekly hours {week_start}",
+        ["attendance", "hours"],
+    )
+    return render(
+        request,
+        "delivery/week.html",
+        {
+            "report": report,
+            "week_start": week_start,
+            "previous": week_start.fromordinal(week_start.toordinal() - 7),
+            "next": week_start.fromordinal(week_start.toordinal() + 7),
+        },
+    )
+
+
+def _roster_context(request: HttpRequest, user: Any, session: GroupSession) -> dict[str, Any]:
+    zone = selectors.session_zone(session)
+    roster = selectors.roster(user, session)
+    note = Note.objects.filter(session=session, kind=NoteKind.GROUP).first()
+    writable = access.can_write_patients(user)
+    return {
+        "session": session,
+        "start": selectors.local(session.starts_at, zone),
+        "end": selectors.local(session.ends_at, zone),
+        "zone": zone,
+        "roster": roster,
+        "code": codes.session_code(session) if writable else "",
+        "can_write": writable,
+        "can_note": delivery_access.can_author_notes(user),
+        "note": note,
+        "drop_in_form": DropInForm(candidates=selectors.drop_in_candidates(user, session))
+        if writable
+        else None,
+        "statuses": AttendanceStatus.choices,
+    }
+
+
+def session_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    session = delivery_access.session_for(user, pk, request=request)
+    context = _roster_context(request, user, session)
+    _audit_query(
+        request,
+        user,
+        context["roster"].patient_ids,
+        f"roster of session {session.pk}",
+        ["name", "attendance"],
+    )
+    return render(request, "delivery/roster.html", context)
+
+
+def _row_response(
+    request: HttpRequest,
+    user: Any,
+    session: GroupSession,
+    patient_id: int,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    roster = selectors.roster(user, session)
+    row = next((r for r in roster.rows if r.patient.pk == patient_id), None)
+    if row is None:
+        raise Http404("Not on this roster.")
+    return render(
+        request,
+        "delivery/partials/roster_row.html",
+        {
+            "row": row,
+            "session": session,
+            "zone": selectors.session_zone(session),
+            "can_write": True,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _attendance_action(request: HttpRequest, pk: int, patient_id: int, action: str) -> HttpResponse:
+    user = access.staff(request)
+    session = delivery_access.session_for(user, pk, write=True, request=request)
+    patient = access.patient_for(user, patient_id, write=True, request=request)
+    service = services.attendance_check_in if action == "in" else services.attendance_check_out
+    error = ""
+    try:
+        service(actor=user, session=session, patient=patient, request=request)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if getattr(request, "htmx", False):
+        return _row_response(request, user, session, patient.pk, error, 422 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("delivery:roster", pk=session.pk)
+
+
+@require_POST
+def check_in(request: HttpRequest, pk: int, patient_id: int) -> HttpResponse:
+    return _attendance_action(request, pk, patient_id, "in")
+
+
+@require_POST
+def check_out(request: HttpRequest, pk: int, patient_id: int) -> HttpResponse:
+    return _attendance_action(request, pk, patient_id, "out")
+
+
+def attendance_edit(request: HttpRequest, pk: int, patient_id: int) -> HttpResponse:
+    """Record or correct a status and times (absences, telehealth, late entries)."""
+    user = access.staff(request)
+    session = delivery_access.session_for(user, pk, write=True, request=request)
+    patient = access.patient_for(user, patient_id, write=True, request=request)
+    zone = selectors.session_zone(session)
+    record = session.attendance_records.filter(patient=patient).first()
+    initial: dict[str, Any] = {}
+    if record is not None:
+        initial = {
+            "status": record.status,
+            "check_in": selectors.local(record.check_in_at, zone).time()
+            if record.check_in_at
+            else None,
+            "check_out": selectors.local(record.check_out_at, zone).time()
+            if record.check_out_at
+            else None,
+        }
+    form = AttendanceForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        day=selectors.local(session.starts_at, zone).date(),
+        zone=zone,
+    )
+    if request.method == "POST" and form.is_valid():
+        check_in_at, check_out_at = form.instants()
+        try:
+            services.attendance_set(
+                actor=user,
+                session=session,
+                patient=patient,
+                status=form.cleaned_data["status"],
+                check_in_at=check_in_at,
+                check_out_at=check_out_at,
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, _rename(exc))
+        else:
+            messages.success(request, "Attendance saved.")
+            return redirect("delivery:roster", pk=session.pk)
+    elif request.method == "GET":
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=record or patient,
+            fields=["attendance"],
+            request=request,
+            detail=f"attendance form, session {session.pk}",
+        )
+    return render(
+        request,
+        "delivery/attendance_form.html",
+        {
+            "form": form,
+            "session": session,
+            "patient": patient,
+            "start": selectors.local(session.starts_at, zone),
+            "end": selectors.local(session.ends_at, zone),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _rename(exc: ValidationError) -> ValidationError:
+    """Service field names (check_in_at) to form field names (check_in)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    names = {"check_in_at": "check_in", "check_out_at": "check_out", "patient": None}
+    return ValidationError({names.get(k, k) or "__all__": v for k, v in exc.message_dict.items()})
+
+
+@require_POST
+def drop_in(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    session = delivery_access.session_for(user, pk, write=True, request=request)
+    form = DropInForm(request.POST, candidates=selectors.drop_in_candidates(user, session))
+    if form.is_valid():
+        patient = access.patient_for(
+            user, form.cleaned_data["patient"].pk, write=True, request=request
+        )
+        try:
+            services.drop_in_add(
+                actor=user,
+                session=session,
+                patient=patient,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Added to the roster.")
+            return redirect("delivery:roster", pk=session.pk)
+    context = _roster_context(request, user, session)
+    context["drop_in_form"] = form
+    return render(request, "delivery/roster.html", context, status=422)
+
+
+def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_create(actor=user, patient=patient, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Leave of absence recorded.")
+            return redirect("patients:chart_tab", pk=patient.pk, tab="attendance")
+    return render(
+        request,
+        "delivery/simple_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "title": "Leave of absence",
+            "intro": "Days on leave lower the week's hours requirement in proportion to the "
+            "scheduled time they cover; a leave over the whole week suspends it.",
+            "button": "Record the leave",
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
+    if not delivery_access.can_author_notes(user):
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            patient=patient,
+            obj=patient,
+            request=request,
+            detail="step-down refused: role",
+        )
+        raise PermissionDenied("Only counselors and clinical directors set a step-down.")
+    form = StepDownForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.step_down_create(
+                actor=user, patient=patient, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Step-down allowance recorded.")
+            return redirect("patients:chart_tab", pk=patient.pk, tab="attendance")
+    return render(
+        request,
+        "delivery/simple_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "title": "Step-down allowance",
+            "intro": "ASAM Level 2.1 allows fewer hours for one or two weeks while a patient "
+            "steps down; from the third week the normal minimum applies again.",
+            "button": "Record the step-down",
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Proof of attendance: a PDF stating only what the patient consented to disclose."""
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, write=True, request=request)
+    today_ = timezone.localdate()
+    form = LetterForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "period_start": today_.replace(day=1),
+            "period_end": today_,
+            "consent_on": today_,
+            "purpose": "Proof of attendance",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            disclosure, pdf = services.disclosure_letter_create(
+                actor=user,
+                patient=patient,
+                recipient=data["recipient"],
+                purpose=data["purpose"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                include=data["include"],
+                statement=data.get("statement", ""),
+                consent_given_by=data["consent_given_by"],
+                consent_on=data["consent_on"],
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            response = HttpResponse(pdf, content_type="application/pdf")
+            # The file name carries the internal id only: no name in headers or logs.
+            response["Content-Disposition"] = (
+                f'attachment; filename="attendance-letter-{disclosure.pk}.pdf"'
+            )
+            return response
+    disclosures = list(patient.disclosures.select_related("created_by")[:20])
+    if request.method == "GET":
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=["disclosures"],
+            request=request,
+            detail="letter form and disclosure log",
+        )
+    return render(
+        request,
+        "delivery/letter.html",
+        {"form": form, "patient": patient, "disclosures": disclosures},
+        status=422 if request.method == "POST" else 200,
+    )
