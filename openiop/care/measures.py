@@ -1,0 +1,196 @@
+"""Measurement-based care reads: scores of repeated instruments, due measures, reliable change
+and trajectory charts (issue 6 item 2).
+
+Scores are intake's ``ScreeningResponse`` rows, the one store of instrument answers in the
+system; they are recorded through ``openiop.intake.services.screening_record``. This module
+only reads them. Every function takes ids and returns plain data with a fixed number of
+queries, whatever the number of patients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+
+from openiop.care.models import MeasureSchedule, ReliabilitySetting
+from openiop.care.rules.reliable_change import DEFAULT_RELIABILITY, ReliabilityValues
+from openiop.care.rules.schedule import (
+    DueMeasure,
+    ScheduledMeasure,
+    default_schedule,
+    due_measures,
+)
+from openiop.care.rules.trajectory import Chart, build_chart, short_name
+from openiop.domain.screening import INSTRUMENTS
+from openiop.domain.tapering import MeasureTrend
+from openiop.intake.models import ScreeningResponse
+from openiop.patients.models import Enrollment
+
+BASELINE_LOOKBACK = timedelta(days=30)
+"""Intake screens shortly before admission count as the enrolment's baseline."""
+
+
+def instrument_name(instrument_id: str) -> str:
+    instrument = INSTRUMENTS.get(instrument_id)
+    return short_name(instrument) if instrument else instrument_id
+
+
+def band_label(instrument_id: str, code: str) -> str:
+    instrument = INSTRUMENTS.get(instrument_id)
+    if instrument is None:
+        return code
+    return next((b.label for b in instrument.bands if b.code == code), code or "no band")
+
+
+def schedules_for_tracks(
+    tracks: Iterable[tuple[int, str]],
+) -> dict[int, tuple[ScheduledMeasure, ...]]:
+    """The effective schedule of each (track id, track kind): its own rows, else the defaults."""
+    tracks = list(tracks)
+    rows: dict[int, list[ScheduledMeasure]] = defaultdict(list)
+    for track_id, instrument, weeks in MeasureSchedule.objects.filter(
+        track_id__in=[t for t, _ in tracks]
+    ).values_list("track_id", "instrument", "every_weeks"):
+        rows[track_id].append(ScheduledMeasure(instrument, weeks))
+    return {
+        tid: tuple(rows[tid]) if rows.get(tid) else default_schedule(kind) for tid, kind in tracks
+    }
+
+
+def last_given(patient_ids: Sequence[int]) -> dict[tuple[int, str], date]:
+    """(patient, instrument) -> local date of the latest administration (one query)."""
+    out: dict[tuple[int, str], date] = {}
+    rows = (
+        ScreeningResponse.objects.filter(patient_id__in=patient_ids)
+        .values("patient_id", "instrument")
+        .annotate(last=Max("administered_at"))
+    )
+    for row in rows:
+        out[(row["patient_id"], row["instrument"])] = timezone.localtime(row["last"]).date()
+    return out
+
+
+@dataclass(frozen=True)
+class DueRow:
+    patient_id: int
+    enrollment_id: int
+    track_name: str
+    due: DueMeasure
+    patient_name: str = ""
+
+    @property
+    def instrument_name(self) -> str:
+        return instrument_name(self.due.instrument)
+
+
+def due_rows(
+    enrollments: Sequence[Enrollment],
+    *,
+    today: date,
+    horizon_days: int = 0,
+    names: dict[int, str] | None = None,
+) -> list[DueRow]:
+    """Due measures of these enrolments (their track must be loaded): two queries in all."""
+    schedules = schedules_for_tracks({(e.track_id, e.track.kind) for e in enrollments})
+    by_patient: dict[int, dict[str, date]] = defaultdict(dict)
+    for (patient_id, instrument), on in last_given(
+        sorted({e.patient_id for e in enrollments})
+    ).items():
+        by_patient[patient_id][instrument] = on
+    out = []
+    for e in enrollments:
+        given = by_patient.get(e.patient_id, {})
+        for d in due_measures(
+            schedules[e.track_id],
+            starts_on=e.starts_on,
+            last_given=given,
+            today=today,
+            horizon_days=horizon_days,
+        ):
+            name = (names or {}).get(e.patient_id, "")
+            out.append(DueRow(e.patient_id, e.pk, e.track.name, d, name))
+    return sorted(out, key=lambda r: (r.due.due_on, r.patient_id, r.due.instrument))
+
+
+def reliability_for(organization_id: int) -> dict[str, ReliabilityValues]:
+    """The cited defaults, replaced by the organization's own values where it set them."""
+    values = dict(DEFAULT_RELIABILITY)
+    for s in ReliabilitySetting.objects.filter(organization_id=organization_id):
+        values[s.instrument] = ReliabilityValues(
+            s.instrument, float(s.sd), float(s.reliability), s.source
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class Score:
+    on: date
+    total: int | None
+    band: str
+    subscores: dict[str, int]
+    flags: list[str]
+
+
+def scores(patient_id: int, *, since: date | None = None) -> dict[str, list[Score]]:
+    """Every score of the patient since ``since``, by instrument, oldest first (one query)."""
+    qs = ScreeningResponse.objects.filter(patient_id=patient_id)
+    if since is not None:
+        qs = qs.filter(administered_at__date__gte=since)
+    out: dict[str, list[Score]] = defaultdict(list)
+    for row in qs.order_by("administered_at", "id").values(
+        "instrument", "administered_at", "total", "band", "subscores", "flags"
+    ):
+        out[row["instrument"]].append(
+            Score(
+                timezone.localtime(row["administered_at"]).date(),
+                row["total"],
+                row["band"],
+                dict(row["subscores"] or {}),
+                list(row["flags"] or []),
+            )
+        )
+    return dict(out)
+
+
+def enrollment_scores(enrollment: Enrollment) -> dict[str, list[Score]]:
+    return scores(enrollment.patient_id, since=enrollment.starts_on - BASELINE_LOOKBACK)
+
+
+def trends(
+    by_instrument: dict[str, list[Score]], reliability: dict[str, ReliabilityValues]
+) -> tuple[list[MeasureTrend], list[str]]:
+    """Baseline-to-latest trends the tapering engine reads, and the instruments whose reliable
+    change is not computed (no reliability values, or fewer than two scores)."""
+    out: list[MeasureTrend] = []
+    not_computed: list[str] = []
+    for instrument, rows in sorted(by_instrument.items()):
+        totals = [r for r in rows if r.total is not None]
+        values = reliability.get(instrument)
+        if values is None or len(totals) < 2:
+            not_computed.append(instrument)
+            continue
+        base, last = float(totals[0].total or 0), float(totals[-1].total or 0)
+        out.append(MeasureTrend(instrument, base, last, values.classify(base, last)))
+    return out, not_computed
+
+
+def charts(
+    by_instrument: dict[str, list[Score]], reliability: dict[str, ReliabilityValues]
+) -> list[Chart]:
+    out = []
+    for instrument_id, rows in sorted(by_instrument.items()):
+        instrument = INSTRUMENTS.get(instrument_id)
+        totals = [
+            (r.on, float(r.total), band_label(instrument_id, r.band))
+            for r in rows
+            if r.total is not None
+        ]
+        if instrument is None or instrument.total_range is None or not totals:
+            continue  # instruments without a total (BAM, C-SSRS) are listed as tables
+        out.append(build_chart(instrument, totals, reliability.get(instrument_id)))
+    return out

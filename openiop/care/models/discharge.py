@@ -1,0 +1,57 @@
+"""Discharge (issue 6 item 7): type, summary, continuing-care plan and alumni follow-ups."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DischargeType(models.TextChoices):
+    COMPLETED = "completed", "Completed the program"
+    STEPPED_DOWN = "stepped_down", "Stepped down to outpatient care"
+    TRANSFERRED_UP = "transferred_up", "Transferred to a higher level of care"
+    AGAINST_ADVICE = "against_advice", "Left against clinical advice"
+    ADMINISTRATIVE = "administrative", "Administrative discharge"
+
+
+class Discharge(models.Model):
+    enrollment = models.OneToOneField(
+        "patients.Enrollment", on_delete=models.PROTECT, related_name="discharge"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="discharges"
+    )
+    kind = models.CharField("type", max_length=16, choices=DischargeType.choices)
+    discharged_on = models.DateField()
+    summary = models.TextField()
+    next_provider = models.CharField(max_length=300, blank=True)
+    peer_groups = models.CharField(max_length=300, blank=True)
+    medications = models.CharField(max_length=500, blank=True)
+    crisis_plan = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-discharged_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Discharge of enrolment {self.enrollment_id} ({self.kind})"
+
+
+class AlumniFollowUp(models.Model):
+    discharge = models.ForeignKey(Discharge, on_delete=models.CASCADE, related_name="follow_ups")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Follow-up due {self.due_on}"

@@ -1,0 +1,505 @@
+"""Gathering the tapering engine's inputs from the database (issue 6 item 6).
+
+``gather(enrollment)`` reads, for one enrolment:
+- phase and weeks in it: ``EnrollmentPhase`` (set by approved decisions); without one, the
+  program phase whose weekly hours equal the enrolment's required hours, counted from the
+  enrolment's start (named "inferred" in the facts);
+- weeks without use: the patient's self-report (``SupportProfile.last_use_reported_on``),
+  resulted drug screens (prescribed classes are expected, not use) and relapse events;
+- plan progress: objectives of the current plan (met / on track / behind);
+- community support: peer meetings in each of the last complete weeks, sponsor or mentor,
+  sober supports;
+- measure trends: scheduled instruments' baseline and latest totals with reliable change
+  (``care.measures``), from intake's ``ScreeningResponse``;
+- attendance: delivery's attendance records over the last 4 complete weeks against the
+  required hours; without records, the fraction a clinician reports; else unknown;
+- safety: open relapse responses' safety findings and open intake safety tasks;
+- age.
+
+Unknown is never zero. When self-reported use, peer meetings or attendance are unknown, the
+engine (whose inputs are numbers) receives a value that can only argue for holding, and its
+reason for that input is replaced by one that says the input is unknown and what to record.
+A step down therefore always rests on known evidence; the stored ``inputs`` name every unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from openiop.care import measures
+from openiop.care.models import (
+    DrugScreen,
+    EnrollmentPhase,
+    PeerMeetingWeek,
+    PlanStatus,
+    RelapseEvent,
+    RelapseStatus,
+    ResultValue,
+    ScreenStatus,
+    SupportProfile,
+    TaperSettings,
+    TreatmentPlan,
+)
+from openiop.domain import tapering as domain
+from openiop.domain.placement import LevelOfCare
+from openiop.domain.tapering import (
+    CommunitySupport,
+    Decision,
+    PhaseKind,
+    PlanProgress,
+    RelapseSource,
+    SafetyFlag,
+    Stance,
+    TaperInput,
+    TaperPhase,
+    TaperPolicy,
+    TaperReason,
+    TaperRecommendation,
+    recommend_taper,
+)
+from openiop.patients.models import Enrollment
+
+LOOKBACK_WEEKS = 26
+ATTENDANCE_WEEKS = 4
+
+SAFETY_FLAGS = {
+    "suicidal_ideation": SafetyFlag.SUICIDAL_IDEATION,
+    "suicide_risk_high": SafetyFlag.SUICIDE_RISK_HIGH,
+    "cssrs_high_risk": SafetyFlag.SUICIDE_RISK_HIGH,
+    "dangerous_withdrawal": SafetyFlag.DANGEROUS_WITHDRAWAL,
+    "unsafe_environment": SafetyFlag.UNSAFE_ENVIRONMENT,
+    "overdose_risk": SafetyFlag.OTHER,
+}
+
+IOP_KINDS = (PhaseKind.REGULAR, PhaseKind.STEP_DOWN)
+
+SUBSTANCE_TRACKS = frozenset({"substance_use", "alcohol", "co_occurring", "adolescents"})
+"""Tracks whose patients are treated for substance use. In the others (mental health, eating
+disorders) weeks without use are not a taper criterion; relapse events and drug screens,
+when there are any, are still read by the relapse rule."""
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def policy_from_settings(settings: TaperSettings | None) -> TaperPolicy:
+    """A program's ``TaperPolicy`` (the domain defaults when it has no settings).
+
+    Raises ``TaperInputError`` when the phases break the published bounds."""
+    if settings is None:
+        return TaperPolicy()
+    phases = []
+    for p in settings.phases:
+        kind = PhaseKind(p["kind"])
+        phases.append(
+            TaperPhase(
+                id=p["id"],
+                label=p["label"],
+                kind=kind,
+                level=LevelOfCare.INTENSIVE_OUTPATIENT
+                if kind in IOP_KINDS
+                else LevelOfCare.OUTPATIENT,
+                hours_per_week=p.get("hours_per_week"),
+                days_per_week=p.get("days_per_week"),
+                min_weeks=int(p.get("min_weeks") or 0),
+                max_weeks=p.get("max_weeks"),
+            )
+        )
+    return TaperPolicy(
+        phases=tuple(phases),
+        min_weeks_without_use=settings.min_weeks_without_use,
+        screen_window_weeks=settings.screen_window_weeks,
+        relapse_window_weeks=settings.relapse_window_weeks,
+        min_objectives_met=settings.min_objectives_met,
+        min_peer_meetings_per_week=float(settings.min_peer_meetings_per_week),
+        min_sober_supports=settings.min_sober_supports,
+        min_attendance_for_step_down=float(settings.min_attendance_for_step_down),
+        low_attendance=min(0.5, float(settings.min_attendance_for_step_down)),
+        require_measures=settings.require_measures,
+    )
+
+
+def phases_to_json(phases: tuple[TaperPhase, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.id,
+            "label": p.label,
+            "kind": p.kind.value,
+            "hours_per_week": p.hours_per_week,
+            "days_per_week": p.days_per_week,
+            "min_weeks": p.min_weeks,
+            "max_weeks": p.max_weeks,
+        }
+        for p in phases
+    ]
+
+
+def policy_for(enrollment: Enrollment) -> TaperPolicy:
+    settings = TaperSettings.objects.filter(program_id=enrollment.track.program_id).first()
+    return policy_from_settings(settings)
+
+
+@dataclass
+class Gathered:
+    """The engine's input for one enrolment, and the record of what was read."""
+
+    enrollment: Enrollment
+    policy: TaperPolicy
+    inp: TaperInput
+    current_phase: TaperPhase
+    unknown: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)
+
+
+def current_plan(enrollment: Enrollment) -> TreatmentPlan | None:
+    """The plan in effect: the latest signed version, else the draft."""
+    plans = list(
+        TreatmentPlan.objects.filter(enrollment=enrollment)
+        .exclude(status=PlanStatus.SUPERSEDED)
+        .order_by("-version")
+    )
+    signed = [p for p in plans if p.status == PlanStatus.SIGNED]
+    return signed[0] if signed else (plans[0] if plans else None)
+
+
+def _phase(
+    enrollment: Enrollment, policy: TaperPolicy, today: date
+) -> tuple[TaperPhase, int, bool]:
+    stored = EnrollmentPhase.objects.filter(enrollment=enrollment).first()
+    iop = [p for p in policy.phases if p.kind in IOP_KINDS]
+    if stored is not None and any(p.id == stored.phase_id for p in iop):
+        phase = policy.phase(stored.phase_id)
+        return phase, max(0, (today - stored.started_on).days // 7), False
+    hours = float(enrollment.required_weekly_hours)
+    regular = [p for p in iop if p.kind is PhaseKind.REGULAR]
+    # The least intensive regular phase that gives the required hours; never the step-down
+    # phase (an adolescent track's 6 h is phase 3); above every phase, the most intensive.
+    at_least = [p for p in regular if (p.hours_per_week or 0) >= hours]
+    phase = at_least[-1] if at_least else regular[0]
+    return phase, max(0, (today - enrollment.starts_on).days // 7), True
+
+
+def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dict[str, Any]] | None:
+    """Fraction of required hours attended in the last complete weeks that have attendance
+    records (delivery's); None when delivery is not installed or nothing was recorded."""
+    end_day = monday(today)
+    start_day = max(end_day - timedelta(weeks=ATTENDANCE_WEEKS), monday(enrollment.starts_on))
+    if start_day >= end_day:
+        return None
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(start_day, time.min, tzinfo=tz)
+    end = datetime.combine(end_day, time.min, tzinfo=tz)
+    try:
+        from openiop.delivery.models import ATTENDED_STATUSES, AttendanceRecord
+
+        with transaction.atomic():
+            rows = list(
+                AttendanceRecord.objects.filter(
+                    patient_id=enrollment.patient_id,
+                    session__track_id=enrollment.track_id,
+                    session__starts_at__gte=start,
+                    session__starts_at__lt=end,
+                ).values(
+                    "status",
+                    "check_in_at",
+                    "check_out_at",
+                    "session__starts_at",
+                    "session__ends_at",
+                )
+            )
+    except (ImportError, DatabaseError):
+        return None
+    if not rows:
+        return None
+    minutes = 0.0
+    weeks_seen: set[date] = set()
+    for r in rows:
+        s, e = r["session__starts_at"], r["session__ends_at"]
+        weeks_seen.add(monday(timezone.localtime(s, tz).date()))
+        if r["status"] not in ATTENDED_STATUSES:
+            continue
+        a = max(s, r["check_in_at"] or s)
+        b = min(e, r["check_out_at"] or e)
+        minutes += max(0.0, (b - a).total_seconds() / 60)
+    # Weeks with no attendance record at all (no published sessions for the patient) are not
+    # recorded, not absences: the requirement counts only the weeks with records.
+    weeks = len(weeks_seen)
+    required = float(enrollment.required_weekly_hours) * 60 * weeks
+    fraction = min(1.0, minutes / required) if required else 0.0
+    return fraction, {
+        "attendance_source": "delivery attendance records",
+        "attendance_weeks_recorded": weeks,
+        "attended_hours": round(minutes / 60, 1),
+        "required_hours": round(required / 60, 1),
+    }
+
+
+def gather(
+    enrollment: Enrollment,
+    *,
+    today: date | None = None,
+    attendance_reported: float | None = None,
+) -> Gathered:
+    """Read every input of the engine for this enrolment (module docstring)."""
+    today = today or timezone.localdate()
+    patient = enrollment.patient
+    policy = policy_for(enrollment)
+    phase, weeks_in_phase, inferred = _phase(enrollment, policy, today)
+    since = today - timedelta(weeks=LOOKBACK_WEEKS)
+    facts: dict[str, Any] = {
+        "today": today.isoformat(),
+        "phase": phase.id,
+        "weeks_in_phase": weeks_in_phase,
+        "phase_inferred_from_required_hours": inferred,
+        "required_weekly_hours": float(enrollment.required_weekly_hours),
+    }
+    unknown: dict[str, str] = {}
+
+    profile = SupportProfile.objects.filter(patient=patient).first()
+    not_applicable: dict[str, str] = {}
+    if enrollment.track.kind not in SUBSTANCE_TRACKS:
+        not_applicable["weeks_without_use"] = (
+            f"{enrollment.track.get_kind_display()} track: weeks without use are not a taper "
+            "criterion here (relapse events still are)."
+        )
+        policy = replace(policy, min_weeks_without_use=0, require_screen_verification=False)
+        self_weeks = 0
+    elif profile is None or profile.last_use_reported_on is None:
+        unknown["weeks_without_use"] = "The patient's own report of their last use is not recorded."
+        self_weeks = 0
+    else:
+        self_weeks = max(0, (today - profile.last_use_reported_on).days // 7)
+        facts["last_use_reported_on"] = profile.last_use_reported_on.isoformat()
+
+    screens = []
+    for screen in DrugScreen.objects.filter(
+        patient=patient, status=ScreenStatus.RESULTED, collected_on__gte=since
+    ).prefetch_related("results"):
+        assert screen.collected_on is not None
+        positives = [r for r in screen.results.all() if r.value == ResultValue.POSITIVE]
+        screens.append(
+            domain.DrugScreen(
+                weeks_ago=max(0, (today - screen.collected_on).days // 7),
+                positive_classes=frozenset(r.substance_class for r in positives),
+                prescribed_classes=frozenset(r.substance_class for r in positives if r.expected),
+            )
+        )
+    facts["drug_screens"] = len(screens)
+
+    relapse_rows = list(RelapseEvent.objects.filter(patient=patient, occurred_on__gte=since))
+    relapses = tuple(
+        domain.RelapseEvent(
+            weeks_ago=max(0, (today - r.occurred_on).days // 7),
+            source=RelapseSource(r.source),
+            substance=r.substances,
+        )
+        for r in relapse_rows
+    )
+    facts["relapse_events"] = len(relapses)
+
+    plan = current_plan(enrollment)
+    counts = {"met": 0, "on_track": 0, "behind": 0}
+    if plan is not None:
+        for status in plan.objectives.values_list("status", flat=True):
+            counts[status] += 1
+        facts["plan"] = f"version {plan.version} ({plan.status})"
+    else:
+        facts["plan"] = "none"
+
+    window = policy.community_window_weeks * 2
+    this_monday = monday(today)
+    first = this_monday - timedelta(weeks=window)
+    per_week: dict[date, int] = {}
+    for week_start, count in PeerMeetingWeek.objects.filter(
+        patient=patient, week_start__gte=first, week_start__lt=this_monday
+    ).values_list("week_start", "count"):
+        per_week[week_start] = per_week.get(week_start, 0) + count
+    meetings = tuple(per_week[w] for w in sorted(per_week))
+    facts["peer_meeting_weeks_recorded"] = len(meetings)
+    facts["peer_meeting_weeks_not_recorded"] = window - len(meetings)
+    if not meetings:
+        unknown["community"] = f"No peer meetings recorded for the last {window} complete weeks."
+
+    by_instrument = measures.enrollment_scores(enrollment)
+    reliability = measures.reliability_for(patient.organization_id)
+    schedule = measures.schedules_for_tracks([(enrollment.track_id, enrollment.track.kind)])[
+        enrollment.track_id
+    ]
+    scheduled = {s.instrument for s in schedule}
+    trends, not_computed = measures.trends(
+        {k: v for k, v in by_instrument.items() if k in scheduled}, reliability
+    )
+    facts["measures_not_computed"] = not_computed
+
+    attendance = recorded_attendance(enrollment, today)
+    if attendance is not None:
+        fraction, more = attendance
+        facts.update(more)
+    elif attendance_reported is not None:
+        fraction = attendance_reported
+        facts["attendance_source"] = "reported by the clinician"
+    else:
+        fraction = _hold_band_attendance(policy)
+        unknown["attendance"] = (
+            "No attendance recorded in the last complete weeks, and none reported by the clinician."
+        )
+
+    flags: set[SafetyFlag] = set()
+    for r in relapse_rows:
+        if r.status != RelapseStatus.OPEN:
+            continue
+        if r.safety_checked_at is None:
+            flags.add(SafetyFlag.OTHER)
+            facts["safety_check_pending"] = True
+        for finding in r.safety_findings:
+            if finding in SAFETY_FLAGS:
+                flags.add(SAFETY_FLAGS[finding])
+    try:
+        from openiop.intake.models import SafetyTask
+
+        for task_flags in SafetyTask.objects.filter(patient=patient, status="open").values_list(
+            "flags", flat=True
+        ):
+            for flag in task_flags or []:
+                flags.add(SAFETY_FLAGS.get(flag, SafetyFlag.OTHER))
+    except ImportError:  # intake without safety tasks
+        pass
+
+    inp = TaperInput(
+        age=patient.age_on(today),
+        phase_id=phase.id,
+        weeks_in_phase=weeks_in_phase,
+        self_reported_weeks_without_use=self_weeks,
+        attendance_fraction=round(fraction, 3),
+        plan=PlanProgress(**counts),
+        community=CommunitySupport(
+            peer_meetings_per_week=meetings,
+            sponsor_or_mentor=bool(profile and profile.has_sponsor_or_mentor),
+            sober_supports=profile.sober_supports if profile else 0,
+        ),
+        screens=tuple(screens),
+        relapses=relapses,
+        measures=tuple(trends),
+        safety_flags=frozenset(flags),
+    )
+    return Gathered(enrollment, policy, inp, phase, unknown, facts, not_applicable)
+
+
+def _hold_band_attendance(policy: TaperPolicy) -> float:
+    """An attendance value the engine reads as "hold" without the low-attendance review."""
+    low, need = policy.low_attendance, policy.min_attendance_for_step_down
+    return (low + need) / 2 if low < need else max(0.0, need - 0.01)
+
+
+def _unknown_reason(
+    original: TaperReason, why: str, what_to_do: str, unknown_facts: dict[str, str]
+) -> TaperReason:
+    facts = []
+    for fact in original.facts:
+        key = fact.split("=", 1)[0]
+        facts.append(f"{key}={unknown_facts[key]}" if key in unknown_facts else fact)
+    return replace(
+        original,
+        stance=Stance.FOR_HOLD,
+        rule=f"{original.rule}-UNKNOWN",
+        facts=tuple(facts),
+        text=f"Unknown: {why} {what_to_do}",
+    )
+
+
+def recommend(g: Gathered) -> TaperRecommendation:
+    """The engine's recommendation, with every unknown input stated as unknown."""
+    rec = recommend_taper(g.inp, g.policy)
+    reasons = list(rec.reasons)
+    for i, r in enumerate(reasons):
+        if r.input in g.not_applicable:
+            reasons[i] = replace(
+                r,
+                stance=Stance.NEUTRAL,
+                rule=f"{r.rule}-NA",
+                text=f"Not applicable: {g.not_applicable[r.input]}",
+            )
+        elif r.input == "weeks_without_use" and "weeks_without_use" in g.unknown:
+            reasons[i] = _unknown_reason(
+                r,
+                g.unknown["weeks_without_use"],
+                "Weeks without use cannot be shown: ask the patient and record their last use.",
+                {"self_reported_weeks_without_use": "unknown"},
+            )
+        elif r.input == "community" and "community" in g.unknown:
+            reasons[i] = _unknown_reason(
+                r,
+                g.unknown["community"],
+                "Reliance on community support cannot be shown: record the meetings of each week "
+                "(0 when none).",
+                {"peer_meetings_per_week": "unknown", "recent_mean": "unknown", "trend": "unknown"},
+            )
+        elif r.input == "attendance" and "attendance" in g.unknown:
+            reasons[i] = _unknown_reason(
+                r,
+                g.unknown["attendance"],
+                f"A step down needs attendance of at least "
+                f"{g.policy.min_attendance_for_step_down:.0%} of required hours.",
+                {"attendance_fraction": "unknown"},
+            )
+    # The substituted values can only argue for holding, so a step down never rests on them.
+    assert not (g.unknown and rec.decision is Decision.STEP_DOWN)
+    return replace(rec, reasons=tuple(reasons))
+
+
+def reasons_to_json(rec: TaperRecommendation) -> list[dict[str, Any]]:
+    return [
+        {
+            "input": r.input,
+            "stance": r.stance.value,
+            "rule": r.rule,
+            "facts": list(r.facts),
+            "text": r.text,
+            "source": r.source,
+        }
+        for r in rec.reasons
+    ]
+
+
+def inputs_to_json(g: Gathered) -> dict[str, Any]:
+    inp = g.inp
+    return {
+        **g.facts,
+        "age": inp.age,
+        "self_reported_weeks_without_use": None
+        if "weeks_without_use" in g.unknown
+        else inp.self_reported_weeks_without_use,
+        "attendance_fraction": None if "attendance" in g.unknown else inp.attendance_fraction,
+        "plan_progress": {
+            "met": inp.plan.met,
+            "on_track": inp.plan.on_track,
+            "behind": inp.plan.behind,
+        },
+        "peer_meetings_per_week": list(inp.community.peer_meetings_per_week),
+        "sponsor_or_mentor": inp.community.sponsor_or_mentor,
+        "sober_supports": inp.community.sober_supports,
+        "measures": [
+            {
+                "instrument": m.instrument,
+                "baseline": m.baseline,
+                "latest": m.latest,
+                "change": m.change.value,
+            }
+            for m in inp.measures
+        ],
+        "safety_flags": sorted(f.value for f in inp.safety_flags),
+        "unknown": dict(g.unknown),
+        "not_applicable": dict(g.not_applicable),
+    }
+
+
+def hours(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))

@@ -1,0 +1,318 @@
+"""Care pages: every page refuses another site's or organization's patient (404, audited),
+pages render the evidence, bad input re-renders with 422 and field errors, list pages keep a
+constant number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from openiop.care import services
+from openiop.care.models import RelapseEvent, TaperRecommendation, TreatmentPlan
+from openiop.care.tests.factories import (
+    attendance,
+    enrol,
+    measure,
+    ready_to_step_down,
+    signed_plan,
+    today,
+)
+from openiop.core.models import AuditEvent
+from openiop.core.testing import EnrollmentFactory, PatientFactory, World, login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objects(world: World) -> dict[str, Any]:
+    """One of everything about patient A1, to point every URL at."""
+    c = world.counselor_a1
+    e = enrol(world)
+    plan = signed_plan(c, e)
+    screen = services.drug_screen_order(
+        actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine"]
+    )
+    event = services.relapse_open(
+        actor=c, patient=world.patient_a1, source="self_report", occurred_on=today()
+    )
+    rec = services.taper_recommend(actor=c, enrollment=e)
+    return {
+        "e": e,
+        "plan": plan,
+        "objective": plan.objectives.first(),
+        "screen": screen,
+        "event": event,
+        "rec": rec,
+    }
+
+
+def _patient_urls(world: World, o: dict[str, Any]) -> list[tuple[str, str]]:
+    pk = world.patient_a1.pk
+    return [
+        ("get", reverse("care:progress", args=[pk])),
+        ("get", reverse("care:plan_create", args=[pk])),
+        ("get", reverse("care:plan", args=[pk, o["plan"].pk])),
+        ("post", reverse("care:objective_status", args=[pk, o["objective"].pk])),
+        ("get", reverse("care:objective_progress", args=[pk, o["objective"].pk])),
+        ("get", reverse("care:screens", args=[pk])),
+        ("get", reverse("care:screen_result", args=[pk, o["screen"].pk])),
+        ("get", reverse("care:relapse_new", args=[pk])),
+        ("get", reverse("care:relapse", args=[pk, o["event"].pk])),
+        ("get", reverse("care:community", args=[pk])),
+        ("post", reverse("care:taper_recommend", args=[pk, o["e"].pk])),
+        ("post", reverse("care:taper_approve", args=[pk, o["rec"].pk])),
+        ("get", reverse("care:taper_decline", args=[pk, o["rec"].pk])),
+        ("get", reverse("care:discharge", args=[pk, o["e"].pk])),
+        ("get", reverse("care:follow_ups", args=[pk])),
+        ("get", reverse("patients:chart_tab", args=[pk, "plan"])),
+    ]
+
+
+@pytest.mark.parametrize("who", ["counselor_a2", "counselor_b1", "director_b"])
+def test_every_page_refuses_a_patient_of_another_site_or_organization_and_audits_it(
+    client: Client, world: World, objects: dict[str, Any], who: str
+) -> None:
+    user = getattr(world, who)
+    login(client, user)
+    for method, url in _patient_urls(world, objects):
+        before = AuditEvent.objects.filter(action="denied", username=user.username).count()
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (url, response.status_code)
+        after = AuditEvent.objects.filter(action="denied", username=user.username).count()
+        assert after == before + 1, url
+        assert b"Quintero" not in response.content
+    rec = TaperRecommendation.objects.get(pk=objects["rec"].pk)
+    assert rec.status == "pending"
+
+
+def test_an_object_of_another_patient_is_not_reachable_through_my_patient(
+    client: Client, world: World, objects: dict[str, Any]
+) -> None:
+    other = PatientFactory.create(site=world.site_a1, program=world.program_a1)
+    login(client, world.counselor_a1)
+    for name, arg in (("care:plan", objects["plan"].pk), ("care:relapse", objects["event"].pk)):
+        response = client.get(reverse(name, args=[other.pk, arg]))
+        assert response.status_code == 404
+    assert AuditEvent.objects.filter(action="denied", object_type="care.treatmentplan").exists()
+
+
+def test_read_only_roles_see_the_progress_view_but_cannot_write(
+    client: Client, world: World, objects: dict[str, Any]
+) -> None:
+    login(client, world.billing_a1)
+    pk = world.patient_a1.pk
+    assert client.get(reverse("care:progress", args=[pk])).status_code == 200
+    response = client.post(reverse("care:taper_approve", args=[pk, objects["rec"].pk]))
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="billing_a1").exists()
+
+
+def test_the_progress_view_puts_the_evidence_on_one_screen_and_is_audited(
+    client: Client, world: World
+) -> None:
+    c = world.counselor_a1
+    e = enrol(world, weeks_ago=10)
+    ready_to_step_down(world, c, e)
+    plan = TreatmentPlan.objects.get(enrollment=e)
+    objective = plan.objectives.first()
+    assert objective is not None
+    services.objective_progress_add(
+        actor=c, objective=objective, excerpt="Used the grounding skill."
+    )
+    services.taper_recommend(actor=c, enrollment=e, attendance_reported=0.9)
+    login(client, c)
+    response = client.get(reverse("care:progress", args=[world.patient_a1.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "Treatment plan",
+        "Used the grounding skill.",  # objective with its linked note
+        '<svg class="trajectory"',  # chart rendered on the server
+        "PHQ-9 scores (text alternative to the chart)",
+        "reliable improvement",
+        "Drug screens",
+        "Peer meetings attended, by week",
+        "Step down: Step-down",
+        "Approve step down",
+        "<script",  # only the base template's static, nonce'd script
+    ):
+        assert text in body, text
+    assert body.count("<script") == 1 and "cdn" not in body.lower()
+    assert AuditEvent.objects.filter(
+        action="view", username=c.username, detail="progress view"
+    ).exists()
+
+
+def test_a_bad_diagnosis_code_re_renders_the_plan_with_a_field_error(
+    client: Client, world: World
+) -> None:
+    c = world.counselor_a1
+    plan = services.plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    login(client, c)
+    url = reverse("care:plan", args=[world.patient_a1.pk, plan.pk])
+    response = client.post(
+        url, {"form": "problem", "problem-description": "Drinking", "problem-icd10_code": "F10.2"}
+    )
+    assert response.status_code == 422
+    assert "category heading" in response.content.decode()
+    assert not plan.problems.exists()
+    response = client.post(
+        url, {"form": "problem", "problem-description": "Drinking", "problem-icd10_code": "f10.20"}
+    )
+    assert response.status_code == 302 and plan.problems.get().icd10_code == "F10.20"
+
+
+def test_signing_through_the_page_locks_the_plan(client: Client, world: World) -> None:
+    c = world.counselor_a1
+    plan = signed_plan(c, enrol(world))
+    login(client, c)
+    response = client.get(reverse("care:plan", args=[world.patient_a1.pk, plan.pk]))
+    body = response.content.decode()
+    assert "This version is locked" in body and "Add a problem" not in body
+    response = client.post(
+        reverse("care:plan", args=[world.patient_a1.pk, plan.pk]),
+        {"form": "revise", "revise-reason": "New goal after a relapse"},
+    )
+    assert response.status_code == 302
+    assert TreatmentPlan.objects.filter(enrollment=plan.enrollment, version=2).exists()
+
+
+def test_a_positive_result_on_the_page_leads_to_the_relapse_response(
+    client: Client, world: World
+) -> None:
+    c = world.counselor_a1
+    enrol(world)
+    screen = services.drug_screen_order(
+        actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine", "opiate"]
+    )
+    login(client, c)
+    url = reverse("care:screen_result", args=[world.patient_a1.pk, screen.pk])
+    response = client.post(url, {"collected_on": today().isoformat(), "cocaine": "positive"})
+    assert response.status_code == 422 and "This field is required" in response.content.decode()
+    response = client.post(
+        url, {"collected_on": today().isoformat(), "cocaine": "positive", "opiate": "negative"}
+    )
+    event = RelapseEvent.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("care:relapse", args=[world.patient_a1.pk, event.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Supportive, not punitive" in page and "Safety check" in page
+
+
+def test_approving_on_the_page_sets_the_required_hours(client: Client, world: World) -> None:
+    c = world.counselor_a1
+    e = enrol(world, weeks_ago=10)
+    ready_to_step_down(world, c, e)
+    attendance(world.patient_a1, e, c, hours=[3.0] * 12)
+    login(client, c)
+    pk = world.patient_a1.pk
+    client.post(reverse("care:taper_recommend", args=[pk, e.pk]), {"attendance_percent": ""})
+    rec = TaperRecommendation.objects.get(status="pending")
+    assert rec.decision == "step_down"
+    response = client.post(reverse("care:taper_approve", args=[pk, rec.pk]))
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.required_weekly_hours == Decimal("6.0")
+
+
+def test_community_and_discharge_forms_name_their_bad_fields(client: Client, world: World) -> None:
+    e = enrol(world)
+    login(client, world.counselor_a1)
+    pk = world.patient_a1.pk
+    response = client.post(
+        reverse("care:community", args=[pk]),
+        {"form": "meetings", "meetings-week_start": "2026-02-30", "meetings-count_aa": "-1"},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Enter a valid date" in body and "greater than or equal to 0" in body
+    response = client.post(
+        reverse("care:discharge", args=[pk, e.pk]),
+        {
+            "kind": "completed",
+            "discharged_on": today().isoformat(),
+            "summary": "ok",
+            "crisis_plan": "x",
+        },
+    )
+    assert response.status_code == 422 and "at least 20 characters" in response.content.decode()
+    e.refresh_from_db()
+    assert e.status == "active"
+
+
+def test_the_plan_tab_of_the_chart_shows_the_plan(client: Client, world: World) -> None:
+    signed_plan(world.counselor_a1, enrol(world))
+    login(client, world.counselor_a1)
+    response = client.get(reverse("patients:chart_tab", args=[world.patient_a1.pk, "plan"]))
+    body = response.content.decode()
+    assert response.status_code == 200 and "Not built yet" not in body
+    assert "1 met, 1 on track, 0 behind" in body and "Progress view" in body
+
+
+def _populate(world: World, count: int) -> None:
+    c = world.counselor_a1
+    for _ in range(count):
+        patient = PatientFactory.create(site=world.site_a1, program=world.program_a1)
+        e = EnrollmentFactory.create(
+            patient=patient, track=world.track_a1, starts_on=today() - timedelta(weeks=3)
+        )
+        measure(c, patient, "phq9", 10, weeks_ago=3)
+        services.relapse_open(actor=c, patient=patient, source="self_report", occurred_on=today())
+        services.taper_recommend(actor=c, enrollment=e)
+
+
+def _dashboard_queries(client: Client) -> tuple[int, str]:
+    client.get(reverse("care:dashboard"))  # warm per-session lookups
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("care:dashboard"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_the_care_dashboard_query_count_is_flat_as_patients_grow(
+    client: Client, world: World
+) -> None:
+    login(client, world.counselor_a1)
+    _populate(world, 2)
+    small, body = _dashboard_queries(client)
+    assert body.count("Pat") >= 2
+    _populate(world, 12)
+    large, body = _dashboard_queries(client)
+    assert body.count("Open relapse responses (14)") == 1
+    assert "Measures due this week" in body and body.count("PHQ-9") >= 14
+    assert small == large, (small, large)
+
+
+def test_settings_pages_refuse_other_organizations_and_other_roles(
+    client: Client, world: World
+) -> None:
+    login(client, world.director_b)
+    for url in (
+        reverse("care:settings_taper", args=[world.program_a1.pk]),
+        reverse("care:settings_measures", args=[world.track_a1.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="denied", username="director_b").count() == 2
+    login(client, world.counselor_a1)
+    assert client.get(reverse("care:settings")).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="counselor_a1").exists()
+
+
+def test_taper_settings_refuse_phases_outside_the_asam_bounds(client: Client, world: World) -> None:
+    login(client, world.admin_a)
+    url = reverse("care:settings_taper", args=[world.program_a1.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["require_measures"] = "on"
+    data["phase-3:hours"] = "8"  # a regular phase below 9 h
+    response = client.post(url, data)
+    assert response.status_code == 422 and "9-19 hours" in response.content.decode()
+    data["phase-3:hours"] = "10"
+    assert client.post(url, data).status_code == 302
