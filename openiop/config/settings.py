@@ -207,7 +207,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serves app static files without collectstatic (demo, tests)
 if not STATIC_ROOT.exists():
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
