@@ -194,6 +194,13 @@ OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "OpenIOP")
 
 BREAK_GLASS_MAX_HOURS = 4
 
+# Weekly schedule solver (issue #4): seconds and CP-SAT workers per solve; whether the web
+# process solves in a background thread when no `openiop schedule-worker` is running.
+SCHEDULE_SOLVE_SECONDS = env_int("SCHEDULE_SOLVE_SECONDS", 10, minimum=1, maximum=600)
+SCHEDULE_SOLVE_WORKERS = env_int("SCHEDULE_SOLVE_WORKERS", 1, minimum=1, maximum=16)
+SCHEDULE_INLINE_FALLBACK = env_bool("SCHEDULE_INLINE_FALLBACK", True)
+LOCATOR_REFERRAL_LIMIT_PER_HOUR = env_int("LOCATOR_REFERRAL_LIMIT_PER_HOUR", 5, minimum=1)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
