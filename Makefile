@@ -24,7 +24,7 @@ demo: install
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 ALLOWED_HOSTS=$(HOST),localhost \
 	  $(BIN)/openiop migrate --no-input -v 0
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 \
-	  $(BIN)/openiop demo-data --if-empty --patients 60 --seed 7 | tee .local/demo-logins.txt
+	  $(BIN)/openiop demo-data --if-empty --patients 150 --seed 7 | tee .local/demo-logins.txt
 	@echo "Serving OpenIOP at http://$(HOST):$(PORT)/  (Ctrl-C to stop; logins above, also in .local/demo-logins.txt)"
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 ALLOWED_HOSTS=$(HOST),localhost \
 	  $(BIN)/openiop runserver $(HOST):$(PORT) --noreload

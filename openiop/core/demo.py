@@ -361,13 +361,13 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
         profile.programs.set(my_programs)
         if role == Role.COUNSELOR:
             profile.tracks.set(
-                [t for t in tracks if t.program in my_programs and rng.random() < 0.7]
+                [t for t in tracks if t.program in my_programs and rng.random() < 0.85]
                 or [t for t in tracks if t.program in my_programs][:2]
             )
             windows = (
-                [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.6]
-                + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.6]
-                + ([(5, time(9), time(13))] if rng.random() < 0.5 else [])
+                [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.75]
+                + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.75]
+                + ([(5, time(9), time(13))] if rng.random() < 0.7 else [])
             )
             StaffAvailability.objects.bulk_create(
                 [StaffAvailability(staff=profile, weekday=d, start=s, end=e) for d, s, e in windows]
