@@ -83,7 +83,7 @@ def test_counselor_runs_a_group_from_check_in_to_signed_note_and_hours(
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             _login(page, base, world.counselor_a1)
 
-            page.get_by_role("link", name="Today").click()
+            page.get_by_role("link", name="Today", exact=True).click()
             page.wait_for_url("**/delivery/today/")
             page.get_by_role("link", name="18:00\u201321:00 SUD A1").click()
             page.wait_for_url(f"**/delivery/sessions/{group.pk}/")
