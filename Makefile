@@ -62,6 +62,7 @@ schema-check: install
 
 bench: install
 	$(BIN)/python bench/compliance/run.py
+	$(BIN)/python bench/compliance/app.py
 	$(BIN)/python bench/scheduling/run.py
 	$(BIN)/python bench/locator/run.py
 	$(BIN)/python bench/patients/run.py
