@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openiop.accounts.models import User
+from openiop.care import access as care_access
 from openiop.care import selectors, services
 from openiop.care.models import (
     DrugScreen,
@@ -49,47 +49,16 @@ from openiop.patients.models import Enrollment, Patient
 
 
 def _patient(request: Request, pk: int, *, write: bool = False) -> tuple[User, Patient]:
-    user = access.staff(request)
-    patient = access.patient_for(user, pk, write=write, request=request)
-    if write and not services.is_clinician(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=patient,
-            obj=patient,
-            request=request,
-            detail="care write refused: not a clinician",
-        )
-        raise PermissionDenied("Only counselors and clinical directors can do this.")
-    return user, patient
+    """API writes need a clinician, like the pages (care.access)."""
+    return care_access.care_patient(request, pk, clinician=write)
 
 
 def _inside(user: User, request: Request, qs: Any, pk: int, what: str) -> Any:
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            object_type=what,
-            object_id=str(pk),
-            request=request,
-            detail=f"{what} not of this patient, or unknown (api)",
-            part2=False,
-        )
-        raise Http404("Not found.")
-    return obj
+    return care_access.inside(user, request, qs, pk, what)
 
 
 def _viewed(user: User, patient: Patient, request: Request, fields: list[str], detail: str) -> None:
-    audit.record(
-        actor=user,
-        action=AuditAction.VIEW,
-        patient=patient,
-        obj=patient,
-        fields=fields,
-        request=request,
-        detail=f"api {detail}",
-    )
+    care_access.viewed(user, patient, request, fields, f"api {detail}")
 
 
 def _call(fn: Any) -> Any:

@@ -10,11 +10,11 @@ are audited; writes go through one service each; invalid input re-renders with s
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openiop.accounts.models import Role, User
+from openiop.care import access as care_access
 from openiop.care import selectors, services
 from openiop.care.forms import (
     AttendanceReportForm,
@@ -73,58 +74,16 @@ INVALID = 422
 
 
 def _patient(request: HttpRequest, pk: int, *, write: bool = False) -> tuple[User, Patient]:
-    user = access.staff(request)
-    return user, access.patient_for(user, pk, write=write, request=request)
+    return care_access.care_patient(request, pk, write=write)
 
 
 def _clinician(request: HttpRequest, pk: int) -> tuple[User, Patient]:
     """A write page: the patient must be visible and the user a clinician (else 403, audited)."""
-    user, patient = _patient(request, pk, write=True)
-    if not services.is_clinician(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=patient,
-            obj=patient,
-            request=request,
-            detail="care write refused: not a clinician",
-        )
-        raise PermissionDenied("Only counselors and clinical directors can do this.")
-    return user, patient
+    return care_access.care_patient(request, pk, clinician=True)
 
 
-M = TypeVar("M", bound=Model)
-
-
-def _inside(user: User, request: HttpRequest, qs: QuerySet[M], pk: int, what: str) -> M:
-    """An object of the authorized patient; anything else is 404, audited as a denial."""
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            object_type=what,
-            object_id=str(pk),
-            request=request,
-            detail=f"{what} not of this patient, or unknown",
-            part2=False,
-        )
-        raise Http404("Not found.")
-    return obj
-
-
-def _viewed(
-    user: User, patient: Patient, request: HttpRequest, fields: list[str], detail: str
-) -> None:
-    audit.record(
-        actor=user,
-        action=AuditAction.VIEW,
-        patient=patient,
-        obj=patient,
-        fields=fields,
-        request=request,
-        detail=detail,
-    )
+_inside = care_access.inside
+_viewed = care_access.viewed
 
 
 def _progress_url(patient: Patient) -> str:
