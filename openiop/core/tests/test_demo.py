@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from openiop.accounts.models import Role, User
 from openiop.core import audit, demo
@@ -24,7 +25,8 @@ def _signature() -> list[tuple[str, str, str]]:
 
 
 def test_demo_is_realistic() -> None:
-    demo.build_demo(seed=3, patients=300)
+    today = timezone.localdate()
+    demo.build_demo(seed=3, patients=300, today=today)
     assert Site.objects.count() == 3 and len({s.timezone for s in Site.objects.all()}) == 2
     assert Room.objects.filter(virtual=True).exists()
     assert set(User.objects.values_list("role", flat=True)) == {r.value for r in Role}
@@ -37,7 +39,10 @@ def test_demo_is_realistic() -> None:
         enrollments__track__kind__in=["substance_use", "alcohol"]
     )
     assert co_occurring.count() > 10
-    for p in Patient.objects.filter(date_of_birth__gt="2008-12-01")[:20]:
+    # Ages are taken on the demo's own "today" (the clock the generator used), never a fixed date.
+    minors = [p for p in Patient.objects.all() if p.age_on(today) < 18]
+    assert minors
+    for p in minors[:20]:
         assert Enrollment.objects.get(patient=p).track.kind == "adolescents"
     assert audit.verify().ok
 
