@@ -16,3 +16,15 @@ PASSWORD_HASHERS = [  # speed: Argon2 itself is tested in accounts tests
 ]
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# The same databases through test-only backends whose flush (run after each transactional
+# test) lifts the audit table's append-only triggers; see openiop/core/testdb.
+_db = DATABASES["default"]  # noqa: F405
+_db["ENGINE"] = {
+    "django.db.backends.sqlite3": "openiop.core.testdb.sqlite3",
+    "django.db.backends.postgresql": "openiop.core.testdb.postgresql",
+}.get(_db["ENGINE"], _db["ENGINE"])
+if _db["ENGINE"] == "openiop.core.testdb.sqlite3":
+    # pytest-django recognises in-memory SQLite by the stock engine name; say it explicitly so
+    # parallel workers keep one in-memory database each.
+    _db.setdefault("TEST", {}).setdefault("NAME", ":memory:")

@@ -5,6 +5,12 @@ event exists if and only if the change does. Views of patient data call it too.
 Digest: HMAC-SHA256(key, prev_hash || canonical JSON of the event), key from AUDIT_HMAC_KEY
 (falls back to a key derived from SECRET_KEY). A keyed digest means someone with database
 access but not the key cannot rewrite the chain to hide an edit.
+
+What the chain alone cannot show is a cut tail: delete the last events, copy the new last
+event's digest into the head row (no key needed) and the rest still verifies. A *checkpoint*
+closes that gap: a small file, signed with the same key, naming the head's sequence number and
+digest at a moment in time. Kept where the database's users cannot change it (write-once
+storage), it lets `verify` prove that the chain still reaches that event unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import hmac
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +29,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from openiop.core import clientip
 from openiop.core.models import AuditAction, AuditEvent, AuditHead
 
 if TYPE_CHECKING:
@@ -62,9 +70,10 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str:
+    """The client's address (behind the TLS proxy, the one the proxy saw)."""
     if request is None:
         return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    return clientip.client_ip(request)
 
 
 def record(
@@ -175,3 +184,123 @@ def verify() -> VerifyResult:
             "from the end, or the head was altered)",
         )
     return VerifyResult(True, checked)
+
+
+# --- Checkpoints ----------------------------------------------------------------------------
+
+CHECKPOINT_FORMAT = "openiop-audit-checkpoint/1"
+CHECKPOINT_MAX_BYTES = 4096
+_HEX64 = frozenset("0123456789abcdef")
+
+
+class CheckpointFormatError(ValueError):
+    """The checkpoint file is not a well-formed checkpoint (says what is wrong)."""
+
+
+class CheckpointHeadError(RuntimeError):
+    """The head row does not match the event it names, so there is nothing sound to sign."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    sequence: int
+    digest: str
+    created_at: str
+    signature: str = ""
+
+    def _signed_fields(self) -> dict[str, Any]:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "sequence": self.sequence,
+            "digest": self.digest,
+            "created_at": self.created_at,
+        }
+
+    def expected_signature(self) -> str:
+        """HMAC-SHA256 with the chain's key over the canonical JSON of every other field."""
+        canonical = json.dumps(self._signed_fields(), sort_keys=True, separators=(",", ":"))
+        return hmac.new(_key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+    def signature_ok(self) -> bool:
+        return hmac.compare_digest(self.expected_signature(), self.signature)
+
+    def to_json(self) -> str:
+        return json.dumps({**self._signed_fields(), "signature": self.signature}, indent=2) + "\n"
+
+
+def checkpoint_create() -> Checkpoint:
+    """A signed checkpoint of the chain's head as it is now.
+
+    Refuses (CheckpointHeadError) when the head names an event that is missing or has another
+    digest: signing that state would vouch for a chain that is already inconsistent.
+    """
+    head = AuditHead.objects.filter(pk=1).first()
+    seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
+    if seq:
+        last = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
+        if last != digest:
+            raise CheckpointHeadError(
+                f"the head records #{seq} but that event is missing or has another digest; "
+                "run `audit verify`"
+            )
+    unsigned = Checkpoint(seq, digest, timezone.now().isoformat())
+    return replace(unsigned, signature=unsigned.expected_signature())
+
+
+def checkpoint_parse(text: str) -> Checkpoint:
+    """Read a checkpoint file's text; CheckpointFormatError names the first problem."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CheckpointFormatError(f"not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CheckpointFormatError("not a JSON object")
+    expected = {"format", "sequence", "digest", "created_at", "signature"}
+    if set(data) != expected:
+        missing, extra = expected - set(data), set(data) - expected
+        raise CheckpointFormatError(
+            "fields differ from the format"
+            + (f"; missing: {', '.join(sorted(missing))}" if missing else "")
+            + (f"; unexpected: {', '.join(sorted(extra))}" if extra else "")
+        )
+    if data["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointFormatError(f"format is {data['format']!r}, expected {CHECKPOINT_FORMAT!r}")
+    seq = data["sequence"]
+    if type(seq) is not int or seq < 0:
+        raise CheckpointFormatError("sequence is not a whole number >= 0")
+    for name in ("digest", "signature"):
+        value = data[name]
+        if not isinstance(value, str) or len(value) != 64 or not set(value) <= _HEX64:
+            raise CheckpointFormatError(f"{name} is not 64 lowercase hexadecimal digits")
+    created_at = data["created_at"]
+    try:
+        when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise CheckpointFormatError("created_at is not an ISO 8601 date-time with a UTC offset")
+    return Checkpoint(seq, data["digest"], created_at, data["signature"])
+
+
+def checkpoint_problem(checkpoint: Checkpoint) -> str:
+    """Why the chain in the database does not reach `checkpoint` unchanged ("" if it does).
+
+    Checks one row: the walk of `verify()` proves every link up to the head, so an event
+    whose digest matches the checkpoint also vouches for every event before it.
+    """
+    if checkpoint.sequence == 0:
+        return ""
+    digest = (
+        AuditEvent.objects.filter(seq=checkpoint.sequence).values_list("hash", flat=True).first()
+    )
+    if digest is None:
+        return (
+            f"the chain no longer reaches checkpoint seq {checkpoint.sequence}: "
+            "events deleted from the end or table emptied"
+        )
+    if not hmac.compare_digest(digest, checkpoint.digest):
+        return (
+            f"event #{checkpoint.sequence} differs from the checkpoint: events were deleted "
+            "from the end and new ones written in their place"
+        )
+    return ""

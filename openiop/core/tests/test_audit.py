@@ -8,10 +8,12 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
 
 from openiop.core import audit
 from openiop.core.models import AuditEvent, AuditHead
+from openiop.core.testdb import audit_triggers_lifted
 from openiop.core.testing import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,25 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @contextmanager
 def tamper() -> Iterator[None]:
-    """Act as an attacker with direct database access: lift the append-only trigger."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_append_only")
-        else:
-            cur.execute("DROP TRIGGER core_auditevent_no_update")
-    try:
+    """Act as an attacker with direct database access: lift the append-only triggers."""
+    with audit_triggers_lifted(connection):
         yield
-    finally:
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                cur.execute(
-                    "ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_append_only"
-                )
-            else:
-                cur.execute(
-                    "CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent "
-                    "BEGIN SELECT RAISE(ABORT, 'core_auditevent is append-only (UPDATE refused)'); END;"
-                )
 
 
 def _events(n: int = 6) -> list[AuditEvent]:
@@ -88,11 +74,57 @@ def test_the_database_refuses_updates_to_audit_rows() -> None:
         AuditEvent.objects.filter(seq=1).update(detail="rewritten")
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_postgres_refuses_deletes_of_audit_rows() -> None:
+def test_the_database_refuses_deletes_of_audit_rows() -> None:
     _events(2)
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(seq=1).delete()
+        AuditEvent.objects.filter(seq=2).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_truncate_of_the_audit_table() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is the PostgreSQL path; SQLite has only DELETE")
+    _events(2)
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute("TRUNCATE core_auditevent")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_a_flush_through_the_stock_backend_is_refused() -> None:
+    """`openiop flush` against a real database (stock backends) cannot empty the trail."""
+    _events(2)
+    stock = type(connection.ops).__mro__[1]  # the backend's own DatabaseOperations
+    assert stock.__module__.startswith("django.db.backends.")
+    statements = connection.ops.sql_flush(no_style(), ["core_auditevent"])
+    with pytest.raises(DatabaseError):
+        stock.execute_sql_flush(connection.ops, statements)
+    assert AuditEvent.objects.count() == 2
+
+
+def test_the_test_database_flush_lifts_the_triggers_and_restores_them() -> None:
+    _events(3)
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), ["core_auditevent"]))
+    assert not AuditEvent.objects.exists()
+    _events(2)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all().delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.update(detail="rewritten")
+    assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_that_writes_audit_events_can_be_torn_down() -> None:
+    """The runner empties the tables after this test (flush); it must not hit the triggers."""
+    _events(2)
+    assert AuditEvent.objects.count() == 2
 
 
 def test_verify_detects_an_edited_row() -> None:
