@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -30,6 +31,22 @@ class StaffLoginView(LoginView):
 
     def get_success_url(self) -> str:
         return "/accounts/mfa/"
+
+
+def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
+    """The `next` target if it stays on this host, else `default`.
+
+    Only a path on the host that served the request is followed (no other host, no
+    scheme-relative `//host`, no backslash tricks that browsers read as `//`), and over HTTPS
+    only HTTPS targets, so a crafted link cannot send a freshly logged-in clinician to a
+    look-alike site.
+    """
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _qr_svg(uri: str) -> str:
@@ -65,7 +82,7 @@ def mfa(request: HttpRequest) -> HttpResponse:
                     "You used a recovery code. It cannot be used again; "
                     "make new ones if you are running low.",
                 )
-            return redirect(request.GET.get("next") or "core:home")
+            return redirect(_safe_next(request))
         audit.record(
             actor=user,
             action=AuditAction.LOGIN_FAILED,

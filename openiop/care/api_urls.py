@@ -4,13 +4,13 @@ from django.urls import URLPattern, URLResolver, path
 
 from openiop.care import api
 
-P = "care/patients/<int:pk>/"
+P = "care/patients/<id:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "progress", api.ProgressAPI.as_view(), name="care_progress"),
     path(P + "plans", api.PlanListAPI.as_view(), name="care_plans"),
     path(P + "drug-screens", api.ScreenListCreateAPI.as_view(), name="care_drug_screens"),
     path(
-        P + "drug-screens/<int:screen_id>/result",
+        P + "drug-screens/<id:screen_id>/result",
         api.ScreenResultAPI.as_view(),
         name="care_drug_screen_result",
     ),
@@ -22,12 +22,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="care_taper_recommendations",
     ),
     path(
-        P + "taper-recommendations/<int:rec_id>/approve",
+        P + "taper-recommendations/<id:rec_id>/approve",
         api.RecommendationApproveAPI.as_view(),
         name="care_taper_approve",
     ),
     path(
-        P + "taper-recommendations/<int:rec_id>/decline",
+        P + "taper-recommendations/<id:rec_id>/decline",
         api.RecommendationDeclineAPI.as_view(),
         name="care_taper_decline",
     ),

@@ -7,42 +7,42 @@ from django.urls import URLPattern, URLResolver, path
 from openiop.care import views, views_settings
 
 app_name = "care"
-P = "patients/<int:pk>/"
+P = "patients/<id:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path(P + "progress/", views.progress, name="progress"),
     path(P + "plans/new/", views.plan_create, name="plan_create"),
-    path(P + "plans/<int:plan_id>/", views.plan_edit, name="plan"),
+    path(P + "plans/<id:plan_id>/", views.plan_edit, name="plan"),
     path(
-        P + "objectives/<int:objective_id>/status/", views.objective_status, name="objective_status"
+        P + "objectives/<id:objective_id>/status/", views.objective_status, name="objective_status"
     ),
     path(
-        P + "objectives/<int:objective_id>/progress/",
+        P + "objectives/<id:objective_id>/progress/",
         views.objective_progress,
         name="objective_progress",
     ),
     path(P + "screens/", views.screens, name="screens"),
-    path(P + "screens/<int:screen_id>/result/", views.screen_result, name="screen_result"),
+    path(P + "screens/<id:screen_id>/result/", views.screen_result, name="screen_result"),
     path(P + "relapse/new/", views.relapse_new, name="relapse_new"),
-    path(P + "relapse/<int:event_id>/", views.relapse, name="relapse"),
+    path(P + "relapse/<id:event_id>/", views.relapse, name="relapse"),
     path(P + "community/", views.community, name="community"),
     path(
-        P + "enrollments/<int:enrollment_id>/recommend/",
+        P + "enrollments/<id:enrollment_id>/recommend/",
         views.taper_recommend,
         name="taper_recommend",
     ),
-    path(P + "taper/<int:rec_id>/approve/", views.taper_approve, name="taper_approve"),
-    path(P + "taper/<int:rec_id>/decline/", views.taper_decline, name="taper_decline"),
-    path(P + "enrollments/<int:enrollment_id>/discharge/", views.discharge, name="discharge"),
+    path(P + "taper/<id:rec_id>/approve/", views.taper_approve, name="taper_approve"),
+    path(P + "taper/<id:rec_id>/decline/", views.taper_decline, name="taper_decline"),
+    path(P + "enrollments/<id:enrollment_id>/discharge/", views.discharge, name="discharge"),
     path(P + "follow-ups/", views.follow_ups, name="follow_ups"),
     path("settings/", views_settings.index, name="settings"),
     path(
-        "settings/programs/<int:program_id>/taper/",
+        "settings/programs/<id:program_id>/taper/",
         views_settings.taper_settings,
         name="settings_taper",
     ),
     path(
-        "settings/tracks/<int:track_id>/measures/",
+        "settings/tracks/<id:track_id>/measures/",
         views_settings.measure_schedule,
         name="settings_measures",
     ),

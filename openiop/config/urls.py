@@ -13,7 +13,7 @@ restrict_admin_to_superusers(admin.site)
 api_v1 = [
     path("patients/", patients_api.PatientListCreateAPI.as_view(), name="patients"),
     path("patients/search", patients_api.PatientSearchAPI.as_view(), name="patients_search"),
-    path("patients/<int:pk>/", patients_api.PatientDetailAPI.as_view(), name="patient"),
+    path("patients/<id:pk>/", patients_api.PatientDetailAPI.as_view(), name="patient"),
 ]
 
 urlpatterns = [

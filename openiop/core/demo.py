@@ -6,6 +6,12 @@ with ASAM minimums, rooms including a virtual one, staff in every role with week
 availability and TOTP devices, and patients with a realistic mix of ages, tracks and
 co-occurring conditions. Same seed, same data. Sized from tens to 100,000 patients with
 bulk inserts (one audit event records the load, not one per synthetic row).
+
+The log-in credentials are the exception: every build draws new passwords and TOTP keys from
+the operating system's random source (`secrets`), never from the seed. Seeded credentials
+would be the same on every demo install, so anyone who read the code or another install's
+printout could log in to a demo that someone exposed on a network. `build_demo` returns them
+once (`DemoResult.logins`); only their hashes and the device keys are stored.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -246,22 +253,26 @@ STAFF = [
 EXTRA_COUNSELOR_CREDENTIALS = ["LADC", "LMHC", "LICSW", "CADC", "LCSW", "CADC-T"]
 
 
-def _password(rng: random.Random, username: str) -> str:
-    words = [
-        "harbor",
-        "maple",
-        "lantern",
-        "copper",
-        "meadow",
-        "orbit",
-        "willow",
-        "granite",
-        "falcon",
-        "prairie",
-    ]
-    return (
-        f"{rng.choice(words)}-{rng.choice(words)}-{username.split('.')[0]}-{rng.randint(100, 999)}"
-    )
+# fmt: off
+PASSWORD_WORDS = (
+    "amber", "anchor", "aspen", "badger", "beacon", "birch", "bramble", "breeze",
+    "canyon", "cedar", "cinder", "clover", "comet", "copper", "coral", "cricket",
+    "delta", "ember", "falcon", "fern", "fjord", "garnet", "glacier", "granite",
+    "harbor", "hazel", "heron", "island", "jasper", "juniper", "kestrel", "lantern",
+    "larch", "maple", "meadow", "mesa", "moss", "nectar", "orbit", "otter",
+    "pebble", "pine", "prairie", "quartz", "raven", "ridge", "river", "saffron",
+    "sage", "sparrow", "spruce", "summit", "thistle", "timber", "tundra", "valley",
+    "violet", "walnut", "willow", "zephyr", "acorn", "basil", "dune", "flint",
+)
+# fmt: on
+
+
+def _password() -> str:
+    """A fresh passphrase (four words of 64 and three digits, about 34 bits), easy to type in
+    a demo and never the same on two installs; the TOTP step and the log-in lock-out stand
+    behind it as for any user."""
+    words = "-".join(secrets.choice(PASSWORD_WORDS) for _ in range(4))
+    return f"{words}-{100 + secrets.randbelow(900)}"
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
@@ -338,7 +349,7 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
             )
         )
     for username, first, last, role, cred, site_idx, glass in staff_rows:
-        password = _password(rng, username)
+        password = _password()
         user = User(
             username=username,
             first_name=first,
@@ -350,7 +361,7 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
         )
         user.set_password(password)
         user.save()
-        key = f"{rng.getrandbits(160):040x}"
+        key = secrets.token_hex(20)  # 160 bits, as django-otp's own default key
         TOTPDevice.objects.create(user=user, name="Authenticator app", key=key, confirmed=True)
         profile = StaffProfile.objects.create(
             user=user, credentials=cred, requires_cosignature=cred.endswith("-T")

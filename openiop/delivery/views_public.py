@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from openiop.core import audit
+from openiop.core import clientip
 from openiop.delivery import services
 from openiop.delivery.forms import PublicCheckInForm
 
@@ -28,7 +28,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
                 mrn=form.cleaned_data["mrn"],
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 leaving=form.cleaned_data["leaving"],
-                client_ip=audit.client_ip(request),
+                client_ip=clientip.client_ip(request),
                 request=request,
             )
             if result.ok:

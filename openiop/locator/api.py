@@ -1,5 +1,5 @@
-"""Public REST API of the locator (no log-in; rate-limited per address by DRF's
-AnonRateThrottle, 60 requests a minute as configured in settings):
+"""Public REST API of the locator (no log-in; rate-limited per client address by DRF's
+anonymous throttle, 60 requests a minute as configured in settings):
 
 - `GET /api/v1/locator/search?zip=...&radius_miles=...&care_type=...`: facilities nearest first
   with `distance_miles`; an unknown ZIP or a bad parameter answers 400 naming it;
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from openiop.core import clientip
 from openiop.domain.costing import CostingInputError, Insurance, MoneyRange
 from openiop.locator import costs, geo, selectors
 from openiop.locator.codes import LANGUAGES, CareType, Condition, Payment, Population
@@ -155,12 +156,20 @@ ERRORS = {
 }
 
 
+class ClientAddressThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle, counted per client address as every other limit counts it
+    (`core.clientip`: behind the TLS proxy, the address the proxy saw)."""
+
+    def get_ident(self, request: Request) -> str:
+        return clientip.client_ip(request)
+
+
 class PublicAPIView(APIView):
-    """No session, anyone may call, throttled per address."""
+    """No session, anyone may call, throttled per client address."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
 
 class LocatorSearchAPI(PublicAPIView):

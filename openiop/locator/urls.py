@@ -10,6 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.directory, name="directory"),
     path("publish", views.publish, name="publish"),
     path("import", views.import_upload, name="import"),
-    path("imports/<int:pk>/", views.import_run, name="import_run"),
-    path("programs/<int:pk>/", views.program_settings, name="program"),
+    path("imports/<id:pk>/", views.import_run, name="import_run"),
+    path("programs/<id:pk>/", views.program_settings, name="program"),
 ]

@@ -6,7 +6,7 @@ app_name = "organization"
 urlpatterns = [
     path("", views.setup_home, name="setup"),
     path("staff/new/", views.staff_edit, name="staff_new"),
-    path("staff/<int:pk>/", views.staff_edit, name="staff_edit"),
+    path("staff/<id:pk>/", views.staff_edit, name="staff_edit"),
     path("<slug:kind>/new/", views.setup_edit, name="new"),
-    path("<slug:kind>/<int:pk>/", views.setup_edit, name="edit"),
+    path("<slug:kind>/<id:pk>/", views.setup_edit, name="edit"),
 ]

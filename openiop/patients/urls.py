@@ -7,8 +7,8 @@ urlpatterns = [
     path("", views.patient_list, name="list"),
     path("register/", views.patient_register, name="register"),
     path("emergency-access/", views.break_glass, name="break_glass"),
-    path("<int:pk>/", views.patient_chart, name="chart"),
-    path("<int:pk>/edit/", views.patient_edit, name="edit"),
-    path("<int:pk>/contacts/add/", views.contact_add, name="contact_add"),
-    path("<int:pk>/<slug:tab>/", views.patient_chart, name="chart_tab"),
+    path("<id:pk>/", views.patient_chart, name="chart"),
+    path("<id:pk>/edit/", views.patient_edit, name="edit"),
+    path("<id:pk>/contacts/add/", views.contact_add, name="contact_add"),
+    path("<id:pk>/<slug:tab>/", views.patient_chart, name="chart_tab"),
 ]

@@ -17,7 +17,10 @@ from openiop.core.browser import chromium_browser
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_printed_demo_login_with_mfa_works(live_server: Any) -> None:
+def test_printed_demo_login_with_mfa_works(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENIOP_DEMO", "1")
     out = io.StringIO()
     call_command("demo-data", "--patients", "30", "--seed", "7", stdout=out)
     rows = re.findall(r"^  (\S+)\s+(\S+)\s+\S+\s+TOTP key ([A-Z2-7]+)", out.getvalue(), re.M)

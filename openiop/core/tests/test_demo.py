@@ -20,6 +20,12 @@ from openiop.patients.models import Enrollment, Patient
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`demo-data` runs only with OPENIOP_DEMO=1, as `make demo` sets it."""
+    monkeypatch.setenv("OPENIOP_DEMO", "1")
+
+
 def _signature() -> list[tuple[str, str, str]]:
     return list(Patient.objects.order_by("mrn").values_list("mrn", "last_name", "date_of_birth"))  # type: ignore[arg-type]
 

@@ -227,8 +227,9 @@ def test_api_bad_parameters_are_400_naming_the_parameter(
 
 def test_api_is_public_and_throttled_per_address() -> None:
     assert api.LocatorSearchAPI.permission_classes == [AllowAny]
-    assert api.LocatorSearchAPI.throttle_classes == [AnonRateThrottle]
-    assert api.CostEstimateAPI.throttle_classes == [AnonRateThrottle]
+    assert api.LocatorSearchAPI.throttle_classes == [api.ClientAddressThrottle]
+    assert api.CostEstimateAPI.throttle_classes == [api.ClientAddressThrottle]
+    assert issubclass(api.ClientAddressThrottle, AnonRateThrottle)
 
 
 def test_api_answers_429_past_the_anonymous_rate(
