@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from openiop.accounts.models import User
-from openiop.care import services
 from openiop.core import access, audit
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.patients.models import Patient
 
 M = TypeVar("M", bound=Model)
@@ -25,20 +24,11 @@ M = TypeVar("M", bound=Model)
 def care_patient(
     request: HttpRequest, pk: int, *, write: bool = False, clinician: bool = False
 ) -> tuple[User, Patient]:
-    """The staff user and the patient they may see (and change when `write`); with
-    `clinician`, the user must also be a counselor or clinical director (403, audited)."""
+    """The staff user and the patient whose care records they may read (`care.read`), or
+    change when `write` or `clinician` (`care.write`); 404 or 403 otherwise, audited."""
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=write or clinician, request=request)
-    if clinician and not services.is_clinician(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=patient,
-            obj=patient,
-            request=request,
-            detail="care write refused: not a clinician",
-        )
-        raise PermissionDenied("Only counselors and clinical directors can do this.")
+    action = Action.CARE_WRITE if (write or clinician) else Action.CARE_READ
+    patient = access.patient_for(user, pk, action=action, request=request)
     return user, patient
 
 

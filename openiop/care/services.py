@@ -13,12 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.accounts.models import Role, User
+from openiop.accounts.models import User
 from openiop.care import taper as taper_inputs
 from openiop.care.models import (
     AlumniFollowUp,
@@ -58,16 +57,16 @@ from openiop.care.models import (
     TreatmentPlan,
 )
 from openiop.care.rules import icd10
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
+from openiop.core.services import service
 from openiop.delivery.models import Note
 from openiop.domain.screening import INSTRUMENTS
 from openiop.domain.tapering import TaperInputError
 from openiop.organization.models import Organization, Program, Track
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 
-CLINICIAN_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR})
-SETTINGS_ROLES = frozenset({Role.ADMINISTRATOR, Role.CLINICAL_DIRECTOR})
 OPEN_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE)
 TEXT_MAX = 500
 
@@ -76,27 +75,21 @@ TEXT_MAX = 500
 
 
 def is_clinician(user: User) -> bool:
-    """Counselors and clinical directors past TOTP: they write plans and decide tapering."""
-    return access.can_write_patients(user) and (user.role in CLINICIAN_ROLES or user.is_superuser)
+    """The policy's `care.write`: counselors and clinical directors past TOTP."""
+    return policy.allows(user, Action.CARE_WRITE)
 
 
 def can_configure(user: User) -> bool:
-    return access.is_verified_staff(user) and (user.role in SETTINGS_ROLES or user.is_superuser)
+    return policy.allows(user, Action.CARE_SETTINGS)
 
 
 def _require_clinician(actor: User) -> None:
-    access.require_verified_staff(actor)
-    if not is_clinician(actor):
-        raise PermissionDenied("Only counselors and clinical directors can do this.")
+    policy.require(actor, Action.CARE_WRITE)
 
 
 def _require_patient(actor: User, patient: Patient) -> None:
     """The actor sees this patient (membership or an active emergency grant)."""
-    if access.patients_visible_to(actor).filter(pk=patient.pk).exists():
-        return
-    if access.active_break_glass(actor, patient.pk) is not None:
-        return
-    raise PermissionDenied("This patient is outside your sites and programs.")
+    access.require_in_scope(actor, patient)
 
 
 def _require_clinician_for(actor: User, patient: Patient) -> None:
@@ -105,10 +98,11 @@ def _require_clinician_for(actor: User, patient: Patient) -> None:
 
 
 def _require_configure(actor: User, organization_id: int) -> None:
-    if not can_configure(actor):
-        raise PermissionDenied("Only administrators and clinical directors change these settings.")
+    policy.require(actor, Action.CARE_SETTINGS, object_type="care.settings")
     if access.organization_id(actor) != organization_id:
-        raise PermissionDenied("That belongs to another organization.")
+        raise policy.refuse(
+            actor, "That belongs to another organization.", object_type="care.settings"
+        )
 
 
 def _text(value: str, field: str, *, minimum: int = 1, maximum: int = TEXT_MAX) -> str:
@@ -164,7 +158,7 @@ def _require_draft(plan: TreatmentPlan) -> None:
         )
 
 
-@transaction.atomic
+@service
 def plan_create(
     *, actor: User, enrollment: Enrollment, review_on: date, request: HttpRequest | None = None
 ) -> TreatmentPlan:
@@ -189,7 +183,7 @@ def plan_create(
     return plan
 
 
-@transaction.atomic
+@service
 def problem_add(
     *,
     actor: User,
@@ -223,7 +217,7 @@ def problem_add(
     return problem, checked.warning
 
 
-@transaction.atomic
+@service
 def goal_add(
     *,
     actor: User,
@@ -246,7 +240,7 @@ def goal_add(
     return goal
 
 
-@transaction.atomic
+@service
 def objective_add(
     *,
     actor: User,
@@ -288,7 +282,7 @@ def objective_add(
     return objective
 
 
-@transaction.atomic
+@service
 def intervention_add(
     *,
     actor: User,
@@ -316,7 +310,7 @@ def intervention_add(
     return intervention
 
 
-@transaction.atomic
+@service
 def plan_sign(
     *,
     actor: User,
@@ -377,7 +371,7 @@ def plan_sign(
     return plan
 
 
-@transaction.atomic
+@service
 def plan_revise(
     *, actor: User, plan: TreatmentPlan, reason: str, request: HttpRequest | None = None
 ) -> TreatmentPlan:
@@ -457,7 +451,7 @@ def plan_revise(
     return draft
 
 
-@transaction.atomic
+@service
 def objective_set_status(
     *, actor: User, objective: Objective, status: str, request: HttpRequest | None = None
 ) -> Objective:
@@ -477,7 +471,7 @@ def objective_set_status(
     return objective
 
 
-@transaction.atomic
+@service
 def objective_progress_add(
     *,
     actor: User,
@@ -513,7 +507,7 @@ def objective_progress_add(
 # --- drug screens -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def prescription_add(
     *,
     actor: User,
@@ -550,7 +544,7 @@ def prescription_add(
     return rx
 
 
-@transaction.atomic
+@service
 def drug_screen_order(
     *,
     actor: User,
@@ -595,7 +589,7 @@ def prescribed_classes(patient: Patient, on: date) -> set[str]:
     )
 
 
-@transaction.atomic
+@service
 def drug_screen_record_result(
     *,
     actor: User,
@@ -718,7 +712,7 @@ def _relapse_open(
     return event
 
 
-@transaction.atomic
+@service
 def relapse_open(
     *,
     actor: User,
@@ -763,7 +757,7 @@ def _open_event(event: RelapseEvent) -> RelapseEvent:
     return event
 
 
-@transaction.atomic
+@service
 def relapse_safety_check(
     *,
     actor: User,
@@ -795,7 +789,7 @@ def relapse_safety_check(
     return event
 
 
-@transaction.atomic
+@service
 def relapse_plan_step(
     *,
     actor: User,
@@ -841,7 +835,7 @@ def relapse_plan_step(
     return event
 
 
-@transaction.atomic
+@service
 def relapse_notify(
     *,
     actor: User,
@@ -878,7 +872,7 @@ def relapse_notify(
     return event
 
 
-@transaction.atomic
+@service
 def relapse_review(
     *,
     actor: User,
@@ -905,7 +899,7 @@ def relapse_review(
     return event
 
 
-@transaction.atomic
+@service
 def relapse_close(
     *, actor: User, event: RelapseEvent, request: HttpRequest | None = None
 ) -> RelapseEvent:
@@ -925,7 +919,7 @@ def relapse_close(
 # --- community support --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def peer_meetings_record(
     *,
     actor: User,
@@ -985,7 +979,7 @@ SUPPORT_FIELDS = (
 )
 
 
-@transaction.atomic
+@service
 def support_profile_set(
     *,
     actor: User,
@@ -1043,7 +1037,7 @@ def support_profile_set(
 # --- tapering -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def taper_recommend(
     *,
     actor: User | None,
@@ -1118,7 +1112,7 @@ def _pending(rec: TaperRecommendation) -> TaperRecommendation:
     return rec
 
 
-@transaction.atomic
+@service
 def taper_approve(
     *, actor: User, recommendation: TaperRecommendation, request: HttpRequest | None = None
 ) -> TaperRecommendation:
@@ -1162,7 +1156,7 @@ def taper_approve(
     return rec
 
 
-@transaction.atomic
+@service
 def taper_decline(
     *,
     actor: User,
@@ -1203,7 +1197,7 @@ TAPER_SETTING_FIELDS = (
 )
 
 
-@transaction.atomic
+@service
 def taper_settings_set(
     *,
     actor: User,
@@ -1254,7 +1248,7 @@ def taper_settings_set(
     return row
 
 
-@transaction.atomic
+@service
 def measure_schedule_set(
     *,
     actor: User,
@@ -1292,7 +1286,7 @@ def measure_schedule_set(
     return rows
 
 
-@transaction.atomic
+@service
 def reliability_set(
     *,
     actor: User,
@@ -1335,7 +1329,7 @@ def reliability_set(
 # --- discharge ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def discharge_record(
     *,
     actor: User,
@@ -1414,7 +1408,7 @@ def discharge_record(
     return discharge
 
 
-@transaction.atomic
+@service
 def follow_up_complete(
     *,
     actor: User,

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from openiop.accounts.models import Role, User
+from openiop.accounts.models import User
 from openiop.care import access as care_access
 from openiop.care import selectors, services
 from openiop.care.forms import (
@@ -62,9 +62,10 @@ from openiop.care.models import (
     TaperRecommendation,
     TreatmentPlan,
 )
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.patients.models import Enrollment, Patient
 
 INVALID = 422
@@ -125,6 +126,7 @@ def _notes_for(patient: Patient) -> QuerySet[Any] | None:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
+    policy.require(user, Action.CARE_READ, request=request, object_type="care.dashboard")
     today = timezone.localdate()
     data = selectors.dashboard(user, today=today)
     shown = sorted(
@@ -526,10 +528,17 @@ RELAPSE_STEPS = ("safety", "plan", "notify", "review", "close")
 
 
 def _care_team(patient: Patient) -> QuerySet[User]:
-    """Staff of the patient's site, and the organization's clinical directors."""
+    """Clinicians of the patient's site, and those whose scope is the whole organization."""
     return (
-        User.objects.filter(organization_id=patient.organization_id, is_active=True)
-        .filter(Q(staff_profile__sites=patient.site_id) | Q(role=Role.CLINICAL_DIRECTOR))
+        User.objects.filter(
+            organization_id=patient.organization_id,
+            is_active=True,
+            role__in=policy.roles_for(Action.CARE_READ),
+        )
+        .filter(
+            Q(staff_profile__sites=patient.site_id)
+            | Q(role__in=policy.roles_for(Action.SCOPE_ORGANIZATION))
+        )
         .distinct()
         .order_by("last_name", "first_name", "id")
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -21,24 +20,15 @@ from openiop.care.models import MeasureSchedule, ReliabilitySetting, TaperSettin
 from openiop.care.rules.reliable_change import DEFAULT_RELIABILITY
 from openiop.care.taper import phases_to_json, policy_from_settings
 from openiop.care.views import _inside, _render, _save
-from openiop.core import access, audit
-from openiop.core.models import AuditAction
+from openiop.core import access, policy
+from openiop.core.policy import Action
 from openiop.domain.screening import INSTRUMENTS
 from openiop.organization.models import Organization, Program, Track
 
 
 def _configurer(request: HttpRequest) -> User:
     user = access.staff(request)
-    if not services.can_configure(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            object_type="care.settings",
-            request=request,
-            detail="care settings refused: role",
-            part2=False,
-        )
-        raise PermissionDenied("Only administrators and clinical directors change care settings.")
+    policy.require(user, Action.CARE_SETTINGS, request=request, object_type="care.settings")
     return user
 
 

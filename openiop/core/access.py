@@ -1,7 +1,8 @@
-"""Object-level authorization: the one place that decides who may see or change what.
+"""Object scope: which patients and referrals a user works with; typed getters that use it.
 
-Every view and API endpoint gets patients through these getters (ARCHITECTURE.md §3).
-Rules (issue #2 item 7):
+The role part of every decision (may this role do this action at all) is `openiop.core.policy`;
+this module adds the object part and is the only way views, API endpoints and services get a
+patient or a referral. Scope rules:
 - a staff user sees the patients of the sites and programs they belong to (StaffProfile):
   registered at one of their sites or programs, or actively enrolled in a track of one of
   their programs;
@@ -21,26 +22,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from openiop.accounts.models import Role, User
-from openiop.core import audit
+from openiop.accounts.models import User
+from openiop.core import audit, policy
 from openiop.core.models import AuditAction, BreakGlassGrant
+from openiop.core.policy import Action
 from openiop.intake.models import Referral
 from openiop.patients.models import Enrollment, Patient
 
-ORG_WIDE_ROLES = frozenset({Role.CLINICAL_DIRECTOR})
-READ_ONLY_ROLES = frozenset({Role.BILLING})
-SETUP_ROLES = frozenset({Role.ADMINISTRATOR})
-AUDIT_REPORT_ROLES = frozenset({Role.ADMINISTRATOR, Role.CLINICAL_DIRECTOR})
-
-
-def is_verified_staff(user: User) -> bool:
-    """Logged in, active, attached to an organization, and past the TOTP step."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.organization_id
-        and getattr(user, "is_verified", lambda: False)()
-    )
+is_verified_staff = policy.is_verified_staff
 
 
 def require_verified_staff(user: User) -> None:
@@ -71,22 +60,14 @@ def organization_id(user: User) -> int:
     return int(user.organization_id)
 
 
-def require_role(user: User, roles: frozenset[str]) -> None:
-    require_verified_staff(user)
-    if user.role not in roles and not user.is_superuser:
-        raise PermissionDenied("Your role does not allow this.")
-
-
-def can_setup(user: User) -> bool:
-    return is_verified_staff(user) and (user.role in SETUP_ROLES or user.is_superuser)
-
-
-def can_read_audit(user: User) -> bool:
-    return is_verified_staff(user) and user.role in AUDIT_REPORT_ROLES
-
-
 def can_write_patients(user: User) -> bool:
-    return is_verified_staff(user) and user.role not in READ_ONLY_ROLES
+    """Shorthand for the policy's `patient.write` (demographics and contacts)."""
+    return policy.allows(user, Action.PATIENT_WRITE)
+
+
+def sees_whole_organization(user: User) -> bool:
+    """Whether the user's scope is every patient, referral and session of the organization."""
+    return policy.has_role_for(user, Action.SCOPE_ORGANIZATION)
 
 
 def visible_patients_filter(user: User) -> Q:
@@ -103,7 +84,7 @@ def membership_patients_filter(user: User) -> Q:
     if not (user.is_active and user.organization_id):
         return Q(pk__in=[])
     in_org = Q(organization_id=user.organization_id)
-    if user.role in ORG_WIDE_ROLES:
+    if sees_whole_organization(user):
         return in_org
     profile = getattr(user, "staff_profile", None)
     if profile is None:
@@ -137,9 +118,16 @@ def active_break_glass(user: User, patient_id: int) -> BreakGlassGrant | None:
 
 
 def patient_for(
-    user: User, patient_id: int | str, *, write: bool = False, request: HttpRequest | None = None
+    user: User,
+    patient_id: int | str,
+    *,
+    write: bool = False,
+    action: Action | None = None,
+    request: HttpRequest | None = None,
 ) -> Patient:
-    """The patient with this id if `user` may see it (and change it when `write`), else 404.
+    """The patient with this id if it is in the user's scope, else 404; and if the user's role
+    allows `action` on it (default `patient.read`, or `patient.write` with `write`), else 403.
+    Both refusals are audited.
 
     Marks `request.break_glass_active` when access comes through an emergency grant, so
     every audit event written for this request carries the flag.
@@ -168,35 +156,31 @@ def patient_for(
             part2=False,
         )
         raise Http404("No such patient.")
-    if write and not can_write_patients(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=patient,
-            obj=patient,
-            request=request,
-            detail="write refused: read-only role",
-        )
-        raise PermissionDenied("Your role can read but not change patient records.")
     if request is not None and via_break_glass:
         request.break_glass_active = True  # type: ignore[attr-defined]
+    policy.require(
+        user,
+        action or (Action.PATIENT_WRITE if write else Action.PATIENT_READ),
+        request=request,
+        patient=patient,
+        obj=patient,
+    )
     return patient
 
 
-# Referrals (issue #3 item 1). A referral may concern a person who is not a patient yet, so it
+# Referrals. A referral may concern a person who is not a patient yet, so it
 # has its own rule: staff of the referral's organization see it when its program is run at
 # one of their sites or is one of their programs; clinical directors see every referral of
 # their organization; referrals without a program are seen by the organization's intake
 # coordinators (and directors). Refusals answer 404 and are audited, as for patients.
-UNASSIGNED_REFERRAL_ROLES = frozenset({Role.INTAKE_COORDINATOR})
-
-
 def visible_referrals_filter(user: User) -> Q:
     """The Q of referrals this user may see."""
     if not is_verified_staff(user):
         return Q(pk__in=[])
+    if not policy.allows(user, Action.REFERRAL_READ):
+        return Q(pk__in=[])
     in_org = Q(organization_id=user.organization_id)
-    if user.role in ORG_WIDE_ROLES:
+    if sees_whole_organization(user):
         return in_org
     profile = getattr(user, "staff_profile", None)
     if profile is None:
@@ -204,7 +188,7 @@ def visible_referrals_filter(user: User) -> Q:
     mine = Q(program__site__in=profile.sites.values("pk")) | Q(
         program__in=profile.programs.values("pk")
     )
-    if user.role in UNASSIGNED_REFERRAL_ROLES:
+    if policy.allows(user, Action.REFERRAL_UNASSIGNED):
         mine |= Q(program__isnull=True)
     return in_org & mine
 
@@ -217,8 +201,15 @@ def referral_for(
     user: User, referral_id: int | str, *, write: bool = False, request: HttpRequest | None = None
 ) -> Referral:
     """The referral with this id if `user` may see it (and change it when `write`), else 404
-    (or 403 for a read-only role asked to write); every refusal is audited."""
+    (or 403 for a role that may not read or change referrals); every refusal is audited."""
     require_verified_staff(user)
+    policy.require(
+        user,
+        Action.REFERRAL_WRITE if write else Action.REFERRAL_READ,
+        request=request,
+        object_type="intake.referral",
+        object_id=str(referral_id),
+    )
     try:
         pk = int(referral_id)
     except (TypeError, ValueError) as exc:
@@ -237,15 +228,22 @@ def referral_for(
             part2=False,
         )
         raise Http404("No such referral.")
-    if write and not can_write_patients(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=referral.patient_id,
-            obj=referral,
-            request=request,
-            detail="write refused: read-only role",
-            part2=True,
-        )
-        raise PermissionDenied("Your role can read but not change referrals.")
     return referral
+
+
+def require_in_scope(user: User, patient: Patient, *, request: HttpRequest | None = None) -> None:
+    """For services, behind the view's getter: the patient is still in the user's scope
+    (membership or an active emergency grant, the same rule as `patient_for`); else an
+    audited 403."""
+    if patients_visible_to(user).filter(pk=patient.pk).exists():
+        return
+    if active_break_glass(user, patient.pk) is not None:
+        return
+    raise policy.refuse(
+        user,
+        "This patient is outside your sites and programs.",
+        request=request,
+        object_type="patients.patient",
+        object_id=str(patient.pk),
+        detail="write refused: patient outside the user's scope",
+    )

@@ -1,7 +1,10 @@
 """API plumbing shared by every app: the permission and problem-style JSON errors.
 
-Errors follow RFC 9457 (problem details) in spirit: `{"title", "status", "errors"}` where
-`errors` maps each field to its messages, so a client can show them next to the inputs.
+Every error is a problem details object (RFC 9457, https://www.rfc-editor.org/rfc/rfc9457),
+served as `application/problem+json`: `{"type", "title", "status", "detail"}` plus, for invalid
+input, `errors` mapping each field to its messages so a client can show them next to the inputs.
+This handler is the one place that maps refusals (403/404), DRF validation errors and the
+services' Django `ValidationError`s to those responses.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
@@ -27,7 +31,7 @@ class IsVerifiedStaff(BasePermission):
     message = "Multi-factor verification is required."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_verified_staff(request.user)  # type: ignore[arg-type]
+        return is_verified_staff(request.user)
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -35,6 +39,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)
@@ -42,13 +50,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return None
     code = response.status_code
     data = response.data
-    body: dict[str, Any] = {"status": code}
+    body: dict[str, Any] = {"type": "about:blank", "status": code}
     if isinstance(exc, exceptions.ValidationError):
         body["title"] = "Invalid input"
+        body["detail"] = "Some fields are not valid; see errors."
         body["errors"] = data if isinstance(data, dict) else {"non_field_errors": data}
     else:
         detail = data.get("detail") if isinstance(data, dict) else data
         body["title"] = str(detail) if detail else status.HTTP_400_BAD_REQUEST
+        body["detail"] = body["title"]
     response.data = body
-    response["Content-Type"] = "application/problem+json"
+    # DRF sets Content-Type from the renderer unless the response names its own.
+    response.content_type = "application/problem+json"
     return response

@@ -6,19 +6,21 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from openiop.core import access
+from openiop.core import access, policy
+from openiop.core.policy import Action
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": {}}
+        return {"nav": {}, "can": policy.Can(None)}
     verified = access.is_verified_staff(user)
     return {
+        "can": policy.Can(user),
         "nav": {
             "verified": verified,
-            "setup": verified and access.can_setup(user),
-            "audit": verified and access.can_read_audit(user),
+            "setup": policy.allows(user, Action.SETUP_MANAGE),
+            "audit": policy.allows(user, Action.AUDIT_READ),
             "break_glass": verified and bool(getattr(user, "can_break_glass", False)),
-        }
+        },
     }

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.forms import AuditFilterForm
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.core.selectors import audit_events
 
 CSV_COLUMNS = [
@@ -40,8 +40,7 @@ class _Echo:
 
 def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = access.staff(request)
-    if not access.can_read_audit(user):
-        raise PermissionDenied("Only administrators and clinical directors read the audit trail.")
+    policy.require(user, Action.AUDIT_READ, request=request, object_type="core.auditevent")
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -57,7 +56,7 @@ def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         }
     elif form.is_bound:
         return render(request, "core/audit_report.html", {"form": form, "page": None}, status=400)
-    org_id = None if user.is_superuser else user.organization_id
+    org_id = user.organization_id
     events = audit_events(organization_id=org_id, **filters)
     if request.GET.get("format") == "csv":
         audit.record(

@@ -1,4 +1,5 @@
-"""Who may see which group session and note: built only from `core.access` primitives.
+"""Which group sessions and notes a user may open: object scope built on `core.access`,
+role decisions from `core.policy`.
 
 Sessions (not patients) need their own rule:
 - staff of another organization never see a session (404, audited);
@@ -11,25 +12,22 @@ Patients on a roster, and sections of a note, are still filtered one by one thro
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from openiop.accounts.models import Role, User
-from openiop.core import access, audit
+from openiop.accounts.models import User
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.delivery.models import Note, NoteKind
 from openiop.scheduling.models import GroupSession
-
-NOTE_AUTHOR_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR})
-STEP_DOWN_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR})
 
 
 def visible_sessions_filter(user: User) -> Q:
     if not access.is_verified_staff(user):
         return Q(pk__in=[])
     in_org = Q(organization_id=user.organization_id)
-    if user.role in access.ORG_WIDE_ROLES:
+    if access.sees_whole_organization(user):
         return in_org
     profile = getattr(user, "staff_profile", None)
     mine = Q(counselor_id=user.pk)
@@ -75,40 +73,30 @@ def session_for(
     )
     if session is None:
         raise _denied(user, "scheduling.groupsession", pk, request)
-    if write and not access.can_write_patients(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            obj=session,
-            request=request,
-            detail="write refused: read-only role",
-            part2=False,
-        )
-        raise PermissionDenied("Your role can read but not record attendance.")
+    policy.require(
+        user,
+        Action.ATTENDANCE_RECORD if write else Action.ATTENDANCE_READ,
+        request=request,
+        obj=session,
+    )
     return session
 
 
 def can_author_notes(user: User) -> bool:
-    return access.is_verified_staff(user) and user.role in NOTE_AUTHOR_ROLES
+    return policy.allows(user, Action.NOTE_WRITE)
 
 
 def require_note_author(user: User, request: HttpRequest | None = None) -> None:
-    if not can_author_notes(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            object_type="delivery.note",
-            request=request,
-            detail="note writing refused: role",
-            part2=False,
-        )
-        raise PermissionDenied("Only counselors and clinical directors write clinical notes.")
+    policy.require(user, Action.NOTE_WRITE, request=request, object_type="delivery.note")
 
 
 def note_for(user: User, note_id: int | str, *, request: HttpRequest | None = None) -> Note:
     """A note the user may open: a group note of a session they see, or an individual
     note of a patient they see. Sections are filtered separately (`visible_patient_ids`)."""
     access.require_verified_staff(user)
+    policy.require(
+        user, Action.NOTE_READ, request=request, object_type="delivery.note", object_id=str(note_id)
+    )
     try:
         pk = int(note_id)
     except (TypeError, ValueError):

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from openiop.core import access, audit
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
 from openiop.delivery import formats, selectors, services
 from openiop.delivery.hours import monday_of, week_compliance
@@ -149,7 +150,9 @@ class AttendanceAPI(APIView):
         serializer = AttendanceInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        patient = access.patient_for(user, data["patient"], write=True, request=request)
+        patient = access.patient_for(
+            user, data["patient"], action=Action.ATTENDANCE_RECORD, request=request
+        )
         existed = AttendanceRecord.objects.filter(session=session, patient=patient).exists()
         if data["action"] == "check_in":
             record = _call(
@@ -209,7 +212,10 @@ class DropInAPI(APIView):
         serializer = DropInInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = access.patient_for(
-            user, serializer.validated_data["patient"], write=True, request=request
+            user,
+            serializer.validated_data["patient"],
+            action=Action.ATTENDANCE_RECORD,
+            request=request,
         )
         drop_in = _call(
             services.drop_in_add,
@@ -351,7 +357,7 @@ class HoursAPI(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         user = access.staff(request)
-        patient = access.patient_for(user, pk, request=request)
+        patient = access.patient_for(user, pk, action=Action.ATTENDANCE_READ, request=request)
         raw = request.query_params.get("week")
         try:
             day = date.fromisoformat(raw) if raw else timezone.localdate()
@@ -430,7 +436,7 @@ class LeaveAPI(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = access.staff(request)
-        patient = access.patient_for(user, pk, write=True, request=request)
+        patient = access.patient_for(user, pk, action=Action.ATTENDANCE_RECORD, request=request)
         serializer = LeaveInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         leave = _call(

@@ -11,8 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.core import access
-from openiop.delivery import access as delivery_access
+from openiop.core import policy
+from openiop.core.policy import Action
 from openiop.delivery import svg
 from openiop.delivery.hours import monday_of, week_compliance
 from openiop.delivery.weekly import BILLING_LABELS, build_report
@@ -65,8 +65,8 @@ def tab(request: HttpRequest, user: Any, patient: Patient) -> tuple[str, dict[st
             ],
             "leaves": list(patient.leaves_of_absence.all()[:10]),
             "step_downs": list(patient.step_down_allowances.all()[:10]),
-            "can_write": access.can_write_patients(user),
-            "can_step_down": delivery_access.can_author_notes(user),
+            "can_write": policy.allows(user, Action.ATTENDANCE_RECORD),
+            "can_step_down": policy.allows(user, Action.STEP_DOWN_APPROVE),
             "week_start": this_week,
         }
     }

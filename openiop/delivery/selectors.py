@@ -181,7 +181,7 @@ def unsigned_notes(user: User) -> list[Note]:
     wanted = mine
     if can_cosign:
         cosign = Q(status=NoteStatus.AWAITING_COSIGNATURE) & ~Q(author=user)
-        if user.role not in access.ORG_WIDE_ROLES:
+        if not access.sees_whole_organization(user):
             cosign &= Q(session__in=delivery_access.sessions_visible_to(user)) | Q(
                 patient__in=access.patients_visible_to(user)
             )

@@ -7,23 +7,23 @@ and writes its audit event(s) alongside the change.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
+from openiop.core.services import AuditedInvalid, AuditedRefusal, service
 from openiop.delivery import access as delivery_access
 from openiop.delivery import codes, formats, letter, signing
 from openiop.delivery.conf import SETTINGS
@@ -56,57 +56,12 @@ MAX_LETTER_DAYS = 366
 RETRO_HOURS = 3  # how far from the session's window a recorded time may lie
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class AuditedRefusal(PermissionDenied):
-    """A refusal whose audit event must outlive the rolled-back transaction."""
-
-    def __init__(self, message: str, **event: Any) -> None:
-        super().__init__(message)
-        self.event = event
-
-
-class AuditedInvalid(ValidationError):
-    """Invalid input (e.g. a wrong signing password) that is audited as a denial."""
-
-    def __init__(self, errors: dict[str, str], **event: Any) -> None:
-        super().__init__(errors)
-        self.event = event
-
-
-def service(fn: Callable[P, R]) -> Callable[P, R]:
-    """One transaction per service call. Audited refusals raised inside it roll the work
-    back, and their audit event is then written outside it, so it is kept."""
-    atomic = transaction.atomic(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return atomic(*args, **kwargs)
-        except (AuditedRefusal, AuditedInvalid) as exc:
-            audit.record(action=AuditAction.DENIED, **exc.event)
-            raise
-
-    return wrapper
-
-
 def _require_author(actor: User, request: HttpRequest | None) -> None:
-    if not delivery_access.can_author_notes(actor):
-        raise AuditedRefusal(
-            "Only counselors and clinical directors write clinical notes.",
-            actor=actor,
-            object_type="delivery.note",
-            request=request,
-            detail="note writing refused: role",
-            part2=False,
-        )
+    policy.require(actor, Action.NOTE_WRITE, request=request, object_type="delivery.note")
 
 
-def _require_write(actor: User) -> None:
-    if not access.can_write_patients(actor):
-        raise PermissionDenied("Your role can read but not change patient records.")
+def _require(actor: User, action: Action, request: HttpRequest | None) -> None:
+    policy.require(actor, action, request=request)
 
 
 def on_roster(session: GroupSession, patient_id: int) -> bool:
@@ -120,7 +75,13 @@ def _same_org(actor: User, *objects: Any) -> None:
     org = access.organization_id(actor)
     for obj in objects:
         if obj.organization_id != org:
-            raise PermissionDenied("That belongs to another organization.")
+            raise AuditedRefusal(
+                "That belongs to another organization.",
+                actor=actor,
+                obj=obj,
+                detail="object of another organization",
+                part2=False,
+            )
 
 
 # --- rosters and attendance -------------------------------------------------------------
@@ -136,7 +97,7 @@ def drop_in_add(
     request: HttpRequest | None = None,
 ) -> DropIn:
     """Add a patient actively enrolled in the session's track to its roster, with a reason."""
-    _require_write(actor)
+    _require(actor, Action.ATTENDANCE_RECORD, request)
     _same_org(actor, session, patient)
     reason = reason.strip()
     errors: dict[str, str] = {}
@@ -269,7 +230,7 @@ def attendance_check_in(
 ) -> AttendanceRecord:
     """One tap: the patient is here now (late after the grace minutes; telehealth in a
     virtual room). Checking in again changes nothing."""
-    _require_write(actor)
+    _require(actor, Action.ATTENDANCE_RECORD, request)
     _same_org(actor, session, patient)
     at = at or timezone.now()
     if not on_roster(session, patient.pk):
@@ -301,7 +262,7 @@ def attendance_check_out(
 ) -> AttendanceRecord:
     """One tap: the patient leaves now; before the end (less the grace minutes) that is
     "left early" (a late arrival stays "late": minutes come from both times anyway)."""
-    _require_write(actor)
+    _require(actor, Action.ATTENDANCE_RECORD, request)
     _same_org(actor, session, patient)
     at = at or timezone.now()
     record = AttendanceRecord.objects.filter(session=session, patient=patient).first()
@@ -339,7 +300,7 @@ def attendance_set(
 ) -> AttendanceRecord:
     """Record or correct a status and times (absences have no times; late needs the
     check-in, left early the check-out: the compliance domain's rules)."""
-    _require_write(actor)
+    _require(actor, Action.ATTENDANCE_RECORD, request)
     _same_org(actor, session, patient)
     errors: dict[str, str] = {}
     if status not in AttendanceStatus.values:
@@ -788,7 +749,7 @@ def note_sign(
 def can_cosign(actor: User, note: Note) -> bool:
     if note.status != NoteStatus.AWAITING_COSIGNATURE or note.author_id == actor.pk:
         return False
-    if not delivery_access.can_author_notes(actor):
+    if not policy.allows(actor, Action.NOTE_WRITE):
         return False
     profile = getattr(actor, "staff_profile", None)
     return not (profile is not None and profile.requires_cosignature)
@@ -905,7 +866,7 @@ def leave_create(
     request: HttpRequest | None = None,
 ) -> LeaveOfAbsence:
     """Record a leave of absence over local days starts_on..ends_on (both included)."""
-    _require_write(actor)
+    _require(actor, Action.ATTENDANCE_RECORD, request)
     _same_org(actor, patient)
     reason = reason.strip()
     errors: dict[str, str] = {}
@@ -955,8 +916,7 @@ def step_down_create(
 ) -> StepDownAllowance:
     """Allow fewer weekly hours for one or two weeks while the patient steps down (ASAM 2.1:
     "for one or two weeks", iop.md); from the third week the normal minimum applies."""
-    if not delivery_access.can_author_notes(actor):
-        raise PermissionDenied("Only counselors and clinical directors set a step-down.")
+    _require(actor, Action.STEP_DOWN_APPROVE, request)
     _same_org(actor, patient)
     reason = reason.strip()
     errors: dict[str, str] = {}
@@ -1010,7 +970,7 @@ def disclosure_letter_create(
 ) -> tuple[Disclosure, bytes]:
     """Make a proof-of-attendance PDF stating only what the patient consented to, log the
     disclosure with the SHA-256 of the PDF and audit it as a print."""
-    _require_write(actor)
+    _require(actor, Action.LETTER_ISSUE, request)
     _same_org(actor, patient)
     errors: dict[str, str] = {}
     recipient, purpose = recipient.strip(), purpose.strip()

@@ -11,15 +11,16 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
 from openiop.delivery import codes, selectors, services, weekly
 from openiop.delivery.forms import (
@@ -60,6 +61,7 @@ def _audit_query(
 def today(request: HttpRequest) -> HttpResponse:
     """Today's sessions with roster and check-in counts, and my unsigned notes."""
     user = access.staff(request)
+    policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
     zone = selectors.user_zone(user)
     day = _parse_day(request.GET.get("date"), timezone.localdate(timezone=zone))
     sessions = selectors.sessions_on(user, day)
@@ -94,6 +96,7 @@ def today(request: HttpRequest) -> HttpResponse:
 def week(request: HttpRequest) -> HttpResponse:
     """This week: every visible patient's hours, those at risk first, attendance by track."""
     user = access.staff(request)
+    policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
     zone = selectors.user_zone(user)
     week_start = monday_of(_parse_day(request.GET.get("week"), timezone.localdate(timezone=zone)))
     report = weekly.week_report(user, week_start, as_of=timezone.now())
@@ -120,7 +123,7 @@ def _roster_context(request: HttpRequest, user: Any, session: GroupSession) -> d
     zone = selectors.session_zone(session)
     roster = selectors.roster(user, session)
     note = Note.objects.filter(session=session, kind=NoteKind.GROUP).first()
-    writable = access.can_write_patients(user)
+    writable = policy.allows(user, Action.ATTENDANCE_RECORD)
     return {
         "session": session,
         "start": selectors.local(session.starts_at, zone),
@@ -181,7 +184,7 @@ def _row_response(
 def _attendance_action(request: HttpRequest, pk: int, patient_id: int, action: str) -> HttpResponse:
     user = access.staff(request)
     session = delivery_access.session_for(user, pk, write=True, request=request)
-    patient = access.patient_for(user, patient_id, write=True, request=request)
+    patient = access.patient_for(user, patient_id, action=Action.ATTENDANCE_RECORD, request=request)
     service = services.attendance_check_in if action == "in" else services.attendance_check_out
     error = ""
     try:
@@ -209,7 +212,7 @@ def attendance_edit(request: HttpRequest, pk: int, patient_id: int) -> HttpRespo
     """Record or correct a status and times (absences, telehealth, late entries)."""
     user = access.staff(request)
     session = delivery_access.session_for(user, pk, write=True, request=request)
-    patient = access.patient_for(user, patient_id, write=True, request=request)
+    patient = access.patient_for(user, patient_id, action=Action.ATTENDANCE_RECORD, request=request)
     zone = selectors.session_zone(session)
     record = session.attendance_records.filter(patient=patient).first()
     initial: dict[str, Any] = {}
@@ -285,7 +288,7 @@ def drop_in(request: HttpRequest, pk: int) -> HttpResponse:
     form = DropInForm(request.POST, candidates=selectors.drop_in_candidates(user, session))
     if form.is_valid():
         patient = access.patient_for(
-            user, form.cleaned_data["patient"].pk, write=True, request=request
+            user, form.cleaned_data["patient"].pk, action=Action.ATTENDANCE_RECORD, request=request
         )
         try:
             services.drop_in_add(
@@ -307,7 +310,7 @@ def drop_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=True, request=request)
+    patient = access.patient_for(user, pk, action=Action.ATTENDANCE_RECORD, request=request)
     form = LeaveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -334,17 +337,7 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=True, request=request)
-    if not delivery_access.can_author_notes(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            patient=patient,
-            obj=patient,
-            request=request,
-            detail="step-down refused: role",
-        )
-        raise PermissionDenied("Only counselors and clinical directors set a step-down.")
+    patient = access.patient_for(user, pk, action=Action.STEP_DOWN_APPROVE, request=request)
     form = StepDownForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -374,7 +367,7 @@ def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     """Proof of attendance: a PDF stating only what the patient consented to disclose."""
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=True, request=request)
+    patient = access.patient_for(user, pk, action=Action.LETTER_ISSUE, request=request)
     today_ = timezone.localdate()
     form = LetterForm(
         request.POST if request.method == "POST" else None,

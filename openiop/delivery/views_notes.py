@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from openiop.core import access, audit
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
 from openiop.delivery import formats, selectors, services, signing
 from openiop.delivery.forms import (
@@ -225,7 +226,10 @@ def note_amend(request: HttpRequest, pk: int) -> HttpResponse:
         section_patient = None
         if form.cleaned_data.get("section_patient"):
             section_patient = access.patient_for(
-                user, form.cleaned_data["section_patient"], write=True, request=request
+                user,
+                form.cleaned_data["section_patient"],
+                action=Action.NOTE_WRITE,
+                request=request,
             )
         try:
             services.note_amend(
@@ -248,7 +252,7 @@ def note_amend(request: HttpRequest, pk: int) -> HttpResponse:
 def individual_note(request: HttpRequest, pk: int, note_id: int | None = None) -> HttpResponse:
     """A new or draft individual counselling note of a patient."""
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=True, request=request)
+    patient = access.patient_for(user, pk, action=Action.NOTE_WRITE, request=request)
     delivery_access.require_note_author(user, request)
     note = None
     if note_id is not None:

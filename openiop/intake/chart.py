@@ -11,8 +11,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from openiop.accounts.models import User
-from openiop.core import access
-from openiop.intake import selectors, services
+from openiop.core import policy
+from openiop.core.policy import Action
+from openiop.intake import selectors
 from openiop.intake.instruments import band_label, flag_labels, instrument_name
 from openiop.intake.placement import level_label
 from openiop.patients.models import Patient
@@ -41,8 +42,8 @@ def tab(request: HttpRequest, user: User, patient: Patient) -> tuple[str, dict[s
         **data,
         "screening_rows": screenings,
         "decision_rows": decisions,
-        "intake_can_screen": services.can_screen(user),
-        "intake_can_decide": services.is_clinician(user),
-        "intake_can_admit": services.can_admit(user),
-        "intake_can_write": access.can_write_patients(user),
+        "intake_can_screen": policy.allows(user, Action.SCREENING_RECORD),
+        "intake_can_decide": policy.allows(user, Action.PLACEMENT_DECIDE),
+        "intake_can_admit": policy.allows(user, Action.ADMISSION_ADMIT),
+        "intake_can_write": policy.allows(user, Action.AVAILABILITY_EDIT),
     }

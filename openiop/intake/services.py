@@ -11,14 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.accounts.models import Role, User
-from openiop.core import access, audit
+from openiop.accounts.models import User
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
+from openiop.core.services import service
 from openiop.domain.placement import LevelOfCare, PlacementInputError
 from openiop.domain.screening import (
     INSTRUMENTS,
@@ -61,7 +62,7 @@ PERSON_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email", "
 REFERRER_FIELDS = ("referrer_name", "referrer_organization", "referrer_phone", "referrer_email")
 
 
-@transaction.atomic
+@service
 def referral_create(
     *,
     actor: User | None,
@@ -79,8 +80,12 @@ def referral_create(
     `actor` is None for a request sent from the public pages (then `consent_text` is
     required: the statement the person agreed to, stored verbatim).
     """
-    if actor is not None and access.organization_id(actor) != organization.pk:
-        raise PermissionDenied("That organization is not yours.")
+    if actor is not None:
+        policy.require(actor, Action.REFERRAL_WRITE, object_type="intake.referral")
+        if access.organization_id(actor) != organization.pk:
+            raise policy.refuse(
+                actor, "That organization is not yours.", object_type="intake.referral"
+            )
     if program is not None and program.site.organization_id != organization.pk:
         raise ValidationError({"program": "This program belongs to another organization."})
     if source not in ReferralSource.values:
@@ -136,21 +141,20 @@ CLOSED_STAGES = frozenset(
 )
 
 
-def _require_write(actor: User) -> None:
-    if not access.can_write_patients(actor):
-        raise PermissionDenied("Your role can read but not change intake records.")
-
-
 def _require_referral_access(actor: User, referral: Referral) -> None:
-    _require_write(actor)
+    policy.require(actor, Action.REFERRAL_WRITE, obj=referral)
     if not access.referrals_visible_to(actor).filter(pk=referral.pk).exists():
-        raise PermissionDenied("This referral is outside your sites and programs.")
+        raise policy.refuse(
+            actor,
+            "This referral is outside your sites and programs.",
+            obj=referral,
+            detail="referral write refused: outside the user's scope",
+        )
 
 
-def _require_patient_access(actor: User, patient: Patient) -> None:
-    _require_write(actor)
-    if not access.patients_visible_to(actor).filter(pk=patient.pk).exists():
-        raise PermissionDenied("This patient is outside your sites and programs.")
+def _require_patient_access(actor: User, patient: Patient, action: Action) -> None:
+    policy.require(actor, action, patient=patient, obj=patient)
+    access.require_in_scope(actor, patient)
 
 
 def _clean_reason(reason: str, field: str = "reason", minimum: int = 3) -> str:
@@ -162,7 +166,7 @@ def _clean_reason(reason: str, field: str = "reason", minimum: int = 3) -> str:
     return text
 
 
-@transaction.atomic
+@service
 def referral_move(
     *,
     actor: User,
@@ -218,7 +222,7 @@ def referral_move(
     return referral
 
 
-@transaction.atomic
+@service
 def referral_link_patient(
     *,
     actor: User,
@@ -228,7 +232,7 @@ def referral_link_patient(
 ) -> Referral:
     """Link the referral to the registered patient it concerns."""
     _require_referral_access(actor, referral)
-    _require_patient_access(actor, patient)
+    _require_patient_access(actor, patient, Action.REFERRAL_WRITE)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if patient.organization_id != referral.organization_id:
         raise ValidationError({"patient": "This patient belongs to another organization."})
@@ -252,7 +256,7 @@ def referral_link_patient(
     return referral
 
 
-@transaction.atomic
+@service
 def referral_register_patient(
     *,
     actor: User,
@@ -282,16 +286,14 @@ def referral_register_patient(
 
 # --------------------------------------------------------------------------- screening
 
-SCREENING_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR, Role.INTAKE_COORDINATOR})
-CLINICIAN_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR})
-
 
 def can_screen(user: User) -> bool:
-    return access.can_write_patients(user) and (user.role in SCREENING_ROLES or user.is_superuser)
+    return policy.allows(user, Action.SCREENING_RECORD)
 
 
 def is_clinician(user: User) -> bool:
-    return access.can_write_patients(user) and (user.role in CLINICIAN_ROLES or user.is_superuser)
+    """Decides the level of care and acts on safety tasks (`placement.decide`)."""
+    return policy.allows(user, Action.PLACEMENT_DECIDE)
 
 
 def _instrument_settings(patient: Patient, instrument_id: str) -> dict[str, int]:
@@ -308,7 +310,7 @@ def _answer_errors(exc: InvalidAnswers) -> dict[str, list[str]]:
     return errors
 
 
-@transaction.atomic
+@service
 def screening_record(
     *,
     actor: User,
@@ -323,9 +325,7 @@ def screening_record(
     Refuses (ValidationError keyed by item number) incomplete or invalid answers: a missing
     answer is never scored as zero. CRAFFT is offered only for ages 12 to 21.
     """
-    if not can_screen(actor):
-        raise PermissionDenied("Only clinicians and intake coordinators record screenings.")
-    _require_patient_access(actor, patient)
+    _require_patient_access(actor, patient, Action.SCREENING_RECORD)
     if instrument_id not in INSTRUMENTS:
         raise ValidationError({"instrument": f"Unknown instrument {instrument_id!r}."})
     age = patient.age_on(timezone.localdate())
@@ -411,12 +411,10 @@ def _safety_task_open(
 
 
 def _require_task_access(actor: User, task: SafetyTask) -> None:
-    if not is_clinician(actor):
-        raise PermissionDenied("Only clinicians act on safety tasks.")
-    _require_patient_access(actor, task.patient)
+    _require_patient_access(actor, task.patient, Action.SAFETY_TASK_ACT)
 
 
-@transaction.atomic
+@service
 def safety_task_assign(
     *,
     actor: User,
@@ -432,7 +430,7 @@ def safety_task_assign(
     if not (
         assignee.is_active
         and assignee.organization_id == task.patient.organization_id
-        and assignee.role in CLINICIAN_ROLES
+        and policy.has_role_for(assignee, Action.SAFETY_TASK_ACT)
         and Patient.objects.filter(
             access.membership_patients_filter(assignee), pk=task.patient_id
         ).exists()
@@ -454,7 +452,7 @@ def safety_task_assign(
     return task
 
 
-@transaction.atomic
+@service
 def safety_task_complete(
     *,
     actor: User,
@@ -492,7 +490,7 @@ def safety_task_complete(
 # --------------------------------------------------------------------------- level of care
 
 
-@transaction.atomic
+@service
 def placement_decide(
     *,
     actor: User,
@@ -505,9 +503,7 @@ def placement_decide(
 ) -> PlacementDecision:
     """Run the level-of-care engine on the assessment and the latest screenings, and store
     the clinician's decision: accept the recommended level, or override it with a reason."""
-    if not is_clinician(actor):
-        raise PermissionDenied("Only clinicians decide the level of care.")
-    _require_patient_access(actor, patient)
+    _require_patient_access(actor, patient, Action.PLACEMENT_DECIDE)
     try:
         assessed = assess(assessment, patient=patient, program=patient.program)
     except PlacementInputError as exc:
@@ -551,10 +547,7 @@ def placement_decide(
     return decision
 
 
-POLICY_ROLES = frozenset({Role.CLINICAL_DIRECTOR, Role.ADMINISTRATOR})
-
-
-@transaction.atomic
+@service
 def placement_policy_set(
     *,
     actor: User,
@@ -564,9 +557,9 @@ def placement_policy_set(
     request: HttpRequest | None = None,
 ) -> PlacementPolicySetting:
     """Store a program's clinical-policy thresholds (validated by the domain)."""
-    access.require_role(actor, POLICY_ROLES)
+    policy.require(actor, Action.INTAKE_POLICY_MANAGE, obj=program)
     if program.site.organization_id != access.organization_id(actor):
-        raise PermissionDenied("That program belongs to another organization.")
+        raise policy.refuse(actor, "That program belongs to another organization.", obj=program)
     try:
         build_policy(placement)
     except ValueError as exc:  # PlacementInputError is a ValueError
@@ -598,13 +591,12 @@ def placement_policy_set(
 
 # --------------------------------------------------------------------------- enrolment
 
-ADMIT_ROLES = frozenset({Role.COUNSELOR, Role.CLINICAL_DIRECTOR, Role.INTAKE_COORDINATOR})
 MAX_WEEKLY_HOURS = Decimal("40")
 START_WINDOW_DAYS = 366
 
 
 def can_admit(user: User) -> bool:
-    return access.can_write_patients(user) and (user.role in ADMIT_ROLES or user.is_superuser)
+    return policy.allows(user, Action.ADMISSION_ADMIT)
 
 
 def counselors_for(program: Program) -> QuerySet[User]:
@@ -614,10 +606,10 @@ def counselors_for(program: Program) -> QuerySet[User]:
         User.objects.filter(
             is_active=True,
             organization_id=program.site.organization_id,
-            role__in=CLINICIAN_ROLES,
+            role__in=policy.roles_for(Action.CARE_WRITE),
         )
         .filter(
-            Q(role=Role.CLINICAL_DIRECTOR)
+            Q(role__in=policy.roles_for(Action.SCOPE_ORGANIZATION))
             | Q(staff_profile__sites=program.site_id)
             | Q(staff_profile__programs=program.pk)
         )
@@ -626,7 +618,7 @@ def counselors_for(program: Program) -> QuerySet[User]:
     )
 
 
-@transaction.atomic
+@service
 def patient_admit(
     *,
     actor: User,
@@ -646,9 +638,7 @@ def patient_admit(
     to the track minimum; other hours need `hours_change_reason`. With `availability`, the
     weekly grid is saved too; with `referral`, it is linked and moved to "admitted".
     """
-    if not can_admit(actor):
-        raise PermissionDenied("Your role cannot admit patients.")
-    _require_patient_access(actor, patient)
+    _require_patient_access(actor, patient, Action.ADMISSION_ADMIT)
     if program.site.organization_id != patient.organization_id:
         raise PermissionDenied("That program belongs to another organization.")
     if not programs_for_user(actor).filter(pk=program.pk).exists():
@@ -758,7 +748,7 @@ def patient_admit(
     return admission
 
 
-@transaction.atomic
+@service
 def availability_set(
     *,
     actor: User,
@@ -767,7 +757,7 @@ def availability_set(
     request: HttpRequest | None = None,
 ) -> list[PatientAvailability]:
     """Replace the patient's weekly availability with these (weekday, block) pairs."""
-    _require_patient_access(actor, patient)
+    _require_patient_access(actor, patient, Action.AVAILABILITY_EDIT)
     bad = sorted(f"{d}:{b}" for d, b in blocks if not (0 <= d <= 6 and b in BLOCK_TIMES))
     if bad:
         raise ValidationError({"availability": f"Unknown blocks: {', '.join(bad)}."})

@@ -12,16 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openiop.accounts.models import User
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.domain.placement import PlacementInputError
 from openiop.domain.screening import INSTRUMENTS, requires_urgent_safety_task, score
 from openiop.domain.screening.model import InvalidAnswers
@@ -112,13 +113,14 @@ def _denied(request: HttpRequest, user: User, object_type: str, pk: int, detail:
 
 
 def _owned(
-    request: HttpRequest, user: User, model: type[Any], pk: int, *, write: bool = False
+    request: HttpRequest, user: User, model: type[Any], pk: int, action: Action
 ) -> tuple[Any, Patient]:
-    """An intake object of a patient the user may see (404 + audited denial otherwise)."""
+    """An intake object of a patient the user may see (404 + audited denial otherwise), for
+    an action the user's role allows (403 + audited denial otherwise)."""
     patient_id = model.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
     if patient_id is None:
         raise _denied(request, user, model._meta.label_lower, pk, "unknown intake object")
-    patient = access.patient_for(user, patient_id, write=write, request=request)
+    patient = access.patient_for(user, patient_id, action=action, request=request)
     return model.objects.get(pk=pk), patient
 
 
@@ -127,6 +129,7 @@ def _owned(
 
 def board(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
+    policy.require(user, Action.REFERRAL_READ, request=request, object_type="intake.referral")
     columns = selectors.board(user)
     shown = [r for c in columns for r in c.referrals]
     audit.record(
@@ -143,7 +146,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "intake/board.html",
         {
             "columns": columns,
-            "can_write": access.can_write_patients(user),
+            "can_write": policy.allows(user, Action.REFERRAL_WRITE),
             "stale_days": selectors.STALE_DAYS,
             "closed_days": selectors.CLOSED_RECENT_DAYS,
         },
@@ -152,8 +155,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 def referral_create(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
-    if not access.can_write_patients(user):
-        raise PermissionDenied("Your role cannot record referrals.")
+    policy.require(user, Action.REFERRAL_WRITE, request=request, object_type="intake.referral")
     form = ReferralForm(request.POST or None, programs=programs_for_user(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -196,7 +198,7 @@ def _referral_page(
         detail="referral",
         organization_id=referral.organization_id,
     )
-    can_write = access.can_write_patients(user)
+    can_write = policy.allows(user, Action.REFERRAL_WRITE)
     return render(
         request,
         "intake/referral_detail.html",
@@ -355,7 +357,7 @@ def referral_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 def screening_choose(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, request=request)
+    patient = access.patient_for(user, pk, action=Action.SCREENING_READ, request=request)
     age = patient.age_on(timezone.localdate())
     _view(
         request,
@@ -379,12 +381,10 @@ def screening_choose(request: HttpRequest, pk: int) -> HttpResponse:
 
 def screening_new(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=request.method == "POST", request=request)
+    patient = access.patient_for(user, pk, action=Action.SCREENING_RECORD, request=request)
     definition = INSTRUMENTS.get(instrument)
     if definition is None:
         raise Http404("No such instrument.")
-    if not services.can_screen(user):
-        raise PermissionDenied("Only clinicians and intake coordinators record screenings.")
     form = ScreeningForm(request.POST or None, instrument=definition)
     partial_urgent = False
     if request.method == "POST" and form.is_valid():
@@ -428,7 +428,7 @@ def screening_new(request: HttpRequest, pk: int, instrument: str) -> HttpRespons
 
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    screening, patient = _owned(request, user, ScreeningResponse, pk)
+    screening, patient = _owned(request, user, ScreeningResponse, pk, Action.SCREENING_READ)
     _view(
         request,
         user,
@@ -460,6 +460,7 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def safety_task_list(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
+    policy.require(user, Action.SAFETY_TASK_READ, request=request, object_type="intake.safetytask")
     show_done = request.GET.get("done") == "1"
     tasks = list(selectors.safety_tasks(user, include_done=show_done)[:200])
     audit.record(
@@ -490,7 +491,7 @@ def _clinicians(user: User) -> Any:
     return User.objects.filter(
         organization_id=access.organization_id(user),
         is_active=True,
-        role__in=services.CLINICIAN_ROLES,
+        role__in=policy.roles_for(Action.SAFETY_TASK_ACT),
     ).order_by("last_name", "first_name", "username")
 
 
@@ -521,14 +522,14 @@ def _task_page(
 
 def safety_task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk)
+    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_READ)
     return _task_page(request, user, task, patient)
 
 
 @require_POST
 def safety_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk, write=True)
+    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
     form = SafetyTaskAssignForm(request.POST, clinicians=_clinicians(user))
     if form.is_valid():
         try:
@@ -548,7 +549,7 @@ def safety_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def safety_task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk, write=True)
+    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
     form = SafetyTaskCompleteForm(request.POST)
     if form.is_valid():
         try:
@@ -587,9 +588,7 @@ def _suggested_conditions(patient: Patient) -> list[str]:
 
 def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=request.method == "POST", request=request)
-    if not services.is_clinician(user):
-        raise PermissionDenied("Only clinicians decide the level of care.")
+    patient = access.patient_for(user, pk, action=Action.PLACEMENT_DECIDE, request=request)
     initial = {"conditions": _suggested_conditions(patient)}
     form = PlacementForm(request.POST or None, initial=initial)
     assessed = None
@@ -651,7 +650,7 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    decision, patient = _owned(request, user, PlacementDecision, pk)
+    decision, patient = _owned(request, user, PlacementDecision, pk, Action.PLACEMENT_READ)
     _view(
         request,
         user,
@@ -683,9 +682,7 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def admit(request: HttpRequest, pk: int) -> HttpResponse:
     """Admit to a program (chosen with ?program=<id>) and its tracks, with availability."""
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=request.method == "POST", request=request)
-    if not services.can_admit(user):
-        raise PermissionDenied("Your role cannot admit patients.")
+    patient = access.patient_for(user, pk, action=Action.ADMISSION_ADMIT, request=request)
     programs = programs_for_user(user).filter(site__organization_id=patient.organization_id)
     referral = None
     referral_id = request.POST.get("referral") or request.GET.get("referral")
@@ -753,7 +750,7 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def availability_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, write=request.method == "POST", request=request)
+    patient = access.patient_for(user, pk, action=Action.AVAILABILITY_EDIT, request=request)
     form = AvailabilityForm(
         request.POST or None, initial_blocks=selectors.availability_blocks(patient)
     )
@@ -792,8 +789,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     program = org_programs(user).filter(pk=pk).first()
     if program is None:
         raise _denied(request, user, "organization.program", pk, "program of another organization")
-    if user.role not in services.POLICY_ROLES and not user.is_superuser:
-        raise PermissionDenied("Only clinical directors and administrators set policy.")
+    policy.require(user, Action.INTAKE_POLICY_MANAGE, request=request, obj=program)
     placement, screening = policy_overrides(program)
     form = PolicyForm(request.POST or None, initial=PolicyForm.initial_from(placement, screening))
     if request.method == "POST" and form.is_valid():
@@ -822,8 +818,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def policy_list(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
-    if user.role not in services.POLICY_ROLES and not user.is_superuser:
-        raise PermissionDenied("Only clinical directors and administrators set policy.")
+    policy.require(user, Action.INTAKE_POLICY_MANAGE, request=request, object_type="intake.policy")
     programs: list[Program] = list(org_programs(user).order_by("site__name", "name"))
     configured = set(
         PlacementPolicySetting.objects.filter(program__in=programs).values_list(

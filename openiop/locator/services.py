@@ -4,7 +4,8 @@
 - `facility_import_csv`: external facilities from a CSV file (docs/locator-import.md);
 - `program_listing_set`, `fee_schedule_set`: what an administrator says about a program;
 - `referral_request_submit` / `referral_request_reject`: public referral requests, rate-limited
-  per client address, landing in intake's pipeline through `intake.services.referral_create`.
+  per client address, landing in intake's pipeline through `intake.services.referral_create`;
+- `search_attempt_record`: the public search's per-address limit (nothing else is stored).
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.domain.costing import CostingInputError
 from openiop.intake.models import Referral
 from openiop.intake.services import referral_create
@@ -92,9 +94,9 @@ IMPORT_UPDATE_FIELDS = [
 
 
 def _require_administrator_of(actor: User, organization: Organization) -> None:
-    access.require_role(actor, access.SETUP_ROLES)
+    policy.require(actor, Action.LOCATOR_MANAGE, object_type="locator.directory", signed_in=False)
     if access.organization_id(actor) != organization.pk:
-        raise PermissionDenied("That organization is not yours.")
+        raise policy.refuse(actor, "That organization is not yours.", obj=organization)
 
 
 # --- Publishing the organization's own programs -------------------------------------------
@@ -479,10 +481,12 @@ def facility_import_csv(
 
 
 class RateLimited(Exception):
-    """Too many referral requests from this address in the last hour."""
+    """Too many referral requests (in the last hour) or searches (in the last minute) from
+    this address."""
 
 
 REFERRAL_LIMIT_PER_HOUR = 5
+SEARCH_LIMIT_PER_MINUTE = 30
 ATTEMPT_RETENTION = timedelta(days=1)
 
 
@@ -490,22 +494,54 @@ def referral_limit_per_hour() -> int:
     return int(getattr(settings, "LOCATOR_REFERRAL_LIMIT_PER_HOUR", REFERRAL_LIMIT_PER_HOUR))
 
 
-def client_key(client_ip: str) -> str:
-    """A keyed hash of the address: the limit works without storing addresses in clear."""
-    key = hashlib.sha256(b"openiop-locator-referral:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, client_ip.encode(), hashlib.sha256).hexdigest()
+def search_limit_per_minute() -> int:
+    return int(getattr(settings, "LOCATOR_SEARCH_LIMIT_PER_MINUTE", SEARCH_LIMIT_PER_MINUTE))
 
 
-def _check_and_record(client_ip: str, outcome: str) -> None:
+def client_key(client_ip: str, scope: str = "referral") -> str:
+    """A keyed hash of the address: the limit works without storing addresses in clear.
+
+    Each limit (`scope`) hashes with its own key, so searches and referral requests from one
+    address are counted apart in the same table.
+    """
+    key = hashlib.sha256(f"openiop-locator-{scope}:".encode() + settings.SECRET_KEY.encode())
+    return hmac.new(key.digest(), client_ip.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_and_record(
+    client_ip: str,
+    outcome: str,
+    *,
+    scope: str = "referral",
+    limit: int | None = None,
+    window: timedelta = timedelta(hours=1),
+) -> None:
     now = timezone.now()
-    key = client_key(client_ip)
-    recent = ReferralAttempt.objects.filter(
-        client_key=key, created_at__gte=now - timedelta(hours=1)
-    ).count()
-    if recent >= referral_limit_per_hour():
+    key = client_key(client_ip, scope)
+    recent = ReferralAttempt.objects.filter(client_key=key, created_at__gte=now - window).count()
+    if recent >= (referral_limit_per_hour() if limit is None else limit):
         raise RateLimited
     ReferralAttempt.objects.filter(created_at__lt=now - ATTEMPT_RETENTION).delete()
     ReferralAttempt.objects.create(client_key=key, created_at=now, outcome=outcome)
+
+
+@transaction.atomic
+def search_attempt_record(*, client_ip: str) -> None:
+    """Count one public directory search from this address. Raises `RateLimited` past
+    `LOCATOR_SEARCH_LIMIT_PER_MINUTE` searches in the last minute.
+
+    Searching costs the database a distance query each time; the limit keeps one client from
+    scraping the directory or loading the server, while a person refining a search stays
+    well under it. Counted in the database like referral requests, so the limit holds across
+    server processes.
+    """
+    _check_and_record(
+        client_ip,
+        "search",
+        scope="search",
+        limit=search_limit_per_minute(),
+        window=timedelta(minutes=1),
+    )
 
 
 @transaction.atomic

@@ -11,15 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from openiop.accounts.models import User
-from openiop.core import access, audit
+from openiop.core import access, audit, clientip, policy
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.domain.costing import DEFAULT_FEE_SCHEDULE, CostingInputError
 from openiop.locator import antispam, costs, importer, selectors, services
 from openiop.locator.codes import LANGUAGE_LABELS, CareType, Payment, Population, languages_list
@@ -40,6 +41,11 @@ from openiop.organization.models import Program
 
 def search(request: HttpRequest) -> HttpResponse:
     searched = "zip" in request.GET
+    if searched:
+        try:
+            services.search_attempt_record(client_ip=clientip.client_ip(request))
+        except services.RateLimited:
+            return render(request, "locator/search_limited.html", status=429)
     form = SearchForm(request.GET if searched else None)
     result = None
     if searched and form.is_valid():
@@ -94,7 +100,7 @@ def referral(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReferralForm(request.POST)
         verdict = form.verdict()
-        client_ip = str(request.META.get("REMOTE_ADDR", ""))
+        client_ip = clientip.client_ip(request)
         if verdict is antispam.Verdict.HONEYPOT:
             # Answer a bot as if it had succeeded: it learns nothing, nothing is stored.
             try:
@@ -183,16 +189,7 @@ def referral_thanks(request: HttpRequest) -> HttpResponse:
 def _administrator(request: HttpRequest) -> User:
     """The administrator asking (403 and an audited denial for any other role)."""
     user = access.staff(request)
-    if not access.can_setup(user):
-        audit.record(
-            actor=user,
-            action=AuditAction.DENIED,
-            object_type="locator.directory",
-            request=request,
-            part2=False,
-            detail="directory administration refused: not an administrator",
-        )
-        raise PermissionDenied("Only an administrator can manage the public directory.")
+    policy.require(user, Action.LOCATOR_MANAGE, request=request, object_type="locator.directory")
     return user
 
 

@@ -17,7 +17,7 @@ def sites_for_user(user: User) -> QuerySet[Site]:
     """Sites where the user may register patients: all of the organization for org-wide
     roles, otherwise the sites on their staff profile."""
     qs = Site.objects.filter(organization_id=access.organization_id(user))
-    if user.role in access.ORG_WIDE_ROLES or user.is_superuser:
+    if access.sees_whole_organization(user):
         return qs
     return qs.filter(staff__user=user)
 
@@ -26,7 +26,7 @@ def programs_for_user(user: User) -> QuerySet[Program]:
     qs = Program.objects.filter(site__organization_id=access.organization_id(user)).select_related(
         "site"
     )
-    if user.role in access.ORG_WIDE_ROLES or user.is_superuser:
+    if access.sees_whole_organization(user):
         return qs
     return (qs.filter(staff__user=user) | qs.filter(site__staff__user=user)).distinct()
 

@@ -1,6 +1,6 @@
 """Write path for organization setup: sites, programs, tracks, rooms, staff.
 
-Setup is the administrator's (core.access.SETUP_ROLES). Each call is one audited transaction;
+Setup is the administrator's (the access policy's setup.manage). Each call is one audited transaction;
 the object is validated with the model's own rules before it is saved.
 """
 
@@ -15,8 +15,9 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from openiop.accounts import services as account_services
-from openiop.core import access, audit
+from openiop.core import audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.organization.models import StaffAvailability, StaffProfile
 
 if TYPE_CHECKING:
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
 
 
 def _require_setup(actor: User) -> None:
-    if not access.can_setup(actor):
-        raise PermissionDenied("Only an administrator can change the setup.")
+    policy.require(actor, Action.SETUP_MANAGE, object_type="organization.setup")
 
 
 def _org_of(obj: models.Model) -> int | None:

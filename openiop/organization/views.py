@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from openiop.accounts.models import User
-from openiop.core import access
+from openiop.core import access, policy
 from openiop.core.forms import apply_validation_error, set_queryset
+from openiop.core.policy import Action
 from openiop.organization import selectors, services
 from openiop.organization.forms import SETUP_FORMS, StaffForm
 from openiop.organization.models import StaffProfile, Weekday
@@ -20,8 +21,7 @@ from openiop.organization.models import StaffProfile, Weekday
 
 def _require_setup(request: HttpRequest) -> User:
     user = access.staff(request)
-    if not access.can_setup(user):
-        raise PermissionDenied("Only an administrator can change the setup.")
+    policy.require(user, Action.SETUP_MANAGE, request=request, object_type="organization.setup")
     return user
 
 

@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction, BreakGlassGrant
+from openiop.core.policy import Action
 from openiop.organization.models import Program, Site
 from openiop.patients.models import Contact, Patient
 
@@ -44,10 +45,10 @@ PATIENT_FIELDS = (
 def _check_placement(actor: User, site: Site, program: Program | None) -> None:
     """The actor may register at this site/program, and the program belongs to the site."""
     if site.organization_id != access.organization_id(actor):
-        raise PermissionDenied("That site belongs to another organization.")
+        raise policy.refuse(actor, "That site belongs to another organization.", obj=site)
     if program is not None and program.site_id != site.pk:
         raise ValidationError({"program": "This program is run at another site."})
-    if actor.role in access.ORG_WIDE_ROLES:
+    if access.sees_whole_organization(actor):
         return
     profile = getattr(actor, "staff_profile", None)
     site_ok = profile is not None and profile.sites.filter(pk=site.pk).exists()
@@ -76,8 +77,7 @@ def patient_register(
     request: HttpRequest | None = None,
 ) -> Patient:
     """Register a patient with a new record number; optional emergency contact."""
-    if not access.can_write_patients(actor):
-        raise PermissionDenied("Your role cannot register patients.")
+    policy.require(actor, Action.PATIENT_WRITE, object_type="patients.patient")
     _check_placement(actor, site, program)
     unknown = set(data) - set(PATIENT_FIELDS)
     if unknown:
@@ -119,8 +119,7 @@ def patient_update(
     *, actor: User, patient: Patient, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Patient:
     """Change demographics; the audit event names the fields that changed."""
-    if not access.can_write_patients(actor):
-        raise PermissionDenied("Your role can read but not change patient records.")
+    policy.require(actor, Action.PATIENT_WRITE, patient=patient, obj=patient)
     unknown = set(data) - set(PATIENT_FIELDS)
     if unknown:
         raise ValidationError({k: "Unknown field." for k in sorted(unknown)})
@@ -146,8 +145,7 @@ def patient_update(
 def contact_add(
     *, actor: User, patient: Patient, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Contact:
-    if not access.can_write_patients(actor):
-        raise PermissionDenied("Your role can read but not change patient records.")
+    policy.require(actor, Action.PATIENT_WRITE, patient=patient, obj=patient)
     contact = Contact(patient=patient, **data)
     contact.full_clean(exclude=["patient"])
     contact.save()

@@ -17,10 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.forms import apply_validation_error
 from openiop.core.htmx import render_page
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.organization.selectors import programs_for_user, sites_for_user
 from openiop.patients import selectors, services
 from openiop.patients.forms import (
@@ -79,8 +80,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 def patient_register(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
-    if not access.can_write_patients(user):
-        raise PermissionDenied("Your role cannot register patients.")
+    policy.require(user, Action.PATIENT_WRITE, request=request, object_type="patients.patient")
     sites = sites_for_user(user)
     form = RegisterForm(
         request.POST or None,
@@ -146,16 +146,20 @@ CHART_TABS = [
     ("notes", "Notes"),
     ("plan", "Plan"),
 ]
-UNFINISHED_TABS = {
-    "intake": "Screening, level of care and enrolment (issue #3)",
-    "schedule": "Weekly group schedule (issue #4)",
-    "attendance": "Attendance and weekly hours (issue #5)",
-    "notes": "Group and individual notes (issue #5)",
-    "plan": "Treatment plan, measures and tapering (issue #6)",
+# What each tab shows, as the access policy names it: a tab the user's role may not read is
+# neither listed nor opened (minimum necessary, 45 CFR 164.502(b)).
+TAB_ACTIONS = {
+    "overview": Action.PATIENT_READ,
+    "contacts": Action.PATIENT_READ,
+    "intake": Action.SCREENING_READ,
+    "schedule": Action.SCHEDULE_READ,
+    "attendance": Action.ATTENDANCE_READ,
+    "notes": Action.NOTE_READ,
+    "plan": Action.CARE_READ,
 }
 # Each app fills its chart tab with a module `<app>/chart.py` defining
-# `tab(request, user, patient) -> (template_name, context)`; until it exists the tab says
-# "Not built yet". The patient has already been authorized and the view audited.
+# `tab(request, user, patient) -> (template_name, context)`; the patient has already been
+# authorized and the view audited. Imported on use: those apps import this one.
 CHART_TAB_PROVIDERS = {
     "intake": "openiop.intake.chart",
     "schedule": "openiop.scheduling.chart",
@@ -165,23 +169,11 @@ CHART_TAB_PROVIDERS = {
 }
 
 
-def _tab_provider(tab: str) -> Any:
-    module_name = CHART_TAB_PROVIDERS.get(tab)
-    if module_name is None or importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
-        return None
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-
-
 def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     user = access.staff(request)
-    patient = access.patient_for(user, pk, request=request)
     if tab not in dict(CHART_TABS):
         tab = "overview"
+    patient = access.patient_for(user, pk, action=TAB_ACTIONS[tab], request=request)
     contacts = list(patient.contacts.all()) if tab in ("overview", "contacts") else []
     audit.record(
         actor=user,
@@ -200,21 +192,19 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
     context = {
         "patient": patient,
         "tab": tab,
-        "tabs": CHART_TABS,
+        "tabs": [(k, label) for k, label in CHART_TABS if policy.allows(user, TAB_ACTIONS[k])],
         "contacts": contacts,
-        "unfinished": UNFINISHED_TABS.get(tab),
         "grant": grant,
         "age": patient.age_on(timezone.localdate()),
         "can_write": access.can_write_patients(user),
         "contact_form": ContactForm() if tab == "contacts" else None,
         "tab_template": None,
     }
-    provider = _tab_provider(tab)
-    if provider is not None:
+    if tab in CHART_TAB_PROVIDERS:
+        provider = importlib.import_module(CHART_TAB_PROVIDERS[tab])
         template, extra = provider.tab(request, user, patient)
         context.update(extra)
         context["tab_template"] = template
-        context["unfinished"] = None
     return render(request, "patients/chart.html", context)
 
 

@@ -1,4 +1,4 @@
-"""Who may do what with schedules; built on `core.access` (ARCHITECTURE.md §3).
+"""Who may do what with schedules: object scope here, role decisions from `core.policy`.
 
 - The administrator and the clinical director of an organization build, solve, edit by hand,
   publish and re-solve its weeks, and see every revision.
@@ -10,40 +10,26 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from openiop.accounts.models import Role, User
-from openiop.core import access, audit
+from openiop.accounts.models import User
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
 from openiop.scheduling.models import ScheduleWeek, WeekStatus
 
-MANAGE_ROLES = frozenset({Role.ADMINISTRATOR, Role.CLINICAL_DIRECTOR})
 VISIBLE_TO_STAFF = frozenset({WeekStatus.PUBLISHED, WeekStatus.SUPERSEDED})
 
 
 def can_manage(user: User) -> bool:
-    """Builds, edits and publishes schedules (role check only; TOTP is the view's job)."""
-    return user.role in MANAGE_ROLES or user.is_superuser
-
-
-def deny(user: User, request: HttpRequest | None, detail: str, *, object_id: str = "") -> None:
-    """Audit a refusal, then raise 403."""
-    audit.record(
-        actor=user,
-        action=AuditAction.DENIED,
-        object_type="scheduling.scheduleweek",
-        object_id=object_id,
-        request=request,
-        detail=detail,
-        part2=False,
-    )
-    raise PermissionDenied(detail)
+    """Builds, edits and publishes schedules (the role part; TOTP is checked by the getters)."""
+    return policy.has_role_for(user, Action.SCHEDULE_MANAGE)
 
 
 def require_manager(user: User, request: HttpRequest | None, what: str) -> None:
-    if not can_manage(user):
-        deny(user, request, f"{what}: only the administrator or clinical director may do this")
+    policy.require(
+        user, Action.SCHEDULE_MANAGE, request=request, object_type="scheduling.scheduleweek"
+    )
 
 
 def week_for(
@@ -81,7 +67,7 @@ def week_for(
 
 def site_ids_of(user: User) -> set[int] | None:
     """The sites whose groups the user sees; None means all of the organization."""
-    if can_manage(user) or user.role in access.ORG_WIDE_ROLES:
+    if can_manage(user) or access.sees_whole_organization(user):
         return None
     profile = getattr(user, "staff_profile", None)
     if profile is None:

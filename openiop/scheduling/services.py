@@ -1,9 +1,10 @@
 """Every write of the scheduling app: one function per action, one transaction each, audited in
 that transaction (ARCHITECTURE.md §2).
 
-Week lifecycle: ``week_build`` (draft) -> ``week_solve_enqueue`` (queued; the worker or the web
-process's fallback thread claims it, see :mod:`runner`) -> ``week_solution_store`` (solved or
-failed) -> ``week_move_patient`` (hand edits, each checked by the domain validator) ->
+Week lifecycle: ``week_build`` (draft) -> ``week_solve_enqueue`` (queued; the solve task runs on
+the task queue, see :mod:`tasks` and :mod:`runner`) -> ``week_solution_store`` (solved or
+failed; ``week_solve_retry`` / ``week_solve_requeue`` / ``week_solve_give_up`` when an attempt
+fails or its worker is lost) -> ``week_move_patient`` (hand edits, each checked by the domain validator) ->
 ``week_publish`` (group sessions and assignments). ``week_resolve`` starts a new revision of a
 published week from a given day, close to the published schedule.
 """
@@ -19,14 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
 from openiop.accounts.models import User
-from openiop.core import access, audit
+from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
+from openiop.core.policy import Action
+from openiop.core.services import service
+from openiop.core.tasks import enqueue_on_commit
 from openiop.domain.scheduling import (
     FormatError,
     Problem,
@@ -51,7 +54,6 @@ from openiop.scheduling.models import (
     SessionStatus,
     WeekStatus,
 )
-from openiop.scheduling.permissions import can_manage
 from openiop.scheduling.problem import build_problem, pk_of, ref
 
 EDITABLE = frozenset({WeekStatus.SOLVED})
@@ -67,8 +69,15 @@ OPEN = (
 
 def _require_manager(actor: User, organization_id: int | None) -> None:
     """Defence in depth behind the views: role and organization of the actor."""
-    if not can_manage(actor) or actor.organization_id != organization_id:
-        raise PermissionDenied("Only the administrator or clinical director may do this.")
+    policy.require(
+        actor, Action.SCHEDULE_MANAGE, object_type="scheduling.scheduleweek", signed_in=False
+    )
+    if actor.organization_id != organization_id:
+        raise policy.refuse(
+            actor,
+            "That schedule belongs to another organization.",
+            object_type="scheduling.scheduleweek",
+        )
 
 
 def _next_revision(organization: Organization, week_start: date) -> int:
@@ -87,7 +96,7 @@ def _checked(problem: dict[str, Any]) -> Problem:
         raise ValidationError({"__all__": [f"The week's problem is malformed: {exc}"]}) from exc
 
 
-@transaction.atomic
+@service
 def week_build(
     *,
     actor: User,
@@ -138,11 +147,12 @@ def week_build(
     return week
 
 
-@transaction.atomic
+@service
 def week_solve_enqueue(
     *, actor: User, week: ScheduleWeek, request: HttpRequest | None = None
 ) -> ScheduleWeek:
-    """Queue the week for the solver; a web request never waits for it (see runner)."""
+    """Queue the week for the solver: the solve task is enqueued when this commits; a web
+    request never waits for it (see tasks.solve_week)."""
     _require_manager(actor, week.organization_id)
     week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
     if week.status not in SOLVABLE:
@@ -168,9 +178,70 @@ def week_solve_enqueue(
         part2=False,
         organization_id=week.organization_id,
     )
-    from openiop.scheduling import runner
+    from openiop.scheduling.tasks import solve_week
 
-    transaction.on_commit(runner.kick)
+    enqueue_on_commit(solve_week, week_id=week.pk, attempt=1)
+    return week
+
+
+@service
+def week_solve_retry(
+    *, week_id: int, attempt: int, error: BaseException, run_after: datetime
+) -> bool:
+    """An attempt of the solve raised (the worker's database went away, a bug): the week waits
+    for the next attempt, queued, saying so. False when the week is no longer being solved."""
+    seconds = max(0, round((run_after - timezone.now()).total_seconds()))
+    return (
+        ScheduleWeek.objects.filter(
+            pk=week_id, status__in=[WeekStatus.QUEUED, WeekStatus.SOLVING]
+        ).update(
+            status=WeekStatus.QUEUED,
+            heartbeat_at=None,
+            progress=(
+                f"Attempt {attempt} failed ({type(error).__name__}); trying again in {seconds} s."
+            )[:200],
+        )
+        == 1
+    )
+
+
+@service
+def week_solve_requeue(*, week_id: int, started_at: datetime) -> bool:
+    """Queue again a week whose solve (the one that started at ``started_at``) lost its worker."""
+    return (
+        ScheduleWeek.objects.filter(
+            pk=week_id, status=WeekStatus.SOLVING, started_at=started_at
+        ).update(
+            status=WeekStatus.QUEUED,
+            heartbeat_at=None,
+            queued_at=timezone.now(),
+            progress="Queued again: the solver that had it stopped.",
+        )
+        == 1
+    )
+
+
+@service
+def week_solve_give_up(*, week_id: int, reason: str) -> ScheduleWeek | None:
+    """The last attempt failed: the week shows ``failed`` with the reason (by the worker: no
+    user). Ignored unless the week is still queued or being solved."""
+    week = ScheduleWeek.objects.select_for_update().filter(pk=week_id).first()
+    if week is None or week.status not in (WeekStatus.QUEUED, WeekStatus.SOLVING):
+        return None
+    week.status = WeekStatus.FAILED
+    week.error = reason[:2000]
+    week.progress = "Failed."
+    week.heartbeat_at = timezone.now()
+    week.save(update_fields=["status", "error", "progress", "heartbeat_at"])
+    audit.record(
+        actor=None,
+        action=AuditAction.CHANGE,
+        obj=week,
+        fields=["status"],
+        detail=f"solver gave up on week {week.week_start} r{week.revision}",
+        part2=False,
+        organization_id=week.organization_id,
+    )
     return week
 
 
@@ -190,7 +261,7 @@ def _summary(problem: Problem, solution: Solution, stats: dict[str, Any]) -> dic
     return stats
 
 
-@transaction.atomic
+@service
 def week_solution_store(
     *, week_id: int, solution: dict[str, Any] | None, error: str = ""
 ) -> ScheduleWeek | None:
@@ -234,7 +305,7 @@ def week_solution_store(
     return week
 
 
-@transaction.atomic
+@service
 def week_move_patient(
     *,
     actor: User,
@@ -363,7 +434,7 @@ def _topics_for(
     return {int(str(k)): topic for k, topic in chosen.items()}
 
 
-@transaction.atomic
+@service
 def week_publish(
     *, actor: User, week: ScheduleWeek, request: HttpRequest | None = None
 ) -> ScheduleWeek:
@@ -525,7 +596,7 @@ def hours_before(
     return dict(patients), dict(counselors)
 
 
-@transaction.atomic
+@service
 def week_resolve(
     *,
     actor: User,
@@ -598,7 +669,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
+@service
 def calendar_token_create(
     *,
     actor: User,
@@ -639,7 +710,7 @@ def calendar_token_create(
     return token, raw
 
 
-@transaction.atomic
+@service
 def calendar_token_revoke(
     *, actor: User, token: CalendarToken, request: HttpRequest | None = None
 ) -> CalendarToken:
@@ -665,7 +736,7 @@ def calendar_token_revoke(
     return token
 
 
-@transaction.atomic
+@service
 def patient_telehealth_set(
     *, actor: User, patient: Patient, telehealth_ok: bool, request: HttpRequest | None = None
 ) -> PatientSchedulePreference:

@@ -95,12 +95,12 @@ def test_the_due_list_shows_only_my_patients(client: Client, world: World) -> No
     assert {r["patient"] for r in rows} == {world.patient_a2.pk}
 
 
-def test_read_only_roles_cannot_write_through_the_api(
+def test_billing_can_neither_read_nor_write_care_through_the_api(
     client: Client, world: World, objects: dict[str, Any]
 ) -> None:
     login(client, world.billing_a1)
     base = f"/api/v1/care/patients/{world.patient_a1.pk}"
-    assert client.get(f"{base}/progress").status_code == 200
+    assert client.get(f"{base}/progress").status_code == 403
     response = client.post(f"{base}/taper-recommendations/{objects['rec'].pk}/approve")
     assert response.status_code == 403
 

@@ -103,12 +103,12 @@ def test_an_object_of_another_patient_is_not_reachable_through_my_patient(
     assert AuditEvent.objects.filter(action="denied", object_type="care.treatmentplan").exists()
 
 
-def test_read_only_roles_see_the_progress_view_but_cannot_write(
+def test_billing_neither_sees_the_progress_view_nor_writes(
     client: Client, world: World, objects: dict[str, Any]
 ) -> None:
     login(client, world.billing_a1)
     pk = world.patient_a1.pk
-    assert client.get(reverse("care:progress", args=[pk])).status_code == 200
+    assert client.get(reverse("care:progress", args=[pk])).status_code == 403
     response = client.post(reverse("care:taper_approve", args=[pk, objects["rec"].pk]))
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="denied", username="billing_a1").exists()

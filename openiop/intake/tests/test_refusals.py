@@ -133,7 +133,7 @@ def test_lists_show_nothing_of_another_site_or_organization(client: Client, worl
 def test_read_only_role_is_refused_every_write_and_audited(client: Client, world: World) -> None:
     objects = _objects(world)
     login(client, world.billing_a1)
-    assert client.get(reverse("intake:referral", args=[objects["referral"].pk])).status_code == 200
+    assert client.get(reverse("intake:referral", args=[objects["referral"].pk])).status_code == 403
     move = client.post(
         reverse("intake:referral_move", args=[objects["referral"].pk]),
         {"to_stage": "declined", "reason": "billing should not"},

@@ -189,17 +189,6 @@ def test_chart_opens_with_tabs_and_is_audited(client: Client, world: World) -> N
     ).exists()
 
 
-def test_a_tab_whose_app_is_missing_says_not_built_yet(
-    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from openiop.patients import views
-
-    monkeypatch.setitem(views.CHART_TAB_PROVIDERS, "plan", "openiop.nosuchapp.chart")
-    login(client, world.counselor_a1)
-    unfinished = client.get(reverse("patients:chart_tab", args=[world.patient_a1.pk, "plan"]))
-    assert unfinished.status_code == 200 and b"Not built yet" in unfinished.content
-
-
 PATIENT_URLS = [
     ("patients:chart", "get"),
     ("patients:edit", "get"),
