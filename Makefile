@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo totp run test test-fast test-browser lint schema bench clean
+.PHONY: install demo worker totp run test test-fast test-browser lint schema bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,22 @@ demo: install
 	@test -s .local/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .local/secret_key
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 ALLOWED_HOSTS=$(HOST),localhost \
 	  $(BIN)/openiop migrate --no-input -v 0
-	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 \
-	  $(BIN)/openiop demo-data --if-empty --patients 150 --seed 7 | tee .local/demo-logins.txt
+	@# The logins are new for each database and printed once: keep the file that has them.
+	@umask 077; SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 \
+	  $(BIN)/openiop demo-data --if-empty --patients 150 --seed 7 > .local/demo-data.out; \
+	  status=$$?; cat .local/demo-data.out; \
+	  if grep -q "TOTP key" .local/demo-data.out; then mv .local/demo-data.out .local/demo-logins.txt; \
+	  else rm -f .local/demo-data.out; fi; exit $$status
 	@echo "Serving OpenIOP at http://$(HOST):$(PORT)/  (Ctrl-C to stop; logins above, also in .local/demo-logins.txt)"
+	@# No worker process in the demo: the web process runs the task queue in a background thread.
 	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 ALLOWED_HOSTS=$(HOST),localhost \
-	  $(BIN)/openiop runserver $(HOST):$(PORT) --noreload
+	  SCHEDULE_INLINE_FALLBACK=1 $(BIN)/openiop runserver $(HOST):$(PORT) --noreload
+
+# A task worker on the demo database (schedule solves, compliance runs), e.g. in a second
+# terminal beside `make demo`; production runs `openiop db_worker` (see README).
+worker: install
+	@SECRET_KEY=$$(cat .local/secret_key) OPENIOP_INSECURE_HTTP=1 OPENIOP_DEMO=1 \
+	  $(BIN)/openiop db_worker
 
 # Current 6-digit code of a demo user: make totp USER=director
 totp: install

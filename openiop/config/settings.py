@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "openiop.core",
     "openiop.accounts",
     "openiop.organization",
@@ -133,6 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "openiop.accounts.validators.MaximumLengthValidator"},
+    {"NAME": "openiop.accounts.validators.RepetitiveValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -162,8 +165,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies append to X-Forwarded-For in front of the application; the client address
+# is that many entries from the right (core.clientip). Ignored unless BEHIND_TLS_PROXY.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1, minimum=1, maximum=10)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -189,17 +196,30 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "openiop.core.clientip.client_ip"  # the proxy-aware address
 
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "OpenIOP")
 
 BREAK_GLASS_MAX_HOURS = 4
 
-# Weekly schedule solver (issue #4): seconds and CP-SAT workers per solve; whether the web
-# process solves in a background thread when no `openiop schedule-worker` is running.
+# Background work: one task queue (Django's Tasks API through the django-tasks backport),
+# stored in this database and run by `openiop db_worker` on any number of machines
+# (docs/adr/0004-task-queue.md). Tasks are enqueued after their transaction commits.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Without a worker (`make demo`, development), the web process runs the queue in a background
+# thread after each enqueue. Off by default outside DEBUG: production runs `openiop db_worker`.
+SCHEDULE_INLINE_FALLBACK = env_bool("SCHEDULE_INLINE_FALLBACK", DEBUG)
+
+# Weekly schedule solver (issue #4): seconds and CP-SAT workers per solve.
 SCHEDULE_SOLVE_SECONDS = env_int("SCHEDULE_SOLVE_SECONDS", 10, minimum=1, maximum=600)
 SCHEDULE_SOLVE_WORKERS = env_int("SCHEDULE_SOLVE_WORKERS", 1, minimum=1, maximum=16)
-SCHEDULE_INLINE_FALLBACK = env_bool("SCHEDULE_INLINE_FALLBACK", True)
 LOCATOR_REFERRAL_LIMIT_PER_HOUR = env_int("LOCATOR_REFERRAL_LIMIT_PER_HOUR", 5, minimum=1)
+LOCATOR_SEARCH_LIMIT_PER_MINUTE = env_int("LOCATOR_SEARCH_LIMIT_PER_MINUTE", 30, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -233,6 +253,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # core.converters: a database id is an integer
 }
 
 LOGGING = {

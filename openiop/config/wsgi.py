@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn openiop.config.wsgi)."""
+"""WSGI entry point (gunicorn openiop.config.wsgi; `openiop runserver` loads it too)."""
 
 import os
 
@@ -6,3 +6,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openiop.config.settings")
 application = get_wsgi_application()
+
+# Without a task worker (`make demo`, SCHEDULE_INLINE_FALLBACK=1), run the tasks an earlier
+# server process left queued; nothing when the setting is off (production runs db_worker).
+from openiop.core import tasks  # noqa: E402
+
+tasks.kick()

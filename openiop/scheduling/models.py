@@ -7,9 +7,9 @@ week creates `GroupSession` rows (one track meeting in one block, one counselor,
 and a `SessionAssignment` per patient. Published weeks are never changed by a later solve;
 a mid-week re-solve creates a new revision of the remaining days.
 
-Also here: `WorkerHeartbeat` (the background solver's sign of life), `PatientSchedulePreference`
-(telehealth), and `CalendarToken` (private iCalendar feed links, stored hashed). See
-docs/scheduling-app.md.
+Also here: `PatientSchedulePreference` (telehealth) and `CalendarToken` (private iCalendar feed
+links, stored hashed). See docs/scheduling-app.md. The background solve runs on the task queue
+(openiop/scheduling/tasks.py); its progress and sign of life are fields of `ScheduleWeek`.
 """
 
 from __future__ import annotations
@@ -157,17 +157,6 @@ class SessionAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"patient {self.patient_id} in session {self.session_id}"
-
-
-class WorkerHeartbeat(models.Model):
-    """A running `openiop schedule-worker` process: while one beat recently, the web process
-    leaves solving to it instead of starting its own background thread."""
-
-    name = models.CharField(max_length=200, unique=True, help_text="host:pid")
-    seen_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"worker {self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class PatientSchedulePreference(models.Model):

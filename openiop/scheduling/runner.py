@@ -1,32 +1,24 @@
-"""The background solve: a small job runner on the database, for SQLite and PostgreSQL.
+"""The background solve of a weekly schedule, run as a task on the one task queue.
 
-A web request only marks a week ``queued`` (services.week_solve_enqueue). Two things solve it:
+A web request only marks a week ``queued`` and enqueues :data:`openiop.scheduling.tasks.solve_week`
+after its transaction commits (services.week_solve_enqueue). A worker (``openiop db_worker``, on
+any number of machines; or, for ``make demo``, the web process's fallback thread, see
+:mod:`openiop.core.tasks`) runs it: :func:`claim` turns the week ``solving`` only if it is still
+``queued`` (a conditional UPDATE, so a duplicate or late task does nothing), then
+:func:`solve_week` solves it and stores the result.
 
-1. ``openiop schedule-worker`` (production): a loop that beats a heartbeat row, claims one
-   queued week at a time, solves it and stores the result; ``--once`` drains the queue and exits.
-2. The fallback for ``make demo``, where no worker runs: after the enqueue commits, :func:`kick`
-   starts a daemon thread in the web process when no worker beat in the last
-   ``HEARTBEAT_FRESH``; a per-process lock lets only one such thread solve at a time (it drains
-   the queue, then looks once more after releasing the lock so nothing queued meanwhile waits).
-   The review page's 2-second poll kicks again, so a restart of the web server does not strand
-   a queued week. Disable it with ``SCHEDULE_INLINE_FALLBACK = False`` in settings.
-
-Claiming is the seam between the databases: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED``
-lets several workers take different weeks without waiting on each other; SQLite has no row
-locks, so a conditional ``UPDATE ... WHERE status = 'queued'`` decides (one writer at a time, and
-only the first of two racing workers sees one updated row). A week whose solve stopped giving
-signs of life for ``STALE_AFTER`` (a killed worker) is queued again.
+A solve whose worker dies is found by the watchdog task that each claim schedules
+(tasks.watch_solve): a week still ``solving`` with no sign of life for ``STALE_AFTER`` is
+queued again as the next attempt.
 
 Progress: the domain's ``solve()`` exposes no CP-SAT solution callback, so progress is written
 at each step (greedy start found, CP-SAT running) and a ticker thread updates the elapsed time
-every second while CP-SAT runs.
+(and the week's ``heartbeat_at``) every second while CP-SAT runs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +26,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from openiop.domain.scheduling import (
@@ -45,14 +37,12 @@ from openiop.domain.scheduling import (
     solve,
 )
 from openiop.scheduling import services
-from openiop.scheduling.models import ScheduleWeek, WeekStatus, WorkerHeartbeat
+from openiop.scheduling.models import ScheduleWeek, WeekStatus
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-HEARTBEAT_FRESH = timedelta(seconds=30)
 STALE_AFTER = timedelta(minutes=2)
-_fallback_lock = threading.Lock()
 
 
 def retrying(action: Callable[[], T], attempts: int = 20) -> T:
@@ -77,60 +67,20 @@ def solve_workers() -> int:
     return int(getattr(settings, "SCHEDULE_SOLVE_WORKERS", 1))
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:200]
-
-
-def beat(name: str) -> None:
-    WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
-
-
-def worker_alive() -> bool:
-    return WorkerHeartbeat.objects.filter(seen_at__gte=timezone.now() - HEARTBEAT_FRESH).exists()
-
-
-def requeue_stale() -> int:
-    """Queue again the weeks whose solver stopped beating (a killed process)."""
-    return ScheduleWeek.objects.filter(
-        status=WeekStatus.SOLVING, heartbeat_at__lt=timezone.now() - STALE_AFTER
-    ).update(
-        status=WeekStatus.QUEUED,
-        progress="Queued again: the solver that had it stopped.",
-        queued_at=timezone.now(),
-    )
-
-
-def _mark_claimed(pk: int, *, only_if_queued: bool) -> bool:
+def claim(week_id: int, *, attempt: int = 1, only_if_queued: bool = True) -> ScheduleWeek | None:
+    """Mark the week solving and return it; None when it is not queued any more (solved,
+    superseded, or taken by another task), so that running a solve twice does nothing."""
     now = timezone.now()
-    rows = ScheduleWeek.objects.filter(pk=pk)
+    rows = ScheduleWeek.objects.filter(pk=week_id)
     if only_if_queued:
         rows = rows.filter(status=WeekStatus.QUEUED)
-    return (
-        rows.update(
-            status=WeekStatus.SOLVING,
-            started_at=now,
-            heartbeat_at=now,
-            progress="Claimed by the solver.",
-        )
-        == 1
+    note = (
+        "Claimed by the solver." if attempt == 1 else f"Claimed by the solver (attempt {attempt})."
     )
-
-
-def claim_next() -> ScheduleWeek | None:
-    """Take the oldest queued week for this process, or None (see module docstring)."""
-    requeue_stale()
-    queued = ScheduleWeek.objects.filter(status=WeekStatus.QUEUED).order_by("queued_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            week = queued.select_for_update(skip_locked=True).first()
-            if week is None:
-                return None
-            _mark_claimed(week.pk, only_if_queued=False)
-        return ScheduleWeek.objects.get(pk=week.pk)
-    for pk in queued.values_list("pk", flat=True)[:20]:
-        if _mark_claimed(pk, only_if_queued=True):
-            return ScheduleWeek.objects.get(pk=pk)
-    return None
+    updated = rows.update(
+        status=WeekStatus.SOLVING, started_at=now, heartbeat_at=now, progress=note
+    )
+    return ScheduleWeek.objects.get(pk=week_id) if updated == 1 else None
 
 
 def set_progress(week_id: int, text: str) -> None:
@@ -222,67 +172,7 @@ def solve_now(
     week: ScheduleWeek, *, time_limit: float, seed: int = 0, workers: int = 1
 ) -> ScheduleWeek | None:
     """Solve a draft or queued week in this thread (demo data, tests): no queue, no progress."""
-    if not _mark_claimed(week.pk, only_if_queued=False):
+    claimed = claim(week.pk, only_if_queued=False)
+    if claimed is None:
         return None
-    week.refresh_from_db()
-    return solve_week(week, time_limit=time_limit, seed=seed, workers=workers, progress=False)
-
-
-def drain(
-    *, time_limit: float | None = None, workers: int | None = None, name: str | None = None
-) -> int:
-    """Claim and solve queued weeks until none is left; the number solved."""
-    solved = 0
-    while True:
-        if name:
-            retrying(lambda: beat(name))
-        week = retrying(claim_next)
-        if week is None:
-            return solved
-        solve_week(week, time_limit=time_limit, workers=workers)
-        solved += 1
-
-
-def _queued() -> bool:
-    return ScheduleWeek.objects.filter(status=WeekStatus.QUEUED).exists()
-
-
-def _drain_in_background() -> None:
-    try:
-        while True:
-            try:
-                drain()
-            finally:
-                _fallback_lock.release()
-            if not _queued() or not _fallback_lock.acquire(blocking=False):
-                return
-    except Exception:
-        logger.exception("background schedule solve failed")
-    finally:
-        connections.close_all()
-
-
-def kick() -> bool:
-    """Start the fallback solver thread if needed (module docstring); True when started."""
-    if not getattr(settings, "SCHEDULE_INLINE_FALLBACK", True):
-        return False
-    try:
-        if worker_alive() or not _queued():
-            return False
-    except Exception:
-        logger.exception("could not check the schedule queue")
-        return False
-    if not _fallback_lock.acquire(blocking=False):
-        return False  # the running thread drains the queue, including this week
-    try:
-        threading.Thread(
-            target=_drain_in_background, daemon=True, name="openiop-schedule-solver"
-        ).start()
-    except Exception:
-        _fallback_lock.release()
-        raise
-    return True
-
-
-def fallback_running() -> bool:
-    return _fallback_lock.locked()
+    return solve_week(claimed, time_limit=time_limit, seed=seed, workers=workers, progress=False)

@@ -23,7 +23,7 @@ from openiop.core import access, audit
 from openiop.core.forms import apply_validation_error
 from openiop.core.models import AuditAction
 from openiop.scheduling import blocks as std
-from openiop.scheduling import calendar, runner, selectors, services
+from openiop.scheduling import calendar, selectors, services
 from openiop.scheduling.forms import BuildForm, MoveForm, ResolveForm, TelehealthForm
 from openiop.scheduling.models import CalendarToken, ScheduleWeek, WeekStatus
 from openiop.scheduling.permissions import can_manage, require_manager, week_for
@@ -31,6 +31,7 @@ from openiop.scheduling.problem import pk_of
 
 PATIENTS_PER_PAGE = 50
 RUNNING = (WeekStatus.QUEUED, WeekStatus.SOLVING)
+WAITING_LONG = timedelta(minutes=1)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -71,6 +72,15 @@ def build(request: HttpRequest) -> HttpResponse:
     return _index(request, user, form, status=422)
 
 
+def _waiting_long(week: ScheduleWeek) -> bool:
+    """Queued for a while: no worker may be running (the page says how to start one)."""
+    return (
+        week.status == WeekStatus.QUEUED
+        and week.queued_at is not None
+        and timezone.now() - week.queued_at > WAITING_LONG
+    )
+
+
 def _week_context(
     request: HttpRequest, user: User, week: ScheduleWeek, view: str
 ) -> dict[str, Any]:
@@ -82,6 +92,7 @@ def _week_context(
         "view": view,
         "can_manage": can_manage(user),
         "running": week.status in RUNNING,
+        "waiting_long": _waiting_long(week),
         "editable": can_manage(user) and week.status == WeekStatus.SOLVED,
         "week_end": week.week_start + timedelta(days=5),
         "day_names": [(d, std.DAY_NAMES[d]) for d in r.days],
@@ -190,15 +201,14 @@ def week_patients(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def week_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The htmx-polled status fragment; when the solve ends, the page reloads."""
+    """The htmx-polled status fragment; when the solve ends, the page reloads. A pure read:
+    the POST that queued the week enqueued its solve (services.week_solve_enqueue)."""
     user = access.staff(request)
     w = week_for(user, pk, request=request)
-    if w.status == WeekStatus.QUEUED:
-        runner.kick()  # e.g. the web server restarted while the week waited
     response = render(
         request,
         "scheduling/partials/progress.html",
-        {"week": w, "running": w.status in RUNNING},
+        {"week": w, "running": w.status in RUNNING, "waiting_long": _waiting_long(w)},
     )
     if w.status not in RUNNING and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"

@@ -136,3 +136,62 @@ def test_the_openiop_console_command_exits_2_on_a_bad_date() -> None:
     )
     assert result.returncode == 2
     assert "--week must be a date" in result.stderr
+
+
+def test_enqueue_computes_the_report_on_the_task_queue_and_result_prints_it(
+    world: Any, week: Any
+) -> None:
+    from openiop.core.testing_tasks import run_tasks
+    from openiop.delivery.tasks import compliance_week
+
+    as_of = "2026-11-10T00:00:00+00:00"
+    direct = json.loads(run("--week", "2026-11-04", "--json", "--as-of", as_of))
+    out = run("--week", "2026-11-04", "--as-of", as_of, "--enqueue")
+    task_id = out.split("Queued as task ")[1].split(";")[0]
+    exports = AuditEvent.objects.filter(action="export").count()
+    with pytest.raises(SystemExit) as not_yet:
+        call_command("compliance", "--result", task_id, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not_yet.value.code == 3  # no worker has run it yet
+    run_tasks()
+    stored = compliance_week.get_result(task_id).return_value
+    assert stored is not None and stored["attempt"] == 1
+    printed = json.loads(run("--result", task_id, "--json"))
+    assert printed == stored
+    # The same figures as the command computes itself, without record numbers.
+    assert [{k: v for k, v in row.items() if k != "mrn"} for row in direct["patients"]] == (
+        printed["patients"]
+    )
+    assert all("mrn" not in row for row in printed["patients"])
+    by_task = AuditEvent.objects.filter(
+        action="export", detail__startswith="compliance task for the week of 2026-11-02"
+    )
+    assert by_task.count() == 2  # one export event per organization, as the command writes
+    # ... and reading the stored report is an export too (organization A's patients only).
+    # Counted by this task's own events: another test's leftover task on the same worker
+    # process may also run in `run_tasks()` and write its own export.
+    assert (
+        AuditEvent.objects.filter(action="export", detail__contains=task_id).count()
+        + by_task.count()
+        == 2 + 1
+    )
+    assert AuditEvent.objects.filter(action="export").count() >= exports + 2 + 1
+    assert "2 patient(s)." in run("--result", task_id)
+    assert (
+        AuditEvent.objects.filter(
+            action="export", detail=f"openiop compliance --result {task_id}: 2 patients"
+        ).count()
+        == 2
+    )  # each reading of the stored report is an export too
+
+
+def test_result_of_an_unknown_task_exits_2(db: None) -> None:
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exc:
+        call_command(
+            "compliance",
+            "--result",
+            "00000000-0000-0000-0000-000000000000",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert exc.value.code == 2 and "no compliance task" in err.getvalue()

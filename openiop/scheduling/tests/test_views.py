@@ -4,6 +4,7 @@ publish, re-solve, calendar links; refusals for other sites and organizations.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -11,10 +12,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from openiop.core import tasks as core_tasks
 from openiop.core.models import AuditEvent
 from openiop.core.testing import PatientFactory, World, login
+from openiop.core.testing_tasks import results
+from openiop.scheduling import services
 from openiop.scheduling.models import GroupSession, ScheduleWeek, WeekStatus
+from openiop.scheduling.tasks import solve_week
 from openiop.scheduling.tests.helpers import (
     WEEK,
     build_sched,
@@ -63,6 +70,55 @@ def test_building_queues_the_week_and_shows_its_progress(client: Client, world: 
     ScheduleWeek.objects.filter(pk=week.pk).update(status=WeekStatus.SOLVED)
     poll = client.get(reverse("scheduling:week_progress", args=[week.pk]), HTTP_HX_REQUEST="true")
     assert poll["HX-Refresh"] == "true"
+
+
+def test_polling_the_progress_changes_nothing_and_starts_no_task(
+    client: Client, world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SCHEDULE_INLINE_FALLBACK = True  # even where the web process could run tasks
+    kicks: list[bool] = []
+    monkeypatch.setattr(core_tasks, "kick", lambda: kicks.append(True) or False)
+    build_sched(world)
+    week = services.week_build(actor=world.admin_a, organization=world.org_a, week_start=WEEK)
+    services.week_solve_enqueue(actor=world.admin_a, week=week)  # no commit: no task yet
+    before = ScheduleWeek.objects.values().get(pk=week.pk)
+    login(client, world.admin_a)
+    url = reverse("scheduling:week_progress", args=[week.pk])
+    for _ in range(3):
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
+    assert ScheduleWeek.objects.values().get(pk=week.pk) == before
+    assert DBTaskResult.objects.count() == 0 and kicks == []
+    assert client.post(url).status_code == 405  # and it takes no POST either
+
+
+def test_the_solve_post_enqueues_the_solve_task_after_its_commit(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    build_sched(world)
+    week = solved_week(world)
+    login(client, world.admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("scheduling:week_solve", args=[week.pk]))
+    assert response.status_code == 302
+    week.refresh_from_db()
+    assert week.status == WeekStatus.QUEUED
+    (task,) = results(solve_week)
+    assert task.status == "READY" and task.args_kwargs["kwargs"] == {
+        "week_id": week.pk,
+        "attempt": 1,
+    }
+
+
+@time_machine.travel(datetime(2026, 12, 2, 15, 0, tzinfo=UTC), tick=True)
+def test_a_week_queued_for_long_says_how_to_start_a_worker(client: Client, world: World) -> None:
+    build_sched(world)
+    week = services.week_build(actor=world.admin_a, organization=world.org_a, week_start=WEEK)
+    services.week_solve_enqueue(actor=world.admin_a, week=week)
+    login(client, world.admin_a)
+    url = reverse("scheduling:week_progress", args=[week.pk])
+    assert "openiop db_worker" not in client.get(url).content.decode()
+    ScheduleWeek.objects.filter(pk=week.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    assert "openiop db_worker" in client.get(url).content.decode()
 
 
 @time_machine.travel(datetime(2026, 12, 2, 15, 0, tzinfo=UTC), tick=False)
