@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from openiop.accounts.models import User
 from openiop.core import audit
 from openiop.core.models import AuditAction
+from openiop.core.services import service
 
 RECOVERY_CODE_COUNT = 10
 
@@ -22,7 +22,7 @@ def _recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-@transaction.atomic
+@service
 def totp_device_start(*, user: User) -> TOTPDevice:
     """Create (or replace) the user's unconfirmed authenticator device."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -32,7 +32,7 @@ def totp_device_start(*, user: User) -> TOTPDevice:
     return device
 
 
-@transaction.atomic
+@service
 def totp_device_confirm(
     *, user: User, device: TOTPDevice, request: HttpRequest | None = None
 ) -> list[str]:
@@ -62,7 +62,7 @@ def _recovery_codes_replace(user: User) -> list[str]:
     return codes
 
 
-@transaction.atomic
+@service
 def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     codes = _recovery_codes_replace(user)
     audit.record(
@@ -75,7 +75,7 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None)
     return codes
 
 
-@transaction.atomic
+@service
 def user_create(
     *,
     actor: User | None,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -29,6 +28,7 @@ from django.utils import timezone
 from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
+from openiop.core.services import service
 from openiop.domain.costing import CostingInputError
 from openiop.intake.models import Referral
 from openiop.intake.services import referral_create
@@ -200,7 +200,7 @@ def _publish(organization: Organization, program_ids: Iterable[int] | None = Non
     return result
 
 
-@transaction.atomic
+@service
 def directory_publish(
     *,
     actor: User | None,
@@ -244,7 +244,7 @@ class ListingData:
     website: str = ""
 
 
-@transaction.atomic
+@service
 def program_listing_set(
     *,
     actor: User,
@@ -313,7 +313,7 @@ FEE_FIELDS = (
 )
 
 
-@transaction.atomic
+@service
 def fee_schedule_set(
     *,
     actor: User,
@@ -374,7 +374,7 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-@transaction.atomic
+@service
 def facility_import_csv(
     *,
     actor: User | None,
@@ -525,7 +525,7 @@ def _check_and_record(
     ReferralAttempt.objects.create(client_key=key, created_at=now, outcome=outcome)
 
 
-@transaction.atomic
+@service
 def search_attempt_record(*, client_ip: str) -> None:
     """Count one public directory search from this address. Raises `RateLimited` past
     `LOCATOR_SEARCH_LIMIT_PER_MINUTE` searches in the last minute.
@@ -544,7 +544,7 @@ def search_attempt_record(*, client_ip: str) -> None:
     )
 
 
-@transaction.atomic
+@service
 def referral_request_submit(
     *,
     facility: Facility,
@@ -577,7 +577,7 @@ def referral_request_submit(
     )
 
 
-@transaction.atomic
+@service
 def referral_request_reject(
     *, client_ip: str, reason: str, request: HttpRequest | None = None
 ) -> None:

@@ -11,13 +11,14 @@ from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 
 from openiop.accounts import services as account_services
 from openiop.core import audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
+from openiop.core.services import service
 from openiop.organization.models import StaffAvailability, StaffProfile
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def _org_of(obj: models.Model) -> int | None:
     return None
 
 
-@transaction.atomic
+@service
 def setup_object_save(
     *, actor: User, obj: models.Model, fields: Sequence[str], request: HttpRequest | None = None
 ) -> models.Model:
@@ -72,7 +73,7 @@ def _check_same_org(actor: User, items: Iterable[models.Model]) -> None:
             raise PermissionDenied("That belongs to another organization.")
 
 
-@transaction.atomic
+@service
 def staff_save(
     *,
     actor: User,

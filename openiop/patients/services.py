@@ -17,6 +17,7 @@ from django.utils import timezone
 from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction, BreakGlassGrant
 from openiop.core.policy import Action
+from openiop.core.services import service
 from openiop.organization.models import Program, Site
 from openiop.patients.models import Contact, Patient
 
@@ -66,7 +67,7 @@ def _next_mrn(organization_id: int) -> str:
     return f"{count + 1:07d}"
 
 
-@transaction.atomic
+@service
 def patient_register(
     *,
     actor: User,
@@ -114,7 +115,7 @@ def patient_register(
     return patient
 
 
-@transaction.atomic
+@service
 def patient_update(
     *, actor: User, patient: Patient, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Patient:
@@ -141,7 +142,7 @@ def patient_update(
     return patient
 
 
-@transaction.atomic
+@service
 def contact_add(
     *, actor: User, patient: Patient, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Contact:
@@ -160,7 +161,7 @@ def contact_add(
     return contact
 
 
-@transaction.atomic
+@service
 def break_glass_start(
     *, actor: User, mrn: str, reason: str, hours: int, request: HttpRequest | None = None
 ) -> BreakGlassGrant:

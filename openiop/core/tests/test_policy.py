@@ -275,3 +275,14 @@ def test_a_service_validation_error_reaches_the_api_client_as_a_problem() -> Non
     response = problem_exception_handler(ValidationError({"reason": ["Give a reason."]}), {})
     assert response is not None and response.status_code == 400
     assert response.data["errors"] == {"reason": ["Give a reason."]}
+
+
+def test_every_app_writes_through_the_one_service_decorator() -> None:
+    """One style of write path: `@service` (one transaction; refusal audits survive rollback)."""
+    bare = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in (ROOT / "openiop").glob("*/services.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if line.strip() == "@transaction.atomic"
+    ]
+    assert bare == []
