@@ -406,6 +406,15 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     return result
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February), so that a
+    person born up to 360 days before it is exactly `years` old on `day`, in any year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _make_patients(
     rng: random.Random,
     org: Organization,
@@ -427,7 +436,7 @@ def _make_patients(
             mrn += 1
             adolescent = rng.random() < 0.12
             age = rng.randint(13, 17) if adolescent else min(75, max(18, int(rng.gauss(36, 12))))
-            born = today - timedelta(days=age * 365 + rng.randint(1, 360))
+            born = _years_before(today, age) - timedelta(days=rng.randint(1, 360))
             site = rng.choices(sites, weights=[5, 3, 2])[0]
             site_programs = [p for p in programs if p.site_id == site.pk]
             program = (
