@@ -27,8 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from openiop.accounts.models import Role, User
-from openiop.care import services
-from openiop.care import taper as taper_inputs
+from openiop.care.common import monday
 from openiop.care.models import (
     DEFAULT_PANEL,
     DrugScreen,
@@ -54,8 +53,9 @@ from openiop.care.models import (
     SupportProfile,
     TreatmentPlan,
 )
-from openiop.care.rules import icd10
-from openiop.care.taper import monday
+from openiop.care.taper import inputs as taper_inputs
+from openiop.care.taper import services as taper_services
+from openiop.domain.diagnosis import icd10
 from openiop.domain.screening import questionnaire_response, score
 from openiop.intake.models import ScreeningResponse
 from openiop.organization.models import Organization, TrackKind
@@ -719,6 +719,6 @@ def _recommendations(
     targets += others[:8]
     for e in targets:
         reported = 0.9 if e is showcase.get("step_down") else None
-        services.taper_recommend(
+        taper_services.taper_recommend(
             actor=None, enrollment=e, attendance_reported=reported, today=today
         )

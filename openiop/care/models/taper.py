@@ -1,10 +1,10 @@
 """Tapering (issue 6 item 6): per-program settings, each enrolment's phase, and the stored
 recommendations a clinician approves or declines.
 
-The decision itself is ``openiop.domain.tapering.recommend_taper``; ``care.taper`` gathers its
-inputs from the database. A recommendation stores the decision, the target, every reason the
-engine gave and the inputs it read (with those that were unknown named as such), so the
-evidence for a decision stays as it was when it was made.
+The decision itself is ``openiop.domain.tapering.recommend_taper``; ``care.taper.inputs``
+gathers its inputs from the database. A recommendation stores the decision, the target, every
+reason the engine gave and the inputs it read (with those that were unknown named as such), so
+the evidence for a decision stays as it was when it was made.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class TaperRecommendation(models.Model):
 
 class MeasureSchedule(models.Model):
     """A repeated instrument for a track, every N weeks. A track without rows uses the
-    defaults of ``care.rules.schedule`` for its kind."""
+    defaults of ``openiop.domain.measures.schedule`` for its kind."""
 
     track = models.ForeignKey(
         "organization.Track", on_delete=models.PROTECT, related_name="measure_schedules"
@@ -151,7 +151,7 @@ class MeasureSchedule(models.Model):
 
 class ReliabilitySetting(models.Model):
     """An organization's SD and reliability for an instrument's reliable change, replacing
-    the cited defaults of ``care.rules.reliable_change``."""
+    the cited defaults of ``openiop.domain.measures.reliable_change``."""
 
     organization = models.ForeignKey(
         "organization.Organization", on_delete=models.PROTECT, related_name="+"

@@ -14,7 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from openiop.accounts.models import User
-from openiop.care import services
+from openiop.care.common import monday
+from openiop.care.community.services import peer_meetings_record, support_profile_set
 from openiop.care.models import (
     DrugScreen,
     EnrollmentPhase,
@@ -22,7 +23,16 @@ from openiop.care.models import (
     ObjectiveStatus,
     TreatmentPlan,
 )
-from openiop.care.taper import monday
+from openiop.care.plans.services import (
+    goal_add,
+    intervention_add,
+    objective_add,
+    objective_set_status,
+    plan_create,
+    plan_sign,
+    problem_add,
+)
+from openiop.care.screens.services import drug_screen_order, drug_screen_record_result
 from openiop.core.testing import EnrollmentFactory, World
 from openiop.intake.models import ScreeningResponse
 from openiop.intake.services import screening_record
@@ -60,13 +70,11 @@ def signed_plan(
     *,
     statuses: tuple[str, ...] = (ObjectiveStatus.MET, ObjectiveStatus.ON_TRACK),
 ) -> TreatmentPlan:
-    plan = services.plan_create(
-        actor=actor, enrollment=enrollment, review_on=today() + timedelta(days=30)
-    )
-    problem, _ = services.problem_add(
+    plan = plan_create(actor=actor, enrollment=enrollment, review_on=today() + timedelta(days=30))
+    problem, _ = problem_add(
         actor=actor, plan=plan, description="Alcohol use disorder", icd10_code="F10.20"
     )
-    goal = services.goal_add(
+    goal = goal_add(
         actor=actor,
         plan=plan,
         description="Cope with cravings",
@@ -74,18 +82,16 @@ def signed_plan(
         problem=problem,
     )
     for i, status in enumerate(statuses):
-        objective = services.objective_add(
+        objective = objective_add(
             actor=actor,
             goal=goal,
             description=f"Objective {i + 1}",
             measure="weekly log",
             target_on=today() + timedelta(weeks=2),
         )
-        services.objective_set_status(actor=actor, objective=objective, status=status)
-    services.intervention_add(actor=actor, plan=plan, kind="cbt", frequency="3 groups a week")
-    return services.plan_sign(
-        actor=actor, plan=plan, patient_name="Alma Quintero", signed_on=today()
-    )
+        objective_set_status(actor=actor, objective=objective, status=status)
+    intervention_add(actor=actor, plan=plan, kind="cbt", frequency="3 groups a week")
+    return plan_sign(actor=actor, plan=plan, patient_name="Alma Quintero", signed_on=today())
 
 
 def resulted_screen(
@@ -96,12 +102,12 @@ def resulted_screen(
     positive: tuple[str, ...] = (),
     panel: tuple[str, ...] = ("alcohol", "buprenorphine", "cocaine", "fentanyl", "opiate"),
 ) -> tuple[DrugScreen, Any]:
-    screen = services.drug_screen_order(actor=actor, patient=patient, method="poc_cup", panel=panel)
+    screen = drug_screen_order(actor=actor, patient=patient, method="poc_cup", panel=panel)
     DrugScreen.objects.filter(pk=screen.pk).update(
         ordered_at=timezone.now() - timedelta(days=days_ago + 1)
     )
     screen.refresh_from_db()
-    return services.drug_screen_record_result(
+    return drug_screen_record_result(
         actor=actor,
         screen=screen,
         collected_on=today() - timedelta(days=days_ago),
@@ -140,9 +146,7 @@ def meetings(actor: User, patient: Patient, counts: list[int], kind: str = Meeti
     this_monday = monday(today())
     for i, n in enumerate(counts):
         week = this_monday - timedelta(weeks=len(counts) - i)
-        services.peer_meetings_record(
-            actor=actor, patient=patient, week_start=week, counts={kind: n}
-        )
+        peer_meetings_record(actor=actor, patient=patient, week_start=week, counts={kind: n})
 
 
 def ready_to_step_down(world: World, actor: User, enrollment: Enrollment) -> None:
@@ -155,7 +159,7 @@ def ready_to_step_down(world: World, actor: User, enrollment: Enrollment) -> Non
         updated_at=timezone.now(),
     )
     signed_plan(actor, enrollment)
-    services.support_profile_set(
+    support_profile_set(
         actor=actor,
         patient=patient,
         data={

@@ -12,8 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from openiop.care import services
 from openiop.care.models import DrugScreen, RelapseEvent, TaperRecommendation
+from openiop.care.screens.services import drug_screen_order
+from openiop.care.taper.services import taper_recommend
 from openiop.care.tests.factories import (
     attendance,
     enrol,
@@ -33,10 +34,10 @@ def objects(world: World) -> dict[str, Any]:
     c = world.counselor_a1
     e = enrol(world)
     signed_plan(c, e)
-    screen = services.drug_screen_order(
+    screen = drug_screen_order(
         actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine"]
     )
-    rec = services.taper_recommend(actor=c, enrollment=e)
+    rec = taper_recommend(actor=c, enrollment=e)
     return {"e": e, "screen": screen, "rec": rec}
 
 

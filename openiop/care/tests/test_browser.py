@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from openiop.care import services
 from openiop.care.models import RelapseEvent, TaperRecommendation, TreatmentPlan
+from openiop.care.plans.services import objective_progress_add
 from openiop.care.tests.factories import attendance, enrol, ready_to_step_down, today
 from openiop.core.browser import chromium_browser, totp_now
 from openiop.core.models import AuditEvent
@@ -59,7 +59,7 @@ def test_clinician_approves_a_step_down_from_the_evidence_and_a_positive_screen_
     plan = TreatmentPlan.objects.get(enrollment=enrollment)
     objective = plan.objectives.order_by("id").first()
     assert objective is not None
-    services.objective_progress_add(
+    objective_progress_add(
         actor=c, objective=objective, excerpt="Used urge surfing at a family party."
     )
     base = live_server.url

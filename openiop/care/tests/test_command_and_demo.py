@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from openiop.care import services
 from openiop.care.demo import extend_demo
 from openiop.care.models import (
     DrugScreenResult,
@@ -19,6 +18,7 @@ from openiop.care.models import (
     TaperRecommendation,
     TreatmentPlan,
 )
+from openiop.care.taper.services import taper_recommend
 from openiop.care.tests.factories import enrol, ready_to_step_down, today
 from openiop.core.models import AuditEvent
 from openiop.core.testing import EnrollmentFactory, PatientFactory, World
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def test_taper_json_lists_current_recommendations_with_their_reasons(world: World) -> None:
     e = enrol(world, weeks_ago=10)
     ready_to_step_down(world, world.counselor_a1, e)
-    services.taper_recommend(actor=world.counselor_a1, enrollment=e, attendance_reported=0.9)
+    taper_recommend(actor=world.counselor_a1, enrollment=e, attendance_reported=0.9)
     out = StringIO()
     call_command("taper", "--json", stdout=out)
     rows = json.loads(out.getvalue())

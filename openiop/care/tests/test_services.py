@@ -9,7 +9,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from openiop.care import services
+from openiop.care.community.services import peer_meetings_record, support_profile_set
+from openiop.care.discharge.services import (
+    default_follow_up_dates,
+    discharge_record,
+    follow_up_complete,
+)
 from openiop.care.models import (
     DrugScreenResult,
     EnrollmentPhase,
@@ -23,6 +28,28 @@ from openiop.care.models import (
     TaperRecommendation,
     TreatmentPlan,
 )
+from openiop.care.plans.services import (
+    objective_progress_add,
+    objective_set_status,
+    plan_create,
+    plan_revise,
+    plan_sign,
+    problem_add,
+)
+from openiop.care.relapse.services import (
+    relapse_close,
+    relapse_notify,
+    relapse_open,
+    relapse_plan_step,
+    relapse_review,
+    relapse_safety_check,
+)
+from openiop.care.screens.services import (
+    drug_screen_order,
+    drug_screen_record_result,
+    prescription_add,
+)
+from openiop.care.taper.services import taper_approve, taper_decline, taper_recommend
 from openiop.care.tests.factories import (
     attendance,
     enrol,
@@ -51,36 +78,32 @@ def test_a_plan_is_built_signed_and_then_locked(world: World) -> None:
     assert plan.status == PlanStatus.SIGNED and plan.signature_attested_by == c
     assert plan.patient_signature_name == "Alma Quintero"
     with pytest.raises(ValidationError) as exc:
-        services.problem_add(actor=c, plan=plan, description="Another one", icd10_code="F41.1")
+        problem_add(actor=c, plan=plan, description="Another one", icd10_code="F41.1")
     assert "locked" in str(exc.value)
     assert _events("change", "care.treatmentplan") == 1
 
 
 def test_a_header_icd10_code_is_refused_on_the_field_and_nothing_is_saved(world: World) -> None:
     c = world.counselor_a1
-    plan = services.plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
     with pytest.raises(ValidationError) as exc:
-        services.problem_add(actor=c, plan=plan, description="x", icd10_code="F10.2")
+        problem_add(actor=c, plan=plan, description="x", icd10_code="F10.2")
     assert set(exc.value.message_dict) == {"description", "icd10_code"}
     assert not Problem.objects.exists()
 
 
 def test_an_unknown_but_well_formed_code_is_kept_with_a_warning(world: World) -> None:
     c = world.counselor_a1
-    plan = services.plan_create(actor=c, enrollment=enrol(world), review_on=today())
-    problem, warning = services.problem_add(
-        actor=c, plan=plan, description="Hoarding", icd10_code="f42.3"
-    )
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    problem, warning = problem_add(actor=c, plan=plan, description="Hoarding", icd10_code="f42.3")
     assert problem.icd10_code == "F42.3" and not problem.code_in_table and warning
 
 
 def test_signing_needs_every_part_of_the_plan_and_a_real_date(world: World) -> None:
     c = world.counselor_a1
-    plan = services.plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
     with pytest.raises(ValidationError) as exc:
-        services.plan_sign(
-            actor=c, plan=plan, patient_name="", signed_on=today() + timedelta(days=1)
-        )
+        plan_sign(actor=c, plan=plan, patient_name="", signed_on=today() + timedelta(days=1))
     assert {"patient_name", "signed_on", "__all__"} <= set(exc.value.message_dict)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
@@ -91,18 +114,18 @@ def test_a_revision_copies_the_plan_and_signing_it_supersedes_the_old_version(
 ) -> None:
     c = world.counselor_a1
     v1 = signed_plan(c, enrol(world))
-    v2 = services.plan_revise(actor=c, plan=v1, reason="Relapse at the weekend")
+    v2 = plan_revise(actor=c, plan=v1, reason="Relapse at the weekend")
     assert v2.version == 2 and v2.status == PlanStatus.DRAFT and v2.previous == v1
     old, new = list(v1.objectives.order_by("id")), list(v2.objectives.order_by("id"))
     assert [o.lineage for o in old] == [o.lineage for o in new]
     assert [o.status for o in old] == [o.status for o in new]
     with pytest.raises(ValidationError):
-        services.plan_revise(actor=c, plan=v1, reason="Second draft")
-    services.plan_sign(actor=c, plan=v2, patient_name="Alma Q.", signed_on=today())
+        plan_revise(actor=c, plan=v1, reason="Second draft")
+    plan_sign(actor=c, plan=v2, patient_name="Alma Q.", signed_on=today())
     v1.refresh_from_db()
     assert v1.status == PlanStatus.SUPERSEDED
     with pytest.raises(ValidationError):
-        services.objective_set_status(actor=c, objective=old[0], status="behind")
+        objective_set_status(actor=c, objective=old[0], status="behind")
 
 
 def test_progress_stays_with_an_objective_across_versions(world: World) -> None:
@@ -110,8 +133,8 @@ def test_progress_stays_with_an_objective_across_versions(world: World) -> None:
     v1 = signed_plan(c, enrol(world))
     first = v1.objectives.order_by("id").first()
     assert first is not None
-    services.objective_progress_add(actor=c, objective=first, excerpt="Used urge surfing twice.")
-    v2 = services.plan_revise(actor=c, plan=v1, reason="Add a weekend plan")
+    objective_progress_add(actor=c, objective=first, excerpt="Used urge surfing twice.")
+    v2 = plan_revise(actor=c, plan=v1, reason="Add a weekend plan")
     copy = Objective.objects.get(plan=v2, lineage=first.lineage)
     assert ObjectiveProgressNote.objects.filter(lineage=copy.lineage).count() == 1
 
@@ -120,7 +143,7 @@ def test_a_billing_user_or_another_sites_counselor_cannot_write_a_plan(world: Wo
     enrollment = enrol(world)
     for actor in (world.billing_a1, world.counselor_a2, world.counselor_b1, world.frontdesk_a1):
         with pytest.raises(PermissionDenied):
-            services.plan_create(actor=actor, enrollment=enrollment, review_on=today())
+            plan_create(actor=actor, enrollment=enrollment, review_on=today())
     assert not TreatmentPlan.objects.exists()
 
 
@@ -140,7 +163,7 @@ def test_an_unexpected_positive_screen_opens_the_relapse_workflow(world: World) 
 def test_a_prescribed_class_is_expected_and_does_not_open_the_workflow(world: World) -> None:
     c = world.counselor_a1
     enrol(world)
-    services.prescription_add(
+    prescription_add(
         actor=c,
         patient=world.patient_a1,
         medication="Buprenorphine-naloxone",
@@ -157,7 +180,7 @@ def test_a_prescription_that_ended_before_collection_does_not_explain_a_positive
     world: World,
 ) -> None:
     c = world.counselor_a1
-    services.prescription_add(
+    prescription_add(
         actor=c,
         patient=world.patient_a1,
         medication="Methadone",
@@ -173,11 +196,11 @@ def test_a_prescription_that_ended_before_collection_does_not_explain_a_positive
 
 def test_a_result_must_cover_the_whole_panel_and_saves_nothing_otherwise(world: World) -> None:
     c = world.counselor_a1
-    screen = services.drug_screen_order(
+    screen = drug_screen_order(
         actor=c, patient=world.patient_a1, method="laboratory", panel=["cocaine", "opiate"]
     )
     with pytest.raises(ValidationError) as exc:
-        services.drug_screen_record_result(
+        drug_screen_record_result(
             actor=c,
             screen=screen,
             collected_on=today(),
@@ -193,7 +216,7 @@ def test_the_relapse_workflow_closes_only_when_every_step_is_done(world: World) 
     c = world.counselor_a1
     enrollment = enrol(world)
     signed_plan(c, enrollment)
-    event = services.relapse_open(
+    event = relapse_open(
         actor=c,
         patient=world.patient_a1,
         source="family_report",
@@ -201,38 +224,36 @@ def test_the_relapse_workflow_closes_only_when_every_step_is_done(world: World) 
         substances="alcohol",
     )
     with pytest.raises(ValidationError) as exc:
-        services.relapse_close(actor=c, event=event)
+        relapse_close(actor=c, event=event)
     assert "Safety check" in str(exc.value)
     with pytest.raises(ValidationError):
-        services.relapse_safety_check(actor=c, event=event, findings=["none", "overdose_risk"])
-    services.relapse_safety_check(
-        actor=c, event=event, findings=["overdose_risk"], notes="Naloxone"
-    )
-    event = services.relapse_plan_step(actor=c, event=event, revise=True, note="Add weekend plan")
+        relapse_safety_check(actor=c, event=event, findings=["none", "overdose_risk"])
+    relapse_safety_check(actor=c, event=event, findings=["overdose_risk"], notes="Naloxone")
+    event = relapse_plan_step(actor=c, event=event, revise=True, note="Add weekend plan")
     assert event.plan_revision is not None and event.plan_revision.version == 2
-    services.relapse_notify(
+    relapse_notify(
         actor=c, event=event, recipients=[world.director_a], text="Drank on Saturday; safe."
     )
-    event = services.relapse_review(actor=c, event=event)
+    event = relapse_review(actor=c, event=event)
     assert event.recommendation is not None
     assert event.recommendation.decision == "step_up"  # a relapse in phase 3 -> phase 2
-    event = services.relapse_close(actor=c, event=event)
+    event = relapse_close(actor=c, event=event)
     assert event.status == "closed" and event.all_steps_done
 
 
 def test_staff_of_another_organization_cannot_be_notified(world: World) -> None:
     c = world.counselor_a1
-    event = services.relapse_open(
+    event = relapse_open(
         actor=c, patient=world.patient_a1, source="self_report", occurred_on=today()
     )
     with pytest.raises(ValidationError) as exc:
-        services.relapse_notify(actor=c, event=event, recipients=[world.counselor_b1], text="hello")
+        relapse_notify(actor=c, event=event, recipients=[world.counselor_b1], text="hello")
     assert "recipients" in exc.value.message_dict
 
 
 def test_a_positive_screen_cannot_be_reported_by_hand(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.relapse_open(
+        relapse_open(
             actor=world.counselor_a1,
             patient=world.patient_a1,
             source="positive_screen",
@@ -249,27 +270,25 @@ def test_peer_meetings_are_kept_per_week_and_kind_and_a_new_record_replaces_the_
 ) -> None:
     c, p = world.counselor_a1, world.patient_a1
     day = today() - timedelta(days=9)
-    services.peer_meetings_record(actor=c, patient=p, week_start=day, counts={"aa": 2, "smart": 0})
-    services.peer_meetings_record(actor=c, patient=p, week_start=day, counts={"aa": 3})
+    peer_meetings_record(actor=c, patient=p, week_start=day, counts={"aa": 2, "smart": 0})
+    peer_meetings_record(actor=c, patient=p, week_start=day, counts={"aa": 3})
     rows = {r.kind: r.count for r in PeerMeetingWeek.objects.filter(patient=p)}
     assert rows == {"aa": 3, "smart": 0}
     assert {r.week_start.weekday() for r in PeerMeetingWeek.objects.all()} == {0}
     with pytest.raises(ValidationError) as exc:
-        services.peer_meetings_record(
-            actor=c, patient=p, week_start=day, counts={"bingo": 1, "aa": -1}
-        )
+        peer_meetings_record(actor=c, patient=p, week_start=day, counts={"bingo": 1, "aa": -1})
     assert set(exc.value.message_dict) == {"bingo", "aa"}
 
 
 def test_supports_refuse_a_future_last_use_and_unknown_fields(world: World) -> None:
     c, p = world.counselor_a1, world.patient_a1
     with pytest.raises(ValidationError) as exc:
-        services.support_profile_set(
+        support_profile_set(
             actor=c, patient=p, data={"last_use_reported_on": today() + timedelta(days=1)}
         )
     assert "last_use_reported_on" in exc.value.message_dict
     with pytest.raises(ValidationError):
-        services.support_profile_set(actor=c, patient=p, data={"ssn": "123"})
+        support_profile_set(actor=c, patient=p, data={"ssn": "123"})
 
 
 # --- tapering ------------------------------------------------------------------------------------
@@ -280,24 +299,24 @@ def test_approving_a_step_down_sets_the_required_hours_and_the_phase(world: Worl
     enrollment = enrol(world, weeks_ago=10)
     ready_to_step_down(world, c, enrollment)
     attendance(world.patient_a1, enrollment, c, hours=[3.0] * 12)
-    rec = services.taper_recommend(actor=c, enrollment=enrollment)
+    rec = taper_recommend(actor=c, enrollment=enrollment)
     assert rec.decision == "step_down" and rec.target_phase == "step-down"
     assert rec.weekly_hours == Decimal("6.0") and rec.inputs["unknown"] == {}
-    services.taper_approve(actor=c, recommendation=rec)
+    taper_approve(actor=c, recommendation=rec)
     enrollment.refresh_from_db()
     assert enrollment.required_weekly_hours == Decimal("6.0")
     assert EnrollmentPhase.objects.get(enrollment=enrollment).phase_id == "step-down"
     event = AuditEvent.objects.filter(object_type="patients.enrollment", action="change").last()
     assert event is not None and "required_weekly_hours" in event.fields
     with pytest.raises(ValidationError):
-        services.taper_approve(actor=c, recommendation=rec)
+        taper_approve(actor=c, recommendation=rec)
 
 
 def test_a_new_recommendation_supersedes_the_pending_one(world: World) -> None:
     c = world.counselor_a1
     enrollment = enrol(world)
-    first = services.taper_recommend(actor=c, enrollment=enrollment)
-    second = services.taper_recommend(actor=c, enrollment=enrollment)
+    first = taper_recommend(actor=c, enrollment=enrollment)
+    second = taper_recommend(actor=c, enrollment=enrollment)
     first.refresh_from_db()
     assert first.status == RecommendationStatus.SUPERSEDED
     assert second.status == RecommendationStatus.PENDING
@@ -306,11 +325,11 @@ def test_a_new_recommendation_supersedes_the_pending_one(world: World) -> None:
 def test_declining_needs_a_reason_and_changes_no_hours(world: World) -> None:
     c = world.counselor_a1
     enrollment = enrol(world)
-    rec = services.taper_recommend(actor=c, enrollment=enrollment)
+    rec = taper_recommend(actor=c, enrollment=enrollment)
     with pytest.raises(ValidationError) as exc:
-        services.taper_decline(actor=c, recommendation=rec, reason=" ")
+        taper_decline(actor=c, recommendation=rec, reason=" ")
     assert "reason" in exc.value.message_dict
-    services.taper_decline(actor=c, recommendation=rec, reason="Wants to stay in phase 3")
+    taper_decline(actor=c, recommendation=rec, reason="Wants to stay in phase 3")
     rec.refresh_from_db()
     enrollment.refresh_from_db()
     assert rec.status == "declined" and enrollment.required_weekly_hours == Decimal("9")
@@ -319,7 +338,7 @@ def test_declining_needs_a_reason_and_changes_no_hours(world: World) -> None:
 def test_approving_a_move_outside_the_iop_records_it_without_changing_hours(world: World) -> None:
     c = world.counselor_a1
     enrollment = enrol(world)
-    rec = services.taper_recommend(actor=c, enrollment=enrollment)
+    rec = taper_recommend(actor=c, enrollment=enrollment)
     TaperRecommendation.objects.filter(pk=rec.pk).update(
         decision="step_up",
         target_phase="partial-hospitalisation",
@@ -327,7 +346,7 @@ def test_approving_a_move_outside_the_iop_records_it_without_changing_hours(worl
         weekly_hours=Decimal("20"),
     )
     rec.refresh_from_db()
-    services.taper_approve(actor=c, recommendation=rec)
+    taper_approve(actor=c, recommendation=rec)
     enrollment.refresh_from_db()
     assert enrollment.required_weekly_hours == Decimal("9")
     assert not EnrollmentPhase.objects.exists()
@@ -335,10 +354,10 @@ def test_approving_a_move_outside_the_iop_records_it_without_changing_hours(worl
 
 def test_only_clinicians_decide_on_tapering(world: World) -> None:
     enrollment = enrol(world)
-    rec = services.taper_recommend(actor=world.counselor_a1, enrollment=enrollment)
+    rec = taper_recommend(actor=world.counselor_a1, enrollment=enrollment)
     for actor in (world.intake_a1, world.billing_a1, world.counselor_a2, world.director_b):
         with pytest.raises(PermissionDenied):
-            services.taper_approve(actor=actor, recommendation=rec)
+            taper_approve(actor=actor, recommendation=rec)
 
 
 # --- discharge ---------------------------------------------------------------------------------
@@ -349,8 +368,8 @@ def test_discharge_ends_the_enrolment_schedules_follow_ups_and_closes_recommenda
 ) -> None:
     c = world.counselor_a1
     enrollment = enrol(world)
-    rec = services.taper_recommend(actor=c, enrollment=enrollment)
-    discharge = services.discharge_record(
+    rec = taper_recommend(actor=c, enrollment=enrollment)
+    discharge = discharge_record(
         actor=c,
         enrollment=enrollment,
         kind="completed",
@@ -358,7 +377,7 @@ def test_discharge_ends_the_enrolment_schedules_follow_ups_and_closes_recommenda
         summary="Completed all phases; 10 weeks without use; strong AA network.",
         crisis_plan="Call sponsor, then 988; go to Riverside ED if unsafe.",
         next_provider="Dr. Okoro, outpatient",
-        follow_up_dates=services.default_follow_up_dates(today()),
+        follow_up_dates=default_follow_up_dates(today()),
     )
     enrollment.refresh_from_db()
     rec.refresh_from_db()
@@ -366,9 +385,9 @@ def test_discharge_ends_the_enrolment_schedules_follow_ups_and_closes_recommenda
     assert discharge.follow_ups.count() == 4 and rec.status == "superseded"
     follow_up = discharge.follow_ups.first()
     assert follow_up is not None
-    services.follow_up_complete(actor=c, follow_up=follow_up, done_on=today(), outcome="Doing well")
+    follow_up_complete(actor=c, follow_up=follow_up, done_on=today(), outcome="Doing well")
     with pytest.raises(ValidationError):
-        services.discharge_record(
+        discharge_record(
             actor=c,
             enrollment=enrollment,
             kind="completed",
@@ -381,7 +400,7 @@ def test_discharge_ends_the_enrolment_schedules_follow_ups_and_closes_recommenda
 def test_a_bad_discharge_names_each_field_and_saves_nothing(world: World) -> None:
     enrollment = enrol(world)
     with pytest.raises(ValidationError) as exc:
-        services.discharge_record(
+        discharge_record(
             actor=world.counselor_a1,
             enrollment=enrollment,
             kind="expelled",

@@ -9,8 +9,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from openiop.care import services, taper
+from openiop.care.community.services import support_profile_set
 from openiop.care.models import EnrollmentPhase, TaperSettings
+from openiop.care.relapse.services import relapse_open, relapse_safety_check
+from openiop.care.screens.services import prescription_add
+from openiop.care.taper import inputs
 from openiop.care.tests.factories import (
     attendance,
     enrol,
@@ -32,7 +35,7 @@ def test_the_phase_is_inferred_from_the_required_hours_until_a_decision_sets_it(
     world: World,
 ) -> None:
     e = enrol(world, weeks_ago=5, hours=Decimal("12"))
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert g.inp.phase_id == "phase-2" and g.inp.weeks_in_phase == 5
     assert g.facts["phase_inferred_from_required_hours"] is True
     EnrollmentPhase.objects.create(
@@ -41,7 +44,7 @@ def test_the_phase_is_inferred_from_the_required_hours_until_a_decision_sets_it(
         started_on=today() - timedelta(weeks=1),
         updated_at=timezone.now(),
     )
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert (g.inp.phase_id, g.inp.weeks_in_phase) == ("phase-3", 1)
 
 
@@ -49,22 +52,22 @@ def test_an_adolescent_requirement_below_every_phase_is_phase_three_not_the_step
     world: World,
 ) -> None:
     e = enrol(world, hours=Decimal("6"))
-    assert taper.gather(e).inp.phase_id == "phase-3"
+    assert inputs.gather(e).inp.phase_id == "phase-3"
 
 
 def test_self_reported_use_is_read_and_its_absence_is_unknown(world: World) -> None:
     e = enrol(world)
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert "weeks_without_use" in g.unknown
-    reason = taper.recommend(g).reason("weeks_without_use")
+    reason = inputs.recommend(g).reason("weeks_without_use")
     assert reason.stance is Stance.FOR_HOLD and reason.text.startswith("Unknown")
     assert "self_reported_weeks_without_use=unknown" in reason.facts
-    services.support_profile_set(
+    support_profile_set(
         actor=world.counselor_a1,
         patient=world.patient_a1,
         data={"last_use_reported_on": today() - timedelta(weeks=6)},
     )
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert "weeks_without_use" not in g.unknown
     assert g.inp.self_reported_weeks_without_use == 6
 
@@ -72,7 +75,7 @@ def test_self_reported_use_is_read_and_its_absence_is_unknown(world: World) -> N
 def test_screens_are_read_with_prescribed_classes_not_counted_as_use(world: World) -> None:
     c = world.counselor_a1
     e = enrol(world)
-    services.prescription_add(
+    prescription_add(
         actor=c,
         patient=world.patient_a1,
         medication="Methadone 60 mg",
@@ -83,7 +86,7 @@ def test_screens_are_read_with_prescribed_classes_not_counted_as_use(world: Worl
     resulted_screen(
         c, world.patient_a1, days_ago=2, positive=("methadone",), panel=("methadone", "cocaine")
     )
-    screens = sorted(taper.gather(e).inp.screens, key=lambda s: s.weeks_ago)
+    screens = sorted(inputs.gather(e).inp.screens, key=lambda s: s.weeks_ago)
     assert screens[0].weeks_ago == 0 and not screens[0].shows_use
     assert screens[0].prescribed_classes == {"methadone"}
     assert screens[1].weeks_ago == 2 and screens[1].unexplained == {"cocaine"}
@@ -91,13 +94,13 @@ def test_screens_are_read_with_prescribed_classes_not_counted_as_use(world: Worl
 
 def test_relapse_events_are_read_and_an_open_one_without_safety_check_holds(world: World) -> None:
     e = enrol(world)
-    services.relapse_open(
+    relapse_open(
         actor=world.counselor_a1,
         patient=world.patient_a1,
         source="self_report",
         occurred_on=today() - timedelta(days=8),
     )
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert [r.weeks_ago for r in g.inp.relapses] == [1]
     assert SafetyFlag.OTHER in g.inp.safety_flags and g.facts["safety_check_pending"]
 
@@ -105,10 +108,10 @@ def test_relapse_events_are_read_and_an_open_one_without_safety_check_holds(worl
 def test_safety_findings_and_open_intake_safety_tasks_become_safety_flags(world: World) -> None:
     c = world.counselor_a1
     e = enrol(world)
-    event = services.relapse_open(
+    event = relapse_open(
         actor=c, patient=world.patient_a1, source="family_report", occurred_on=today()
     )
-    services.relapse_safety_check(actor=c, event=event, findings=["unsafe_environment"])
+    relapse_safety_check(actor=c, event=event, findings=["unsafe_environment"])
     SafetyTask.objects.create(
         patient=world.patient_a1,
         site=world.site_a1,
@@ -116,17 +119,17 @@ def test_safety_findings_and_open_intake_safety_tasks_become_safety_flags(world:
         created_by=c,
         created_at=timezone.now(),
     )
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert g.inp.safety_flags == {SafetyFlag.UNSAFE_ENVIRONMENT, SafetyFlag.SUICIDE_RISK_HIGH}
-    rec = taper.recommend(g)
+    rec = inputs.recommend(g)
     assert rec.decision is Decision.STEP_UP and rec.crisis_evaluation
 
 
 def test_plan_progress_counts_the_objectives_of_the_plan_in_effect(world: World) -> None:
     e = enrol(world)
-    assert taper.gather(e).facts["plan"] == "none"
+    assert inputs.gather(e).facts["plan"] == "none"
     signed_plan(world.counselor_a1, e, statuses=("met", "on_track", "behind"))
-    plan = taper.gather(e).inp.plan
+    plan = inputs.gather(e).inp.plan
     assert (plan.met, plan.on_track, plan.behind) == (1, 1, 1)
 
 
@@ -135,14 +138,12 @@ def test_community_support_reads_recorded_weeks_and_unrecorded_weeks_are_unknown
 ) -> None:
     c = world.counselor_a1
     e = enrol(world)
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert "community" in g.unknown and g.inp.community.peer_meetings_per_week == ()
-    assert taper.recommend(g).reason("community").text.startswith("Unknown")
+    assert inputs.recommend(g).reason("community").text.startswith("Unknown")
     meetings(c, world.patient_a1, [1, 0, 2])
-    services.support_profile_set(
-        actor=c, patient=world.patient_a1, data={"has_sponsor_or_mentor": True}
-    )
-    g = taper.gather(e)
+    support_profile_set(actor=c, patient=world.patient_a1, data={"has_sponsor_or_mentor": True})
+    g = inputs.gather(e)
     assert "community" not in g.unknown
     assert g.inp.community.peer_meetings_per_week == (1, 0, 2)
     assert g.inp.community.sponsor_or_mentor and g.facts["peer_meeting_weeks_not_recorded"] == 1
@@ -158,7 +159,7 @@ def test_measure_trends_come_from_intake_screening_responses_with_reliable_chang
     measure(c, world.patient_a1, "gad7", 5, weeks_ago=6)
     measure(c, world.patient_a1, "gad7", 12, weeks_ago=1)
     measure(c, world.patient_a1, "phq9", 20, weeks_ago=30)  # before the enrolment: ignored
-    trends = {m.instrument: m for m in taper.gather(e).inp.measures}
+    trends = {m.instrument: m for m in inputs.gather(e).inp.measures}
     assert trends["phq9"].baseline == 18 and trends["phq9"].change is ReliableChange.IMPROVED
     assert trends["gad7"].change is ReliableChange.DETERIORATED
 
@@ -166,14 +167,14 @@ def test_measure_trends_come_from_intake_screening_responses_with_reliable_chang
 def test_attendance_is_read_from_delivery_else_reported_else_unknown(world: World) -> None:
     c = world.counselor_a1
     e = enrol(world)
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert "attendance" in g.unknown
-    reason = taper.recommend(g).reason("attendance")
+    reason = inputs.recommend(g).reason("attendance")
     assert reason.stance is Stance.FOR_HOLD and "attendance_fraction=unknown" in reason.facts
-    g = taper.gather(e, attendance_reported=0.85)
+    g = inputs.gather(e, attendance_reported=0.85)
     assert g.inp.attendance_fraction == 0.85 and g.facts["attendance_source"].startswith("reported")
     attendance(world.patient_a1, e, c, hours=[3, 3, 3, 3, 3, 0, 3, 1.5, 3, 3, 3, 3])
-    g = taper.gather(e, attendance_reported=0.1)
+    g = inputs.gather(e, attendance_reported=0.1)
     assert g.facts["attendance_source"] == "delivery attendance records"
     assert g.inp.attendance_fraction == pytest.approx(31.5 / 36, abs=0.001)
 
@@ -181,8 +182,8 @@ def test_attendance_is_read_from_delivery_else_reported_else_unknown(world: Worl
 def test_every_input_known_and_favourable_gives_a_step_down(world: World) -> None:
     e = enrol(world, weeks_ago=10)
     ready_to_step_down(world, world.counselor_a1, e)
-    g = taper.gather(e, attendance_reported=0.9)
-    rec = taper.recommend(g)
+    g = inputs.gather(e, attendance_reported=0.9)
+    rec = inputs.recommend(g)
     assert g.unknown == {} and rec.decision is Decision.STEP_DOWN
     assert rec.target_phase == "step-down" and rec.weekly_hours == 6.0
     assert {r.input for r in rec.reasons} >= {
@@ -201,22 +202,22 @@ def test_every_input_known_and_favourable_gives_a_step_down(world: World) -> Non
 def test_a_single_unknown_input_is_enough_to_hold(world: World) -> None:
     e = enrol(world, weeks_ago=10)
     ready_to_step_down(world, world.counselor_a1, e)
-    rec = taper.recommend(taper.gather(e))  # attendance unknown
+    rec = inputs.recommend(inputs.gather(e))  # attendance unknown
     assert rec.decision is Decision.HOLD
 
 
 def test_weeks_without_use_are_not_a_criterion_in_a_mental_health_track(world: World) -> None:
     track = TrackFactory.create(program=world.program_a1, kind="mental_health", name="MH A1")
     e = enrol(world, track=track)
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert "weeks_without_use" not in g.unknown and "weeks_without_use" in g.not_applicable
-    reason = taper.recommend(g).reason("weeks_without_use")
+    reason = inputs.recommend(g).reason("weeks_without_use")
     assert reason.stance is Stance.NEUTRAL and reason.text.startswith("Not applicable")
 
 
 def test_a_programs_own_phases_are_used(world: World) -> None:
     e = enrol(world, hours=Decimal("10"))
-    phases = taper.phases_to_json(taper.policy_for(e).phases)
+    phases = inputs.phases_to_json(inputs.policy_for(e).phases)
     phases[2]["hours_per_week"] = 10.0
     TaperSettings.objects.create(
         program=world.program_a1,
@@ -224,5 +225,5 @@ def test_a_programs_own_phases_are_used(world: World) -> None:
         updated_by=world.director_a,
         updated_at=timezone.now(),
     )
-    g = taper.gather(e)
+    g = inputs.gather(e)
     assert g.inp.phase_id == "phase-3" and g.policy.phase("phase-3").hours_per_week == 10.0

@@ -14,12 +14,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from openiop.care import services
+from openiop.care.common import monday
 from openiop.care.models import RelapseEvent, TaperRecommendation, TreatmentPlan
+from openiop.care.plans.services import objective_progress_add, plan_create
+from openiop.care.relapse.services import relapse_open
+from openiop.care.screens.services import drug_screen_order
+from openiop.care.taper.services import taper_recommend
 from openiop.care.tests.factories import (
     attendance,
     enrol,
     measure,
+    meetings,
     ready_to_step_down,
     signed_plan,
     today,
@@ -36,13 +41,13 @@ def objects(world: World) -> dict[str, Any]:
     c = world.counselor_a1
     e = enrol(world)
     plan = signed_plan(c, e)
-    screen = services.drug_screen_order(
+    screen = drug_screen_order(
         actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine"]
     )
-    event = services.relapse_open(
+    event = relapse_open(
         actor=c, patient=world.patient_a1, source="self_report", occurred_on=today()
     )
-    rec = services.taper_recommend(actor=c, enrollment=e)
+    rec = taper_recommend(actor=c, enrollment=e)
     return {
         "e": e,
         "plan": plan,
@@ -123,10 +128,8 @@ def test_the_progress_view_puts_the_evidence_on_one_screen_and_is_audited(
     plan = TreatmentPlan.objects.get(enrollment=e)
     objective = plan.objectives.first()
     assert objective is not None
-    services.objective_progress_add(
-        actor=c, objective=objective, excerpt="Used the grounding skill."
-    )
-    services.taper_recommend(actor=c, enrollment=e, attendance_reported=0.9)
+    objective_progress_add(actor=c, objective=objective, excerpt="Used the grounding skill.")
+    taper_recommend(actor=c, enrollment=e, attendance_reported=0.9)
     login(client, c)
     response = client.get(reverse("care:progress", args=[world.patient_a1.pk]))
     body = response.content.decode()
@@ -154,7 +157,7 @@ def test_a_bad_diagnosis_code_re_renders_the_plan_with_a_field_error(
     client: Client, world: World
 ) -> None:
     c = world.counselor_a1
-    plan = services.plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
     login(client, c)
     url = reverse("care:plan", args=[world.patient_a1.pk, plan.pk])
     response = client.post(
@@ -189,7 +192,7 @@ def test_a_positive_result_on_the_page_leads_to_the_relapse_response(
 ) -> None:
     c = world.counselor_a1
     enrol(world)
-    screen = services.drug_screen_order(
+    screen = drug_screen_order(
         actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine", "opiate"]
     )
     login(client, c)
@@ -247,6 +250,21 @@ def test_community_and_discharge_forms_name_their_bad_fields(client: Client, wor
     assert e.status == "active"
 
 
+def test_the_community_page_shows_recorded_weeks_newest_first_and_leaves_out_the_others(
+    client: Client, world: World
+) -> None:
+    meetings(world.counselor_a1, world.patient_a1, [2, 0, 3])  # the last 3 complete weeks
+    login(client, world.counselor_a1)
+    response = client.get(reverse("care:community", args=[world.patient_a1.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    newest_first = [monday(today()) - timedelta(weeks=n) for n in (1, 2, 3)]
+    positions = [body.index(f"<td>{w.isoformat()}</td>") for w in newest_first]
+    assert positions == sorted(positions)
+    assert f"<td>{newest_first[1].isoformat()}</td><td>0</td>" in body  # recorded as none
+    assert f"<td>{(monday(today()) - timedelta(weeks=4)).isoformat()}</td>" not in body
+
+
 def test_the_plan_tab_of_the_chart_shows_the_plan(client: Client, world: World) -> None:
     signed_plan(world.counselor_a1, enrol(world))
     login(client, world.counselor_a1)
@@ -264,8 +282,8 @@ def _populate(world: World, count: int) -> None:
             patient=patient, track=world.track_a1, starts_on=today() - timedelta(weeks=3)
         )
         measure(c, patient, "phq9", 10, weeks_ago=3)
-        services.relapse_open(actor=c, patient=patient, source="self_report", occurred_on=today())
-        services.taper_recommend(actor=c, enrollment=e)
+        relapse_open(actor=c, patient=patient, source="self_report", occurred_on=today())
+        taper_recommend(actor=c, enrollment=e)
 
 
 def _dashboard_queries(client: Client) -> tuple[int, str]:

@@ -15,8 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from openiop.care import services
 from openiop.care.models import RecommendationStatus, TaperRecommendation
+from openiop.care.taper import services
 from openiop.core import audit
 from openiop.core.models import AuditAction
 from openiop.patients.models import Enrollment, EnrollmentStatus

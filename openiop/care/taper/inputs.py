@@ -10,7 +10,7 @@
 - community support: peer meetings in each of the last complete weeks, sponsor or mentor,
   sober supports;
 - measure trends: scheduled instruments' baseline and latest totals with reliable change
-  (``care.measures``), from intake's ``ScreeningResponse``;
+  (``care.measures.selectors``), from intake's ``ScreeningResponse``;
 - attendance: delivery's attendance records over the last 4 complete weeks against the
   required hours; without records, the fraction a clinician reports; else unknown;
 - safety: open relapse responses' safety findings and open intake safety tasks;
@@ -32,7 +32,8 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from openiop.care import measures
+from openiop.care.common import monday
+from openiop.care.measures import selectors as measures
 from openiop.care.models import (
     DrugScreen,
     EnrollmentPhase,
@@ -51,6 +52,7 @@ from openiop.domain.placement import LevelOfCare
 from openiop.domain.tapering import (
     CommunitySupport,
     Decision,
+    MeasureTrend,
     PhaseKind,
     PlanProgress,
     RelapseSource,
@@ -63,7 +65,7 @@ from openiop.domain.tapering import (
     TaperRecommendation,
     recommend_taper,
 )
-from openiop.patients.models import Enrollment
+from openiop.patients.models import Enrollment, Patient
 
 LOOKBACK_WEEKS = 26
 ATTENDANCE_WEEKS = 4
@@ -83,10 +85,6 @@ SUBSTANCE_TRACKS = frozenset({"substance_use", "alcohol", "co_occurring", "adole
 """Tracks whose patients are treated for substance use. In the others (mental health, eating
 disorders) weeks without use are not a taper criterion; relapse events and drug screens,
 when there are any, are still read by the relapse rule."""
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def policy_from_settings(settings: TaperSettings | None) -> TaperPolicy:
@@ -156,6 +154,16 @@ class Gathered:
     current_phase: TaperPhase
     unknown: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Read:
+    """What ``gather`` has read so far: facts, inputs it could not read, inputs that do not
+    apply to this track."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
     not_applicable: dict[str, str] = field(default_factory=dict)
 
 
@@ -242,43 +250,32 @@ def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dic
     }
 
 
-def gather(
+def _weeks_without_use(
     enrollment: Enrollment,
-    *,
-    today: date | None = None,
-    attendance_reported: float | None = None,
-) -> Gathered:
-    """Read every input of the engine for this enrolment (module docstring)."""
-    today = today or timezone.localdate()
-    patient = enrollment.patient
-    policy = policy_for(enrollment)
-    phase, weeks_in_phase, inferred = _phase(enrollment, policy, today)
-    since = today - timedelta(weeks=LOOKBACK_WEEKS)
-    facts: dict[str, Any] = {
-        "today": today.isoformat(),
-        "phase": phase.id,
-        "weeks_in_phase": weeks_in_phase,
-        "phase_inferred_from_required_hours": inferred,
-        "required_weekly_hours": float(enrollment.required_weekly_hours),
-    }
-    unknown: dict[str, str] = {}
-
-    profile = SupportProfile.objects.filter(patient=patient).first()
-    not_applicable: dict[str, str] = {}
+    profile: SupportProfile | None,
+    policy: TaperPolicy,
+    today: date,
+    read: _Read,
+) -> tuple[int, TaperPolicy]:
+    """Whole weeks since the self-reported last use, and the policy to apply: outside
+    substance-use tracks the input is not applicable, so the policy no longer asks for it."""
     if enrollment.track.kind not in SUBSTANCE_TRACKS:
-        not_applicable["weeks_without_use"] = (
+        read.not_applicable["weeks_without_use"] = (
             f"{enrollment.track.get_kind_display()} track: weeks without use are not a taper "
             "criterion here (relapse events still are)."
         )
-        policy = replace(policy, min_weeks_without_use=0, require_screen_verification=False)
-        self_weeks = 0
-    elif profile is None or profile.last_use_reported_on is None:
-        unknown["weeks_without_use"] = "The patient's own report of their last use is not recorded."
-        self_weeks = 0
-    else:
-        self_weeks = max(0, (today - profile.last_use_reported_on).days // 7)
-        facts["last_use_reported_on"] = profile.last_use_reported_on.isoformat()
+        return 0, replace(policy, min_weeks_without_use=0, require_screen_verification=False)
+    if profile is None or profile.last_use_reported_on is None:
+        read.unknown["weeks_without_use"] = (
+            "The patient's own report of their last use is not recorded."
+        )
+        return 0, policy
+    read.facts["last_use_reported_on"] = profile.last_use_reported_on.isoformat()
+    return max(0, (today - profile.last_use_reported_on).days // 7), policy
 
+
+def _drug_screens(patient: Patient, since: date, today: date) -> list[domain.DrugScreen]:
+    """Resulted screens since ``since``; positives for a prescribed class are marked so."""
     screens = []
     for screen in DrugScreen.objects.filter(
         patient=patient, status=ScreenStatus.RESULTED, collected_on__gte=since
@@ -292,28 +289,27 @@ def gather(
                 prescribed_classes=frozenset(r.substance_class for r in positives if r.expected),
             )
         )
-    facts["drug_screens"] = len(screens)
+    return screens
 
-    relapse_rows = list(RelapseEvent.objects.filter(patient=patient, occurred_on__gte=since))
-    relapses = tuple(
-        domain.RelapseEvent(
-            weeks_ago=max(0, (today - r.occurred_on).days // 7),
-            source=RelapseSource(r.source),
-            substance=r.substances,
-        )
-        for r in relapse_rows
-    )
-    facts["relapse_events"] = len(relapses)
 
+def _plan_progress(enrollment: Enrollment, read: _Read) -> PlanProgress:
+    """Objectives of the plan in effect by status (none without a plan)."""
     plan = current_plan(enrollment)
     counts = {"met": 0, "on_track": 0, "behind": 0}
     if plan is not None:
         for status in plan.objectives.values_list("status", flat=True):
             counts[status] += 1
-        facts["plan"] = f"version {plan.version} ({plan.status})"
+        read.facts["plan"] = f"version {plan.version} ({plan.status})"
     else:
-        facts["plan"] = "none"
+        read.facts["plan"] = "none"
+    return PlanProgress(**counts)
 
+
+def _peer_meetings(
+    patient: Patient, policy: TaperPolicy, today: date, read: _Read
+) -> tuple[int, ...]:
+    """Meetings of each recorded complete week in the community window, oldest first; weeks
+    without a record are left out (not recorded, never zero)."""
     window = policy.community_window_weeks * 2
     this_monday = monday(today)
     first = this_monday - timedelta(weeks=window)
@@ -323,13 +319,19 @@ def gather(
     ).values_list("week_start", "count"):
         per_week[week_start] = per_week.get(week_start, 0) + count
     meetings = tuple(per_week[w] for w in sorted(per_week))
-    facts["peer_meeting_weeks_recorded"] = len(meetings)
-    facts["peer_meeting_weeks_not_recorded"] = window - len(meetings)
+    read.facts["peer_meeting_weeks_recorded"] = len(meetings)
+    read.facts["peer_meeting_weeks_not_recorded"] = window - len(meetings)
     if not meetings:
-        unknown["community"] = f"No peer meetings recorded for the last {window} complete weeks."
+        read.unknown["community"] = (
+            f"No peer meetings recorded for the last {window} complete weeks."
+        )
+    return meetings
 
+
+def _measure_trends(enrollment: Enrollment, read: _Read) -> list[MeasureTrend]:
+    """Baseline-to-latest trends of the track's scheduled instruments."""
     by_instrument = measures.enrollment_scores(enrollment)
-    reliability = measures.reliability_for(patient.organization_id)
+    reliability = measures.reliability_for(enrollment.patient.organization_id)
     schedule = measures.schedules_for_tracks([(enrollment.track_id, enrollment.track.kind)])[
         enrollment.track_id
     ]
@@ -337,28 +339,45 @@ def gather(
     trends, not_computed = measures.trends(
         {k: v for k, v in by_instrument.items() if k in scheduled}, reliability
     )
-    facts["measures_not_computed"] = not_computed
+    read.facts["measures_not_computed"] = not_computed
+    return trends
 
+
+def _attendance(
+    enrollment: Enrollment,
+    today: date,
+    attendance_reported: float | None,
+    policy: TaperPolicy,
+    read: _Read,
+) -> float:
+    """Recorded attendance, else the clinician's report, else unknown (a value that holds)."""
     attendance = recorded_attendance(enrollment, today)
     if attendance is not None:
         fraction, more = attendance
-        facts.update(more)
+        read.facts.update(more)
     elif attendance_reported is not None:
         fraction = attendance_reported
-        facts["attendance_source"] = "reported by the clinician"
+        read.facts["attendance_source"] = "reported by the clinician"
     else:
         fraction = _hold_band_attendance(policy)
-        unknown["attendance"] = (
+        read.unknown["attendance"] = (
             "No attendance recorded in the last complete weeks, and none reported by the clinician."
         )
+    return fraction
 
+
+def _safety_flags(
+    patient: Patient, relapse_rows: list[RelapseEvent], read: _Read
+) -> frozenset[SafetyFlag]:
+    """Open relapse responses (not yet checked, or their findings) and open intake safety
+    tasks."""
     flags: set[SafetyFlag] = set()
     for r in relapse_rows:
         if r.status != RelapseStatus.OPEN:
             continue
         if r.safety_checked_at is None:
             flags.add(SafetyFlag.OTHER)
-            facts["safety_check_pending"] = True
+            read.facts["safety_check_pending"] = True
         for finding in r.safety_findings:
             if finding in SAFETY_FLAGS:
                 flags.add(SAFETY_FLAGS[finding])
@@ -372,14 +391,57 @@ def gather(
                 flags.add(SAFETY_FLAGS.get(flag, SafetyFlag.OTHER))
     except ImportError:  # intake without safety tasks
         pass
+    return frozenset(flags)
 
+
+def gather(
+    enrollment: Enrollment,
+    *,
+    today: date | None = None,
+    attendance_reported: float | None = None,
+) -> Gathered:
+    """Read every input of the engine for this enrolment (module docstring). Each reader
+    adds what it read to the facts and names an input it could not read as unknown."""
+    today = today or timezone.localdate()
+    patient = enrollment.patient
+    policy = policy_for(enrollment)
+    phase, weeks_in_phase, inferred = _phase(enrollment, policy, today)
+    since = today - timedelta(weeks=LOOKBACK_WEEKS)
+    read = _Read(
+        facts={
+            "today": today.isoformat(),
+            "phase": phase.id,
+            "weeks_in_phase": weeks_in_phase,
+            "phase_inferred_from_required_hours": inferred,
+            "required_weekly_hours": float(enrollment.required_weekly_hours),
+        }
+    )
+    profile = SupportProfile.objects.filter(patient=patient).first()
+    self_weeks, policy = _weeks_without_use(enrollment, profile, policy, today, read)
+    screens = _drug_screens(patient, since, today)
+    read.facts["drug_screens"] = len(screens)
+    relapse_rows = list(RelapseEvent.objects.filter(patient=patient, occurred_on__gte=since))
+    relapses = tuple(
+        domain.RelapseEvent(
+            weeks_ago=max(0, (today - r.occurred_on).days // 7),
+            source=RelapseSource(r.source),
+            substance=r.substances,
+        )
+        for r in relapse_rows
+    )
+    read.facts["relapse_events"] = len(relapses)
+    plan = _plan_progress(enrollment, read)
+    meetings = _peer_meetings(patient, policy, today, read)
+    trends = _measure_trends(enrollment, read)
+    fraction = _attendance(enrollment, today, attendance_reported, policy, read)
+    flags = _safety_flags(patient, relapse_rows, read)
     inp = TaperInput(
         age=patient.age_on(today),
         phase_id=phase.id,
         weeks_in_phase=weeks_in_phase,
         self_reported_weeks_without_use=self_weeks,
         attendance_fraction=round(fraction, 3),
-        plan=PlanProgress(**counts),
+        plan=plan,
         community=CommunitySupport(
             peer_meetings_per_week=meetings,
             sponsor_or_mentor=bool(profile and profile.has_sponsor_or_mentor),
@@ -388,9 +450,9 @@ def gather(
         screens=tuple(screens),
         relapses=relapses,
         measures=tuple(trends),
-        safety_flags=frozenset(flags),
+        safety_flags=flags,
     )
-    return Gathered(enrollment, policy, inp, phase, unknown, facts, not_applicable)
+    return Gathered(enrollment, policy, inp, phase, read.unknown, read.facts, read.not_applicable)
 
 
 def _hold_band_attendance(policy: TaperPolicy) -> float:

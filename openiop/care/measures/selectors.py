@@ -1,5 +1,5 @@
 """Measurement-based care reads: scores of repeated instruments, due measures, reliable change
-and trajectory charts (issue 6 item 2).
+and trajectory charts (issue 6 item 2), and the measures due for a user's patients.
 
 Scores are intake's ``ScreeningResponse`` rows, the one store of instrument answers in the
 system; they are recorded through ``openiop.intake.services.screening_record``. This module
@@ -14,18 +14,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from openiop.accounts.models import User
+from openiop.care.common import OPEN_ENROLLMENT
 from openiop.care.models import MeasureSchedule, ReliabilitySetting
-from openiop.care.rules.reliable_change import DEFAULT_RELIABILITY, ReliabilityValues
-from openiop.care.rules.schedule import (
+from openiop.core import access
+from openiop.domain.measures.reliable_change import DEFAULT_RELIABILITY, ReliabilityValues
+from openiop.domain.measures.schedule import (
     DueMeasure,
     ScheduledMeasure,
     default_schedule,
     due_measures,
 )
-from openiop.care.rules.trajectory import Chart, build_chart, short_name
+from openiop.domain.measures.trajectory import Chart, build_chart, short_name
 from openiop.domain.screening import INSTRUMENTS
 from openiop.domain.tapering import MeasureTrend
 from openiop.intake.models import ScreeningResponse
@@ -194,3 +197,18 @@ def charts(
             continue  # instruments without a total (BAM, C-SSRS) are listed as tables
         out.append(build_chart(instrument, totals, reliability.get(instrument_id)))
     return out
+
+
+def visible_open_enrollments(user: User) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(
+            patient__in=access.patients_visible_to(user).values("pk"), status__in=OPEN_ENROLLMENT
+        )
+        .select_related("track", "patient")
+        .order_by("patient__last_name", "patient__first_name", "id")
+    )
+
+
+def due_list(user: User, *, today: date, horizon_days: int = 6) -> list[DueRow]:
+    """Measures due for the user's visible open enrolments: three queries at any size."""
+    return due_rows(list(visible_open_enrollments(user)), today=today, horizon_days=horizon_days)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from openiop.care.rules.reliable_change import ReliabilityValues
+from openiop.domain.measures.reliable_change import ReliabilityValues
 from openiop.domain.screening import Instrument
 from openiop.domain.screening.rules import Setting, Total
 from openiop.domain.tapering import ReliableChange

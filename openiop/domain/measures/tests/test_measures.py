@@ -1,5 +1,5 @@
-"""Pure rules of the care app (no database): ICD-10-CM codes, reliable change, measure
-schedules, trajectory chart geometry."""
+"""Measurement-based care rules (no database): reliable change, measure schedules, trajectory
+chart geometry."""
 
 from __future__ import annotations
 
@@ -7,42 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from openiop.care.rules import icd10
-from openiop.care.rules.reliable_change import DEFAULT_RELIABILITY, ReliabilityValues
-from openiop.care.rules.schedule import ScheduledMeasure, default_schedule, due_measures
-from openiop.care.rules.trajectory import band_ranges, build_chart
+from openiop.domain.measures.reliable_change import DEFAULT_RELIABILITY, ReliabilityValues
+from openiop.domain.measures.schedule import ScheduledMeasure, default_schedule, due_measures
+from openiop.domain.measures.trajectory import band_ranges, build_chart
 from openiop.domain.screening import INSTRUMENTS
 from openiop.domain.tapering import ReliableChange
-
-
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [("F10.20", "F10.20"), ("f1020", "F10.20"), (" F32.A ", "F32.A"), ("F50.810", "F50.810")],
-)
-def test_curated_codes_are_accepted_and_normalised(raw: str, code: str) -> None:
-    checked = icd10.check(raw)
-    assert checked.ok and checked.known and checked.code == code and checked.label
-
-
-@pytest.mark.parametrize("raw", ["F10.2", "F50.81", "F50.2", "F43.1", "F11"])
-def test_category_headings_are_refused_as_not_billable(raw: str) -> None:
-    checked = icd10.check(raw)
-    assert not checked.ok and "category heading" in checked.error
-
-
-@pytest.mark.parametrize("raw", ["", "10.20", "F1", "FF0.20", "F10.20000", "F10-20", "alcohol"])
-def test_malformed_codes_are_refused(raw: str) -> None:
-    assert not icd10.check(raw).ok
-
-
-def test_a_well_formed_code_outside_the_table_is_accepted_with_a_warning() -> None:
-    checked = icd10.check("F42.2")
-    assert checked.ok and not checked.known and "not in the curated" in checked.warning
-
-
-def test_every_curated_code_is_well_formed_and_no_code_is_also_a_heading() -> None:
-    assert all(icd10.check(code).known for code in icd10.CODES)
-    assert not set(icd10.CODES) & icd10.HEADERS
 
 
 def test_reliable_change_thresholds_match_the_published_criteria() -> None:

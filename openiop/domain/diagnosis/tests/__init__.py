@@ -1,0 +1,1 @@
+"""Tests of the diagnosis package: pure Python, no database, no Django."""

@@ -1,0 +1,1 @@
+"""Tests of the measures package: pure Python, no database, no Django."""
