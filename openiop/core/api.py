@@ -4,11 +4,15 @@ Every error is a problem details object (RFC 9457, https://www.rfc-editor.org/rf
 served as `application/problem+json`: `{"type", "title", "status", "detail"}` plus, for invalid
 input, `errors` mapping each field to its messages so a client can show them next to the inputs.
 This handler is the one place that maps refusals (403/404), DRF validation errors and the
-services' Django `ValidationError`s to those responses.
+services' Django `ValidationError`s to those responses: an API view calls its service and lets
+the exception through. Where the API names a field differently from the service, the call sits
+in `with api_field_names({...}):`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from openiop.core.access import is_verified_staff
+from openiop.core.forms import rename_fields
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -32,6 +37,16 @@ class IsVerifiedStaff(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_verified_staff(request.user)
+
+
+@contextmanager
+def api_field_names(names: Mapping[str, str]) -> Iterator[None]:
+    """A service's ValidationError raised inside the block names the API's fields (`names`
+    maps the service's name to the API's); the handler below answers it as usual."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise rename_fields(exc, names) from exc
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

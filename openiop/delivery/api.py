@@ -10,18 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openiop.core import access, audit
+from openiop.core.api import api_field_names
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
@@ -29,23 +28,6 @@ from openiop.delivery import formats, selectors, services
 from openiop.delivery.hours import monday_of, week_compliance
 from openiop.delivery.models import AttendanceRecord, AttendanceStatus
 from openiop.patients.models import Patient
-
-
-def _drf(exc: DjangoValidationError, rename: dict[str, str] | None = None) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        names = rename or {}
-        return ValidationError({names.get(k, k): v for k, v in exc.message_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
-
-
-def _call(fn: Any, *, rename: dict[str, str] | None = None, **kwargs: Any) -> Any:
-    """Call a service; its ValidationError becomes a 400 naming the API's fields."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise _drf(exc, rename) from exc
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 class AttendanceOutSerializer(serializers.Serializer[Any]):
@@ -155,33 +137,24 @@ class AttendanceAPI(APIView):
         )
         existed = AttendanceRecord.objects.filter(session=session, patient=patient).exists()
         if data["action"] == "check_in":
-            record = _call(
-                services.attendance_check_in,
-                actor=user,
-                session=session,
-                patient=patient,
-                request=request,
+            record = services.attendance_check_in(
+                actor=user, session=session, patient=patient, request=request
             )
         elif data["action"] == "check_out":
-            record = _call(
-                services.attendance_check_out,
-                actor=user,
-                session=session,
-                patient=patient,
-                request=request,
+            record = services.attendance_check_out(
+                actor=user, session=session, patient=patient, request=request
             )
         else:
-            record = _call(
-                services.attendance_set,
-                rename={"status": "attendance_status"},
-                actor=user,
-                session=session,
-                patient=patient,
-                status=data["attendance_status"],
-                check_in_at=data.get("check_in_at"),
-                check_out_at=data.get("check_out_at"),
-                request=request,
-            )
+            with api_field_names({"status": "attendance_status"}):
+                record = services.attendance_set(
+                    actor=user,
+                    session=session,
+                    patient=patient,
+                    status=data["attendance_status"],
+                    check_in_at=data.get("check_in_at"),
+                    check_out_at=data.get("check_out_at"),
+                    request=request,
+                )
         return Response(
             AttendanceOutSerializer(_record_out(record)).data,
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
@@ -217,8 +190,7 @@ class DropInAPI(APIView):
             action=Action.ATTENDANCE_RECORD,
             request=request,
         )
-        drop_in = _call(
-            services.drop_in_add,
+        drop_in = services.drop_in_add(
             actor=user,
             session=session,
             patient=patient,
@@ -439,8 +411,7 @@ class LeaveAPI(APIView):
         patient = access.patient_for(user, pk, action=Action.ATTENDANCE_RECORD, request=request)
         serializer = LeaveInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        leave = _call(
-            services.leave_create,
+        leave = services.leave_create(
             actor=user,
             patient=patient,
             request=request,

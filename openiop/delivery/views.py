@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openiop.core import access, audit, policy
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import INVALID, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
@@ -234,19 +234,21 @@ def attendance_edit(request: HttpRequest, pk: int, patient_id: int) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         check_in_at, check_out_at = form.instants()
-        try:
-            services.attendance_set(
+        record = submit(
+            form,
+            lambda data: services.attendance_set(
                 actor=user,
                 session=session,
                 patient=patient,
-                status=form.cleaned_data["status"],
+                status=data["status"],
                 check_in_at=check_in_at,
                 check_out_at=check_out_at,
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, _rename(exc))
-        else:
+            ),
+            # The service's instants are the form's times; a patient error is the whole form's.
+            rename={"check_in_at": "check_in", "check_out_at": "check_out", "patient": None},
+        )
+        if record is not None:
             messages.success(request, "Attendance saved.")
             return redirect("delivery:roster", pk=session.pk)
     elif request.method == "GET":
@@ -259,7 +261,7 @@ def attendance_edit(request: HttpRequest, pk: int, patient_id: int) -> HttpRespo
             request=request,
             detail=f"attendance form, session {session.pk}",
         )
-    return render(
+    return render_form(
         request,
         "delivery/attendance_form.html",
         {
@@ -269,16 +271,7 @@ def attendance_edit(request: HttpRequest, pk: int, patient_id: int) -> HttpRespo
             "start": selectors.local(session.starts_at, zone),
             "end": selectors.local(session.ends_at, zone),
         },
-        status=422 if request.method == "POST" else 200,
     )
-
-
-def _rename(exc: ValidationError) -> ValidationError:
-    """Service field names (check_in_at) to form field names (check_in)."""
-    if not hasattr(exc, "error_dict"):
-        return exc
-    names = {"check_in_at": "check_in", "check_out_at": "check_out", "patient": None}
-    return ValidationError({names.get(k, k) or "__all__": v for k, v in exc.message_dict.items()})
 
 
 @require_POST
@@ -290,22 +283,18 @@ def drop_in(request: HttpRequest, pk: int) -> HttpResponse:
         patient = access.patient_for(
             user, form.cleaned_data["patient"].pk, action=Action.ATTENDANCE_RECORD, request=request
         )
-        try:
-            services.drop_in_add(
-                actor=user,
-                session=session,
-                patient=patient,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        drop_in = submit(
+            form,
+            lambda data: services.drop_in_add(
+                actor=user, session=session, patient=patient, reason=data["reason"], request=request
+            ),
+        )
+        if drop_in is not None:
             messages.success(request, "Added to the roster.")
             return redirect("delivery:roster", pk=session.pk)
     context = _roster_context(request, user, session)
     context["drop_in_form"] = form
-    return render(request, "delivery/roster.html", context, status=422)
+    return render(request, "delivery/roster.html", context, status=INVALID)
 
 
 def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -313,14 +302,16 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(user, pk, action=Action.ATTENDANCE_RECORD, request=request)
     form = LeaveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.leave_create(actor=user, patient=patient, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        leave = submit(
+            form,
+            lambda data: services.leave_create(
+                actor=user, patient=patient, request=request, **data
+            ),
+        )
+        if leave is not None:
             messages.success(request, "Leave of absence recorded.")
             return redirect("patients:chart_tab", pk=patient.pk, tab="attendance")
-    return render(
+    return render_form(
         request,
         "delivery/simple_form.html",
         {
@@ -331,7 +322,6 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
             "scheduled time they cover; a leave over the whole week suspends it.",
             "button": "Record the leave",
         },
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -340,16 +330,16 @@ def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(user, pk, action=Action.STEP_DOWN_APPROVE, request=request)
     form = StepDownForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.step_down_create(
-                actor=user, patient=patient, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        allowance = submit(
+            form,
+            lambda data: services.step_down_create(
+                actor=user, patient=patient, request=request, **data
+            ),
+        )
+        if allowance is not None:
             messages.success(request, "Step-down allowance recorded.")
             return redirect("patients:chart_tab", pk=patient.pk, tab="attendance")
-    return render(
+    return render_form(
         request,
         "delivery/simple_form.html",
         {
@@ -360,7 +350,6 @@ def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
             "steps down; from the third week the normal minimum applies again.",
             "button": "Record the step-down",
         },
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -379,9 +368,9 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            disclosure, pdf = services.disclosure_letter_create(
+        issued = submit(
+            form,
+            lambda data: services.disclosure_letter_create(
                 actor=user,
                 patient=patient,
                 recipient=data["recipient"],
@@ -393,10 +382,10 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
                 consent_given_by=data["consent_given_by"],
                 consent_on=data["consent_on"],
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if issued is not None:
+            disclosure, pdf = issued
             response = HttpResponse(pdf, content_type="application/pdf")
             # The file name carries the internal id only: no name in headers or logs.
             response["Content-Disposition"] = (
@@ -414,9 +403,8 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             detail="letter form and disclosure log",
         )
-    return render(
+    return render_form(
         request,
         "delivery/letter.html",
         {"form": form, "patient": patient, "disclosures": disclosures},
-        status=422 if request.method == "POST" else 200,
     )

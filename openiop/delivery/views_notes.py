@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openiop.core import access, audit
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import INVALID, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.delivery import access as delivery_access
@@ -57,19 +57,19 @@ def group_note(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None, initial=initial, attendees=attendees
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            note = services.group_note_save(
+        saved = submit(
+            form,
+            lambda _: services.group_note_save(
                 actor=user,
                 session=session,
                 content=form.group_content(),
                 sections=form.sections(),
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Draft saved. Sign it when it is complete.")
-            return redirect("delivery:note", pk=note.pk)
+            return redirect("delivery:note", pk=saved.pk)
     elif request.method == "GET":
         audit.record(
             actor=user,
@@ -83,7 +83,7 @@ def group_note(request: HttpRequest, pk: int) -> HttpResponse:
             part2=bool(attendees),
         )
     zone = selectors.session_zone(session)
-    return render(
+    return render_form(
         request,
         "delivery/group_note_form.html",
         {
@@ -93,7 +93,6 @@ def group_note(request: HttpRequest, pk: int) -> HttpResponse:
             "start": selectors.local(session.starts_at, zone),
             "hidden": len(attendee_ids) - len(attendees),
         },
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -166,7 +165,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _rerender(request: HttpRequest, user: Any, note: Note, **forms_: Any) -> HttpResponse:
     context = _note_context(user, note)
     context.update(forms_)
-    return render(request, "delivery/note.html", context, status=422)
+    return render(request, "delivery/note.html", context, status=INVALID)
 
 
 @require_POST
@@ -175,23 +174,23 @@ def note_sign(request: HttpRequest, pk: int) -> HttpResponse:
     note = delivery_access.note_for(user, pk, request=request)
     form = PasswordForm(request.POST)
     if form.is_valid():
-        try:
-            note = services.note_sign(
-                actor=user, note=note, password=form.cleaned_data["password"], request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        signed = submit(
+            form,
+            lambda data: services.note_sign(
+                actor=user, note=note, password=data["password"], request=request
+            ),
+        )
+        if signed is not None:
             messages.success(
                 request,
                 "Signed and locked."
                 + (
                     " A supervisor must co-sign it."
-                    if note.status == NoteStatus.AWAITING_COSIGNATURE
+                    if signed.status == NoteStatus.AWAITING_COSIGNATURE
                     else ""
                 ),
             )
-            return redirect("delivery:note", pk=note.pk)
+            return redirect("delivery:note", pk=signed.pk)
     return _rerender(request, user, note, sign_form=form)
 
 
@@ -201,13 +200,13 @@ def note_cosign(request: HttpRequest, pk: int) -> HttpResponse:
     note = delivery_access.note_for(user, pk, request=request)
     form = PasswordForm(request.POST)
     if form.is_valid():
-        try:
-            services.note_cosign(
-                actor=user, note=note, password=form.cleaned_data["password"], request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        cosigned = submit(
+            form,
+            lambda data: services.note_cosign(
+                actor=user, note=note, password=data["password"], request=request
+            ),
+        )
+        if cosigned is not None:
             messages.success(request, "Co-signed.")
             return redirect("delivery:note", pk=note.pk)
     return _rerender(request, user, note, cosign_form=form)
@@ -231,19 +230,19 @@ def note_amend(request: HttpRequest, pk: int) -> HttpResponse:
                 action=Action.NOTE_WRITE,
                 request=request,
             )
-        try:
-            services.note_amend(
+        amendment = submit(
+            form,
+            lambda data: services.note_amend(
                 actor=user,
                 note=note,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-                password=form.cleaned_data["password"],
+                reason=data["reason"],
+                text=data["text"],
+                password=data["password"],
                 section_patient=section_patient,
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if amendment is not None:
             messages.success(request, "Amendment added. The signed original is unchanged.")
             return redirect("delivery:note", pk=note.pk)
     return _rerender(request, user, note, amend_form=form)
@@ -277,25 +276,25 @@ def individual_note(request: HttpRequest, pk: int, note_id: int | None = None) -
         request.POST if request.method == "POST" else None, initial=initial, note_format=note_format
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            note = services.individual_note_save(
+        saved = submit(
+            form,
+            lambda data: services.individual_note_save(
                 actor=user,
                 patient=patient,
                 note_format=note_format,
-                service_date=form.cleaned_data["service_date"],
-                duration_minutes=form.cleaned_data.get("duration_minutes"),
+                service_date=data["service_date"],
+                duration_minutes=data.get("duration_minutes"),
                 content=form.content(),
                 note=note,
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Draft saved. Sign it when it is complete.")
-            return redirect("delivery:note", pk=note.pk)
+            return redirect("delivery:note", pk=saved.pk)
     elif request.method == "GET" and note is not None:
         _audit_note(request, user, note, [patient.pk])
-    return render(
+    return render_form(
         request,
         "delivery/individual_note_form.html",
         {
@@ -305,5 +304,4 @@ def individual_note(request: HttpRequest, pk: int, note_id: int | None = None) -
             "note_format": note_format,
             "formats": INDIVIDUAL_FORMATS,
         },
-        status=422 if request.method == "POST" else 200,
     )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openiop.accounts.models import User
 from openiop.core import access, audit, policy
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import INVALID, form_status, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.domain.placement import PlacementInputError
@@ -68,12 +68,6 @@ from openiop.patients.forms import RegisterForm
 from openiop.patients.models import Patient
 from openiop.patients.selectors import possible_duplicates
 from openiop.patients.services import PATIENT_FIELDS
-
-INVALID = 422
-
-
-def _status(request: HttpRequest, ok: bool = True) -> int:
-    return INVALID if request.method == "POST" and not ok else 200
 
 
 def _view(
@@ -158,9 +152,9 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     policy.require(user, Action.REFERRAL_WRITE, request=request, object_type="intake.referral")
     form = ReferralForm(request.POST or None, programs=programs_for_user(user))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            referral = services.referral_create(
+        referral = submit(
+            form,
+            lambda data: services.referral_create(
                 actor=user,
                 organization=user.organization,  # type: ignore[arg-type]
                 program=data.get("program"),
@@ -169,15 +163,12 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 referrer={k: data[k] for k in ReferralForm.REFERRER if data.get(k)},
                 reason=data.get("reason", ""),
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if referral is not None:
             messages.success(request, "Referral recorded at stage Inquiry.")
             return redirect("intake:referral", pk=referral.pk)
-    return render(
-        request, "intake/referral_form.html", {"form": form}, status=_status(request, False)
-    )
+    return render_form(request, "intake/referral_form.html", {"form": form})
 
 
 def _referral_page(
@@ -229,17 +220,17 @@ def referral_move(request: HttpRequest, pk: int) -> HttpResponse:
     referral = access.referral_for(user, pk, write=True, request=request)
     form = MoveForm(request.POST, current=referral.stage)
     if form.is_valid():
-        try:
-            services.referral_move(
+        moved = submit(
+            form,
+            lambda data: services.referral_move(
                 actor=user,
                 referral=referral,
-                to_stage=form.cleaned_data["to_stage"],
-                reason=form.cleaned_data["reason"],
+                to_stage=data["to_stage"],
+                reason=data["reason"],
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if moved is not None:
             messages.success(request, "Referral moved.")
             return redirect("intake:referral", pk=referral.pk)
     return _referral_page(request, user, referral, move_form=form, status=INVALID)
@@ -259,13 +250,13 @@ def referral_link(request: HttpRequest, pk: int) -> HttpResponse:
         if patient is None:
             form.add_error("mrn", "No patient with this record number at your sites and programs.")
         else:
-            try:
-                services.referral_link_patient(
+            linked = submit(
+                form,
+                lambda _: services.referral_link_patient(
                     actor=user, referral=referral, patient=patient, request=request
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+                ),
+            )
+            if linked is not None:
                 messages.success(request, f"Linked to {patient.full_name}.")
                 return redirect("intake:referral", pk=referral.pk)
     return _referral_page(request, user, referral, link_form=form, status=INVALID)
@@ -315,8 +306,9 @@ def referral_register(request: HttpRequest, pk: int) -> HttpResponse:
                 "referral to that record, or tick 'register anyway'.",
             )
         else:
-            try:
-                patient = services.referral_register_patient(
+            patient = submit(
+                form,
+                lambda data: services.referral_register_patient(
                     actor=user,
                     referral=referral,
                     site=data["site"],
@@ -328,10 +320,9 @@ def referral_register(request: HttpRequest, pk: int) -> HttpResponse:
                         "phone": data.get("ec_phone", ""),
                     },
                     request=request,
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+                ),
+            )
+            if patient is not None:
                 messages.success(request, f"Registered {patient.full_name} (record {patient.mrn}).")
                 return redirect("intake:referral", pk=referral.pk)
     elif request.method == "GET":
@@ -344,11 +335,10 @@ def referral_register(request: HttpRequest, pk: int) -> HttpResponse:
             detail="referral registration form",
             organization_id=referral.organization_id,
         )
-    return render(
+    return render_form(
         request,
         "intake/referral_register.html",
         {"form": form, "referral": referral, "duplicates": duplicates},
-        status=_status(request, False),
     )
 
 
@@ -422,7 +412,7 @@ def screening_new(request: HttpRequest, pk: int, instrument: str) -> HttpRespons
             "partial_urgent": partial_urgent,
             "crisis": crisis_resources(),
         },
-        status=_status(request, False),
+        status=form_status(request),
     )
 
 
@@ -532,15 +522,14 @@ def safety_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
     form = SafetyTaskAssignForm(request.POST, clinicians=_clinicians(user))
     if form.is_valid():
-        try:
-            services.safety_task_assign(
-                actor=user, task=task, assignee=form.cleaned_data["assignee"], request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-            if "assigned_to" in exc.message_dict:
-                form.add_error("assignee", exc.message_dict["assigned_to"])
-        else:
+        assigned = submit(
+            form,
+            lambda data: services.safety_task_assign(
+                actor=user, task=task, assignee=data["assignee"], request=request
+            ),
+            rename={"assigned_to": "assignee"},
+        )
+        if assigned is not None:
             messages.success(request, "Task assigned.")
             return redirect("intake:safety_tasks")
     return _task_page(request, user, task, patient, assign_form=form)
@@ -552,13 +541,13 @@ def safety_task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
     form = SafetyTaskCompleteForm(request.POST)
     if form.is_valid():
-        try:
-            services.safety_task_complete(
-                actor=user, task=task, note=form.cleaned_data["note"], request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        completed = submit(
+            form,
+            lambda data: services.safety_task_complete(
+                actor=user, task=task, note=data["note"], request=request
+            ),
+        )
+        if completed is not None:
             messages.success(request, "Task completed.")
             return redirect("intake:safety_tasks")
     return _task_page(request, user, task, patient, complete_form=form)
@@ -603,9 +592,9 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc))
                 ok = False
         if ok and saving and form.check_decision():
-            data = form.cleaned_data
-            try:
-                decision = services.placement_decide(
+            decision = submit(
+                form,
+                lambda data: services.placement_decide(
                     actor=user,
                     patient=patient,
                     assessment=form.assessment(),
@@ -613,10 +602,9 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
                     override_level=data.get("override_level") or "",
                     override_reason=data.get("override_reason") or "",
                     request=request,
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+                ),
+            )
+            if decision is not None:
                 messages.success(request, "Level-of-care decision saved.")
                 return redirect("intake:placement", pk=decision.pk)
         if saving and form.errors:
@@ -644,7 +632,7 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
             "level": level_label(recommendation.level.value) if recommendation else "",
             "crisis": crisis_resources(),
         },
-        status=_status(request, ok),
+        status=200 if ok else form_status(request),
     )
 
 
@@ -702,22 +690,22 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
             initial_blocks=selectors.availability_blocks(patient),
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                admission = services.patient_admit(
+            admission = submit(
+                form,
+                lambda data: services.patient_admit(
                     actor=user,
                     patient=patient,
                     program=program,
                     tracks=form.chosen_tracks(),
-                    starts_on=form.cleaned_data["starts_on"],
-                    primary_counselor=form.cleaned_data["primary_counselor"],
-                    hours_change_reason=form.cleaned_data.get("hours_change_reason") or "",
+                    starts_on=data["starts_on"],
+                    primary_counselor=data["primary_counselor"],
+                    hours_change_reason=data.get("hours_change_reason") or "",
                     availability=form.blocks(),
                     referral=referral,
                     request=request,
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+                ),
+            )
+            if admission is not None:
                 messages.success(request, f"Admitted to {admission.program.name}.")
                 return redirect("patients:chart_tab", pk=patient.pk, tab="intake")
     elif request.method == "POST":
@@ -732,7 +720,7 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
             detail="admission form",
         )
     latest = PlacementDecision.objects.filter(patient=patient).first()
-    return render(
+    return render_form(
         request,
         "intake/admit.html",
         {
@@ -744,7 +732,6 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
             "latest_decision": latest,
             "latest_level": level_label(latest.final_level) if latest else "",
         },
-        status=_status(request, False),
     )
 
 
@@ -755,13 +742,13 @@ def availability_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial_blocks=selectors.availability_blocks(patient)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.availability_set(
+        saved = submit(
+            form,
+            lambda _: services.availability_set(
                 actor=user, patient=patient, blocks=form.blocks(), request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Weekly availability saved.")
             return redirect("patients:chart_tab", pk=patient.pk, tab="intake")
     elif request.method == "GET":
@@ -773,12 +760,7 @@ def availability_edit(request: HttpRequest, pk: int) -> HttpResponse:
             fields=["availability"],
             detail="availability form",
         )
-    return render(
-        request,
-        "intake/availability.html",
-        {"patient": patient, "form": form},
-        status=_status(request, False),
-    )
+    return render_form(request, "intake/availability.html", {"patient": patient, "form": form})
 
 
 # --------------------------------------------------------------------------- policy
@@ -794,25 +776,22 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PolicyForm(request.POST or None, initial=PolicyForm.initial_from(placement, screening))
     if request.method == "POST" and form.is_valid():
         new_placement, new_screening = form.overrides()
-        try:
-            services.placement_policy_set(
+        saved_policy = submit(
+            form,
+            lambda _: services.placement_policy_set(
                 actor=user,
                 program=program,
                 placement=new_placement,
                 screening=new_screening,
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved_policy is not None:
             messages.success(request, f"Policy of {program.name} saved.")
             return redirect("intake:policy", pk=program.pk)
     setting = PlacementPolicySetting.objects.filter(program=program).first()
-    return render(
-        request,
-        "intake/policy.html",
-        {"program": program, "form": form, "setting": setting},
-        status=_status(request, False),
+    return render_form(
+        request, "intake/policy.html", {"program": program, "form": form, "setting": setting}
     )
 
 

@@ -11,14 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from openiop.accounts.models import User
 from openiop.core import access, audit, clientip, policy
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.domain.costing import DEFAULT_FEE_SCHEDULE, CostingInputError
@@ -126,35 +125,35 @@ def referral(request: HttpRequest) -> HttpResponse:
                     None, "This form has expired. Please check your answers and send again."
                 )
         elif form.is_valid() and facility is not None:
-            data = form.cleaned_data
             try:
-                services.referral_request_submit(
-                    facility=facility,
-                    client_ip=client_ip,
-                    source=SOURCE_OF[data["who"]],
-                    person={
-                        "first_name": data["first_name"],
-                        "last_name": data["last_name"],
-                        "phone": data["phone"],
-                        "email": data["email"],
-                        "preferred_language": LANGUAGE_LABELS.get(
-                            data.get("preferred_language") or "", ""
-                        ),
-                    },
-                    referrer={
-                        "referrer_name": data["referrer_name"],
-                        "referrer_organization": data["referrer_organization"],
-                        "referrer_phone": data["referrer_phone"],
-                    },
-                    reason=data["reason"],
-                    consent_text=CONSENT_TEXT,
-                    request=request,
+                submitted = submit(
+                    form,
+                    lambda data: services.referral_request_submit(
+                        facility=facility,
+                        client_ip=client_ip,
+                        source=SOURCE_OF[data["who"]],
+                        person={
+                            "first_name": data["first_name"],
+                            "last_name": data["last_name"],
+                            "phone": data["phone"],
+                            "email": data["email"],
+                            "preferred_language": LANGUAGE_LABELS.get(
+                                data.get("preferred_language") or "", ""
+                            ),
+                        },
+                        referrer={
+                            "referrer_name": data["referrer_name"],
+                            "referrer_organization": data["referrer_organization"],
+                            "referrer_phone": data["referrer_phone"],
+                        },
+                        reason=data["reason"],
+                        consent_text=CONSENT_TEXT,
+                        request=request,
+                    ),
                 )
             except services.RateLimited:
                 return _rate_limited(request)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+            if submitted is not None:
                 # A fixed address: nothing about the person or the program in the URL.
                 return redirect("locator_public:referral_thanks")
         elif facility is None:
@@ -341,9 +340,9 @@ def program_settings(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("form") == "listing":
             listing_form = ListingForm(request.POST)
             if listing_form.is_valid():
-                data = listing_form.cleaned_data
-                try:
-                    services.program_listing_set(
+                listing = submit(
+                    listing_form,
+                    lambda data: services.program_listing_set(
                         actor=user,
                         program=program,
                         data=services.ListingData(
@@ -357,18 +356,17 @@ def program_settings(request: HttpRequest, pk: int) -> HttpResponse:
                             website=data["website"],
                         ),
                         request=request,
-                    )
-                except ValidationError as exc:
-                    apply_validation_error(listing_form, exc)
-                else:
+                    ),
+                )
+                if listing is not None:
                     messages.success(request, "Listing saved and republished.")
                     return redirect("locator:program", pk=program.pk)
         elif request.POST.get("form") == "fees":
             fee_form = _fee_form(program, request.POST)
             if fee_form.is_valid():
-                data = fee_form.cleaned_data
-                try:
-                    services.fee_schedule_set(
+                fees = submit(
+                    fee_form,
+                    lambda data: services.fee_schedule_set(
                         actor=user,
                         program=program,
                         data=services.FeeData(
@@ -384,10 +382,9 @@ def program_settings(request: HttpRequest, pk: int) -> HttpResponse:
                             },
                         ),
                         request=request,
-                    )
-                except ValidationError as exc:
-                    apply_validation_error(fee_form, exc)
-                else:
+                    ),
+                )
+                if fees is not None:
                     messages.success(request, "Fee schedule saved.")
                     return redirect("locator:program", pk=program.pk)
         status = 422

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,10 +40,8 @@ class PatientInSerializer(serializers.ModelSerializer[Patient]):
         fields = ["site", "program", *services.PATIENT_FIELDS]
 
     def validate_date_of_birth(self, value: Any) -> Any:
-        try:
-            return _check_dob(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
+        # DRF files a Django ValidationError from a validate_<field> method under that field.
+        return _check_dob(value)
 
 
 class PatientPatchSerializer(PatientInSerializer):
@@ -62,12 +58,6 @@ class SearchInSerializer(serializers.Serializer[Any]):
         if not attrs.get("text", "").strip() and not attrs.get("date_of_birth"):
             raise serializers.ValidationError("Give text, date_of_birth or both.")
         return attrs
-
-
-def _django_to_drf(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    )
 
 
 def _audit_query(request: Request, patients: list[Patient], detail: str) -> None:
@@ -129,18 +119,9 @@ class PatientListCreateAPI(APIView):
             ).first()
             if program is None:
                 raise ValidationError({"program": ["Unknown program."]})
-        try:
-            patient = services.patient_register(
-                actor=user,
-                site=site,
-                program=program,
-                data=data,
-                request=request,
-            )
-        except DjangoValidationError as exc:
-            raise _django_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        patient = services.patient_register(
+            actor=user, site=site, program=program, data=data, request=request
+        )
         return Response(PatientOutSerializer(patient).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,15 +149,12 @@ class PatientDetailAPI(APIView):
         patient = access.patient_for(access.staff(request), pk, write=True, request=request)
         serializer = PatientPatchSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            patient = services.patient_update(
-                actor=access.staff(request),
-                patient=get_object_or_404(Patient, pk=patient.pk),
-                data=dict(serializer.validated_data),
-                request=request,
-            )
-        except DjangoValidationError as exc:
-            raise _django_to_drf(exc) from exc
+        patient = services.patient_update(
+            actor=access.staff(request),
+            patient=get_object_or_404(Patient, pk=patient.pk),
+            data=dict(serializer.validated_data),
+            request=request,
+        )
         return Response(PatientOutSerializer(patient).data)
 
 

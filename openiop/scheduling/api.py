@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -144,12 +141,6 @@ class MoveInSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-def _drf(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"non_field_errors": exc.messages})
-
-
 def _detail(request: Request, week: ScheduleWeek) -> dict[str, Any]:
     user = access.staff(request)
     r, objects = selectors.review(week, user)
@@ -224,16 +215,13 @@ class WeekListCreateAPI(APIView):
         require_manager(user, request, "build a schedule")
         serializer = BuildInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            week = services.week_build(
-                actor=user,
-                organization=user.organization,  # type: ignore[arg-type]
-                week_start=serializer.validated_data["week_start"],
-                request=request,
-            )
-            week = services.week_solve_enqueue(actor=user, week=week, request=request)
-        except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+        week = services.week_build(
+            actor=user,
+            organization=user.organization,  # type: ignore[arg-type]
+            week_start=serializer.validated_data["week_start"],
+            request=request,
+        )
+        week = services.week_solve_enqueue(actor=user, week=week, request=request)
         return Response(WeekOutSerializer(week).data, status=status.HTTP_201_CREATED)
 
 
@@ -259,19 +247,14 @@ class WeekMoveAPI(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         patient = access.patient_for(user, data["patient"], write=True, request=request)
-        try:
-            week = services.week_move_patient(
-                actor=user,
-                week=week,
-                patient=patient,
-                from_group=data.get("from_group") or None,
-                to_group=data.get("to_group") or None,
-                request=request,
-            )
-        except DjangoValidationError as exc:
-            raise _drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        week = services.week_move_patient(
+            actor=user,
+            week=week,
+            patient=patient,
+            from_group=data.get("from_group") or None,
+            to_group=data.get("to_group") or None,
+            request=request,
+        )
         return Response(_detail(request, week))
 
 
@@ -285,8 +268,5 @@ class WeekPublishAPI(APIView):
     def post(self, request: Request, pk: int) -> Response:
         user = access.staff(request)
         week = week_for(user, pk, request=request, manage=True)
-        try:
-            week = services.week_publish(actor=user, week=week, request=request)
-        except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+        week = services.week_publish(actor=user, week=week, request=request)
         return Response(WeekOutSerializer(week).data)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openiop.accounts.models import User
 from openiop.core import access, audit
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import INVALID, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.scheduling import blocks as std
 from openiop.scheduling import calendar, selectors, services
@@ -56,20 +56,22 @@ def build(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
     require_manager(user, request, "build a schedule")
     form = BuildForm(request.POST)
+
+    def build_and_queue(data: dict[str, Any]) -> ScheduleWeek:
+        week = services.week_build(
+            actor=user,
+            organization=user.organization,  # type: ignore[arg-type]
+            week_start=data["week_start"],
+            request=request,
+        )
+        services.week_solve_enqueue(actor=user, week=week, request=request)
+        return week
+
     if form.is_valid():
-        try:
-            week = services.week_build(
-                actor=user,
-                organization=user.organization,  # type: ignore[arg-type]
-                week_start=form.cleaned_data["week_start"],
-                request=request,
-            )
-            services.week_solve_enqueue(actor=user, week=week, request=request)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        week = submit(form, build_and_queue)
+        if week is not None:
             return redirect("scheduling:week", pk=week.pk)
-    return _index(request, user, form, status=422)
+    return _index(request, user, form, status=INVALID)
 
 
 def _waiting_long(week: ScheduleWeek) -> bool:
@@ -299,25 +301,26 @@ def week_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if w.status != WeekStatus.PUBLISHED:
         raise Http404("Only the published revision can be re-solved.")
+
+    def resolve_and_queue(data: dict[str, Any]) -> ScheduleWeek:
+        new = services.week_resolve(
+            actor=user,
+            week=w,
+            first_day=data["first_day"],
+            absent=list(data["absent"]),
+            request=request,
+        )
+        services.week_solve_enqueue(actor=user, week=new, request=request)
+        return new
+
     if request.method == "POST" and form.is_valid():
-        try:
-            new = services.week_resolve(
-                actor=user,
-                week=w,
-                first_day=form.cleaned_data["first_day"],
-                absent=list(form.cleaned_data["absent"]),
-                request=request,
-            )
-            services.week_solve_enqueue(actor=user, week=new, request=request)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        new = submit(form, resolve_and_queue)
+        if new is not None:
             return redirect("scheduling:week", pk=new.pk)
-    return render(
+    return render_form(
         request,
         "scheduling/resolve.html",
         {"week": w, "form": form, "week_end": w.week_start + timedelta(days=5)},
-        status=422 if request.method == "POST" else 200,
     )
 
 
