@@ -259,7 +259,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refusal (403/404) is an expected answer, already in the audit trail: one line in the
+    # log, not a traceback.
+    "filters": {"refusals_one_line": {"()": "openiop.core.logfilters.RefusalsOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -247,3 +247,25 @@ def require_in_scope(user: User, patient: Patient, *, request: HttpRequest | Non
         object_id=str(patient.pk),
         detail="write refused: patient outside the user's scope",
     )
+
+
+def not_found(
+    user: User,
+    object_type: str,
+    object_id: object,
+    *,
+    request: HttpRequest | None = None,
+    detail: str = "",
+) -> Http404:
+    """Audit a refusal of an object outside the user's scope (or unknown) and return the 404
+    to raise: the answer never tells which of the two it was."""
+    audit.record(
+        actor=user,
+        action=AuditAction.DENIED,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        request=request,
+        detail=detail or f"{object_type} outside the user's organization, or unknown",
+        part2=False,
+    )
+    return Http404("Not found.")

@@ -6,13 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from openiop.accounts.models import User
 from openiop.core import access, policy
-from openiop.core.forms import apply_validation_error, set_queryset
+from openiop.core.forms import render_form, set_queryset, submit
 from openiop.core.policy import Action
 from openiop.organization import selectors, services
 from openiop.organization.forms import SETUP_FORMS, StaffForm
@@ -57,27 +56,26 @@ def setup_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
     if pk is not None:
         instance = qs[kind].filter(pk=pk).first()
         if instance is None:
-            raise Http404
+            raise access.not_found(user, f"organization.{kind}", pk, request=request)
     form = form_class(request.POST or None, instance=instance)
     _limit_choices(form, qs)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
         if kind in ("rooms", "sites"):
             obj.organization_id = access.organization_id(user)
-        try:
-            services.setup_object_save(
+        saved = submit(
+            form,
+            lambda _: services.setup_object_save(
                 actor=user, obj=obj, fields=form.changed_data, request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Saved.")
             return redirect("organization:setup")
-    return render(
+    return render_form(
         request,
         "organization/edit.html",
         {"form": form, "title": title, "kind": kind, "instance": instance},
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -87,7 +85,7 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is not None:
         profile = selectors.org_staff(user).filter(pk=pk).first()
         if profile is None:
-            raise Http404
+            raise access.not_found(user, "organization.staffprofile", pk, request=request)
     initial: dict[str, Any] = {}
     if profile is not None:
         u = profile.user
@@ -111,9 +109,9 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             initial[f"end_{a.weekday}"] = a.end
     form = StaffForm(request.POST or None, initial=initial, actor=user, profile=profile)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.staff_save(
+        saved = submit(
+            form,
+            lambda d: services.staff_save(
                 actor=user,
                 user_data={
                     k: d[k]
@@ -142,18 +140,16 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 },
                 availability=form.availability(),
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Staff member saved.")
             return redirect("organization:setup")
     days = [(day.label, form[f"start_{day.value}"], form[f"end_{day.value}"]) for day in Weekday]
-    return render(
+    return render_form(
         request,
         "organization/staff_edit.html",
         {"form": form, "profile": profile, "days": days},
-        status=422 if request.method == "POST" else 200,
     )
 
 

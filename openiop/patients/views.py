@@ -11,14 +11,13 @@ import importlib.util
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from openiop.core import access, audit, policy
-from openiop.core.forms import apply_validation_error
+from openiop.core.forms import render_form, submit
 from openiop.core.htmx import render_page
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
@@ -111,8 +110,9 @@ def patient_register(request: HttpRequest) -> HttpResponse:
                 request, "A patient with this name and date of birth is already registered."
             )
         else:
-            try:
-                patient = services.patient_register(
+            patient = submit(
+                form,
+                lambda data: services.patient_register(
                     actor=user,
                     site=data["site"],
                     program=data.get("program"),
@@ -123,17 +123,15 @@ def patient_register(request: HttpRequest) -> HttpResponse:
                         "phone": data.get("ec_phone", ""),
                     },
                     request=request,
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
+                ),
+            )
+            if patient is not None:
                 messages.success(request, f"Registered {patient.full_name} (record {patient.mrn}).")
                 return redirect("patients:chart", pk=patient.pk)
-    return render(
+    return render_form(
         request,
         "patients/register.html",
         {"form": form, "duplicates": duplicates, "hidden_duplicates": hidden_duplicates},
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -213,16 +211,16 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(user, pk, write=True, request=request)
     form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.patient_update(
+        saved = submit(
+            form,
+            lambda data: services.patient_update(
                 actor=user,
                 patient=patient,
-                data={k: form.cleaned_data[k] for k in services.PATIENT_FIELDS},
+                data={k: data[k] for k in services.PATIENT_FIELDS},
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Saved.")
             return redirect("patients:chart", pk=patient.pk)
     elif request.method == "GET":
@@ -235,12 +233,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             detail="edit form",
         )
-    return render(
-        request,
-        "patients/edit.html",
-        {"form": form, "patient": patient},
-        status=422 if request.method == "POST" else 200,
-    )
+    return render_form(request, "patients/edit.html", {"form": form, "patient": patient})
 
 
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -248,44 +241,40 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(user, pk, write=True, request=request)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_add(
-                actor=user, patient=patient, data=form.cleaned_data, request=request
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        contact = submit(
+            form,
+            lambda data: services.contact_add(
+                actor=user, patient=patient, data=data, request=request
+            ),
+        )
+        if contact is not None:
             messages.success(request, "Contact added.")
             return redirect("patients:chart_tab", pk=patient.pk, tab="contacts")
-    return render(
-        request,
-        "patients/contact_form.html",
-        {"form": form, "patient": patient},
-        status=422 if request.method == "POST" else 200,
-    )
+    return render_form(request, "patients/contact_form.html", {"form": form, "patient": patient})
 
 
 def break_glass(request: HttpRequest) -> HttpResponse:
     user = access.staff(request)
     if not user.can_break_glass:
-        raise PermissionDenied("You are not in the emergency-access group.")
+        raise policy.refuse(
+            user,
+            "You are not in the emergency-access group.",
+            request=request,
+            object_type="core.breakglassgrant",
+            detail="emergency access refused: not in the emergency-access group",
+        )
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.break_glass_start(
+        grant = submit(
+            form,
+            lambda data: services.break_glass_start(
                 actor=user,
-                mrn=form.cleaned_data["mrn"],
-                reason=form.cleaned_data["reason"],
-                hours=form.cleaned_data["hours"],
+                mrn=data["mrn"],
+                reason=data["reason"],
+                hours=data["hours"],
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+            ),
+        )
+        if grant is not None:
             return redirect("patients:chart", pk=grant.patient_id)
-    return render(
-        request,
-        "patients/break_glass.html",
-        {"form": form},
-        status=422 if request.method == "POST" else 200,
-    )
+    return render_form(request, "patients/break_glass.html", {"form": form})
