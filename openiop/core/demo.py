@@ -16,14 +16,12 @@ once (`DemoResult.logins`); only their hashes and the device keys are stored.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,26 +45,11 @@ from openiop.patients.models import Contact, Enrollment, Patient
 
 ORG_NAME = "Riverbend Recovery Collaborative"
 
-# Each capability extends the demo with a module `<app>/demo.py` defining
-# `extend_demo(*, org, rng, today)`, run in this order after the core data (same transaction).
-DEMO_EXTENSIONS = [
-    "openiop.intake.demo",
-    "openiop.scheduling.demo",
-    "openiop.delivery.demo",
-    "openiop.care.demo",
-    "openiop.locator.demo",
-]
 
+class DemoExtension(Protocol):
+    """An app's `extend_demo` (see `_extensions`)."""
 
-def _optional_module(name: str) -> Any:
-    if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
-        return None
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+    def __call__(self, *, org: Organization, rng: random.Random, today: date) -> None: ...
 
 
 FIRST = [
@@ -288,7 +271,49 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     today = today or timezone.localdate()
     org = Organization.objects.create(name=ORG_NAME)
     result = DemoResult(organization=org)
+    sites, programs, tracks = _make_sites(rng, org)
+    for row in _staff_rows(rng):
+        login = _make_staff(rng, org, row, sites, programs, tracks)
+        if login is not None:
+            result.logins.append(login)
+    _make_patients(rng, org, sites, programs, tracks, patients, today)
+    result.patients = patients
+    for name, extend_demo in _extensions():
+        extend_demo(org=org, rng=random.Random(f"{seed}:{name}"), today=today)
+    audit.record(
+        actor=None,
+        organization_id=org.pk,
+        action=AuditAction.ADD,
+        object_type="demo",
+        detail=f"demo data loaded: seed {seed}, {patients} patients",
+        part2=False,
+    )
+    return result
 
+
+def _extensions() -> list[tuple[str, DemoExtension]]:
+    """Each app extends the demo with its `<app>/demo.py` `extend_demo(*, org, rng, today)`,
+    run in this order after the core data, in the same transaction (scheduling needs
+    intake's availability, delivery the published weeks, care delivery's attendance and notes).
+
+    Imported here rather than at the top because intake's demo borrows this module's name
+    lists. Each extension's random stream is seeded with its module name, so renaming a
+    module changes its demo data."""
+    from openiop.care import demo as care_demo
+    from openiop.delivery import demo as delivery_demo
+    from openiop.intake import demo as intake_demo
+    from openiop.locator import demo as locator_demo
+    from openiop.scheduling import demo as scheduling_demo
+
+    modules = (intake_demo, scheduling_demo, delivery_demo, care_demo, locator_demo)
+    return [(module.__name__, module.extend_demo) for module in modules]
+
+
+def _make_sites(
+    rng: random.Random, org: Organization
+) -> tuple[list[Site], list[Program], list[Track]]:
+    """The three sites, each with the three programs and their tracks (ASAM minimums from
+    `default_min_hours`) and three rooms, plus two virtual rooms shared by all sites."""
     sites = [
         Site.objects.create(
             organization=org,
@@ -310,20 +335,7 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
                 site=site, name=pname, description=desc, accepting_new_patients=rng.random() > 0.15
             )
             programs.append(program)
-            for kind, tname in TRACKS[pname]:
-                adolescent = kind == TrackKind.ADOLESCENTS
-                tracks.append(
-                    Track.objects.create(
-                        program=program,
-                        kind=kind,
-                        name=tname,
-                        min_weekly_hours=default_min_hours(kind),
-                        min_group=3,
-                        max_group=10 if adolescent else 12,
-                        min_age=13 if adolescent else 18,
-                        max_age=17 if adolescent else 120,
-                    )
-                )
+            tracks.extend(_make_track(program, kind, tname) for kind, tname in TRACKS[pname])
         for r in range(1, 4):
             Room.objects.create(
                 organization=org,
@@ -333,9 +345,30 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
             )
     Room.objects.create(organization=org, name="Telehealth room A", capacity=12, virtual=True)
     Room.objects.create(organization=org, name="Telehealth room B", capacity=12, virtual=True)
+    return sites, programs, tracks
 
-    staff_rows = list(STAFF)
-    for i in range(9):  # more counselors: three per site
+
+def _make_track(program: Program, kind: str, name: str) -> Track:
+    adolescent = kind == TrackKind.ADOLESCENTS
+    return Track.objects.create(
+        program=program,
+        kind=kind,
+        name=name,
+        min_weekly_hours=default_min_hours(kind),
+        min_group=3,
+        max_group=10 if adolescent else 12,
+        min_age=13 if adolescent else 18,
+        max_age=17 if adolescent else 120,
+    )
+
+
+StaffRow = tuple[str, str, str, str, str, list[int], bool]
+
+
+def _staff_rows(rng: random.Random) -> list[StaffRow]:
+    """The named staff of `STAFF` (the demo logins) and nine more counselors, three a site."""
+    staff_rows: list[StaffRow] = list(STAFF)
+    for i in range(9):
         site_index = i % 3
         staff_rows.append(
             (
@@ -348,62 +381,64 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
                 False,
             )
         )
-    for username, first, last, role, cred, site_idx, glass in staff_rows:
-        password = _password()
-        user = User(
-            username=username,
-            first_name=first,
-            last_name=last,
-            role=role,
-            organization=org,
-            can_break_glass=glass,
-            email=f"{username}@riverbend.example",
-        )
-        user.set_password(password)
-        user.save()
-        key = secrets.token_hex(20)  # 160 bits, as django-otp's own default key
-        TOTPDevice.objects.create(user=user, name="Authenticator app", key=key, confirmed=True)
-        profile = StaffProfile.objects.create(
-            user=user, credentials=cred, requires_cosignature=cred.endswith("-T")
-        )
-        my_sites = [sites[i] for i in site_idx]
-        profile.sites.set(my_sites)
-        my_programs = [p for p in programs if p.site in my_sites]
-        profile.programs.set(my_programs)
-        if role == Role.COUNSELOR:
-            profile.tracks.set(
-                [t for t in tracks if t.program in my_programs and rng.random() < 0.85]
-                or [t for t in tracks if t.program in my_programs][:2]
-            )
-            windows = (
-                [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.75]
-                + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.75]
-                + ([(5, time(9), time(13))] if rng.random() < 0.7 else [])
-            )
-            StaffAvailability.objects.bulk_create(
-                [StaffAvailability(staff=profile, weekday=d, start=s, end=e) for d, s, e in windows]
-            )
-        if username in {r[0] for r in STAFF}:
-            note = {
-                "counselor.harbor": "counselor at another site (Harbor): sees only Harbor patients"
-            }.get(username, "")
-            result.logins.append(DemoLogin(username, password, role, key, note))
+    return staff_rows
 
-    _make_patients(rng, org, sites, programs, tracks, patients, today)
-    result.patients = patients
-    for hook in DEMO_EXTENSIONS:
-        module = _optional_module(hook)
-        if module is not None:
-            module.extend_demo(org=org, rng=random.Random(f"{seed}:{hook}"), today=today)
-    audit.record(
-        actor=None,
-        organization_id=org.pk,
-        action=AuditAction.ADD,
-        object_type="demo",
-        detail=f"demo data loaded: seed {seed}, {patients} patients",
-        part2=False,
+
+def _make_staff(
+    rng: random.Random,
+    org: Organization,
+    row: StaffRow,
+    sites: list[Site],
+    programs: list[Program],
+    tracks: list[Track],
+) -> DemoLogin | None:
+    """One staff member with a fresh password and TOTP device (see the module docstring),
+    a profile scoped to their sites and, for counselors, tracks and weekly availability.
+    Returns the login to print for the named staff of `STAFF`."""
+    username, first, last, role, cred, site_idx, glass = row
+    password = _password()
+    user = User(
+        username=username,
+        first_name=first,
+        last_name=last,
+        role=role,
+        organization=org,
+        can_break_glass=glass,
+        email=f"{username}@riverbend.example",
     )
-    return result
+    user.set_password(password)
+    user.save()
+    key = secrets.token_hex(20)  # 160 bits, as django-otp's own default key
+    TOTPDevice.objects.create(user=user, name="Authenticator app", key=key, confirmed=True)
+    profile = StaffProfile.objects.create(
+        user=user, credentials=cred, requires_cosignature=cred.endswith("-T")
+    )
+    my_sites = [sites[i] for i in site_idx]
+    profile.sites.set(my_sites)
+    my_programs = [p for p in programs if p.site in my_sites]
+    profile.programs.set(my_programs)
+    if role == Role.COUNSELOR:
+        _make_counselor(rng, profile, [t for t in tracks if t.program in my_programs])
+    if username not in {r[0] for r in STAFF}:
+        return None
+    note = {
+        "counselor.harbor": "counselor at another site (Harbor): sees only Harbor patients"
+    }.get(username, "")
+    return DemoLogin(username, password, role, key, note)
+
+
+def _make_counselor(rng: random.Random, profile: StaffProfile, tracks: list[Track]) -> None:
+    """A counselor's tracks (most of their programs', at least two) and weekly availability:
+    most weekday mornings and afternoons-to-evenings, and often Saturday morning."""
+    profile.tracks.set([t for t in tracks if rng.random() < 0.85] or tracks[:2])
+    windows = (
+        [(d, time(9), time(12)) for d in range(5) if rng.random() < 0.75]
+        + [(d, time(15), time(21)) for d in range(5) if rng.random() < 0.75]
+        + ([(5, time(9), time(13))] if rng.random() < 0.7 else [])
+    )
+    StaffAvailability.objects.bulk_create(
+        [StaffAvailability(staff=profile, weekday=d, start=s, end=e) for d, s, e in windows]
+    )
 
 
 def _years_before(day: date, years: int) -> date:
@@ -424,6 +459,8 @@ def _make_patients(
     count: int,
     today: date,
 ) -> None:
+    """`count` patients with their enrolments and an emergency contact, in batches of 2,000
+    bulk inserts."""
     by_program: dict[int, list[Track]] = {}
     for t in tracks:
         by_program.setdefault(t.program_id, []).append(t)
@@ -434,48 +471,8 @@ def _make_patients(
         plan: list[list[Track]] = []
         for _ in range(min(batch, count - start)):
             mrn += 1
-            adolescent = rng.random() < 0.12
-            age = rng.randint(13, 17) if adolescent else min(75, max(18, int(rng.gauss(36, 12))))
-            born = _years_before(today, age) - timedelta(days=rng.randint(1, 360))
-            site = rng.choices(sites, weights=[5, 3, 2])[0]
-            site_programs = [p for p in programs if p.site_id == site.pk]
-            program = (
-                next(p for p in site_programs if p.name == "Adolescent IOP")
-                if adolescent
-                else rng.choice([p for p in site_programs if p.name != "Adolescent IOP"])
-            )
-            options = by_program[program.pk]
-            chosen = [rng.choice(options)]
-            kinds = {t.kind for t in options}
-            if (
-                not adolescent
-                and TrackKind.MENTAL_HEALTH in kinds
-                and chosen[0].kind in (TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL)
-                and rng.random() < 0.35
-            ):
-                chosen.append(
-                    next(t for t in options if t.kind == TrackKind.MENTAL_HEALTH)
-                )  # co-occurring
-            sex = rng.choice(["female", "male", "female", "male", "unknown"])
-            language = _weighted(rng, LANGUAGES)
-            rows.append(
-                Patient(
-                    organization=org,
-                    site=site,
-                    program=program,
-                    mrn=f"{mrn:07d}",
-                    first_name=rng.choice(FIRST),
-                    last_name=rng.choice(LAST),
-                    date_of_birth=born,
-                    sex_at_birth=sex,
-                    preferred_language=language,
-                    interpreter_needed=language != "English" and rng.random() < 0.5,
-                    phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-                    city=site.city,
-                    state=site.state,
-                    zip_code=site.zip_code,
-                )
-            )
+            patient, chosen = _draw_patient(rng, org, sites, programs, by_program, mrn, today)
+            rows.append(patient)
             plan.append(chosen)
         created = Patient.objects.bulk_create(rows)
         enrollments: list[Enrollment] = []
@@ -491,19 +488,75 @@ def _make_patients(
                         required_weekly_hours=Decimal(track.min_weekly_hours),
                     )
                 )
-            relation = (
-                "Parent"
-                if patient.age_on(today) < 18
-                else rng.choice(["Spouse", "Partner", "Sibling", "Parent", "Friend"])
-            )
-            contacts.append(
-                Contact(
-                    patient=patient,
-                    name=f"{rng.choice(FIRST)} {patient.last_name}",
-                    relationship=relation,
-                    phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-                    is_emergency=True,
-                )
-            )
+            contacts.append(_emergency_contact(rng, patient, today))
         Enrollment.objects.bulk_create(enrollments)
         Contact.objects.bulk_create(contacts)
+
+
+def _draw_patient(
+    rng: random.Random,
+    org: Organization,
+    sites: list[Site],
+    programs: list[Program],
+    by_program: dict[int, list[Track]],
+    mrn: int,
+    today: date,
+) -> tuple[Patient, list[Track]]:
+    """One unsaved patient and the tracks to enrol them in: about 12% adolescents in the
+    adolescent program, adults aged around 36, and about a third of adults in a substance
+    or alcohol track also in the mental-health track (co-occurring conditions)."""
+    adolescent = rng.random() < 0.12
+    age = rng.randint(13, 17) if adolescent else min(75, max(18, int(rng.gauss(36, 12))))
+    born = _years_before(today, age) - timedelta(days=rng.randint(1, 360))
+    site = rng.choices(sites, weights=[5, 3, 2])[0]
+    site_programs = [p for p in programs if p.site_id == site.pk]
+    program = (
+        next(p for p in site_programs if p.name == "Adolescent IOP")
+        if adolescent
+        else rng.choice([p for p in site_programs if p.name != "Adolescent IOP"])
+    )
+    options = by_program[program.pk]
+    chosen = [rng.choice(options)]
+    kinds = {t.kind for t in options}
+    if (
+        not adolescent
+        and TrackKind.MENTAL_HEALTH in kinds
+        and chosen[0].kind in (TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL)
+        and rng.random() < 0.35
+    ):
+        chosen.append(next(t for t in options if t.kind == TrackKind.MENTAL_HEALTH))
+    sex = rng.choice(["female", "male", "female", "male", "unknown"])
+    language = _weighted(rng, LANGUAGES)
+    patient = Patient(
+        organization=org,
+        site=site,
+        program=program,
+        mrn=f"{mrn:07d}",
+        first_name=rng.choice(FIRST),
+        last_name=rng.choice(LAST),
+        date_of_birth=born,
+        sex_at_birth=sex,
+        preferred_language=language,
+        interpreter_needed=language != "English" and rng.random() < 0.5,
+        phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+        city=site.city,
+        state=site.state,
+        zip_code=site.zip_code,
+    )
+    return patient, chosen
+
+
+def _emergency_contact(rng: random.Random, patient: Patient, today: date) -> Contact:
+    """A minor's emergency contact is a parent; an adult's is drawn from close relations."""
+    relation = (
+        "Parent"
+        if patient.age_on(today) < 18
+        else rng.choice(["Spouse", "Partner", "Sibling", "Parent", "Friend"])
+    )
+    return Contact(
+        patient=patient,
+        name=f"{rng.choice(FIRST)} {patient.last_name}",
+        relationship=relation,
+        phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+        is_emergency=True,
+    )

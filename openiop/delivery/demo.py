@@ -3,7 +3,7 @@
 section per attendee (a few awaiting a co-signature, one amended), draft notes for today's
 first sessions, a leave of absence and a step-down allowance.
 
-Runs after the scheduling demo (core/demo.py DEMO_EXTENSIONS), inside the demo transaction.
+Runs after the scheduling demo (core/demo.py `_extensions`), inside the demo transaction.
 Without published group sessions it does nothing, so the demo loads either way. Rows are
 bulk-inserted; the demo load itself is one audit event (core/demo.py).
 """
@@ -114,20 +114,44 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     if not sessions:
         return
     now = timezone.now()
+    past = [s for s in sessions if s.ends_at <= now]
+    todays = [s for s in sessions if _local_day(s) == today and s.starts_at <= now]
+    attendees = _attend(rng, [*past, *(s for s in todays if s not in past)], now)
+
+    director = User.objects.filter(organization=org, role=Role.CLINICAL_DIRECTOR).first()
+    drafts = [s for s in todays if attendees[s.pk]][:3]  # today's notes are still drafts
+    noted = [
+        s
+        for s in past
+        if _local_day(s) >= today - timedelta(days=NOTE_DAYS)
+        and attendees[s.pk]
+        and s not in drafts
+    ][-MAX_NOTES:]
+    notes = _group_notes(org, rng, [*noted, *drafts])
+    sections = _note_sections(rng, notes, attendees)
+    signed = _sign(rng, notes[: len(noted)], sections, director)  # today's drafts stay unsigned
+    if signed:
+        _amend(rng.choice(signed))
+    _leave_and_step_down(org, rng, today, now, creator=director or sessions[0].counselor)
+
+
+def _local_day(session: GroupSession) -> date:
+    return session.starts_at.astimezone(session_zone(session)).date()
+
+
+def _attend(
+    rng: random.Random, sessions: list[GroupSession], now: datetime
+) -> dict[int, list[int]]:
+    """Attendance for every rostered patient of `sessions`, saved; returns who attended
+    each. A session still running has no check-outs yet, so nobody has left it early."""
     roster: dict[int, list[int]] = defaultdict(list)
     for session_id, patient_id in SessionAssignment.objects.filter(
         session__in=[s.pk for s in sessions]
     ).values_list("session_id", "patient_id"):
         roster[session_id].append(patient_id)
-
-    def local_day(s: GroupSession) -> date:
-        return s.starts_at.astimezone(session_zone(s)).date()
-
-    past = [s for s in sessions if s.ends_at <= now]
-    todays = [s for s in sessions if local_day(s) == today and s.starts_at <= now]
     records: list[AttendanceRecord] = []
     attendees: dict[int, list[int]] = defaultdict(list)
-    for session in [*past, *(s for s in todays if s not in past)]:
+    for session in sessions:
         finished = session.ends_at <= now
         for patient_id in roster.get(session.pk, []):
             status = _status(rng, session.room.virtual)
@@ -140,35 +164,38 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
             if status not in (AttendanceStatus.ABSENT_EXCUSED, AttendanceStatus.ABSENT_UNEXCUSED):
                 attendees[session.pk].append(patient_id)
     AttendanceRecord.objects.bulk_create(records, batch_size=2000)
+    return attendees
 
-    director = User.objects.filter(organization=org, role=Role.CLINICAL_DIRECTOR).first()
-    drafts = [s for s in todays if attendees[s.pk]][:3]  # today's notes are still drafts
-    noted = [
-        s
-        for s in past
-        if local_day(s) >= today - timedelta(days=NOTE_DAYS) and attendees[s.pk] and s not in drafts
-    ][-MAX_NOTES:]
-    notes: list[Note] = []
-    for session in [*noted, *drafts]:
-        notes.append(
-            Note(
-                organization=org,
-                kind=NoteKind.GROUP,
-                format=NoteFormat.GROUP,
-                session=session,
-                service_date=local_day(session),
-                duration_minutes=int((session.ends_at - session.starts_at).total_seconds() // 60),
-                content={
-                    "topic": session.topic or session.track.name,
-                    "interventions": rng.choice(INTERVENTIONS),
-                    "summary": rng.choice(SUMMARIES),
-                },
-                author=session.counselor,
-                created_at=session.ends_at,
-                updated_at=session.ends_at,
-            )
+
+def _group_notes(org: Organization, rng: random.Random, sessions: list[GroupSession]) -> list[Note]:
+    """A saved group note for each session, written by its counselor when it ended."""
+    notes = [
+        Note(
+            organization=org,
+            kind=NoteKind.GROUP,
+            format=NoteFormat.GROUP,
+            session=session,
+            service_date=_local_day(session),
+            duration_minutes=int((session.ends_at - session.starts_at).total_seconds() // 60),
+            content={
+                "topic": session.topic or session.track.name,
+                "interventions": rng.choice(INTERVENTIONS),
+                "summary": rng.choice(SUMMARIES),
+            },
+            author=session.counselor,
+            created_at=session.ends_at,
+            updated_at=session.ends_at,
         )
+        for session in sessions
+    ]
     Note.objects.bulk_create(notes, batch_size=1000)
+    return notes
+
+
+def _note_sections(
+    rng: random.Random, notes: list[Note], attendees: dict[int, list[int]]
+) -> list[NoteSection]:
+    """A saved section per attendee of each note's session."""
     sections: list[NoteSection] = []
     for note in notes:
         assert note.session is not None
@@ -185,11 +212,18 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
                 )
             )
     NoteSection.objects.bulk_create(sections, batch_size=2000)
+    return sections
+
+
+def _sign(
+    rng: random.Random, notes: list[Note], sections: list[NoteSection], director: User | None
+) -> list[Note]:
+    """Sign `notes` with the digests the signing module would compute. Notes of authors who
+    need a co-signature await it, and the director has co-signed about 60% of them."""
     by_note: dict[int, list[tuple[int, dict[str, str]]]] = defaultdict(list)
     for section in sections:
         by_note[section.note_id].append((section.patient_id, section.content))
-    signed: list[Note] = []
-    for note in notes[: len(noted)]:  # today's drafts stay unsigned
+    for note in notes:
         assert note.session is not None
         profile = getattr(note.author, "staff_profile", None)
         note.cosign_required = bool(profile and profile.requires_cosignature)
@@ -204,9 +238,8 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
                 note.cosigned_at = note.signed_at + timedelta(hours=rng.randint(2, 30))
                 note.cosign_hash = signing.cosign_digest(note, director.pk, note.cosigned_at)
                 note.status = NoteStatus.SIGNED
-        signed.append(note)
     Note.objects.bulk_update(
-        signed,
+        notes,
         [
             "cosign_required",
             "signed_by",
@@ -219,26 +252,33 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         ],
         batch_size=500,
     )
-    if signed:
-        note = rng.choice(signed)
-        assert note.signed_at is not None
-        amendment = NoteAmendment(
-            note=note,
-            reason="Late entry: information received after signing",
-            text="The patient's sponsor called after the session to confirm a meeting.",
-            author=note.author,
-            signed_at=note.signed_at + timedelta(days=1),
-        )
-        amendment.signed_hash = signing.amendment_digest(amendment, note.signed_hash)
-        amendment.save()
+    return notes
 
+
+def _amend(note: Note) -> None:
+    """A signed late-entry amendment to a signed note, chained to the note's digest."""
+    assert note.signed_at is not None
+    amendment = NoteAmendment(
+        note=note,
+        reason="Late entry: information received after signing",
+        text="The patient's sponsor called after the session to confirm a meeting.",
+        author=note.author,
+        signed_at=note.signed_at + timedelta(days=1),
+    )
+    amendment.signed_hash = signing.amendment_digest(amendment, note.signed_hash)
+    amendment.save()
+
+
+def _leave_and_step_down(
+    org: Organization, rng: random.Random, today: date, now: datetime, *, creator: User
+) -> None:
+    """A leave of absence for one active patient and a step-down allowance for another."""
     enrolled = list(
         Enrollment.objects.filter(patient__organization=org, status=EnrollmentStatus.ACTIVE)
         .values_list("patient_id", flat=True)
         .distinct()
         .order_by("patient_id")[:200]
     )
-    creator = director or sessions[0].counselor
     if len(enrolled) >= 2:
         on_leave, stepping = rng.sample(enrolled, 2)
         week_start = today - timedelta(days=today.weekday())

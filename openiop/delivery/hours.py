@@ -154,6 +154,274 @@ def _free_blocks(
     return {pk: tuple(blocks) for pk, blocks in free.items()}
 
 
+@dataclass
+class _Enrolled:
+    """One patient's enrolments overlapping the week, folded into what their requirement
+    needs (module docstring: the largest phase and track minimums, adolescent track, and
+    "on leave all week" when no enrolment is active)."""
+
+    zone: str
+    born: date
+    tracks: list[int] = field(default_factory=list)
+    track_min: Decimal | None = None
+    phase: Decimal | None = None
+    adolescent: bool = False
+    active: bool = False
+
+
+def _enrolled(
+    organization_id: int,
+    week_start: date,
+    week_end: date,
+    patients: QuerySet[Patient] | None,
+) -> dict[int, _Enrolled]:
+    """The patients enrolled in the week (active or on leave; discharged enrolments are
+    left out), in the order the enrolment rows come, from one query."""
+    enrollments = Enrollment.objects.filter(
+        patient__organization_id=organization_id,
+        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE],
+        starts_on__lte=week_end,
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=week_start))
+    if patients is not None:
+        enrollments = enrollments.filter(patient__in=patients.values("pk"))
+    return _fold_enrollments(
+        enrollments.values_list(
+            "patient_id",
+            "track_id",
+            "track__kind",
+            "track__min_weekly_hours",
+            "required_weekly_hours",
+            "status",
+            "patient__site__timezone",
+            "patient__date_of_birth",
+        )
+    )
+
+
+def _fold_enrollments(rows: Iterable[tuple[Any, ...]]) -> dict[int, _Enrolled]:
+    """Enrolment rows folded per patient: a patient in two tracks owes the larger minimum
+    of either kind, and is adolescent or active if any enrolment says so."""
+    info: dict[int, _Enrolled] = {}
+    for pid, track_id, kind, track_min, required, status, zone, born in rows:
+        entry = info.get(pid)
+        if entry is None:
+            entry = info[pid] = _Enrolled(zone=zone, born=born)
+        entry.tracks.append(track_id)
+        entry.track_min = max(filter(None, [entry.track_min, track_min]), default=None)
+        entry.phase = max(filter(None, [entry.phase, required]), default=None)
+        entry.adolescent |= kind == TrackKind.ADOLESCENTS
+        entry.active |= status == EnrollmentStatus.ACTIVE
+    return info
+
+
+def _sessions_in_window(organization_id: int, lo: datetime, hi: datetime) -> dict[int, SessionInfo]:
+    """The sessions that count (module docstring): not cancelled, and in a published week
+    or attended by someone; capacity is the smaller of the room's and the track's group."""
+    attended = AttendanceRecord.objects.filter(session=OuterRef("pk"))
+    session_qs = (
+        GroupSession.objects.filter(
+            organization_id=organization_id, starts_at__lt=hi, ends_at__gt=lo
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .filter(Q(week__status=WeekStatus.PUBLISHED) | Exists(attended))
+    )
+    return {
+        sid: SessionInfo(
+            sid,
+            track_id,
+            starts_at,
+            ends_at,
+            min(capacity, max_group),
+            week_status == WeekStatus.PUBLISHED,
+        )
+        for (
+            sid,
+            track_id,
+            starts_at,
+            ends_at,
+            capacity,
+            max_group,
+            week_status,
+        ) in session_qs.values_list(
+            "id",
+            "track_id",
+            "starts_at",
+            "ends_at",
+            "room__capacity",
+            "track__max_group",
+            "week__status",
+        )
+    }
+
+
+def _rosters(
+    in_window: dict[str, Any],
+    sessions: dict[int, SessionInfo],
+    enrolled: dict[int, _Enrolled],
+) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """Seats taken per session, and each enrolled patient's scheduled sessions (assignments
+    plus drop-ins), counting only the sessions kept by `_sessions_in_window`."""
+    on_roster: dict[int, int] = defaultdict(int)
+    scheduled: dict[int, list[int]] = defaultdict(list)
+    roster_pairs = [
+        *SessionAssignment.objects.filter(**in_window).values_list("session_id", "patient_id"),
+        *DropIn.objects.filter(**in_window).values_list("session_id", "patient_id"),
+    ]
+    for sid, pid in roster_pairs:
+        if sid not in sessions:
+            continue
+        on_roster[sid] += 1
+        if pid in enrolled and sid not in scheduled[pid]:
+            scheduled[pid].append(sid)
+    return on_roster, scheduled
+
+
+def _usable(
+    kind: dc.AttendanceStatus, check_in: datetime | None, check_out: datetime | None
+) -> tuple[dc.AttendanceStatus, datetime | None, datetime | None]:
+    """A stored attendance row as the domain accepts it: an absence carries no times (the
+    domain refuses them), and a late arrival without its check-in or an early leaver
+    without its check-out counts as present, the row lacking the time its status needs."""
+    if kind.is_absence:
+        return kind, None, None
+    if (kind is dc.AttendanceStatus.LATE and check_in is None) or (
+        kind is dc.AttendanceStatus.LEFT_EARLY and check_out is None
+    ):
+        return dc.AttendanceStatus.PRESENT, check_in, check_out
+    return kind, check_in, check_out
+
+
+def _attendance(
+    in_window: dict[str, Any],
+    sessions: dict[int, SessionInfo],
+    enrolled: dict[int, _Enrolled],
+) -> list[dc.Attendance]:
+    """The enrolled patients' attendance at the kept sessions, read raw (see `_raw_rows`)."""
+    records: list[dc.Attendance] = []
+    kinds = {status.value: status for status in dc.AttendanceStatus}
+    for pid, sid, status, raw_in, raw_out in _raw_rows(
+        AttendanceRecord.objects.filter(**in_window).values_list(
+            "patient_id", "session_id", "status", "check_in_at", "check_out_at"
+        )
+    ):
+        if pid not in enrolled or sid not in sessions:
+            continue
+        kind, check_in, check_out = _usable(kinds[status], _aware(raw_in), _aware(raw_out))
+        records.append(dc.Attendance(str(pid), str(sid), kind, check_in, check_out))
+    return records
+
+
+def _leaves(patient_filter: Q, week_start: date, week_end: date) -> dict[int, list[dc.Leave]]:
+    """`LeaveOfAbsence` rows overlapping the week, by patient."""
+    leaves: dict[int, list[dc.Leave]] = defaultdict(list)
+    for pid, first, last in LeaveOfAbsence.objects.filter(
+        patient_filter, starts_on__lte=week_end, ends_on__gte=week_start
+    ).values_list("patient_id", "starts_on", "ends_on"):
+        leaves[pid].append(dc.Leave(first, last))
+    return leaves
+
+
+def _step_downs(patient_filter: Q, week_start: date, week_end: date) -> dict[int, dc.StepDown]:
+    """Each patient's `StepDownAllowance` starting in the week or the two before; read in
+    start order so the latest one wins."""
+    step_downs: dict[int, dc.StepDown] = {}
+    for pid, starts_on, weekly_hours, weeks in (
+        StepDownAllowance.objects.filter(
+            patient_filter,
+            starts_on__lte=week_end,
+            starts_on__gte=week_start - timedelta(days=14),
+        )
+        .order_by("starts_on", "id")
+        .values_list("patient_id", "starts_on", "weekly_hours", "weeks")
+    ):
+        step_downs[pid] = dc.StepDown(starts_on, _minutes(weekly_hours) or 0, weeks)
+    return step_downs
+
+
+def _published_free(
+    organization_id: int, week_start: date, enrolled: dict[int, _Enrolled]
+) -> dict[int, tuple[dc.Interval, ...]]:
+    """The enrolled patients' free times in the week's published problem (`_free_blocks`)."""
+    return _free_blocks(
+        ScheduleWeek.objects.filter(
+            organization_id=organization_id, week_start=week_start, status=WeekStatus.PUBLISHED
+        ).values_list("problem", flat=True),
+        week_start,
+        {pid: entry.zone for pid, entry in enrolled.items()},
+    )
+
+
+def _whole_week(week_start: date, zone: str) -> tuple[dc.Interval, ...]:
+    """The local week in `zone`: the free time of a patient the problem does not list."""
+    tz = ZoneInfo(zone)
+    return (
+        dc.Interval(
+            datetime.combine(week_start, time(0), tzinfo=tz),
+            datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=tz),
+        ),
+    )
+
+
+def _domain_patients(
+    enrolled: dict[int, _Enrolled],
+    *,
+    week_start: date,
+    scheduled: dict[int, list[int]],
+    leaves: dict[int, list[dc.Leave]],
+    step_downs: dict[int, dc.StepDown],
+    free: dict[int, tuple[dc.Interval, ...]],
+) -> list[dc.Patient]:
+    """The domain's patients: a patient with no active enrolment is on leave all week, and
+    one under 18 at the week's start or in an adolescent track is adolescent."""
+    week_end = week_start + timedelta(days=6)
+    whole_week = {
+        zone: _whole_week(week_start, zone) for zone in {e.zone for e in enrolled.values()}
+    }
+    domain_patients: list[dc.Patient] = []
+    for pid, entry in enrolled.items():
+        patient_leaves = list(leaves.get(pid, ()))
+        if not entry.active:
+            patient_leaves.append(dc.Leave(week_start, week_end))
+        domain_patients.append(
+            dc.Patient(
+                id=str(pid),
+                site_zone=entry.zone,
+                tracks=tuple(str(t) for t in entry.tracks),
+                scheduled=tuple(str(s) for s in scheduled.get(pid, ())),
+                adolescent=entry.adolescent or _age_on(entry.born, week_start) < 18,
+                track_minimum_minutes=_minutes(entry.track_min),
+                phase_minimum_minutes=_minutes(entry.phase),
+                leaves=tuple(patient_leaves),
+                step_down=step_downs.get(pid),
+                free=free.get(pid) or whole_week[entry.zone],
+            )
+        )
+    return domain_patients
+
+
+def _open_seats(
+    sessions: Iterable[SessionInfo], on_roster: dict[int, int], as_of: datetime | None
+) -> list[dc.OpenSeat]:
+    """Seats the domain may offer: published sessions after `as_of` with fewer on the
+    roster than their capacity; none without an `as_of`."""
+    if as_of is None:
+        return []
+    seats = []
+    for session in sessions:
+        left = session.capacity - on_roster.get(session.id, 0)
+        if session.published and session.starts_at > as_of and left > 0:
+            seats.append(
+                dc.OpenSeat(
+                    str(session.id),
+                    str(session.track_id),
+                    session.starts_at,
+                    session.ends_at,
+                    left,
+                )
+            )
+    return seats
+
+
 def week_compliance(
     *,
     organization_id: int,
@@ -169,209 +437,44 @@ def week_compliance(
     hi = datetime.combine(week_end + timedelta(days=2), time(0), tzinfo=UTC)
     result = WeekCompliance(organization_id, week_start, as_of)
 
-    enrollments = Enrollment.objects.filter(
-        patient__organization_id=organization_id,
-        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE],
-        starts_on__lte=week_end,
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=week_start))
-    if patients is not None:
-        enrollments = enrollments.filter(patient__in=patients.values("pk"))
-    rows = list(
-        enrollments.values_list(
-            "patient_id",
-            "track_id",
-            "track__kind",
-            "track__min_weekly_hours",
-            "required_weekly_hours",
-            "status",
-            "patient__site__timezone",
-            "patient__date_of_birth",
-        )
-    )
-    if not rows:
+    enrolled = _enrolled(organization_id, week_start, week_end, patients)
+    if not enrolled:
         return result
-    info: dict[int, dict[str, Any]] = {}
-    for pid, track_id, kind, track_min, required, status, zone, born in rows:
-        entry = info.setdefault(
-            pid,
-            {
-                "zone": zone,
-                "born": born,
-                "tracks": [],
-                "track_min": None,
-                "phase": None,
-                "adolescent": False,
-                "active": False,
-            },
-        )
-        entry["tracks"].append(track_id)
-        entry["track_min"] = max(filter(None, [entry["track_min"], track_min]), default=None)
-        entry["phase"] = max(filter(None, [entry["phase"], required]), default=None)
-        entry["adolescent"] |= kind == TrackKind.ADOLESCENTS
-        entry["active"] |= status == EnrollmentStatus.ACTIVE
-    patient_ids = list(info)
     patient_filter = (
         Q(patient__in=patients.values("pk"))
         if patients is not None
         else Q(patient__organization_id=organization_id)
     )
-
-    attended = AttendanceRecord.objects.filter(session=OuterRef("pk"))
-    session_qs = (
-        GroupSession.objects.filter(
-            organization_id=organization_id, starts_at__lt=hi, ends_at__gt=lo
-        )
-        .exclude(status=SessionStatus.CANCELLED)
-        .filter(Q(week__status=WeekStatus.PUBLISHED) | Exists(attended))
-    )
-    for (
-        sid,
-        track_id,
-        starts_at,
-        ends_at,
-        capacity,
-        max_group,
-        week_status,
-    ) in session_qs.values_list(
-        "id",
-        "track_id",
-        "starts_at",
-        "ends_at",
-        "room__capacity",
-        "track__max_group",
-        "week__status",
-    ):
-        result.sessions[sid] = SessionInfo(
-            sid,
-            track_id,
-            starts_at,
-            ends_at,
-            min(capacity, max_group),
-            week_status == WeekStatus.PUBLISHED,
-        )
+    result.sessions = _sessions_in_window(organization_id, lo, hi)
     # Rows of the sessions in the window, by a join on the indexed session window (a
     # subquery with the "published or attended" test is several times slower on SQLite);
-    # rows of sessions left out above are dropped here.
+    # rows of sessions left out above are dropped by the helpers.
     in_window = {
         "session__organization_id": organization_id,
         "session__starts_at__lt": hi,
         "session__ends_at__gt": lo,
     }
-    on_roster: dict[int, int] = defaultdict(int)
-    scheduled: dict[int, list[int]] = defaultdict(list)
-    roster_pairs = [
-        *SessionAssignment.objects.filter(**in_window).values_list("session_id", "patient_id"),
-        *DropIn.objects.filter(**in_window).values_list("session_id", "patient_id"),
-    ]
-    sessions_kept = result.sessions
-    for sid, pid in roster_pairs:
-        if sid not in sessions_kept:
-            continue
-        on_roster[sid] += 1
-        if pid in info and sid not in scheduled[pid]:
-            scheduled[pid].append(sid)
-    records: list[dc.Attendance] = []
-    absent = dc.AttendanceStatus.ABSENT_EXCUSED, dc.AttendanceStatus.ABSENT_UNEXCUSED
-    kinds = {status.value: status for status in dc.AttendanceStatus}
-    for pid, sid, status, raw_in, raw_out in _raw_rows(
-        AttendanceRecord.objects.filter(**in_window).values_list(
-            "patient_id", "session_id", "status", "check_in_at", "check_out_at"
-        )
-    ):
-        if pid not in info or sid not in sessions_kept:
-            continue
-        check_in, check_out = _aware(raw_in), _aware(raw_out)
-        kind = kinds[status]
-        if kind in absent:
-            check_in = check_out = None
-        elif (kind is dc.AttendanceStatus.LATE and check_in is None) or (
-            kind is dc.AttendanceStatus.LEFT_EARLY and check_out is None
-        ):
-            kind = dc.AttendanceStatus.PRESENT  # a row without the time its status needs
-        records.append(dc.Attendance(str(pid), str(sid), kind, check_in, check_out))
-
-    leaves: dict[int, list[dc.Leave]] = defaultdict(list)
-    for pid, first, last in LeaveOfAbsence.objects.filter(
-        patient_filter, starts_on__lte=week_end, ends_on__gte=week_start
-    ).values_list("patient_id", "starts_on", "ends_on"):
-        leaves[pid].append(dc.Leave(first, last))
-    step_downs: dict[int, dc.StepDown] = {}
-    for pid, starts_on, weekly_hours, weeks in (
-        StepDownAllowance.objects.filter(
-            patient_filter,
-            starts_on__lte=week_end,
-            starts_on__gte=week_start - timedelta(days=14),
-        )
-        .order_by("starts_on", "id")
-        .values_list("patient_id", "starts_on", "weekly_hours", "weeks")
-    ):
-        step_downs[pid] = dc.StepDown(starts_on, _minutes(weekly_hours) or 0, weeks)
-    zones = {pid: entry["zone"] for pid, entry in info.items()}
-    free = _free_blocks(
-        ScheduleWeek.objects.filter(
-            organization_id=organization_id, week_start=week_start, status=WeekStatus.PUBLISHED
-        ).values_list("problem", flat=True),
-        week_start,
-        zones,
+    on_roster, scheduled = _rosters(in_window, result.sessions, enrolled)
+    records = _attendance(in_window, result.sessions, enrolled)
+    domain_patients = _domain_patients(
+        enrolled,
+        week_start=week_start,
+        scheduled=scheduled,
+        leaves=_leaves(patient_filter, week_start, week_end),
+        step_downs=_step_downs(patient_filter, week_start, week_end),
+        free=_published_free(organization_id, week_start, enrolled),
     )
-    whole_week: dict[str, tuple[dc.Interval, ...]] = {}
-
-    domain_patients: list[dc.Patient] = []
-    for pid in patient_ids:
-        entry = info[pid]
-        zone = entry["zone"]
-        if zone not in whole_week:
-            tz = ZoneInfo(zone)
-            whole_week[zone] = (
-                dc.Interval(
-                    datetime.combine(week_start, time(0), tzinfo=tz),
-                    datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=tz),
-                ),
-            )
-        patient_leaves = list(leaves.get(pid, ()))
-        if not entry["active"]:
-            patient_leaves.append(dc.Leave(week_start, week_end))
-        adolescent = entry["adolescent"] or _age_on(entry["born"], week_start) < 18
-        result.tracks_of[pid] = entry["tracks"]
-        domain_patients.append(
-            dc.Patient(
-                id=str(pid),
-                site_zone=zone,
-                tracks=tuple(str(t) for t in entry["tracks"]),
-                scheduled=tuple(str(s) for s in scheduled.get(pid, ())),
-                adolescent=adolescent,
-                track_minimum_minutes=_minutes(entry["track_min"]),
-                phase_minimum_minutes=_minutes(entry["phase"]),
-                leaves=tuple(patient_leaves),
-                step_down=step_downs.get(pid),
-                free=free.get(pid) or whole_week[zone],
-            )
-        )
-    seats = []
-    if as_of is not None:
-        for session in result.sessions.values():
-            left = session.capacity - on_roster.get(session.id, 0)
-            if session.published and session.starts_at > as_of and left > 0:
-                seats.append(
-                    dc.OpenSeat(
-                        str(session.id),
-                        str(session.track_id),
-                        session.starts_at,
-                        session.ends_at,
-                        left,
-                    )
-                )
-    sessions = [
-        dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
-        for s in result.sessions.values()
-    ]
+    result.tracks_of = {pid: entry.tracks for pid, entry in enrolled.items()}
     computed = dc.compute_week(
         domain_patients,
         records,
-        sessions=sessions,
+        sessions=[
+            dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
+            for s in result.sessions.values()
+        ],
         week_start=week_start,
         as_of=as_of,
-        open_seats=seats,
+        open_seats=_open_seats(result.sessions.values(), on_roster, as_of),
         policy=policy,
     )
     result.results = {int(pid): week for pid, week in computed.items()}
@@ -415,13 +518,7 @@ def attended_sessions(patient: Patient, first_day: date, last_day: date) -> list
         sessions = [dc.Session(str(r[0]), str(r[4]), r[5], r[6]) for r in week_rows]
         records = []
         for sid, status, check_in, check_out, *_ in week_rows:
-            kind = dc.AttendanceStatus(status)
-            if kind.is_absence:
-                check_in = check_out = None
-            elif (kind is dc.AttendanceStatus.LATE and check_in is None) or (
-                kind is dc.AttendanceStatus.LEFT_EARLY and check_out is None
-            ):
-                kind = dc.AttendanceStatus.PRESENT
+            kind, check_in, check_out = _usable(dc.AttendanceStatus(status), check_in, check_out)
             records.append(dc.Attendance("p", str(sid), kind, check_in, check_out))
         week = dc.compute_week(
             [dc.Patient("p", patient.site.timezone, ("t",))],

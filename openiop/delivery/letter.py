@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from datetime import UTC
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 
-from openiop.delivery.hours import attended_sessions, monday_of
+from openiop.delivery.hours import AttendedSession, attended_sessions, monday_of
 from openiop.delivery.models import Disclosure
 from openiop.organization.models import TrackKind
 
@@ -51,9 +51,14 @@ def _hours(minutes: int) -> str:
     return f"{hours} h {rest:02d} min"
 
 
+def _line(pdf: FPDF, text: str, size: int = 11, style: str = "", height: float = 6) -> None:
+    """A paragraph of Helvetica across the page, from the left margin."""
+    pdf.set_font("Helvetica", style=style, size=size)
+    pdf.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+
 def render(disclosure: Disclosure) -> bytes:
     patient = disclosure.patient
-    site = patient.site
     organization = patient.organization
     attended = [
         a
@@ -70,75 +75,96 @@ def render(disclosure: Disclosure) -> bytes:
     pdf.set_author(_latin1(organization.name))
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
-
-    def line(text: str, size: int = 11, style: str = "", height: float = 6) -> None:
-        pdf.set_font("Helvetica", style=style, size=size)
-        pdf.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-    line(organization.name, 14, "B", 8)
-    line(f"{site.name}, {site.address}, {site.city}, {site.state} {site.zip_code}", 10)
-    if site.phone:
-        line(f"Telephone {site.phone}", 10)
-    pdf.ln(4)
-    line(f"Date: {created.date().isoformat()}")
-    line(f"Reference: disclosure {disclosure.pk}")
-    line(f"To: {disclosure.recipient}")
-    line(f"Purpose: {disclosure.purpose}")
-    pdf.ln(4)
-    line("Proof of attendance", 13, "B", 8)
+    _letterhead(pdf, disclosure, created)
+    _line(pdf, "Proof of attendance", 13, "B", 8)
     who = f"{patient.first_name} {patient.last_name}"
     if "date_of_birth" in what:
         who += f" (born {patient.date_of_birth.isoformat()})"
-    program = ""
-    if "program" in what:
-        kinds = sorted(
-            {
-                TrackKind(e.track.kind).label.lower()
-                for e in patient.enrollments.select_related("track").all()
-            }
-        )
-        if kinds:
-            program = f" in our intensive outpatient program ({', '.join(kinds)})"
-        else:
-            program = " in our intensive outpatient program"
-    total = sum(a.minutes for a in attended)
+    program = _program_phrase(disclosure) if "program" in what else ""
     days = sorted({a.day for a in attended})
-    line(
+    _line(
+        pdf,
         f"This letter confirms that {who} attended scheduled sessions{program} at "
         f"{organization.name} between {disclosure.period_start.isoformat()} and "
-        f"{disclosure.period_end.isoformat()}: {len(days)} day(s) of attendance in this period."
+        f"{disclosure.period_end.isoformat()}: {len(days)} day(s) of attendance in this period.",
     )
     if "diagnosis" in what and disclosure.statement:
         pdf.ln(2)
-        line(f"At the patient's request we also state: {disclosure.statement}")
+        _line(pdf, f"At the patient's request we also state: {disclosure.statement}")
     if "dates" in what:
-        pdf.ln(3)
-        line("Dates attended", 11, "B")
-        per_day: dict[str, int] = defaultdict(int)
-        for a in attended:
-            per_day[a.day.isoformat()] += a.minutes
-        text = ", ".join(
-            f"{day} ({_hours(m)})" if "hours" in what else day for day, m in sorted(per_day.items())
-        )
-        line(text or "No attendance in this period.", 10)
+        _dates_attended(pdf, attended, with_hours="hours" in what)
     if "hours" in what:
-        pdf.ln(3)
-        line("Hours attended", 11, "B")
-        weeks: dict[str, int] = defaultdict(int)
-        for a in attended:
-            weeks[monday_of(a.day).isoformat()] += a.minutes
-        for week, minutes in sorted(weeks.items()):
-            line(f"Week of {week}: {_hours(minutes)}", 10)
-        line(f"Total: {_hours(total)}", 10, "B")
+        _hours_attended(pdf, attended)
+    _consent_and_notice(pdf, disclosure)
+    return bytes(pdf.output())
+
+
+def _letterhead(pdf: FPDF, disclosure: Disclosure, created: datetime) -> None:
+    """The organization and site, then the date, reference, recipient and purpose."""
+    site = disclosure.patient.site
+    _line(pdf, disclosure.patient.organization.name, 14, "B", 8)
+    _line(pdf, f"{site.name}, {site.address}, {site.city}, {site.state} {site.zip_code}", 10)
+    if site.phone:
+        _line(pdf, f"Telephone {site.phone}", 10)
+    pdf.ln(4)
+    _line(pdf, f"Date: {created.date().isoformat()}")
+    _line(pdf, f"Reference: disclosure {disclosure.pk}")
+    _line(pdf, f"To: {disclosure.recipient}")
+    _line(pdf, f"Purpose: {disclosure.purpose}")
+    pdf.ln(4)
+
+
+def _program_phrase(disclosure: Disclosure) -> str:
+    """ " in our intensive outpatient program (<track kinds>)", for the "program" item."""
+    kinds = sorted(
+        {
+            TrackKind(e.track.kind).label.lower()
+            for e in disclosure.patient.enrollments.select_related("track").all()
+        }
+    )
+    if kinds:
+        return f" in our intensive outpatient program ({', '.join(kinds)})"
+    return " in our intensive outpatient program"
+
+
+def _dates_attended(pdf: FPDF, attended: list[AttendedSession], *, with_hours: bool) -> None:
+    """The local days attended, with each day's hours when hours are disclosed too."""
+    pdf.ln(3)
+    _line(pdf, "Dates attended", 11, "B")
+    per_day: dict[str, int] = defaultdict(int)
+    for a in attended:
+        per_day[a.day.isoformat()] += a.minutes
+    text = ", ".join(
+        f"{day} ({_hours(m)})" if with_hours else day for day, m in sorted(per_day.items())
+    )
+    _line(pdf, text or "No attendance in this period.", 10)
+
+
+def _hours_attended(pdf: FPDF, attended: list[AttendedSession]) -> None:
+    """Hours attended per week (from Monday) and in total."""
+    pdf.ln(3)
+    _line(pdf, "Hours attended", 11, "B")
+    weeks: dict[str, int] = defaultdict(int)
+    for a in attended:
+        weeks[monday_of(a.day).isoformat()] += a.minutes
+    for week, minutes in sorted(weeks.items()):
+        _line(pdf, f"Week of {week}: {_hours(minutes)}", 10)
+    _line(pdf, f"Total: {_hours(sum(a.minutes for a in attended))}", 10, "B")
+
+
+def _consent_and_notice(pdf: FPDF, disclosure: Disclosure) -> None:
+    """Whose consent released the letter, and the notice 42 CFR 2.32 requires with it."""
     pdf.ln(6)
-    line(
+    _line(
+        pdf,
         f"Released with the written consent of {disclosure.consent_given_by} dated "
         f"{disclosure.consent_on.isoformat()}. It states only what that consent covers.",
         10,
     )
     pdf.ln(4)
-    line(PART2_NOTICE, 9, "B")
-    line(
+    _line(pdf, PART2_NOTICE, 9, "B")
+    _line(
+        pdf,
         "This information has been disclosed to you from records protected by federal "
         "confidentiality rules (42 CFR part 2). Further use or disclosure is not permitted "
         "unless the patient consents in writing or the regulation allows it.",
@@ -146,4 +172,3 @@ def render(disclosure: Disclosure) -> bytes:
         "",
         4,
     )
-    return bytes(pdf.output())

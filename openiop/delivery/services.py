@@ -369,34 +369,14 @@ def self_check_in(
     number and date of birth. Failed attempts are rate-limited per address; every refusal
     gets the same message, so it never says whether a record exists."""
     now = now or timezone.now()
-    client = client_key(client_ip)
-    window = now - timedelta(minutes=SETTINGS.checkin_rate_window_minutes)
-    CheckInAttempt.objects.filter(at__lt=now - timedelta(days=1)).delete()
-    # Only failures count: a whole group checking in over the clinic's Wi-Fi shares one
-    # address, while guessing codes or birth dates fails.
-    recent = CheckInAttempt.objects.filter(client=client, at__gte=window, succeeded=False).count()
-    attempt = CheckInAttempt.objects.create(client=client, at=now)
-    if recent >= SETTINGS.checkin_rate_limit:
+    attempt, throttled = _check_in_attempt(client_key(client_ip), now)
+    if throttled:
         return SelfCheckIn(
             False,
             "Too many attempts from this device. Wait a few minutes, or ask staff to check you in.",
             throttled=True,
         )
-    opens = timedelta(minutes=SETTINGS.checkin_opens_minutes)
-    closes = timedelta(minutes=SETTINGS.checkin_closes_minutes)
-    candidates = GroupSession.objects.filter(
-        starts_at__lte=now + opens,
-        ends_at__gte=now - closes,
-        status=SessionStatus.SCHEDULED,
-    ).select_related("room")
-    session = next((s for s in candidates if codes.matches(s, code)), None)
-    patient = None
-    if session is not None:
-        patient = Patient.objects.filter(
-            organization_id=session.organization_id,
-            mrn=mrn.strip(),
-            date_of_birth=date_of_birth,
-        ).first()
+    session, patient = _code_holder(code, mrn, date_of_birth, now)
     refused = SelfCheckIn(False, GENERIC_REFUSAL)
     if session is None or patient is None:
         audit.record(
@@ -409,58 +389,13 @@ def self_check_in(
             organization_id=session.organization_id if session else None,
         )
         return refused
-    if not on_roster(session, patient.pk):
-        if not Enrollment.objects.filter(
-            patient=patient, track_id=session.track_id, status=EnrollmentStatus.ACTIVE
-        ).exists():
-            audit.record(
-                actor=None,
-                action=AuditAction.DENIED,
-                patient=patient,
-                obj=session,
-                request=request,
-                detail="public check-in refused: not on the roster nor enrolled in the track",
-            )
-            return refused
-        drop_in = DropIn.objects.create(
-            session=session,
-            patient=patient,
-            reason="Checked in with the session code",
-            added_by=None,
-            added_at=now,
-        )
-        audit.record(
-            actor=None,
-            action=AuditAction.ADD,
-            patient=patient,
-            obj=drop_in,
-            fields=["session", "reason"],
-            request=request,
-            detail="drop-in by self check-in",
-        )
+    if not on_roster(session, patient.pk) and not _self_drop_in(session, patient, now, request):
+        return refused
     record = AttendanceRecord.objects.filter(session=session, patient=patient).first()
     attempt.succeeded = True
     attempt.save(update_fields=["succeeded"])
     if leaving:
-        if record is None or record.check_in_at is None:
-            return SelfCheckIn(False, "You are not checked in to this session yet.")
-        status = record.status
-        if now < session.ends_at - timedelta(minutes=SETTINGS.early_leave_minutes) and (
-            status != AttendanceStatus.LATE
-        ):
-            status = AttendanceStatus.LEFT_EARLY
-        record = _save_record(
-            actor=None,
-            session=session,
-            patient=patient,
-            status=status,
-            check_in=record.check_in_at,
-            check_out=min(now, session.ends_at),
-            self_checked_in=True,
-            request=request,
-            detail="self check-out with the session code",
-        )
-        return SelfCheckIn(True, "You are checked out. Thank you.", record)
+        return _self_check_out(session, patient, record, now, request)
     if record is not None and record.check_in_at is not None:
         return SelfCheckIn(True, "You were already checked in.", record)
     record = _save_record(
@@ -475,6 +410,107 @@ def self_check_in(
         detail="self check-in with the session code",
     )
     return SelfCheckIn(True, "You are checked in. Welcome.", record)
+
+
+def _check_in_attempt(client: str, now: datetime) -> tuple[CheckInAttempt, bool]:
+    """Record this attempt (as failed until it succeeds) and say whether the address is over
+    its limit of recent failures; attempts older than a day are deleted."""
+    window = now - timedelta(minutes=SETTINGS.checkin_rate_window_minutes)
+    CheckInAttempt.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    # Only failures count: a whole group checking in over the clinic's Wi-Fi shares one
+    # address, while guessing codes or birth dates fails.
+    recent = CheckInAttempt.objects.filter(client=client, at__gte=window, succeeded=False).count()
+    attempt = CheckInAttempt.objects.create(client=client, at=now)
+    return attempt, recent >= SETTINGS.checkin_rate_limit
+
+
+def _code_holder(
+    code: str, mrn: str, date_of_birth: date, now: datetime
+) -> tuple[GroupSession | None, Patient | None]:
+    """The session whose code this is, among those whose check-in window is open now, and
+    the patient of its organization with this record number and date of birth."""
+    opens = timedelta(minutes=SETTINGS.checkin_opens_minutes)
+    closes = timedelta(minutes=SETTINGS.checkin_closes_minutes)
+    candidates = GroupSession.objects.filter(
+        starts_at__lte=now + opens,
+        ends_at__gte=now - closes,
+        status=SessionStatus.SCHEDULED,
+    ).select_related("room")
+    session = next((s for s in candidates if codes.matches(s, code)), None)
+    if session is None:
+        return None, None
+    patient = Patient.objects.filter(
+        organization_id=session.organization_id,
+        mrn=mrn.strip(),
+        date_of_birth=date_of_birth,
+    ).first()
+    return session, patient
+
+
+def _self_drop_in(
+    session: GroupSession, patient: Patient, now: datetime, request: HttpRequest | None
+) -> bool:
+    """A patient not on the roster joins as a drop-in when they are enrolled in the session's
+    track; otherwise the check-in is refused (audited) and this returns False."""
+    if not Enrollment.objects.filter(
+        patient=patient, track_id=session.track_id, status=EnrollmentStatus.ACTIVE
+    ).exists():
+        audit.record(
+            actor=None,
+            action=AuditAction.DENIED,
+            patient=patient,
+            obj=session,
+            request=request,
+            detail="public check-in refused: not on the roster nor enrolled in the track",
+        )
+        return False
+    drop_in = DropIn.objects.create(
+        session=session,
+        patient=patient,
+        reason="Checked in with the session code",
+        added_by=None,
+        added_at=now,
+    )
+    audit.record(
+        actor=None,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=drop_in,
+        fields=["session", "reason"],
+        request=request,
+        detail="drop-in by self check-in",
+    )
+    return True
+
+
+def _self_check_out(
+    session: GroupSession,
+    patient: Patient,
+    record: AttendanceRecord | None,
+    now: datetime,
+    request: HttpRequest | None,
+) -> SelfCheckIn:
+    """Check out a patient who checked in; leaving well before the end makes a present
+    patient "left early" (a late arrival stays late)."""
+    if record is None or record.check_in_at is None:
+        return SelfCheckIn(False, "You are not checked in to this session yet.")
+    status = record.status
+    if now < session.ends_at - timedelta(minutes=SETTINGS.early_leave_minutes) and (
+        status != AttendanceStatus.LATE
+    ):
+        status = AttendanceStatus.LEFT_EARLY
+    record = _save_record(
+        actor=None,
+        session=session,
+        patient=patient,
+        status=status,
+        check_in=record.check_in_at,
+        check_out=min(now, session.ends_at),
+        self_checked_in=True,
+        request=request,
+        detail="self check-out with the session code",
+    )
+    return SelfCheckIn(True, "You are checked out. Thank you.", record)
 
 
 # --- notes ------------------------------------------------------------------------------
@@ -523,20 +559,7 @@ def group_note_save(
     if note is not None:
         _refuse_locked(note, actor, request)
     group_content, errors = formats.clean_content(formats.GROUP_PART, dict(content), complete=False)
-    attendees = set(attendee_ids(session))
-    visible = delivery_access.visible_patient_ids(actor, sorted(attendees))
-    cleaned: dict[int, dict[str, str]] = {}
-    for patient_id, data in sections.items():
-        if patient_id not in attendees or patient_id not in visible:
-            errors[f"s{patient_id}-participation"] = (
-                "This patient did not attend this session (or is not yours to see)."
-            )
-            continue
-        section, section_errors = formats.clean_content(
-            formats.SECTION, dict(data), complete=False, prefix=f"s{patient_id}-"
-        )
-        errors.update(section_errors)
-        cleaned[patient_id] = section
+    cleaned = _clean_sections(actor, session, sections, errors)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -557,6 +580,48 @@ def group_note_save(
     note.content = group_content
     note.updated_at = now
     note.save()
+    _save_sections(actor, note, cleaned, request)
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD if created else AuditAction.CHANGE,
+        obj=note,
+        fields=sorted(k for k, v in group_content.items() if v),
+        request=request,
+        detail=f"group note of session {session.pk}",
+        part2=True,
+    )
+    return note
+
+
+def _clean_sections(
+    actor: User,
+    session: GroupSession,
+    sections: Mapping[int, Mapping[str, object]],
+    errors: dict[str, str],
+) -> dict[int, dict[str, str]]:
+    """The sections cleaned for a draft, by patient; a section for someone who did not attend,
+    or whom the actor may not see, is refused with the same words (adding to `errors`)."""
+    attendees = set(attendee_ids(session))
+    visible = delivery_access.visible_patient_ids(actor, sorted(attendees))
+    cleaned: dict[int, dict[str, str]] = {}
+    for patient_id, data in sections.items():
+        if patient_id not in attendees or patient_id not in visible:
+            errors[f"s{patient_id}-participation"] = (
+                "This patient did not attend this session (or is not yours to see)."
+            )
+            continue
+        section, section_errors = formats.clean_content(
+            formats.SECTION, dict(data), complete=False, prefix=f"s{patient_id}-"
+        )
+        errors.update(section_errors)
+        cleaned[patient_id] = section
+    return cleaned
+
+
+def _save_sections(
+    actor: User, note: Note, cleaned: dict[int, dict[str, str]], request: HttpRequest | None
+) -> None:
+    """Add or change the note's sections; each one that changed is audited for its patient."""
     existing = {s.patient_id: s for s in note.sections.all()}
     for patient_id, section_content in cleaned.items():
         row = existing.get(patient_id)
@@ -578,16 +643,6 @@ def group_note_save(
             organization_id=note.organization_id,
             detail=f"group note {note.pk} section",
         )
-    audit.record(
-        actor=actor,
-        action=AuditAction.ADD if created else AuditAction.CHANGE,
-        obj=note,
-        fields=sorted(k for k, v in group_content.items() if v),
-        request=request,
-        detail=f"group note of session {session.pk}",
-        part2=True,
-    )
-    return note
 
 
 def _session_zone(session: GroupSession) -> Any:
@@ -619,21 +674,7 @@ def individual_note_save(
             raise PermissionDenied("Only the author can change a draft note.")
         if note.patient_id != patient.pk:
             raise PermissionDenied("That note is about another patient.")
-    errors: dict[str, str] = {}
-    if note_format not in formats.INDIVIDUAL:
-        raise ValidationError({"format": "Choose DAP, BIRP or SOAP."})
-    cleaned, errors = formats.clean_content(
-        formats.INDIVIDUAL[note_format], dict(content), complete=False
-    )
-    today = timezone.now().date()
-    if service_date > today + timedelta(days=1):
-        errors["service_date"] = "The service date is in the future."
-    elif service_date < today - timedelta(days=365):
-        errors["service_date"] = "The service date is more than a year ago."
-    if duration_minutes is not None and not 1 <= duration_minutes <= 480:
-        errors["duration_minutes"] = "Between 1 and 480 minutes."
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _clean_individual(note_format, content, service_date, duration_minutes)
     now = timezone.now()
     created = note is None
     if note is None:
@@ -659,6 +700,31 @@ def individual_note_save(
         request=request,
     )
     return note
+
+
+def _clean_individual(
+    note_format: str,
+    content: Mapping[str, object],
+    service_date: date,
+    duration_minutes: int | None,
+) -> dict[str, str]:
+    """An individual draft's content cleaned for its format; refuses an unknown format, a
+    service date after tomorrow or over a year ago, and a duration outside 1 to 480 minutes."""
+    if note_format not in formats.INDIVIDUAL:
+        raise ValidationError({"format": "Choose DAP, BIRP or SOAP."})
+    cleaned, errors = formats.clean_content(
+        formats.INDIVIDUAL[note_format], dict(content), complete=False
+    )
+    today = timezone.now().date()
+    if service_date > today + timedelta(days=1):
+        errors["service_date"] = "The service date is in the future."
+    elif service_date < today - timedelta(days=365):
+        errors["service_date"] = "The service date is more than a year ago."
+    if duration_minutes is not None and not 1 <= duration_minutes <= 480:
+        errors["duration_minutes"] = "Between 1 and 480 minutes."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def _check_password(actor: User, password: str, request: HttpRequest | None, what: str) -> None:
@@ -694,26 +760,8 @@ def note_sign(
     if note.author_id != actor.pk:
         raise PermissionDenied("Only the author signs a note; others co-sign or amend.")
     _check_password(actor, password, request, "signature")
-    _, errors = formats.clean_content(
-        formats.fields_for(note.format), dict(note.content), complete=True
-    )
     sections = list(note.sections.all())
-    if note.kind == NoteKind.GROUP:
-        assert note.session is not None
-        by_patient = {s.patient_id: s for s in sections}
-        missing = [pid for pid in attendee_ids(note.session) if pid not in by_patient]
-        if missing:
-            errors["sections"] = (
-                f"{len(missing)} attendee(s) have no individual section yet: write them first."
-            )
-        for section in sections:
-            _, section_errors = formats.clean_content(
-                formats.SECTION,
-                dict(section.content),
-                complete=True,
-                prefix=f"s{section.patient_id}-",
-            )
-            errors.update(section_errors)
+    errors = _incomplete(note, sections)
     if errors:
         raise ValidationError(errors)
     profile = getattr(actor, "staff_profile", None)
@@ -744,6 +792,31 @@ def note_sign(
             part2=True,
         )
     return note
+
+
+def _incomplete(note: Note, sections: list[NoteSection]) -> dict[str, str]:
+    """What a note lacks before it can be signed: every field of its format and, for a
+    group note, a complete section for every attendee."""
+    _, errors = formats.clean_content(
+        formats.fields_for(note.format), dict(note.content), complete=True
+    )
+    if note.kind == NoteKind.GROUP:
+        assert note.session is not None
+        by_patient = {s.patient_id: s for s in sections}
+        missing = [pid for pid in attendee_ids(note.session) if pid not in by_patient]
+        if missing:
+            errors["sections"] = (
+                f"{len(missing)} attendee(s) have no individual section yet: write them first."
+            )
+        for section in sections:
+            _, section_errors = formats.clean_content(
+                formats.SECTION,
+                dict(section.content),
+                complete=True,
+                prefix=f"s{section.patient_id}-",
+            )
+            errors.update(section_errors)
+    return errors
 
 
 def can_cosign(actor: User, note: Note) -> bool:
@@ -972,34 +1045,19 @@ def disclosure_letter_create(
     disclosure with the SHA-256 of the PDF and audit it as a print."""
     _require(actor, Action.LETTER_ISSUE, request)
     _same_org(actor, patient)
-    errors: dict[str, str] = {}
     recipient, purpose = recipient.strip(), purpose.strip()
     consent_given_by, statement = consent_given_by.strip(), statement.strip()
-    if not recipient:
-        errors["recipient"] = "Name the recipient (person or organization)."
-    if not purpose:
-        errors["purpose"] = "Give the purpose of the disclosure."
-    if not consent_given_by:
-        errors["consent_given_by"] = "Who gave written consent (the patient or their guardian)."
-    unknown = set(include) - set(letter.ITEMS)
-    if unknown:
-        errors["include"] = "Unknown item(s): " + ", ".join(sorted(unknown))
-    if not set(include) & {"dates", "hours"}:
-        errors["include"] = "Choose at least the dates attended or the hours."
-    if "diagnosis" in include and not statement:
-        errors["statement"] = "Write the diagnosis exactly as the patient agreed to disclose it."
-    if "diagnosis" not in include and statement:
-        errors["statement"] = "Tick “Diagnosis” (with consent) or leave this empty."
-    if period_end < period_start:
-        errors["period_end"] = "The period ends before it starts."
-    elif (period_end - period_start).days + 1 > MAX_LETTER_DAYS:
-        errors["period_end"] = "At most one year per letter."
-    today = timezone.now().date()
-    if consent_on > today:
-        errors["consent_on"] = "Consent cannot be dated in the future."
-    for name, value in (("recipient", recipient), ("purpose", purpose)):
-        if len(value) > 200:
-            errors[name] = "At most 200 characters."
+    errors = _letter_errors(
+        recipient=recipient,
+        purpose=purpose,
+        period_start=period_start,
+        period_end=period_end,
+        include=include,
+        statement=statement,
+        consent_given_by=consent_given_by,
+        consent_on=consent_on,
+        today=timezone.now().date(),
+    )
     if errors:
         raise ValidationError(errors)
     items = [item for item in letter.ITEMS if item in include]
@@ -1032,3 +1090,46 @@ def disclosure_letter_create(
         f"{disclosure.digest}",
     )
     return disclosure, pdf
+
+
+def _letter_errors(
+    *,
+    recipient: str,
+    purpose: str,
+    period_start: date,
+    period_end: date,
+    include: Collection[str],
+    statement: str,
+    consent_given_by: str,
+    consent_on: date,
+    today: date,
+) -> dict[str, str]:
+    """What is wrong with a letter request, by field. A letter states only what the patient
+    consented to: at least the dates or hours, a diagnosis only with its agreed wording, a
+    period of at most a year, and consent given by someone on a day not in the future."""
+    errors: dict[str, str] = {}
+    if not recipient:
+        errors["recipient"] = "Name the recipient (person or organization)."
+    if not purpose:
+        errors["purpose"] = "Give the purpose of the disclosure."
+    if not consent_given_by:
+        errors["consent_given_by"] = "Who gave written consent (the patient or their guardian)."
+    unknown = set(include) - set(letter.ITEMS)
+    if unknown:
+        errors["include"] = "Unknown item(s): " + ", ".join(sorted(unknown))
+    if not set(include) & {"dates", "hours"}:
+        errors["include"] = "Choose at least the dates attended or the hours."
+    if "diagnosis" in include and not statement:
+        errors["statement"] = "Write the diagnosis exactly as the patient agreed to disclose it."
+    if "diagnosis" not in include and statement:
+        errors["statement"] = "Tick “Diagnosis” (with consent) or leave this empty."
+    if period_end < period_start:
+        errors["period_end"] = "The period ends before it starts."
+    elif (period_end - period_start).days + 1 > MAX_LETTER_DAYS:
+        errors["period_end"] = "At most one year per letter."
+    if consent_on > today:
+        errors["consent_on"] = "Consent cannot be dated in the future."
+    for name, value in (("recipient", recipient), ("purpose", purpose)):
+        if len(value) > 200:
+            errors[name] = "At most 200 characters."
+    return errors

@@ -307,34 +307,11 @@ def _screenings(
     responses: list[ScreeningResponse] = []
     facts: dict[int, dict[str, Any]] = {}
     for p in chosen:
-        age = _age(p["born"], today)
-        kinds = set(p["kinds"])
         severity = rng.random() * 0.7 + 0.15
-        plan: list[tuple[str, dict[str, AnswerValue]]] = []
-        phq9 = ("phq9", {"9": 1 if p["patient_id"] in suicidal else 0})
-        if TrackKind.ADOLESCENTS in kinds and 12 <= age <= 21:
-            plan += [("crafft", {}), phq9]
-        if kinds & {TrackKind.MENTAL_HEALTH, TrackKind.EATING_DISORDERS}:
-            plan += [phq9, ("gad7", {})]
-        elif p["patient_id"] in suicidal:
-            plan += [phq9]
-        if TrackKind.ALCOHOL in kinds:
-            plan += [("audit", {})]
-        if TrackKind.SUBSTANCE_USE in kinds:
-            plan += [("dast10", {}), ("audit-c", {})]
-        if TrackKind.EATING_DISORDERS in kinds:
-            plan += [("scoff", {})]
-        if p["patient_id"] in suicidal:
-            plan += [("cssrs", {"1": True, "2": False, "6": False})]
-        if rng.random() < 0.2 and kinds & {TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL}:
-            plan += [("bam", {})]
-        seen: set[str] = set()
+        plan = _screening_plan(p, _age(p["born"], today), p["patient_id"] in suicidal, rng)
         clinician = _pick_counselor(counselors, p["site_id"], director, rng)
         when = _at(p["starts_on"] - timedelta(days=rng.randint(2, 8)), rng)  # before admission
         for instrument_id, fixed in plan:
-            if instrument_id in seen:
-                continue
-            seen.add(instrument_id)
             result = score(instrument_id, _answers(instrument_id, rng, severity, fixed))
             responses.append(
                 ScreeningResponse(
@@ -356,6 +333,52 @@ def _screenings(
                 facts.setdefault(p["patient_id"], {})["cssrs"] = result.band
     created = ScreeningResponse.objects.bulk_create(responses, batch_size=BATCH)
     site_of = {p["patient_id"]: p["site_id"] for p in chosen}
+    SafetyTask.objects.bulk_create(
+        _safety_tasks(created, site_of, open_tasks, counselors, director, rng)
+    )
+    return facts
+
+
+def _screening_plan(
+    p: dict[str, Any], age: int, suicidal: bool, rng: random.Random
+) -> list[tuple[str, dict[str, AnswerValue]]]:
+    """The instruments a patient's tracks call for (module docstring), each once, with any
+    answers fixed in advance (a positive PHQ-9 item 9 and C-SSRS for the suicidal few)."""
+    kinds = set(p["kinds"])
+    plan: list[tuple[str, dict[str, AnswerValue]]] = []
+    phq9 = ("phq9", {"9": 1 if suicidal else 0})
+    if TrackKind.ADOLESCENTS in kinds and 12 <= age <= 21:
+        plan += [("crafft", {}), phq9]
+    if kinds & {TrackKind.MENTAL_HEALTH, TrackKind.EATING_DISORDERS}:
+        plan += [phq9, ("gad7", {})]
+    elif suicidal:
+        plan += [phq9]
+    if TrackKind.ALCOHOL in kinds:
+        plan += [("audit", {})]
+    if TrackKind.SUBSTANCE_USE in kinds:
+        plan += [("dast10", {}), ("audit-c", {})]
+    if TrackKind.EATING_DISORDERS in kinds:
+        plan += [("scoff", {})]
+    if suicidal:
+        plan += [("cssrs", {"1": True, "2": False, "6": False})]
+    if rng.random() < 0.2 and kinds & {TrackKind.SUBSTANCE_USE, TrackKind.ALCOHOL}:
+        plan += [("bam", {})]
+    once: dict[str, dict[str, AnswerValue]] = {}
+    for instrument_id, fixed in plan:
+        once.setdefault(instrument_id, fixed)
+    return list(once.items())
+
+
+def _safety_tasks(
+    created: list[ScreeningResponse],
+    site_of: dict[int, int],
+    open_tasks: set[int],
+    counselors: dict[int, list[User]],
+    director: User | None,
+    rng: random.Random,
+) -> list[SafetyTask]:
+    """A safety task for each screening flagged for suicidal ideation: most done with a
+    note, those of `open_tasks` still open (the first of them not yet assigned)."""
     tasks: list[SafetyTask] = []
     for response in created:
         if "suicidal_ideation" not in response.flags:
@@ -383,8 +406,7 @@ def _screenings(
                 "plan made with the patient; 988 card given.",
             )
         )
-    SafetyTask.objects.bulk_create(tasks)
-    return facts
+    return tasks
 
 
 CONDITIONS_BY_KIND = {
@@ -422,68 +444,96 @@ def _decisions(
         decider = _pick_counselor(counselors, p["site_id"], director, rng)
         if decider is None:
             continue
-        ratings = {d: rng.choices([1, 2, 3], weights=[4, 6, 0.25])[0] for d in range(1, 7)}
-        ratings[1] = min(ratings[1], 2)
-        dims = tuple(
-            DimensionRating(Dimension(d), r, rng.choice(EVIDENCE[d])) for d, r in ratings.items()
-        )
-        criteria = {
-            "must_work_or_attend_school": rng.random() < 0.7,
-            "has_support_system": rng.random() < 0.6,
-            "history_of_relapse": rng.random() < 0.4,
-            "transitioning_from_residential_or_hospital": rng.random() < 0.25,
-            "early_stage_of_treatment": rng.random() < 0.5,
-        }
-        conditions = frozenset(CONDITIONS_BY_KIND[k] for k in p["kinds"])
-        found = screened.get(p["patient_id"], {})
-        age = _age(p["born"], today)
-        recommendation = recommend_placement(
-            PlacementInput(
-                dimensions=dims,
-                criteria=ProgramCriteria(**criteria),
-                screening=ScreeningResults(
-                    age=age,
-                    conditions=conditions,
-                    phq9_item9=found.get("phq9_item9"),
-                    cssrs_risk=CssrsRisk(found["cssrs"]) if found.get("cssrs") else None,
-                ),
-            )
-        )
-        override = (
-            recommendation.level.rank > LevelOfCare.INTENSIVE_OUTPATIENT.rank and rng.random() < 0.7
-        )
-        decisions.append(
-            PlacementDecision(
-                patient_id=p["patient_id"],
-                program_id=p["program_id"],
-                dimensions=[
-                    {"dimension": int(d.dimension), "rating": d.rating, "evidence": d.evidence}
-                    for d in dims
-                ],
-                criteria={k: bool(criteria.get(k)) for k in CRITERIA_FIELDS},
-                screening={
-                    "age": age,
-                    "conditions": sorted(c.value for c in conditions),
-                    "results": [],
-                },
-                policy={},
-                recommended_level=recommendation.level.value,
-                withdrawal_management_first=recommendation.withdrawal_management_first,
-                crisis_evaluation=recommendation.crisis_evaluation,
-                recommended_tracks=[t.value for t in recommendation.tracks],
-                reasons=reasons_json(recommendation),
-                decision=PlacementDecisionKind.OVERRIDDEN
-                if override
-                else PlacementDecisionKind.ACCEPTED,
-                final_level=LevelOfCare.INTENSIVE_OUTPATIENT.value
-                if override
-                else recommendation.level.value,
-                override_reason=rng.choice(OVERRIDE_REASONS) if override else "",
-                decided_by=decider,
-                decided_at=_at(p["starts_on"] - timedelta(days=1), rng),
-            )
-        )
+        decisions.append(_decision(p, screened.get(p["patient_id"], {}), decider, rng, today))
     PlacementDecision.objects.bulk_create(decisions, batch_size=BATCH)
+
+
+def _assessment(rng: random.Random) -> tuple[tuple[DimensionRating, ...], dict[str, bool]]:
+    """Drawn ASAM dimension ratings, mostly low to moderate and withdrawal (dimension 1) at
+    most moderate as befits an IOP, with evidence, and the program criteria."""
+    ratings = {d: rng.choices([1, 2, 3], weights=[4, 6, 0.25])[0] for d in range(1, 7)}
+    ratings[1] = min(ratings[1], 2)
+    dims = tuple(
+        DimensionRating(Dimension(d), r, rng.choice(EVIDENCE[d])) for d, r in ratings.items()
+    )
+    criteria = {
+        "must_work_or_attend_school": rng.random() < 0.7,
+        "has_support_system": rng.random() < 0.6,
+        "history_of_relapse": rng.random() < 0.4,
+        "transitioning_from_residential_or_hospital": rng.random() < 0.25,
+        "early_stage_of_treatment": rng.random() < 0.5,
+    }
+    return dims, criteria
+
+
+def _decision(
+    p: dict[str, Any],
+    found: dict[str, Any],
+    decider: User,
+    rng: random.Random,
+    today: date,
+) -> PlacementDecision:
+    """A level-of-care decision recommended by the domain from a drawn assessment and the
+    patient's screenings; a recommendation above IOP is mostly overridden to IOP with a
+    reason (the patient is already enrolled in one)."""
+    dims, criteria = _assessment(rng)
+    conditions = frozenset(CONDITIONS_BY_KIND[k] for k in p["kinds"])
+    age = _age(p["born"], today)
+    recommendation = recommend_placement(
+        PlacementInput(
+            dimensions=dims,
+            criteria=ProgramCriteria(**criteria),
+            screening=ScreeningResults(
+                age=age,
+                conditions=conditions,
+                phq9_item9=found.get("phq9_item9"),
+                cssrs_risk=CssrsRisk(found["cssrs"]) if found.get("cssrs") else None,
+            ),
+        )
+    )
+    override = (
+        recommendation.level.rank > LevelOfCare.INTENSIVE_OUTPATIENT.rank and rng.random() < 0.7
+    )
+    return PlacementDecision(
+        patient_id=p["patient_id"],
+        program_id=p["program_id"],
+        dimensions=[
+            {"dimension": int(d.dimension), "rating": d.rating, "evidence": d.evidence}
+            for d in dims
+        ],
+        criteria={k: bool(criteria.get(k)) for k in CRITERIA_FIELDS},
+        screening={
+            "age": age,
+            "conditions": sorted(c.value for c in conditions),
+            "results": [],
+        },
+        policy={},
+        recommended_level=recommendation.level.value,
+        withdrawal_management_first=recommendation.withdrawal_management_first,
+        crisis_evaluation=recommendation.crisis_evaluation,
+        recommended_tracks=[t.value for t in recommendation.tracks],
+        reasons=reasons_json(recommendation),
+        decision=PlacementDecisionKind.OVERRIDDEN if override else PlacementDecisionKind.ACCEPTED,
+        final_level=LevelOfCare.INTENSIVE_OUTPATIENT.value
+        if override
+        else recommendation.level.value,
+        override_reason=rng.choice(OVERRIDE_REASONS) if override else "",
+        decided_by=decider,
+        decided_at=_at(p["starts_on"] - timedelta(days=1), rng),
+    )
+
+
+STAGE_WEIGHTS = {
+    ReferralStage.INQUIRY: 5,
+    ReferralStage.SCREENING: 4,
+    ReferralStage.ASSESSMENT: 3,
+    ReferralStage.WAITLISTED: 2,
+    ReferralStage.ADMITTED: 4,
+    ReferralStage.DECLINED: 1,
+    ReferralStage.REFERRED_ELSEWHERE: 1,
+}
+
+_History = list[tuple[str, str, datetime]]
 
 
 def _referrals(
@@ -496,79 +546,22 @@ def _referrals(
 ) -> None:
     intake = User.objects.filter(organization=org, role=Role.INTAKE_COORDINATOR).first()
     count = min(max(60, len(enrolled) // 4), 1500)
-    stages = list(ReferralStage)
-    sources = list(ReferralSource)
-    combos = [(s, src) for s in stages for src in sources]  # every stage from every source
-    weights = {
-        ReferralStage.INQUIRY: 5,
-        ReferralStage.SCREENING: 4,
-        ReferralStage.ASSESSMENT: 3,
-        ReferralStage.WAITLISTED: 2,
-        ReferralStage.ADMITTED: 4,
-        ReferralStage.DECLINED: 1,
-        ReferralStage.REFERRED_ELSEWHERE: 1,
-    }
-    while len(combos) < count:
-        combos.append(
-            (
-                rng.choices(stages, weights=[weights[s] for s in stages])[0],
-                rng.choice(sources),
-            )
-        )
+    combos = _stages_and_sources(rng, count)
     admitted_pool = [p for p in enrolled if p["starts_on"] >= today - timedelta(days=28)]
     rng.shuffle(admitted_pool)
     admitted_pool = admitted_pool[:count]
     patients = Patient.objects.in_bulk([p["patient_id"] for p in admitted_pool])
     program_ids = sorted(programs)
     referrals: list[Referral] = []
-    histories: list[list[tuple[str, str, datetime]]] = []
+    histories: list[_History] = []
     created_ats: list[datetime] = []
-    now = datetime.combine(today, time(12), UTC)
     for stage, source in combos[:count]:
         linked = None
         if stage == ReferralStage.ADMITTED and admitted_pool:
             linked = patients.get(admitted_pool.pop()["patient_id"])
-        program_id = (
-            linked.program_id
-            if linked is not None
-            else (rng.choice(program_ids) if rng.random() < 0.9 else None)
-        )
-        lo, hi = DAYS_IN_STAGE[stage]
-        changed = now - timedelta(days=rng.randint(lo, hi), hours=rng.randint(0, 9))
-        path = PATHS[stage]
-        created = changed - timedelta(days=sum(rng.randint(1, 5) for _ in path))
-        moments = sorted(
-            created + (changed - created) * (i + 1) / max(1, len(path)) for i in range(len(path))
-        )
-        first = linked.first_name if linked else rng.choice(FIRST)
-        last = linked.last_name if linked else rng.choice(LAST)
-        who, where = REFERRERS[source]
-        referrals.append(
-            Referral(
-                organization=org,
-                program_id=program_id,
-                patient=linked,
-                source=source,
-                stage=stage,
-                stage_changed_at=changed if path else created,
-                first_name=first,
-                last_name=last,
-                date_of_birth=linked.date_of_birth
-                if linked
-                else today - timedelta(days=rng.randint(18 * 365, 60 * 365)),
-                phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-                preferred_language=rng.choice(["English"] * 8 + ["Spanish", "Portuguese"]),
-                referrer_name=who.format(first=rng.choice(FIRST), last=rng.choice(LAST)),
-                referrer_organization=where,
-                reason=rng.choice(REASONS),
-                submitted_publicly=source in (ReferralSource.SELF, ReferralSource.FAMILY)
-                and rng.random() < 0.5,
-                consent_text="I agree that the program may contact me about this request."
-                if source in (ReferralSource.SELF, ReferralSource.FAMILY)
-                else "",
-            )
-        )
-        histories.append([(s, MOVE_REASONS[s], m) for s, m in zip(path, moments, strict=True)])
+        referral, history, created = _referral(org, stage, source, linked, program_ids, rng, today)
+        referrals.append(referral)
+        histories.append(history)
         created_ats.append(created)
     made = Referral.objects.bulk_create(referrals, batch_size=BATCH)
     for referral, created in zip(made, created_ats, strict=True):
@@ -576,39 +569,131 @@ def _referrals(
     Referral.objects.bulk_update(made, ["created_at"], batch_size=1000)
     events: list[ReferralEvent] = []
     for referral, history, created in zip(made, histories, created_ats, strict=True):
+        events += _referral_events(referral, history, created, programs, counselors, intake, rng)
+    ReferralEvent.objects.bulk_create(events, batch_size=BATCH)
+    _link_admissions(made)
+
+
+def _stages_and_sources(
+    rng: random.Random, count: int
+) -> list[tuple[ReferralStage, ReferralSource]]:
+    """Every stage from every source once, then drawn by `STAGE_WEIGHTS` up to `count`."""
+    stages = list(ReferralStage)
+    sources = list(ReferralSource)
+    combos = [(s, src) for s in stages for src in sources]
+    while len(combos) < count:
+        combos.append(
+            (
+                rng.choices(stages, weights=[STAGE_WEIGHTS[s] for s in stages])[0],
+                rng.choice(sources),
+            )
+        )
+    return combos
+
+
+def _referral(
+    org: Organization,
+    stage: ReferralStage,
+    source: ReferralSource,
+    linked: Patient | None,
+    program_ids: list[int],
+    rng: random.Random,
+    today: date,
+) -> tuple[Referral, _History, datetime]:
+    """An unsaved referral now in `stage`, with the moves that brought it there (`PATHS`,
+    spread evenly from its creation to a realistic time in stage) and its creation time.
+    An admitted one is about `linked`, an enrolled patient."""
+    now = datetime.combine(today, time(12), UTC)
+    program_id = (
+        linked.program_id
+        if linked is not None
+        else (rng.choice(program_ids) if rng.random() < 0.9 else None)
+    )
+    lo, hi = DAYS_IN_STAGE[stage]
+    changed = now - timedelta(days=rng.randint(lo, hi), hours=rng.randint(0, 9))
+    path = PATHS[stage]
+    created = changed - timedelta(days=sum(rng.randint(1, 5) for _ in path))
+    moments = sorted(
+        created + (changed - created) * (i + 1) / max(1, len(path)) for i in range(len(path))
+    )
+    first = linked.first_name if linked else rng.choice(FIRST)
+    last = linked.last_name if linked else rng.choice(LAST)
+    who, where = REFERRERS[source]
+    referral = Referral(
+        organization=org,
+        program_id=program_id,
+        patient=linked,
+        source=source,
+        stage=stage,
+        stage_changed_at=changed if path else created,
+        first_name=first,
+        last_name=last,
+        date_of_birth=linked.date_of_birth
+        if linked
+        else today - timedelta(days=rng.randint(18 * 365, 60 * 365)),
+        phone=f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+        preferred_language=rng.choice(["English"] * 8 + ["Spanish", "Portuguese"]),
+        referrer_name=who.format(first=rng.choice(FIRST), last=rng.choice(LAST)),
+        referrer_organization=where,
+        reason=rng.choice(REASONS),
+        submitted_publicly=source in (ReferralSource.SELF, ReferralSource.FAMILY)
+        and rng.random() < 0.5,
+        consent_text="I agree that the program may contact me about this request."
+        if source in (ReferralSource.SELF, ReferralSource.FAMILY)
+        else "",
+    )
+    history: _History = [(s, MOVE_REASONS[s], m) for s, m in zip(path, moments, strict=True)]
+    return referral, history, created
+
+
+def _referral_events(
+    referral: Referral,
+    history: _History,
+    created: datetime,
+    programs: dict[int, Program],
+    counselors: dict[int, list[User]],
+    intake: User | None,
+    rng: random.Random,
+) -> list[ReferralEvent]:
+    """The referral's trail: its inquiry (by the public form or the intake coordinator), then
+    each move, by the intake coordinator while it is open and a counselor of its program's
+    site when it closes."""
+    events = [
+        ReferralEvent(
+            referral=referral,
+            from_stage="",
+            to_stage=ReferralStage.INQUIRY,
+            actor=None if referral.submitted_publicly else intake,
+            reason="public referral request"
+            if referral.submitted_publicly
+            else "recorded by staff",
+            occurred_at=created,
+        )
+    ]
+    previous = ReferralStage.INQUIRY.value
+    for moved_to, reason, moment in history:
+        site_id = programs[referral.program_id].site_id if referral.program_id else None
+        actor = (
+            intake
+            if moved_to in OPEN_STAGES or site_id is None
+            else _pick_counselor(counselors, site_id, intake, rng)
+        )
         events.append(
             ReferralEvent(
                 referral=referral,
-                from_stage="",
-                to_stage=ReferralStage.INQUIRY,
-                actor=None if referral.submitted_publicly else intake,
-                reason="public referral request"
-                if referral.submitted_publicly
-                else "recorded by staff",
-                occurred_at=created,
+                from_stage=previous,
+                to_stage=moved_to,
+                actor=actor,
+                reason=reason,
+                occurred_at=moment,
             )
         )
-        previous = ReferralStage.INQUIRY.value
-        for moved_to, reason, moment in history:
-            site_id = programs[referral.program_id].site_id if referral.program_id else None
-            actor = (
-                intake
-                if moved_to in OPEN_STAGES or site_id is None
-                else _pick_counselor(counselors, site_id, intake, rng)
-            )
-            events.append(
-                ReferralEvent(
-                    referral=referral,
-                    from_stage=previous,
-                    to_stage=moved_to,
-                    actor=actor,
-                    reason=reason,
-                    occurred_at=moment,
-                )
-            )
-            previous = moved_to
-    ReferralEvent.objects.bulk_create(events, batch_size=BATCH)
-    # An admitted referral points at the admission it led to (as `patient_admit` records).
+        previous = moved_to
+    return events
+
+
+def _link_admissions(made: list[Referral]) -> None:
+    """An admitted referral points at the admission it led to (as `patient_admit` records)."""
     by_patient = {
         r.patient_id: r for r in made if r.stage == ReferralStage.ADMITTED and r.patient_id
     }

@@ -258,22 +258,28 @@ def assess(
             for d in dimensions
         ],
         criteria_json={k: getattr(criteria, k) for k in CRITERIA_FIELDS},
-        screening_json={
-            "age": age,
-            "conditions": sorted(assessment.conditions),
-            **{k: bool(assessment.screening_facts.get(k)) for k in SCREENING_FACT_FIELDS},
-            "results": [
-                {
-                    "name": f.name,
-                    "value": f.value,
-                    "instrument": f.instrument,
-                    "screening_id": f.screening_id,
-                    "administered_at": f.administered_at.isoformat(),
-                }
-                for f in found
-            ],
-        },
+        screening_json=_screening_json(assessment, age, found),
     )
+
+
+def _screening_json(assessment: Assessment, age: int, found: list[ScreeningFact]) -> dict[str, Any]:
+    """What the decision records of the screening it used: the facts entered with the
+    assessment and each screening result, naming the screening it came from."""
+    return {
+        "age": age,
+        "conditions": sorted(assessment.conditions),
+        **{k: bool(assessment.screening_facts.get(k)) for k in SCREENING_FACT_FIELDS},
+        "results": [
+            {
+                "name": f.name,
+                "value": f.value,
+                "instrument": f.instrument,
+                "screening_id": f.screening_id,
+                "administered_at": f.administered_at.isoformat(),
+            }
+            for f in found
+        ],
+    }
 
 
 def reasons_json(recommendation: PlacementRecommendation) -> list[dict[str, Any]]:

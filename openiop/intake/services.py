@@ -643,6 +643,97 @@ def patient_admit(
         raise PermissionDenied("That program belongs to another organization.")
     if not programs_for_user(actor).filter(pk=program.pk).exists():
         raise PermissionDenied("You can admit only to your own programs.")
+    reason = hours_change_reason.strip()
+    changed = _check_admission(
+        actor=actor,
+        patient=patient,
+        program=program,
+        tracks=tracks,
+        starts_on=starts_on,
+        primary_counselor=primary_counselor,
+        reason=reason,
+        referral=referral,
+    )
+    admission = _admit(
+        actor=actor,
+        patient=patient,
+        program=program,
+        tracks=tracks,
+        starts_on=starts_on,
+        primary_counselor=primary_counselor,
+        hours_change_reason=reason if changed else "",
+        referral=referral,
+        request=request,
+    )
+    if availability is not None:
+        availability_set(actor=actor, patient=patient, blocks=availability, request=request)
+    if referral is not None:
+        referral_link_patient(actor=actor, referral=referral, patient=patient, request=request)
+        referral_move(
+            actor=actor,
+            referral=referral,
+            to_stage=ReferralStage.ADMITTED,
+            reason=f"admitted to {program.name}",
+            request=request,
+        )
+    return admission
+
+
+def _admit(
+    *,
+    actor: User,
+    patient: Patient,
+    program: Program,
+    tracks: Sequence[tuple[Track, Decimal]],
+    starts_on: date,
+    primary_counselor: User,
+    hours_change_reason: str,
+    referral: Referral | None,
+    request: HttpRequest | None,
+) -> Admission:
+    """The checked admission's rows: an active enrolment per track and the admission naming
+    them, each audited. `hours_change_reason` is given exactly when some hours differ from
+    the track minimum (`_check_admission`), so it also says whether that field was written."""
+    enrollments = [
+        Enrollment.objects.create(
+            patient=patient,
+            track=track,
+            starts_on=starts_on,
+            status=EnrollmentStatus.ACTIVE,
+            required_weekly_hours=hours,
+        )
+        for track, hours in tracks
+    ]
+    admission = Admission.objects.create(
+        patient=patient,
+        program=program,
+        referral=referral,
+        primary_counselor=primary_counselor,
+        starts_on=starts_on,
+        hours_change_reason=hours_change_reason,
+        admitted_by=actor,
+        admitted_at=timezone.now(),
+    )
+    admission.enrollments.set(enrollments)
+    _audit_admission(
+        actor, admission, enrollments, tracks, changed=bool(hours_change_reason), request=request
+    )
+    return admission
+
+
+def _check_admission(
+    *,
+    actor: User,
+    patient: Patient,
+    program: Program,
+    tracks: Sequence[tuple[Track, Decimal]],
+    starts_on: date,
+    primary_counselor: User,
+    reason: str,
+    referral: Referral | None,
+) -> bool:
+    """Raise a `ValidationError` naming every field that is wrong for this admission; return
+    whether any track's hours differ from its minimum (so the reason is required)."""
     errors: dict[str, list[str]] = {}
 
     def err(field: str, message: str) -> None:
@@ -650,30 +741,14 @@ def patient_admit(
 
     if not tracks:
         err("tracks", "Choose at least one track.")
-    age = patient.age_on(starts_on)
-    changed = False
     active = set(
         Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).values_list(
             "track_id", flat=True
         )
     )
-    for track, hours in tracks:
-        if track.program_id != program.pk:
-            err("tracks", f"{track.name} is a track of another program.")
-            continue
-        if track.pk in active:
-            err("tracks", f"The patient is already enrolled in {track.name}.")
-        if not track.min_age <= age <= track.max_age:
-            err(
-                "tracks",
-                f"{track.name} is for ages {track.min_age} to {track.max_age}; "
-                f"the patient will be {age}.",
-            )
-        if not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
-            err("tracks", f"Hours for {track.name} must be more than 0 and at most 40.")
-        if hours != track.min_weekly_hours:
-            changed = True
-    reason = hours_change_reason.strip()
+    problems, changed = _track_problems(tracks, program, active, patient.age_on(starts_on))
+    for message in problems:
+        err("tracks", message)
     if changed and len(reason) < 10:
         err(
             "hours_change_reason",
@@ -692,32 +767,50 @@ def patient_admit(
             err("referral", "This referral is already closed as admitted.")
     if errors:
         raise ValidationError(errors)
-    enrollments = [
-        Enrollment.objects.create(
-            patient=patient,
-            track=track,
-            starts_on=starts_on,
-            status=EnrollmentStatus.ACTIVE,
-            required_weekly_hours=hours,
-        )
-        for track, hours in tracks
-    ]
-    admission = Admission.objects.create(
-        patient=patient,
-        program=program,
-        referral=referral,
-        primary_counselor=primary_counselor,
-        starts_on=starts_on,
-        hours_change_reason=reason if changed else "",
-        admitted_by=actor,
-        admitted_at=timezone.now(),
-    )
-    admission.enrollments.set(enrollments)
+    return changed
+
+
+def _track_problems(
+    tracks: Sequence[tuple[Track, Decimal]], program: Program, active: set[int], age: int
+) -> tuple[list[str], bool]:
+    """What is wrong with the chosen tracks and hours (a track of this program, not already
+    enrolled, the patient's age within its range, hours above 0 and at most 40), and whether
+    any hours differ from the track's minimum."""
+    problems: list[str] = []
+    changed = False
+    for track, hours in tracks:
+        if track.program_id != program.pk:
+            problems.append(f"{track.name} is a track of another program.")
+            continue
+        if track.pk in active:
+            problems.append(f"The patient is already enrolled in {track.name}.")
+        if not track.min_age <= age <= track.max_age:
+            problems.append(
+                f"{track.name} is for ages {track.min_age} to {track.max_age}; "
+                f"the patient will be {age}."
+            )
+        if not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
+            problems.append(f"Hours for {track.name} must be more than 0 and at most 40.")
+        if hours != track.min_weekly_hours:
+            changed = True
+    return problems, changed
+
+
+def _audit_admission(
+    actor: User,
+    admission: Admission,
+    enrollments: list[Enrollment],
+    tracks: Sequence[tuple[Track, Decimal]],
+    *,
+    changed: bool,
+    request: HttpRequest | None,
+) -> None:
+    """One event per enrolment, then one for the admission itself."""
     for enrollment in enrollments:
         audit.record(
             actor=actor,
             action=AuditAction.ADD,
-            patient=patient,
+            patient=admission.patient,
             obj=enrollment,
             fields=["track", "starts_on", "required_weekly_hours"],
             request=request,
@@ -726,26 +819,14 @@ def patient_admit(
     audit.record(
         actor=actor,
         action=AuditAction.ADD,
-        patient=patient,
+        patient=admission.patient,
         obj=admission,
         fields=["program", "primary_counselor", "starts_on"]
         + (["hours_change_reason"] if changed else []),
         request=request,
-        detail=f"admitted to program {program.pk}, tracks "
+        detail=f"admitted to program {admission.program_id}, tracks "
         + ",".join(str(t.pk) for t, _ in tracks),
     )
-    if availability is not None:
-        availability_set(actor=actor, patient=patient, blocks=availability, request=request)
-    if referral is not None:
-        referral_link_patient(actor=actor, referral=referral, patient=patient, request=request)
-        referral_move(
-            actor=actor,
-            referral=referral,
-            to_stage=ReferralStage.ADMITTED,
-            reason=f"admitted to {program.name}",
-            request=request,
-        )
-    return admission
 
 
 @service

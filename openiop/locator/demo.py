@@ -146,31 +146,32 @@ def _codes(rng: random.Random, kind_codes: list[str], state: str) -> list[str]:
     return codes
 
 
+CSV_COLUMNS = [
+    "facility_id",
+    "name",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "latitude",
+    "longitude",
+    "phone",
+    "website",
+    "services",
+    "accepting_new_patients",
+    "openings",
+    "evenings",
+    "weekends",
+    "last_updated",
+]
+
+
 def external_facilities_csv(rng: random.Random, today: date) -> bytes:
     """About 300 synthetic facilities in the import format (also used by tests)."""
     places = geo.all_zip_places()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "facility_id",
-            "name",
-            "street",
-            "city",
-            "state",
-            "zip",
-            "latitude",
-            "longitude",
-            "phone",
-            "website",
-            "services",
-            "accepting_new_patients",
-            "openings",
-            "evenings",
-            "weekends",
-            "last_updated",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     number = 0
     for state, prefixes, area_codes, count in REGIONS:
         pool = sorted(
@@ -179,36 +180,51 @@ def external_facilities_csv(rng: random.Random, today: date) -> bytes:
         )
         for _ in range(count):
             number += 1
-            place = rng.choice(pool)
-            first = rng.choice(FIRST_WORDS)
-            kind, kind_codes = rng.choice(KINDS)
-            name = f"{first} {kind}" if rng.random() < 0.6 else f"{place.city.title()} {kind}"
-            accepting = rng.choices(["Y", "N", ""], weights=[60, 15, 25])[0]
-            openings = str(rng.randint(0, 12)) if accepting == "Y" and rng.random() < 0.6 else ""
-            evenings = rng.choices(["Y", "N", ""], weights=[50, 30, 20])[0]
-            weekends = rng.choices(["Y", "N", ""], weights=[25, 55, 20])[0]
-            slug = name.lower().replace(" ", "-")
             writer.writerow(
-                [
-                    f"demo-{state.lower()}-{number:04d}",
-                    name,
-                    f"{rng.randint(2, 1900)} {rng.choice(['Main', 'Elm', 'Union', 'Park', 'Washington', 'Lake', 'Pleasant', 'Church'])} {rng.choice(['Street', 'Avenue', 'Road'])}",
-                    place.city.title(),
-                    state,
-                    place.zip_code,
-                    f"{place.latitude + rng.uniform(-0.01, 0.01):.5f}",
-                    f"{place.longitude + rng.uniform(-0.01, 0.01):.5f}",
-                    f"({rng.choice(area_codes)}) 555-01{rng.randint(0, 99):02d}",
-                    f"https://{slug}.example.org",
-                    " ".join(_codes(rng, kind_codes, state)),
-                    accepting,
-                    openings,
-                    evenings,
-                    weekends,
-                    (today - timedelta(days=rng.randint(3, 330))).isoformat(),
-                ]
+                _facility_row(
+                    rng, f"demo-{state.lower()}-{number:04d}", state, pool, area_codes, today
+                )
             )
     return out.getvalue().encode()
+
+
+def _facility_row(
+    rng: random.Random,
+    facility_id: str,
+    state: str,
+    pool: list[geo.ZipPlace],
+    area_codes: tuple[str, ...],
+    today: date,
+) -> list[str]:
+    """One facility near a ZIP code of `pool`: a name, an address and telephone number in
+    the region, services of its kind (`KINDS`), and hours and openings some leave blank."""
+    place = rng.choice(pool)
+    first = rng.choice(FIRST_WORDS)
+    kind, kind_codes = rng.choice(KINDS)
+    name = f"{first} {kind}" if rng.random() < 0.6 else f"{place.city.title()} {kind}"
+    accepting = rng.choices(["Y", "N", ""], weights=[60, 15, 25])[0]
+    openings = str(rng.randint(0, 12)) if accepting == "Y" and rng.random() < 0.6 else ""
+    evenings = rng.choices(["Y", "N", ""], weights=[50, 30, 20])[0]
+    weekends = rng.choices(["Y", "N", ""], weights=[25, 55, 20])[0]
+    slug = name.lower().replace(" ", "-")
+    return [
+        facility_id,
+        name,
+        f"{rng.randint(2, 1900)} {rng.choice(['Main', 'Elm', 'Union', 'Park', 'Washington', 'Lake', 'Pleasant', 'Church'])} {rng.choice(['Street', 'Avenue', 'Road'])}",
+        place.city.title(),
+        state,
+        place.zip_code,
+        f"{place.latitude + rng.uniform(-0.01, 0.01):.5f}",
+        f"{place.longitude + rng.uniform(-0.01, 0.01):.5f}",
+        f"({rng.choice(area_codes)}) 555-01{rng.randint(0, 99):02d}",
+        f"https://{slug}.example.org",
+        " ".join(_codes(rng, kind_codes, state)),
+        accepting,
+        openings,
+        evenings,
+        weekends,
+        (today - timedelta(days=rng.randint(3, 330))).isoformat(),
+    ]
 
 
 def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:

@@ -217,122 +217,163 @@ def _coordinate(
     return number
 
 
-def _parse_row(
-    row: int, cells: dict[str, str], now: datetime
-) -> tuple[ParsedFacility | None, list[RowError]]:
-    errors: list[RowError] = []
+@dataclass
+class _Row:
+    """One data row being read: its cells and the errors found so far, in column order (the
+    order the import page lists them)."""
 
-    def text(column: str, max_length: int, required: bool = False) -> str:
-        value = cells.get(column, "").strip()
+    row: int
+    cells: dict[str, str]
+    errors: list[RowError] = field(default_factory=list)
+
+    def cell(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.row, column, message))
+
+    def text(self, column: str, max_length: int, required: bool = False) -> str:
+        value = self.cell(column)
         if required and not value:
-            errors.append(RowError(row, column, "is required."))
+            self.error(column, "is required.")
         elif len(value) > max_length:
-            errors.append(RowError(row, column, f"is longer than {max_length} characters."))
+            self.error(column, f"is longer than {max_length} characters.")
         return value
 
-    external_id = text("facility_id", 64, required=True)
+    def yes_no(self, column: str) -> bool | None:
+        return _yes_no(self.cells.get(column, ""), column, self.row, self.errors)
+
+
+def _facility_id(r: _Row) -> str:
+    """The importer's own id of the facility; ids with our prefix are kept for facilities
+    this organization publishes itself (models.OWN_ID_PREFIX)."""
+    external_id = r.text("facility_id", 64, required=True)
     if external_id and not FACILITY_ID_RE.match(external_id):
-        errors.append(
-            RowError(row, "facility_id", "use letters, digits, '.', '_' or '-' (at most 64).")
-        )
+        r.error("facility_id", "use letters, digits, '.', '_' or '-' (at most 64).")
     elif external_id.lower().startswith(OWN_ID_PREFIX):
-        errors.append(
-            RowError(row, "facility_id", f"ids starting with {OWN_ID_PREFIX!r} are reserved.")
-        )
-    name = text("name", 300, required=True)
-    address = text("street", 300)
-    city = text("city", 100, required=True)
-    state = text("state", 2, required=True).upper()
+        r.error("facility_id", f"ids starting with {OWN_ID_PREFIX!r} are reserved.")
+    return external_id
+
+
+def _state(r: _Row) -> str:
+    state = r.text("state", 2, required=True).upper()
     if state and state not in STATES:
-        errors.append(RowError(row, "state", f"{state!r} is not a US state or territory code."))
-    zip_text = text("zip", 10, required=True)
+        r.error("state", f"{state!r} is not a US state or territory code.")
+    return state
+
+
+def _zip(r: _Row) -> tuple[str, str | None]:
+    """The ZIP code as given and its five digits (None when it is not a ZIP code)."""
+    zip_text = r.text("zip", 10, required=True)
     five = geo.normalize_zip(zip_text) if zip_text else None
     if zip_text and five is None:
-        errors.append(RowError(row, "zip", f"{zip_text!r} is not a ZIP code such as 02139."))
+        r.error("zip", f"{zip_text!r} is not a ZIP code such as 02139.")
+    return zip_text, five
 
-    lat_text, lon_text = cells.get("latitude", "").strip(), cells.get("longitude", "").strip()
-    latitude = longitude = None
+
+def _position(r: _Row, five: str | None) -> tuple[float | None, float | None]:
+    """Latitude and longitude: both given, or neither and then the ZIP code's centre."""
+    lat_text, lon_text = r.cell("latitude"), r.cell("longitude")
     if lat_text or lon_text:
         if not (lat_text and lon_text):
             column = "longitude" if lat_text else "latitude"
-            errors.append(RowError(row, column, "give both latitude and longitude, or neither."))
-        else:
-            latitude = _coordinate(lat_text, "latitude", -90.0, 90.0, row, errors)
-            longitude = _coordinate(lon_text, "longitude", -180.0, 180.0, row, errors)
-    elif five is not None:
-        place = geo.zip_place(five)
-        if place is None:
-            errors.append(
-                RowError(
-                    row, "zip", f"{five} is not a known ZIP code; give latitude and longitude."
-                )
-            )
-        else:
-            latitude, longitude = place.latitude, place.longitude
+            r.error(column, "give both latitude and longitude, or neither.")
+            return None, None
+        return (
+            _coordinate(lat_text, "latitude", -90.0, 90.0, r.row, r.errors),
+            _coordinate(lon_text, "longitude", -180.0, 180.0, r.row, r.errors),
+        )
+    if five is None:
+        return None, None
+    place = geo.zip_place(five)
+    if place is None:
+        r.error("zip", f"{five} is not a known ZIP code; give latitude and longitude.")
+        return None, None
+    return place.latitude, place.longitude
 
-    phone = text("phone", 40)
+
+def _phone(r: _Row) -> str:
+    phone = r.text("phone", 40)
     if phone and sum(ch.isdigit() for ch in phone) < 7:
-        errors.append(RowError(row, "phone", f"{phone!r} does not look like a phone number."))
-    website = text("website", 300)
+        r.error("phone", f"{phone!r} does not look like a phone number.")
+    return phone
+
+
+def _website(r: _Row) -> str:
+    website = r.text("website", 300)
     if website:
         try:
             _url_validator(website)
         except ValidationError:
-            errors.append(RowError(row, "website", "give a full http:// or https:// address."))
+            r.error("website", "give a full http:// or https:// address.")
+    return website
 
-    services_text = cells.get("services", "").strip()
-    decoded = codes.DecodedServices()
+
+def _services(r: _Row) -> codes.DecodedServices:
+    """The N-SUMHSS service codes, decoded; at least one must name a care type."""
+    services_text = r.cell("services")
     if not services_text:
-        errors.append(RowError(row, "services", "is required (N-SUMHSS codes such as OIT MD)."))
-    else:
-        decoded, unknown = codes.decode(codes.split_codes(services_text))
-        if unknown:
-            errors.append(
-                RowError(row, "services", f"unknown N-SUMHSS code(s): {', '.join(unknown)}.")
-            )
-        elif not decoded.care_types:
-            errors.append(
-                RowError(
-                    row,
-                    "services",
-                    "names no care type (one of OIT, OP, ORT, PH, RES, RS, RL, DT, OD, RD, HID).",
-                )
-            )
+        r.error("services", "is required (N-SUMHSS codes such as OIT MD).")
+        return codes.DecodedServices()
+    decoded, unknown = codes.decode(codes.split_codes(services_text))
+    if unknown:
+        r.error("services", f"unknown N-SUMHSS code(s): {', '.join(unknown)}.")
+    elif not decoded.care_types:
+        r.error(
+            "services",
+            "names no care type (one of OIT, OP, ORT, PH, RES, RS, RL, DT, OD, RD, HID).",
+        )
+    return decoded
 
-    accepting = _yes_no(
-        cells.get("accepting_new_patients", ""), "accepting_new_patients", row, errors
-    )
-    evenings = _yes_no(cells.get("evenings", ""), "evenings", row, errors)
-    weekends = _yes_no(cells.get("weekends", ""), "weekends", row, errors)
 
-    openings: int | None = None
-    openings_text = cells.get("openings", "").strip()
-    if openings_text:
-        if not openings_text.isdigit() or int(openings_text) > MAX_OPENINGS:
-            errors.append(
-                RowError(
-                    row, "openings", f"{openings_text!r} is not a whole number 0-{MAX_OPENINGS}."
-                )
-            )
-        else:
-            openings = int(openings_text)
+def _openings(r: _Row) -> int | None:
+    openings_text = r.cell("openings")
+    if not openings_text:
+        return None
+    if not openings_text.isdigit() or int(openings_text) > MAX_OPENINGS:
+        r.error("openings", f"{openings_text!r} is not a whole number 0-{MAX_OPENINGS}.")
+        return None
+    return int(openings_text)
 
-    last_updated: datetime | None = None
-    updated_text = cells.get("last_updated", "").strip()
-    if updated_text:
-        try:
-            day = date.fromisoformat(updated_text)
-        except ValueError:
-            errors.append(
-                RowError(row, "last_updated", f"{updated_text!r} is not a date YYYY-MM-DD.")
-            )
-        else:
-            last_updated = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            if last_updated > now:
-                errors.append(RowError(row, "last_updated", "is in the future."))
 
-    if errors or latitude is None or longitude is None:
-        return None, errors
+def _last_updated(r: _Row, now: datetime) -> datetime | None:
+    """The day the facility's details were last checked, as midnight UTC; not after now."""
+    updated_text = r.cell("last_updated")
+    if not updated_text:
+        return None
+    try:
+        day = date.fromisoformat(updated_text)
+    except ValueError:
+        r.error("last_updated", f"{updated_text!r} is not a date YYYY-MM-DD.")
+        return None
+    last_updated = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if last_updated > now:
+        r.error("last_updated", "is in the future.")
+    return last_updated
+
+
+def _parse_row(
+    row: int, cells: dict[str, str], now: datetime
+) -> tuple[ParsedFacility | None, list[RowError]]:
+    r = _Row(row, cells)
+    external_id = _facility_id(r)
+    name = r.text("name", 300, required=True)
+    address = r.text("street", 300)
+    city = r.text("city", 100, required=True)
+    state = _state(r)
+    zip_text, five = _zip(r)
+    latitude, longitude = _position(r, five)
+    phone = _phone(r)
+    website = _website(r)
+    decoded = _services(r)
+    accepting = r.yes_no("accepting_new_patients")
+    evenings = r.yes_no("evenings")
+    weekends = r.yes_no("weekends")
+    openings = _openings(r)
+    last_updated = _last_updated(r, now)
+
+    if r.errors or latitude is None or longitude is None:
+        return None, r.errors
     languages = {"english"} | set(decoded.languages)  # English is assumed, see the module doc
     return (
         ParsedFacility(

@@ -15,7 +15,7 @@ import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -393,13 +393,7 @@ def facility_import_csv(
         _require_administrator_of(actor, organization)
     now = timezone.now()
     parsed = importer.parse_facility_csv(data, now=now)
-    ids = [f.external_id for f in parsed.facilities]
-    existing: dict[str, tuple[str, int | None]] = {}
-    for chunk in _chunks(ids, 500):
-        for external_id, source, owner in Facility.objects.filter(
-            external_id__in=chunk
-        ).values_list("external_id", "source", "organization_id"):
-            existing[external_id] = (source, owner)
+    existing = _existing_owners([f.external_id for f in parsed.facilities])
     errors = list(parsed.errors)
     rows: list[Facility] = []
     for f in parsed.facilities:
@@ -413,35 +407,7 @@ def facility_import_csv(
                 )
             )
             continue
-        rows.append(
-            Facility(
-                external_id=f.external_id,
-                source=FacilitySource.IMPORT,
-                organization=organization,
-                name=f.name,
-                address=f.address,
-                city=f.city,
-                state=f.state,
-                zip_code=f.zip_code,
-                latitude=f.latitude,
-                longitude=f.longitude,
-                phone=f.phone,
-                website=f.website,
-                care_types=f.care_types,
-                conditions=f.conditions,
-                populations=f.populations,
-                payments=f.payments,
-                languages=f.languages,
-                telehealth=f.telehealth,
-                evenings=f.evenings,
-                weekends=f.weekends,
-                hours_basis=HoursBasis.REPORTED if f.hours_reported else HoursBasis.UNKNOWN,
-                accepting_new_patients=f.accepting_new_patients,
-                openings=f.openings,
-                capacity=None,
-                last_updated=f.last_updated or now,
-            )
-        )
+        rows.append(_imported_facility(f, organization, now))
     Facility.objects.bulk_create(
         rows,
         batch_size=500,
@@ -475,6 +441,52 @@ def facility_import_csv(
         ),
     )
     return run
+
+
+def _existing_owners(ids: list[str]) -> dict[str, tuple[str, int | None]]:
+    """The source and organization of the facilities that already have these ids (read in
+    chunks of 500, under every database's limit on query parameters)."""
+    existing: dict[str, tuple[str, int | None]] = {}
+    for chunk in _chunks(ids, 500):
+        for external_id, source, owner in Facility.objects.filter(
+            external_id__in=chunk
+        ).values_list("external_id", "source", "organization_id"):
+            existing[external_id] = (source, owner)
+    return existing
+
+
+def _imported_facility(
+    f: importer.ParsedFacility, organization: Organization, now: datetime
+) -> Facility:
+    """An unsaved imported facility from a parsed row; without a "last updated" date it
+    counts as updated by this import."""
+    return Facility(
+        external_id=f.external_id,
+        source=FacilitySource.IMPORT,
+        organization=organization,
+        name=f.name,
+        address=f.address,
+        city=f.city,
+        state=f.state,
+        zip_code=f.zip_code,
+        latitude=f.latitude,
+        longitude=f.longitude,
+        phone=f.phone,
+        website=f.website,
+        care_types=f.care_types,
+        conditions=f.conditions,
+        populations=f.populations,
+        payments=f.payments,
+        languages=f.languages,
+        telehealth=f.telehealth,
+        evenings=f.evenings,
+        weekends=f.weekends,
+        hours_basis=HoursBasis.REPORTED if f.hours_reported else HoursBasis.UNKNOWN,
+        accepting_new_patients=f.accepting_new_patients,
+        openings=f.openings,
+        capacity=None,
+        last_updated=f.last_updated or now,
+    )
 
 
 # --- Public referral requests ---------------------------------------------------------------

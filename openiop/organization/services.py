@@ -73,6 +73,39 @@ def _check_same_org(actor: User, items: Iterable[models.Model]) -> None:
             raise PermissionDenied("That belongs to another organization.")
 
 
+def _save_account(
+    *,
+    actor: User,
+    profile: StaffProfile | None,
+    user_data: dict[str, Any],
+    password: str | None,
+    request: HttpRequest | None,
+) -> StaffProfile:
+    """The staff member's account, created (through the accounts service, with a first
+    password) or changed in the actor's organization; returns their profile, unsaved when new."""
+    if profile is None:
+        if not password:
+            raise ValidationError({"password": "Set a first password for the new account."})
+        user = account_services.user_create(
+            actor=actor,
+            password=password,
+            organization_id=actor.organization_id,
+            request=request,
+            **user_data,
+        )
+        return StaffProfile(user=user)
+    if profile.user.organization_id != actor.organization_id:
+        raise PermissionDenied("That belongs to another organization.")
+    user = profile.user
+    for key, value in user_data.items():
+        setattr(user, key, value)
+    if password:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return profile
+
+
 @service
 def staff_save(
     *,
@@ -97,27 +130,10 @@ def staff_save(
             raise ValidationError(
                 {"availability": f"Availability on day {weekday}: end before start."}
             )
-    if profile is None:
-        if not password:
-            raise ValidationError({"password": "Set a first password for the new account."})
-        user = account_services.user_create(
-            actor=actor,
-            password=password,
-            organization_id=actor.organization_id,
-            request=request,
-            **user_data,
-        )
-        profile = StaffProfile(user=user)
-    else:
-        if profile.user.organization_id != actor.organization_id:
-            raise PermissionDenied("That belongs to another organization.")
-        user = profile.user
-        for key, value in user_data.items():
-            setattr(user, key, value)
-        if password:
-            user.set_password(password)
-        user.full_clean(exclude=["password"])
-        user.save()
+    profile = _save_account(
+        actor=actor, profile=profile, user_data=user_data, password=password, request=request
+    )
+    user = profile.user
     for key, value in profile_data.items():
         setattr(profile, key, value)
     profile.full_clean()

@@ -113,11 +113,8 @@ def build_problem(
 ) -> Built:
     """The iop-week/1 problem of ``organization`` for the week of ``week_start`` (see module
     docstring). Runs a fixed number of queries whatever the size."""
-    patient_done = patient_hours_done or {}
-    counselor_done = counselor_hours_done or {}
     week_blocks = std.blocks_from(week_start, first_day)
     block_ids = [b.id for b in week_blocks]
-    first = first_day or week_start
     built = Built(problem={})
 
     sites = {s.pk: s for s in Site.objects.filter(organization=organization)}
@@ -125,107 +122,28 @@ def build_problem(
     roomed_sites = {r.site_id for r in rooms if r.site_id is not None}
     tracks = list(Track.objects.filter(program__site__organization=organization).order_by("pk"))
     track_ids = {t.pk for t in tracks}
-
-    counselors: list[dict[str, Any]] = []
-    profiles = (
-        StaffProfile.objects.filter(user__organization=organization, user__is_active=True)
-        .select_related("user")
-        .prefetch_related("tracks", "sites", "availability")
-        .order_by("user_id")
+    counselors = _counselors(
+        built,
+        organization,
+        week_blocks=week_blocks,
+        track_ids=track_ids,
+        roomed_sites=roomed_sites,
+        absent=absent,
+        hours_done=counselor_hours_done or {},
     )
-    for profile in profiles:
-        leads = sorted(ref("track", t.pk) for t in profile.tracks.all() if t.pk in track_ids)
-        if not leads:
-            continue
-        cref = ref("counselor", profile.user_id)
-        if profile.user_id in absent:
-            built.note("counselor", cref, "absent for the rest of the week: leads no groups")
-            continue
-        windows = [(a.weekday, a.start, a.end) for a in profile.availability.all()]
-        free = [b.id for b in week_blocks if std.covers(windows, b)]
-        if not windows:
-            built.note("counselor", cref, "no weekly availability recorded: leads no groups")
-        my_sites = [s.pk for s in profile.sites.all()]
-        site = None
-        if len(my_sites) == 1:
-            if my_sites[0] in roomed_sites:
-                site = ref("site", my_sites[0])
-            else:
-                built.note(
-                    "counselor", cref, "their only site has no group room: may lead at any site"
-                )
-        hours = max(0.0, profile.max_weekly_hours - counselor_done.get(profile.user_id, 0.0))
-        counselors.append(
-            {
-                "id": cref,
-                "tracks": leads,
-                "blocks": free,
-                "max_hours": _hours(hours),
-                "site": site,
-            }
-        )
-
-    week_end = week_start + timedelta(days=6)
-    enrollments = (
-        Enrollment.objects.filter(
-            patient__organization=organization,
-            status=EnrollmentStatus.ACTIVE,
-            track_id__in=track_ids,
-            starts_on__lte=week_end,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
-        .values_list("patient_id", "patient__site_id", "track_id", "required_weekly_hours")
-        .order_by("patient_id", "track_id")
+    by_patient = _enrolled(
+        organization,
+        track_ids,
+        first=first_day or week_start,
+        week_end=week_start + timedelta(days=6),
     )
-    by_patient: dict[int, dict[str, Any]] = {}
-    for patient_id, site_id, track_id, required in enrollments:
-        entry = by_patient.setdefault(
-            patient_id, {"site": site_id, "tracks": [], "required": Decimal(0)}
-        )
-        entry["tracks"].append(ref("track", track_id))
-        entry["required"] = max(entry["required"], required)
-    telehealth = dict(
-        PatientSchedulePreference.objects.filter(patient_id__in=list(by_patient)).values_list(
-            "patient_id", "telehealth_ok"
-        )
+    patients = _patients(
+        built,
+        by_patient,
+        week_blocks=week_blocks,
+        roomed_sites=roomed_sites,
+        hours_done=patient_hours_done or {},
     )
-    windows_by_patient = patient_windows(by_patient)
-    if windows_by_patient is None:
-        built.note(
-            "assumption",
-            "",
-            "Patients' free times are not recorded yet (intake, issue #3): every patient is "
-            "treated as free in every block.",
-        )
-    patients: list[dict[str, Any]] = []
-    for patient_id, entry in by_patient.items():
-        pref = ref("patient", patient_id)
-        if entry["site"] not in roomed_sites:
-            built.note("patient", pref, "their site has no group room: left out")
-            continue
-        free = block_ids
-        if windows_by_patient is not None:
-            mine = windows_by_patient.get(patient_id)
-            if mine:
-                free = [b.id for b in week_blocks if std.covers(mine, b)]
-            else:
-                built.note(
-                    "patient", pref, "no free times recorded: treated as free in every block"
-                )
-        minimum = float(entry["required"])
-        done = patient_done.get(patient_id, 0.0)
-        patients.append(
-            {
-                "id": pref,
-                "site": ref("site", entry["site"]),
-                "tracks": entry["tracks"],
-                "min_hours": _hours(max(0.0, minimum - done)),
-                "max_hours": _hours(max(0.0, max_hours_for(minimum) - done)),
-                "blocks": free,
-                "max_blocks_per_day": MAX_BLOCKS_PER_DAY,
-                "telehealth_ok": bool(telehealth.get(patient_id, False)),
-            }
-        )
     built.problem = {
         "format": "iop-week/1",
         "week_start": week_start.isoformat(),
@@ -250,6 +168,156 @@ def build_problem(
         "previous": _previous_in(previous, set(block_ids)),
     }
     return built
+
+
+def _counselors(
+    built: Built,
+    organization: Organization,
+    *,
+    week_blocks: tuple[std.StandardBlock, ...],
+    track_ids: set[int],
+    roomed_sites: set[int],
+    absent: Collection[int],
+    hours_done: Mapping[int, float],
+) -> list[dict[str, Any]]:
+    """The active staff who may lead a track, as iop-week/1 counselors, from one query
+    (and its prefetches)."""
+    profiles = (
+        StaffProfile.objects.filter(user__organization=organization, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("tracks", "sites", "availability")
+        .order_by("user_id")
+    )
+    counselors: list[dict[str, Any]] = []
+    for profile in profiles:
+        counselor = _counselor(
+            built,
+            profile,
+            week_blocks=week_blocks,
+            track_ids=track_ids,
+            roomed_sites=roomed_sites,
+            absent=absent,
+            hours_done=hours_done.get(profile.user_id, 0.0),
+        )
+        if counselor is not None:
+            counselors.append(counselor)
+    return counselors
+
+
+def _counselor(
+    built: Built,
+    profile: StaffProfile,
+    *,
+    week_blocks: tuple[std.StandardBlock, ...],
+    track_ids: set[int],
+    roomed_sites: set[int],
+    absent: Collection[int],
+    hours_done: float,
+) -> dict[str, Any] | None:
+    """A staff member as an iop-week/1 counselor (module docstring), or None when they lead
+    no track or are absent; what was left out or assumed goes to ``built``'s notes."""
+    leads = sorted(ref("track", t.pk) for t in profile.tracks.all() if t.pk in track_ids)
+    if not leads:
+        return None
+    cref = ref("counselor", profile.user_id)
+    if profile.user_id in absent:
+        built.note("counselor", cref, "absent for the rest of the week: leads no groups")
+        return None
+    windows = [(a.weekday, a.start, a.end) for a in profile.availability.all()]
+    free = [b.id for b in week_blocks if std.covers(windows, b)]
+    if not windows:
+        built.note("counselor", cref, "no weekly availability recorded: leads no groups")
+    my_sites = [s.pk for s in profile.sites.all()]
+    site = None
+    if len(my_sites) == 1:
+        if my_sites[0] in roomed_sites:
+            site = ref("site", my_sites[0])
+        else:
+            built.note("counselor", cref, "their only site has no group room: may lead at any site")
+    hours = max(0.0, profile.max_weekly_hours - hours_done)
+    return {"id": cref, "tracks": leads, "blocks": free, "max_hours": _hours(hours), "site": site}
+
+
+def _enrolled(
+    organization: Organization, track_ids: set[int], *, first: date, week_end: date
+) -> dict[int, dict[str, Any]]:
+    """Active enrolments running in the week, by patient: their site, their tracks and the
+    largest required weekly hours (every track's hours count toward one weekly total)."""
+    enrollments = (
+        Enrollment.objects.filter(
+            patient__organization=organization,
+            status=EnrollmentStatus.ACTIVE,
+            track_id__in=track_ids,
+            starts_on__lte=week_end,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values_list("patient_id", "patient__site_id", "track_id", "required_weekly_hours")
+        .order_by("patient_id", "track_id")
+    )
+    by_patient: dict[int, dict[str, Any]] = {}
+    for patient_id, site_id, track_id, required in enrollments:
+        entry = by_patient.setdefault(
+            patient_id, {"site": site_id, "tracks": [], "required": Decimal(0)}
+        )
+        entry["tracks"].append(ref("track", track_id))
+        entry["required"] = max(entry["required"], required)
+    return by_patient
+
+
+def _patients(
+    built: Built,
+    by_patient: dict[int, dict[str, Any]],
+    *,
+    week_blocks: tuple[std.StandardBlock, ...],
+    roomed_sites: set[int],
+    hours_done: Mapping[int, float],
+) -> list[dict[str, Any]]:
+    """The enrolled patients as iop-week/1 patients (module docstring: hours, one block a
+    day, telehealth preference, free blocks); what was left out or assumed goes to notes."""
+    telehealth = dict(
+        PatientSchedulePreference.objects.filter(patient_id__in=list(by_patient)).values_list(
+            "patient_id", "telehealth_ok"
+        )
+    )
+    windows_by_patient = patient_windows(by_patient)
+    if windows_by_patient is None:
+        built.note(
+            "assumption",
+            "",
+            "Patients' free times are not recorded yet (intake, issue #3): every patient is "
+            "treated as free in every block.",
+        )
+    block_ids = [b.id for b in week_blocks]
+    patients: list[dict[str, Any]] = []
+    for patient_id, entry in by_patient.items():
+        pref = ref("patient", patient_id)
+        if entry["site"] not in roomed_sites:
+            built.note("patient", pref, "their site has no group room: left out")
+            continue
+        free = block_ids
+        if windows_by_patient is not None:
+            mine = windows_by_patient.get(patient_id)
+            if mine:
+                free = [b.id for b in week_blocks if std.covers(mine, b)]
+            else:
+                built.note(
+                    "patient", pref, "no free times recorded: treated as free in every block"
+                )
+        minimum = float(entry["required"])
+        done = hours_done.get(patient_id, 0.0)
+        patients.append(
+            {
+                "id": pref,
+                "site": ref("site", entry["site"]),
+                "tracks": entry["tracks"],
+                "min_hours": _hours(max(0.0, minimum - done)),
+                "max_hours": _hours(max(0.0, max_hours_for(minimum) - done)),
+                "blocks": free,
+                "max_blocks_per_day": MAX_BLOCKS_PER_DAY,
+                "telehealth_ok": bool(telehealth.get(patient_id, False)),
+            }
+        )
+    return patients
 
 
 def _previous_in(previous: Mapping[str, Any] | None, kept: set[str]) -> dict[str, Any] | None:

@@ -159,54 +159,10 @@ def _names(problem: Problem, user: User) -> tuple[dict[str, str], dict[str, Any]
 
 def review(week: ScheduleWeek, user: User) -> tuple[Review, dict[str, Any]]:
     """The week's review data for ``user`` (see permissions for who sees what)."""
-    try:
-        problem: Problem | None = parse_problem(week.problem)
-    except FormatError:
-        problem = None
-    solution = None
-    if problem is not None and week.solution:
-        try:
-            solution = parse_solution(week.solution)
-        except FormatError:
-            solution = None
+    problem, solution = _parsed(week)
     report = validate(problem, solution) if problem and solution else None
     names, objects = _names(problem, user) if problem else ({}, {"patients": {}})
-    all_groups: list[GroupRow] = []
-    if problem and solution:
-        topics = {}
-        if week.status in (WeekStatus.PUBLISHED, WeekStatus.SUPERSEDED):
-            topics = {
-                (block, f"r{room}"): topic
-                for block, room, topic in GroupSession.objects.filter(week=week).values_list(
-                    "block_id", "room_id", "topic"
-                )
-            }
-        for g in solution.groups:
-            block = std.BLOCK_BY_ID.get(g.block)
-            room = problem.room_by_id.get(g.room)
-            track = problem.track_by_id.get(g.track)
-            all_groups.append(
-                GroupRow(
-                    id=g.id,
-                    block=g.block,
-                    block_label=std.block_label(g.block),
-                    day=block.day if block else g.block,
-                    slot=block.slot if block else "",
-                    track_ref=g.track,
-                    track=names.get(g.track, g.track),
-                    counselor_id=pk_of(g.counselor, "counselor"),
-                    counselor=names.get(g.counselor, g.counselor),
-                    room_ref=g.room,
-                    room=names.get(g.room, g.room),
-                    site_id=pk_of(room.site, "site") if room else None,
-                    site=names.get(room.site, room.site) if room and room.site else VIRTUAL_LABEL,
-                    size=len(g.patients),
-                    max_size=min(track.max_group, room.capacity) if track and room else 0,
-                    patients=g.patients,
-                    topic=topics.get((g.block, g.room), ""),
-                )
-            )
-        all_groups.sort(key=lambda r: (_block_order(r.block), r.site, r.track, r.id))
+    all_groups = _group_rows(week, problem, solution, names) if problem and solution else []
     sites = site_ids_of(user)
     groups = all_groups
     if sites is not None and problem is not None:
@@ -242,6 +198,65 @@ def review(week: ScheduleWeek, user: User) -> tuple[Review, dict[str, Any]]:
         ),
         objects,
     )
+
+
+def _parsed(week: ScheduleWeek) -> tuple[Problem | None, Solution | None]:
+    """The week's problem and solution, each None when missing or malformed (the page then
+    shows what it can instead of failing)."""
+    try:
+        problem: Problem | None = parse_problem(week.problem)
+    except FormatError:
+        problem = None
+    solution = None
+    if problem is not None and week.solution:
+        try:
+            solution = parse_solution(week.solution)
+        except FormatError:
+            solution = None
+    return problem, solution
+
+
+def _group_rows(
+    week: ScheduleWeek, problem: Problem, solution: Solution, names: dict[str, str]
+) -> list[GroupRow]:
+    """Every group of the solution as a row, by block, site and track; a published week's
+    rows carry their sessions' curriculum topics."""
+    topics = {}
+    if week.status in (WeekStatus.PUBLISHED, WeekStatus.SUPERSEDED):
+        topics = {
+            (block, f"r{room}"): topic
+            for block, room, topic in GroupSession.objects.filter(week=week).values_list(
+                "block_id", "room_id", "topic"
+            )
+        }
+    rows: list[GroupRow] = []
+    for g in solution.groups:
+        block = std.BLOCK_BY_ID.get(g.block)
+        room = problem.room_by_id.get(g.room)
+        track = problem.track_by_id.get(g.track)
+        rows.append(
+            GroupRow(
+                id=g.id,
+                block=g.block,
+                block_label=std.block_label(g.block),
+                day=block.day if block else g.block,
+                slot=block.slot if block else "",
+                track_ref=g.track,
+                track=names.get(g.track, g.track),
+                counselor_id=pk_of(g.counselor, "counselor"),
+                counselor=names.get(g.counselor, g.counselor),
+                room_ref=g.room,
+                room=names.get(g.room, g.room),
+                site_id=pk_of(room.site, "site") if room else None,
+                site=names.get(room.site, room.site) if room and room.site else VIRTUAL_LABEL,
+                size=len(g.patients),
+                max_size=min(track.max_group, room.capacity) if track and room else 0,
+                patients=g.patients,
+                topic=topics.get((g.block, g.room), ""),
+            )
+        )
+    rows.sort(key=lambda r: (_block_order(r.block), r.site, r.track, r.id))
+    return rows
 
 
 def _block_order(block_id: str) -> int:

@@ -333,24 +333,7 @@ def week_move_patient(
     if pid not in problem.patient_by_id:
         raise ValidationError({"patient": ["This patient is not in this week's schedule."]})
     current = parse_solution(week.solution)
-    groups = {g.id: g for g in current.groups}
-    errors: dict[str, list[str]] = {}
-    if from_group and (from_group not in groups or pid not in groups[from_group].patients):
-        errors["from_group"] = ["The patient is not in that group."]
-    if to_group and to_group not in groups:
-        errors["to_group"] = ["No such group in this week."]
-    elif to_group and pid in groups[to_group].patients:
-        errors["to_group"] = ["The patient is already in that group."]
-    if errors:
-        raise ValidationError(errors)
-
-    def changed(g: Group) -> Group:
-        members = [p for p in g.patients if not (g.id == from_group and p == pid)]
-        if g.id == to_group:
-            members.append(pid)
-        return Group(g.id, g.track, g.block, g.counselor, g.room, tuple(members))
-
-    proposed = Solution(tuple(changed(g) for g in current.groups), current.stats)
+    proposed = _moved(current, pid, from_group, to_group)
     before = set(validate(problem, current).errors)
     broken = [e for e in validate(problem, proposed).errors if e not in before]
     if broken:
@@ -371,6 +354,30 @@ def week_move_patient(
         detail=f"hand edit, {verb} {pid}: {from_group or '-'} -> {to_group or '-'}",
     )
     return week
+
+
+def _moved(current: Solution, pid: str, from_group: str | None, to_group: str | None) -> Solution:
+    """``current`` with patient ``pid`` taken out of ``from_group`` and put into ``to_group``
+    (either may be empty: an addition or a removal). Refuses groups that do not exist, a
+    patient not in ``from_group`` or already in ``to_group``, naming the field."""
+    groups = {g.id: g for g in current.groups}
+    errors: dict[str, list[str]] = {}
+    if from_group and (from_group not in groups or pid not in groups[from_group].patients):
+        errors["from_group"] = ["The patient is not in that group."]
+    if to_group and to_group not in groups:
+        errors["to_group"] = ["No such group in this week."]
+    elif to_group and pid in groups[to_group].patients:
+        errors["to_group"] = ["The patient is already in that group."]
+    if errors:
+        raise ValidationError(errors)
+
+    def changed(g: Group) -> Group:
+        members = [p for p in g.patients if not (g.id == from_group and p == pid)]
+        if g.id == to_group:
+            members.append(pid)
+        return Group(g.id, g.track, g.block, g.counselor, g.room, tuple(members))
+
+    return Solution(tuple(changed(g) for g in current.groups), current.stats)
 
 
 def _first_site_zones(user_ids: set[int]) -> dict[int, str]:
@@ -451,41 +458,91 @@ def week_publish(
     report = validate(problem, solution)
     if not report.valid:
         raise ValidationError({"__all__": ["The schedule breaks hard rules:", *report.errors[:5]]})
-    parent = None
-    if week.parent_id is not None:
-        parent = ScheduleWeek.objects.select_for_update().get(pk=week.parent_id)
-        if parent.status != WeekStatus.PUBLISHED:
-            raise ValidationError(
-                {"__all__": ["A later revision of this week was published meanwhile."]}
-            )
-        if week.starts_on is not None and week.starts_on < timezone.localdate():
-            raise ValidationError(
-                {
-                    "__all__": [
-                        f"This re-solve starts on {week.starts_on:%a %d %b}, which has begun: "
-                        "re-solve again from today or later."
-                    ]
-                }
-            )
-    elif ScheduleWeek.objects.filter(
-        organization_id=week.organization_id,
-        week_start=week.week_start,
-        status=WeekStatus.PUBLISHED,
-    ).exists():
-        raise ValidationError({"__all__": ["This week is already published."]})
+    parent = _parent_to_replace(week)
 
     now = timezone.now()
     if parent is not None:
-        replaced = {b["id"] for b in week.problem.get("blocks", [])}
-        GroupSession.objects.filter(
-            week__organization_id=week.organization_id,
-            week__week_start=week.week_start,
-            status=SessionStatus.SCHEDULED,
-            block_id__in=replaced,
-        ).update(status=SessionStatus.CANCELLED)
-        parent.status = WeekStatus.SUPERSEDED
-        parent.save(update_fields=["status"])
+        _cancel_replaced(week, parent)
+    new = _new_sessions(week, problem, solution)
+    created = GroupSession.objects.bulk_create([session for session, _ in new])
+    SessionAssignment.objects.bulk_create(
+        [
+            SessionAssignment(session=session, patient_id=pid)
+            for session, (_, members) in zip(created, new, strict=True)
+            for pid in members
+        ]
+    )
+    ScheduleWeek.objects.filter(
+        organization_id=week.organization_id, week_start=week.week_start, status__in=OPEN
+    ).exclude(pk=week.pk).update(status=WeekStatus.SUPERSEDED)
+    week.status = WeekStatus.PUBLISHED
+    week.published_at = now
+    week.save(update_fields=["status", "published_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=week,
+        fields=["sessions"],
+        request=request,
+        detail=(
+            f"published week {week.week_start} r{week.revision}: {len(created)} sessions"
+            + (f", replacing r{parent.revision} from {week.starts_on}" if parent else "")
+        ),
+        part2=False,
+        organization_id=week.organization_id,
+    )
+    _audit_assignments(actor, week, new, request)
+    return week
 
+
+def _parent_to_replace(week: ScheduleWeek) -> ScheduleWeek | None:
+    """The published revision a re-solve replaces (locked), or None for a first publication.
+    Refuses a re-solve whose parent was replaced meanwhile or whose first day has begun,
+    and a second publication of the same week."""
+    if week.parent_id is None:
+        if ScheduleWeek.objects.filter(
+            organization_id=week.organization_id,
+            week_start=week.week_start,
+            status=WeekStatus.PUBLISHED,
+        ).exists():
+            raise ValidationError({"__all__": ["This week is already published."]})
+        return None
+    parent = ScheduleWeek.objects.select_for_update().get(pk=week.parent_id)
+    if parent.status != WeekStatus.PUBLISHED:
+        raise ValidationError(
+            {"__all__": ["A later revision of this week was published meanwhile."]}
+        )
+    if week.starts_on is not None and week.starts_on < timezone.localdate():
+        raise ValidationError(
+            {
+                "__all__": [
+                    f"This re-solve starts on {week.starts_on:%a %d %b}, which has begun: "
+                    "re-solve again from today or later."
+                ]
+            }
+        )
+    return parent
+
+
+def _cancel_replaced(week: ScheduleWeek, parent: ScheduleWeek) -> None:
+    """Cancel the week's scheduled sessions in the blocks the re-solve covers (its first day
+    on) and mark the parent superseded."""
+    replaced = {b["id"] for b in week.problem.get("blocks", [])}
+    GroupSession.objects.filter(
+        week__organization_id=week.organization_id,
+        week__week_start=week.week_start,
+        status=SessionStatus.SCHEDULED,
+        block_id__in=replaced,
+    ).update(status=SessionStatus.CANCELLED)
+    parent.status = WeekStatus.SUPERSEDED
+    parent.save(update_fields=["status"])
+
+
+def _new_sessions(
+    week: ScheduleWeek, problem: Problem, solution: Solution
+) -> list[tuple[GroupSession, list[int]]]:
+    """The solution's groups as unsaved sessions with their patients' ids, in time order,
+    with curriculum topics; times as the ``week_publish`` docstring says."""
     track_pks = {pk for g in solution.groups if (pk := pk_of(g.track, "track")) is not None}
     room_pks = {pk for g in solution.groups if (pk := pk_of(g.room, "room")) is not None}
     user_pks = {pk for g in solution.groups if (pk := pk_of(g.counselor, "counselor")) is not None}
@@ -529,33 +586,16 @@ def week_publish(
         topics = _topics_for(new, set(track_pks), new[0][0].starts_at)
         for i, (session, _) in enumerate(new):
             session.topic = topics[i]
-    created = GroupSession.objects.bulk_create([session for session, _ in new])
-    SessionAssignment.objects.bulk_create(
-        [
-            SessionAssignment(session=session, patient_id=pid)
-            for session, (_, members) in zip(created, new, strict=True)
-            for pid in members
-        ]
-    )
-    ScheduleWeek.objects.filter(
-        organization_id=week.organization_id, week_start=week.week_start, status__in=OPEN
-    ).exclude(pk=week.pk).update(status=WeekStatus.SUPERSEDED)
-    week.status = WeekStatus.PUBLISHED
-    week.published_at = now
-    week.save(update_fields=["status", "published_at"])
-    audit.record(
-        actor=actor,
-        action=AuditAction.ADD,
-        obj=week,
-        fields=["sessions"],
-        request=request,
-        detail=(
-            f"published week {week.week_start} r{week.revision}: {len(created)} sessions"
-            + (f", replacing r{parent.revision} from {week.starts_on}" if parent else "")
-        ),
-        part2=False,
-        organization_id=week.organization_id,
-    )
+    return new
+
+
+def _audit_assignments(
+    actor: User,
+    week: ScheduleWeek,
+    new: list[tuple[GroupSession, list[int]]],
+    request: HttpRequest | None,
+) -> None:
+    """One audit event per patient scheduled, so each patient's trail shows the week."""
     per_patient: defaultdict[int, int] = defaultdict(int)
     for _, members in new:
         for pid in members:
@@ -572,7 +612,6 @@ def week_publish(
             detail=f"scheduled into {count} group sessions, week {week.week_start}",
             organization_id=week.organization_id,
         )
-    return week
 
 
 def hours_before(
@@ -610,22 +649,7 @@ def week_resolve(
     published schedule as ``previous`` so the solver keeps most patients where they were."""
     _require_manager(actor, week.organization_id)
     week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
-    if week.status != WeekStatus.PUBLISHED:
-        raise ValidationError({"__all__": ["Only the published revision can be re-solved."]})
-    last_day = week.week_start + timedelta(days=6)
-    if not week.week_start <= first_day <= last_day:
-        raise ValidationError({"first_day": ["Choose a day of this week."]})
-    if first_day < timezone.localdate():
-        raise ValidationError({"first_day": ["That day has begun: re-solve from today on."]})
-    if week.starts_on and first_day < week.starts_on:
-        raise ValidationError(
-            {"first_day": [f"This revision starts on {week.starts_on}: choose that day or later."]}
-        )
-    if not std.blocks_from(week.week_start, first_day):
-        raise ValidationError({"first_day": ["No group blocks remain in the week after that."]})
-    strangers = [u.username for u in absent if u.organization_id != week.organization_id]
-    if strangers:
-        raise ValidationError({"absent": ["Unknown counselor."]})
+    _require_resolvable(week, first_day, absent)
     patient_done, counselor_done = hours_before(week.organization_id, week.week_start, first_day)
     built = build_problem(
         week.organization,
@@ -663,6 +687,28 @@ def week_resolve(
         organization_id=week.organization_id,
     )
     return new
+
+
+def _require_resolvable(week: ScheduleWeek, first_day: date, absent: Sequence[User]) -> None:
+    """A re-solve needs the published revision, a day of its week not yet begun (and not
+    before the revision's own first day) with group blocks left, and absent counselors of
+    the same organization."""
+    if week.status != WeekStatus.PUBLISHED:
+        raise ValidationError({"__all__": ["Only the published revision can be re-solved."]})
+    last_day = week.week_start + timedelta(days=6)
+    if not week.week_start <= first_day <= last_day:
+        raise ValidationError({"first_day": ["Choose a day of this week."]})
+    if first_day < timezone.localdate():
+        raise ValidationError({"first_day": ["That day has begun: re-solve from today on."]})
+    if week.starts_on and first_day < week.starts_on:
+        raise ValidationError(
+            {"first_day": [f"This revision starts on {week.starts_on}: choose that day or later."]}
+        )
+    if not std.blocks_from(week.week_start, first_day):
+        raise ValidationError({"first_day": ["No group blocks remain in the week after that."]})
+    strangers = [u.username for u in absent if u.organization_id != week.organization_id]
+    if strangers:
+        raise ValidationError({"absent": ["Unknown counselor."]})
 
 
 def token_hash(token: str) -> str:

@@ -137,17 +137,29 @@ def _billing(
     return days, week_ok
 
 
-def _one(
-    patient: Patient,
-    records: Iterable[Attendance],
-    windows: dict[str, Span],
-    week_start: date,
-    now: int,
-    policy: CompliancePolicy,
-) -> tuple[PatientWeek, _Need | None]:
-    cal = week_calendar(patient.site_zone, week_start)
+@dataclass
+class _Tally:
+    """What one patient's attendance and schedule add up to in the week so far."""
+
+    per_day: list[int]  # minutes attended on each local day
+    sessions: list[SessionAttendance]
+    busy: list[Span]  # sessions they attend or are scheduled for: no seat may overlap them
+    seen: set[str]  # sessions with an attendance record
+    unexcused: int
+    remaining: int = 0  # scheduled minutes still to come after now
+    longest: int = 0  # the longest of those sessions: what missing one more would cost
+    scheduled_total: int = 0
+    scheduled_on_leave: int = 0
+    scheduled_kept: int = 0  # scheduled minutes on days without leave
+    unrecorded: int = 0  # past scheduled sessions without an attendance record
+
+
+def _attendance(
+    records: Iterable[Attendance], windows: dict[str, Span], cal: WeekCalendar, now: int
+) -> _Tally:
+    """Minutes attended per local day from the records of the week, each clipped to its
+    session; a session in progress counts up to `now` and the rest as still to come."""
     week_from, week_to = cal.bounds[0], cal.bounds[7]
-    on_leave = leave_days(patient, cal.days)
     per_day = [0] * 7
     remaining = longest = unexcused = 0
     busy: list[Span] = []
@@ -178,17 +190,33 @@ def _one(
                 end = now
             minutes = cal.add_minutes(start, end, per_day)
         sessions.append(SessionAttendance(session_id, kind, minutes))
-    scheduled_total = scheduled_on_leave = scheduled_kept = unrecorded = 0
-    for session_id in patient.scheduled:
+    return _Tally(per_day, sessions, busy, seen, unexcused, remaining, longest)
+
+
+def _add_schedule(
+    tally: _Tally,
+    scheduled: Iterable[str],
+    windows: dict[str, Span],
+    cal: WeekCalendar,
+    on_leave: frozenset[int],
+    now: int,
+) -> None:
+    """Add the scheduled sessions: minutes in the week (on leave days apart, as the leave
+    rule of requirement.py needs) and those without a record, past or still to come."""
+    week_from = cal.bounds[0]
+    seen, busy = tally.seen, tally.busy
+    remaining, longest = tally.remaining, tally.longest
+    total = on_leave_total = kept = unrecorded = 0
+    for session_id in scheduled:
         start, end = windows[session_id]
         length = cal.clip_minutes(start, end)
         if not length:
             continue
-        scheduled_total += length
+        total += length
         if on_leave and cal.day_index(max(start, week_from)) in on_leave:
-            scheduled_on_leave += length
+            on_leave_total += length
             continue
-        scheduled_kept += length
+        kept += length
         if session_id in seen:
             continue
         busy.append((start, end))
@@ -198,72 +226,120 @@ def _one(
             future = cal.clip_minutes(max(start, now), end)
             remaining += future
             longest = max(longest, future)
+    tally.remaining, tally.longest = remaining, longest
+    tally.scheduled_total, tally.scheduled_on_leave = total, on_leave_total
+    tally.scheduled_kept, tally.unrecorded = kept, unrecorded
+
+
+def _status(
+    required: int,
+    attended: int,
+    tally: _Tally,
+    *,
+    suspended: bool,
+    final: bool,
+    policy: CompliancePolicy,
+) -> tuple[Status, int, list[str]]:
+    """The week's status (module docstring), the minutes open seats should make up, and the
+    sentence saying why when it is not fine."""
+    margin = attended + tally.remaining - required
+    planned = tally.scheduled_kept - required
+    longest = tally.longest
+    # At risk below this margin: one session's worth, or the slack the schedule planned if less.
+    slack = longest if policy.at_risk_without_lost_time else min(longest, planned)
+    if suspended:
+        return Status.ON_LEAVE, 0, []
+    if attended >= required:
+        return Status.MET, 0, []
+    if final:
+        gap = required - attended
+        return Status.SHORT, gap, [f"Short by {format_minutes(gap)}."]
+    if margin < 0:
+        return (
+            Status.SHORT,
+            -margin,
+            [
+                f"Cannot reach the requirement with the sessions left: {format_minutes(-margin)} short."
+            ],
+        )
+    if margin < slack:
+        return (
+            Status.AT_RISK,
+            slack - margin,
+            [
+                f"At risk: {format_minutes(margin)} to spare; missing one more session "
+                f"(up to {format_minutes(longest)}) would leave them short."
+            ],
+        )
+    return Status.ON_TRACK, 0, []
+
+
+def _discrete_note(final: bool, policy: CompliancePolicy) -> str:
+    """Why days long enough for the per diem bill as discrete services (iop.md "Billing")."""
+    return (
+        f"Below {format_minutes(policy.per_diem_week_minutes)} in the week"
+        + (" so far" if not final else "")
+        + f": days of {format_minutes(policy.per_diem_day_minutes)} or more bill as "
+        "discrete services, not the per diem."
+    )
+
+
+def _one(
+    patient: Patient,
+    records: Iterable[Attendance],
+    windows: dict[str, Span],
+    week_start: date,
+    now: int,
+    policy: CompliancePolicy,
+) -> tuple[PatientWeek, _Need | None]:
+    cal = week_calendar(patient.site_zone, week_start)
+    on_leave = leave_days(patient, cal.days)
+    tally = _attendance(records, windows, cal, now)
+    _add_schedule(tally, patient.scheduled, windows, cal, on_leave, now)
 
     base, reasons = base_requirement(patient, week_start, policy)
-    requirement = apply_leave(base, reasons, on_leave, scheduled_total, scheduled_on_leave)
+    requirement = apply_leave(
+        base, reasons, on_leave, tally.scheduled_total, tally.scheduled_on_leave
+    )
     required = requirement.minutes
-    attended = sum(per_day)
-    final = now >= week_to
-    margin = attended + remaining - required
-    planned = scheduled_kept - required
+    attended = sum(tally.per_day)
+    remaining = tally.remaining
+    final = now >= cal.bounds[7]
     notes = list(requirement.reasons)
     notes.append(
         f"Attended {format_minutes(attended)} of {format_minutes(required)}"
         + ("." if final else f"; {format_minutes(remaining)} scheduled still to come.")
     )
-    # At risk below this margin: one session's worth, or the slack the schedule planned if less.
-    slack = longest if policy.at_risk_without_lost_time else min(longest, planned)
-    gap = 0
-    if requirement.suspended:
-        status = Status.ON_LEAVE
-    elif attended >= required:
-        status = Status.MET
-    elif final:
-        status, gap = Status.SHORT, required - attended
-        notes.append(f"Short by {format_minutes(gap)}.")
-    elif margin < 0:
-        status, gap = Status.SHORT, -margin
-        notes.append(
-            f"Cannot reach the requirement with the sessions left: {format_minutes(gap)} short."
-        )
-    elif margin < slack:
-        status, gap = Status.AT_RISK, slack - margin
-        notes.append(
-            f"At risk: {format_minutes(margin)} to spare; missing one more session "
-            f"(up to {format_minutes(longest)}) would leave them short."
-        )
-    else:
-        status = Status.ON_TRACK
-    if unexcused:
-        notes.append(f"{unexcused} unexcused absence(s).")
-    if unrecorded:
-        notes.append(f"{unrecorded} past scheduled session(s) have no attendance record.")
-    days, week_ok = _billing(per_day, cal, policy)
+    status, gap, why = _status(
+        required, attended, tally, suspended=requirement.suspended, final=final, policy=policy
+    )
+    notes += why
+    if tally.unexcused:
+        notes.append(f"{tally.unexcused} unexcused absence(s).")
+    if tally.unrecorded:
+        notes.append(f"{tally.unrecorded} past scheduled session(s) have no attendance record.")
+    days, week_ok = _billing(tally.per_day, cal, policy)
     if not week_ok and any(day.meets_daily_minimum for day in days):
-        notes.append(
-            f"Below {format_minutes(policy.per_diem_week_minutes)} in the week"
-            + (" so far" if not final else "")
-            + f": days of {format_minutes(policy.per_diem_day_minutes)} or more bill as "
-            "discrete services, not the per diem."
-        )
+        notes.append(_discrete_note(final, policy))
+    margin = attended + remaining - required
     result = PatientWeek(
         patient_id=patient.id,
         status=status,
         required_minutes=required,
         attended_minutes=attended,
-        scheduled_minutes=scheduled_kept,
+        scheduled_minutes=tally.scheduled_kept,
         remaining_minutes=remaining,
         final=final,
         days=days,
         per_diem_week=week_ok,
-        sessions=tuple(sessions),
+        sessions=tuple(tally.sessions),
         shortfall_minutes=max(-margin, 0) if not requirement.suspended else 0,
         suggestions=(),
         unresolved_minutes=gap,
         reasons=tuple(notes),
     )
     need = (
-        _Need(patient, gap, busy, seen | set(patient.scheduled), on_leave, cal)
+        _Need(patient, gap, tally.busy, tally.seen | set(patient.scheduled), on_leave, cal)
         if gap and not final
         else None
     )

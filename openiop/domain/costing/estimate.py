@@ -134,36 +134,10 @@ def estimate(
     """Estimate the cost of a course of IOP under `schedule` (see the module docstring)."""
     services = _pick("services", request.services, schedule.services)
     amenities = _pick("amenities", request.amenities, schedule.amenities)
-    if request.population not in schedule.population_multipliers:
-        known = ", ".join(sorted(schedule.population_multipliers)) or "none"
-        raise CostingInputError(
-            "population", f"unknown {request.population!r}; this program serves: {known}"
-        )
-    multiplier = schedule.population_multipliers[request.population]
+    multiplier = _population_multiplier(request, schedule)
     days = request.program_days
-    index = request.location_cost_index
-
-    def daily(rate: Decimal) -> Decimal:
-        return to_cents(rate * multiplier * index * days)
-
-    base = MoneyRange(
-        daily(schedule.daily_rate_low),
-        daily(schedule.expected_rate),
-        daily(schedule.daily_rate_high),
-    )
-    lines = [LineItem(f"{days} program days", base)]
-    assumptions = [
-        f"{request.weeks} weeks at {request.days_per_week} program days a week: "
-        f"{days} program days.",
-        f"Daily program rate {usd(schedule.daily_rate_low)} to {usd(schedule.daily_rate_high)}, "
-        f"expected {usd(schedule.expected_rate)} ({schedule.name}).",
-        f"Population {request.population.replace('_', ' ')}: "
-        + (
-            "no adjustment to the daily rate."
-            if multiplier == 1
-            else f"daily rate multiplied by {multiplier.normalize():f}."
-        ),
-    ]
+    lines = [LineItem(f"{days} program days", _program_days(request, schedule, multiplier))]
+    assumptions = _program_days_assumptions(request, schedule, multiplier)
     for item in (*services, *amenities):
         line, sentence = _item_line(item, request)
         if line.amount.high:
@@ -171,6 +145,7 @@ def estimate(
         assumptions.append(sentence)
     if not services:
         assumptions.append("No add-on services were chosen.")
+    index = request.location_cost_index
     assumptions.append(
         "Prices are the national figures (location cost index 1.0)."
         if index == 1
@@ -198,3 +173,48 @@ def estimate(
         out_of_pocket=out_of_pocket,
         assumptions=tuple(assumptions),
     )
+
+
+def _population_multiplier(request: EstimateRequest, schedule: FeeSchedule) -> Decimal:
+    """The schedule's daily-rate multiplier for the population; refuses one it does not serve."""
+    if request.population not in schedule.population_multipliers:
+        known = ", ".join(sorted(schedule.population_multipliers)) or "none"
+        raise CostingInputError(
+            "population", f"unknown {request.population!r}; this program serves: {known}"
+        )
+    return schedule.population_multipliers[request.population]
+
+
+def _program_days(
+    request: EstimateRequest, schedule: FeeSchedule, multiplier: Decimal
+) -> MoneyRange:
+    """The program days at the schedule's low, expected and high daily rates, adjusted for
+    the population and the location cost index."""
+    index, days = request.location_cost_index, request.program_days
+
+    def daily(rate: Decimal) -> Decimal:
+        return to_cents(rate * multiplier * index * days)
+
+    return MoneyRange(
+        daily(schedule.daily_rate_low),
+        daily(schedule.expected_rate),
+        daily(schedule.daily_rate_high),
+    )
+
+
+def _program_days_assumptions(
+    request: EstimateRequest, schedule: FeeSchedule, multiplier: Decimal
+) -> list[str]:
+    """What the program-days line assumed: the days, the daily rates and the population."""
+    return [
+        f"{request.weeks} weeks at {request.days_per_week} program days a week: "
+        f"{request.program_days} program days.",
+        f"Daily program rate {usd(schedule.daily_rate_low)} to {usd(schedule.daily_rate_high)}, "
+        f"expected {usd(schedule.expected_rate)} ({schedule.name}).",
+        f"Population {request.population.replace('_', ' ')}: "
+        + (
+            "no adjustment to the daily rate."
+            if multiplier == 1
+            else f"daily rate multiplied by {multiplier.normalize():f}."
+        ),
+    ]

@@ -187,23 +187,10 @@ def solve(
     sub = components(index) if decompose else [problem]
     parts = [_Part(p, start, workers, seed) for p in sub]
     weights = [max(1, len(p.patients)) for p in sub]
-    seconds_to_shortfall = 0.0
     stages = [("shortfall", 0.4), ("groups", 1.0)]
     if problem.previous is not None:
         stages[1:] = [("groups", 0.75), ("changes", 1.0)]
-    ready = time.perf_counter()  # stages share what the set-up above left of the time limit
-    budget = max(0.0, time_limit - (ready - began))
-    for name, share in stages:
-        for i, part in enumerate(parts):
-            left = ready + share * budget - time.perf_counter()
-            part.stage(name, time.perf_counter() + max(0.1, left * weights[i] / sum(weights[i:])))
-            if progress is not None:
-                elapsed = round(time.perf_counter() - began, 3)
-                progress(
-                    {**part.log[-1], "part": i + 1, "parts": len(parts), "seconds_elapsed": elapsed}
-                )
-        if name == "shortfall":
-            seconds_to_shortfall = round(time.perf_counter() - began, 3)
+    seconds_to_shortfall = _run_stages(parts, weights, stages, began, time_limit, progress)
     solution = Solution(
         tuple(sorted((g for part in parts for g in part.groups()), key=lambda g: g.id))
     )
@@ -219,13 +206,7 @@ def solve(
         stats["status"] = "FEASIBLE"
         solution = Solution(start.groups)
         report = validate(problem, solution)
-    # Patients in no part have no possible group: their whole minimum is unavoidable shortfall.
-    in_parts = {p.id for part in sub for p in part.patients}
-    unavoidable = sum(
-        hours_to_minutes(p.min_hours) for p in problem.patients if p.id not in in_parts
-    )
-    shortfall_lb = (unavoidable + sum(p.bounds.get("shortfall", 0) for p in parts)) / 60
-    groups_lb = sum(p.bounds.get("groups", 0) for p in parts)
+    shortfall_lb, groups_lb = _lower_bounds(problem, sub, parts)
     stats.update(
         {
             "seconds": round(time.perf_counter() - began, 3),
@@ -252,6 +233,49 @@ def solve(
     if problem.previous is not None:
         stats["changes"] = count_changes(problem, solution)
     return Solution(solution.groups, stats)
+
+
+def _run_stages(
+    parts: list[_Part],
+    weights: list[int],
+    stages: list[tuple[str, float]],
+    began: float,
+    time_limit: float,
+    progress: Callable[[dict[str, Any]], None] | None,
+) -> float:
+    """Run each objective stage on every part, in strict priority order; returns the seconds
+    from ``began`` until the shortfall stage was done.
+
+    The stages share what the set-up left of the time limit: a stage may run until its share
+    of it (cumulative) has passed, split among the parts still to go by their patients, and
+    each part gets at least 0.1 s."""
+    seconds_to_shortfall = 0.0
+    ready = time.perf_counter()
+    budget = max(0.0, time_limit - (ready - began))
+    for name, share in stages:
+        for i, part in enumerate(parts):
+            left = ready + share * budget - time.perf_counter()
+            part.stage(name, time.perf_counter() + max(0.1, left * weights[i] / sum(weights[i:])))
+            if progress is not None:
+                elapsed = round(time.perf_counter() - began, 3)
+                progress(
+                    {**part.log[-1], "part": i + 1, "parts": len(parts), "seconds_elapsed": elapsed}
+                )
+        if name == "shortfall":
+            seconds_to_shortfall = round(time.perf_counter() - began, 3)
+    return seconds_to_shortfall
+
+
+def _lower_bounds(problem: Problem, sub: list[Problem], parts: list[_Part]) -> tuple[float, int]:
+    """Shortfall hours and groups no schedule can beat: the parts' proven bounds, plus the
+    whole minimum of patients in no part (they have no possible group)."""
+    in_parts = {p.id for part in sub for p in part.patients}
+    unavoidable = sum(
+        hours_to_minutes(p.min_hours) for p in problem.patients if p.id not in in_parts
+    )
+    shortfall_lb = (unavoidable + sum(p.bounds.get("shortfall", 0) for p in parts)) / 60
+    groups_lb = sum(p.bounds.get("groups", 0) for p in parts)
+    return shortfall_lb, groups_lb
 
 
 def _rank(problem: Problem, solution: Solution) -> tuple[float, int, int]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from openiop.domain.scheduling.index import VIRTUAL, Index, build_index, place_of
-from openiop.domain.scheduling.model import Patient, Problem, Solution, hours_to_minutes
+from openiop.domain.scheduling.model import Group, Patient, Problem, Solution, hours_to_minutes
 
 
 @dataclass(frozen=True)
@@ -100,97 +100,133 @@ def _structural(problem: Problem, index: Index, p: Patient) -> str | None:
     return None
 
 
-def _from_schedule(
-    problem: Problem, index: Index, solution: Solution, p: Patient, got: dict[str, int]
-) -> str:
-    """Which of the patient's usable blocks the schedule took from them, and how."""
+@dataclass
+class _Occupancy:
+    """What the schedule already uses: counselors, rooms and patients by block, the minutes
+    each counselor leads and the blocks each patient has a day (hard constraints 3 to 5)."""
+
+    problem: Problem
+    groups: list[Group]
+    counselors_busy: set[tuple[str, str]]
+    led: defaultdict[str, int]
+    rooms_busy: set[tuple[str, str]]
+    patients_busy: set[tuple[str, str]]
+    day_count: defaultdict[tuple[str, str], int]
+
+    def exhausted(self, cid: str, block: str) -> bool:
+        """The counselor leads another group then, or one more would pass their max_hours."""
+        c = self.problem.counselor_by_id[cid]
+        minutes = self.problem.block_by_id[block].minutes
+        return (cid, block) in self.counselors_busy or self.led[cid] + minutes > hours_to_minutes(
+            c.max_hours
+        )
+
+    def could_join(self, pid: str, block: str, got: dict[str, int]) -> bool:
+        """The patient is still short of hours and free to take one more block then."""
+        q = self.problem.patient_by_id[pid]
+        day = self.problem.block_by_id[block].day
+        short = got.get(pid, 0) < hours_to_minutes(q.min_hours)
+        return (
+            short
+            and (pid, block) not in self.patients_busy
+            and self.day_count[pid, day] < q.max_blocks_per_day
+        )
+
+
+def _occupancy(problem: Problem, solution: Solution) -> _Occupancy:
+    """The schedule's occupancy, from its groups."""
     # Only groups naming a known block and room count (a hand-edited schedule may not be valid).
     groups = [
         g
         for g in solution.groups
         if g.block in problem.block_by_id and g.room in problem.room_by_id
     ]
-    mine = {g.block for g in groups if p.id in g.patients}
-    days: defaultdict[str, int] = defaultdict(int)
-    for b in mine:
-        days[problem.block_by_id[b].day] += 1
-    counselors_busy = {(g.counselor, g.block) for g in groups}
     led: defaultdict[str, int] = defaultdict(int)
     for g in groups:
         led[g.counselor] += problem.block_by_id[g.block].minutes
-    rooms_busy = {(g.room, g.block) for g in groups}
-    busy = {(pid, g.block) for g in groups for pid in g.patients}
     day_count: defaultdict[tuple[str, str], int] = defaultdict(int)
     for g in groups:
         for pid in g.patients:
             day_count[pid, problem.block_by_id[g.block].day] += 1
+    return _Occupancy(
+        problem=problem,
+        groups=groups,
+        counselors_busy={(g.counselor, g.block) for g in groups},
+        led=led,
+        rooms_busy={(g.room, g.block) for g in groups},
+        patients_busy={(pid, g.block) for g in groups for pid in g.patients},
+        day_count=day_count,
+    )
 
-    def exhausted(cid: str, block: str) -> bool:
-        c = problem.counselor_by_id[cid]
-        minutes = problem.block_by_id[block].minutes
-        return (cid, block) in counselors_busy or led[cid] + minutes > hours_to_minutes(c.max_hours)
 
-    def could_join(pid: str, block: str) -> bool:
-        q = problem.patient_by_id[pid]
-        day = problem.block_by_id[block].day
-        short = got.get(pid, 0) < hours_to_minutes(q.min_hours)
-        return short and (pid, block) not in busy and day_count[pid, day] < q.max_blocks_per_day
+# What kept a patient out of a usable block, in the order the sentence lists them.
+_SCHEDULE_REASONS = (
+    ("full", "groups at their times are full ({})"),
+    ("no_staff", "every credentialed counselor is leading another group or out of hours ({})"),
+    ("no_room", "every room is in use ({})"),
+    ("few", "too few patients still short of hours are free then to reach min_group ({})"),
+    (
+        "traded",
+        "a group then would take counselors, rooms or patients that keep others at their"
+        " minimum ({})",
+    ),
+    ("day_cap", "already at max_blocks_per_day on those days ({})"),
+)
 
-    full: set[str] = set()
-    day_cap: set[str] = set()
-    no_staff: set[str] = set()
-    no_room: set[str] = set()
-    few: set[str] = set()
-    traded: set[str] = set()
+
+def _from_schedule(
+    problem: Problem, index: Index, solution: Solution, p: Patient, got: dict[str, int]
+) -> str:
+    """Which of the patient's usable blocks the schedule took from them, and how."""
+    occupancy = _occupancy(problem, solution)
+    mine = {g.block for g in occupancy.groups if p.id in g.patients}
+    days: defaultdict[str, int] = defaultdict(int)
+    for b in mine:
+        days[problem.block_by_id[b].day] += 1
+    reasons: defaultdict[str, set[str]] = defaultdict(set)
     for place, b, t in index.patient_options.get(p.id, ()):
         if b in mine:
             continue
         if days[problem.block_by_id[b].day] >= p.max_blocks_per_day:
-            day_cap.add(b)
+            reasons["day_cap"].add(b)
             continue
-        here = [
-            g
-            for g in groups
-            if g.block == b and g.track == t and place_of(problem.room_by_id[g.room]) == place
-        ]
-        track = problem.track_by_id[t]
-        if here:
-            limits = [min(track.max_group, problem.room_by_id[g.room].capacity) for g in here]
-            if all(len(g.patients) >= cap for g, cap in zip(here, limits, strict=True)):
-                full.add(b)
-        elif all(exhausted(c, b) for c in index.counselors_of[place, b, t]):
-            no_staff.add(b)
-        elif all(
-            (r, b) in rooms_busy
-            for cap in index.capacities((place, b, t))
-            for r in index.rooms[place, b][cap]
-        ):
-            no_room.add(b)
-        elif sum(could_join(q, b) for q in index.patients_of[place, b, t]) < track.min_group:
-            few.add(b)
-        else:
-            traded.add(b)
-    parts = []
-    if full:
-        parts.append(f"groups at their times are full ({_names(full)})")
-    if no_staff:
-        parts.append(
-            f"every credentialed counselor is leading another group or out of hours ({_names(no_staff)})"
-        )
-    if no_room:
-        parts.append(f"every room is in use ({_names(no_room)})")
-    if few:
-        parts.append(
-            f"too few patients still short of hours are free then to reach min_group ({_names(few)})"
-        )
-    if traded:
-        parts.append(
-            "a group then would take counselors, rooms or patients that keep others at their"
-            f" minimum ({_names(traded)})"
-        )
-    if day_cap:
-        parts.append(f"already at max_blocks_per_day on those days ({_names(day_cap)})")
+        why = _blocked(occupancy, index, place, b, t, got)
+        if why is not None:
+            reasons[why].add(b)
+    parts = [text.format(_names(reasons[key])) for key, text in _SCHEDULE_REASONS if reasons[key]]
     return "; ".join(parts) if parts else "the best schedule found leaves them short"
+
+
+def _blocked(
+    occupancy: _Occupancy, index: Index, place: str, b: str, t: str, got: dict[str, int]
+) -> str | None:
+    """Why the schedule has no seat of track ``t`` at ``place`` in block ``b`` (a key of
+    ``_SCHEDULE_REASONS``), or None when a group there still has room."""
+    problem = occupancy.problem
+    here = [
+        g
+        for g in occupancy.groups
+        if g.block == b and g.track == t and place_of(problem.room_by_id[g.room]) == place
+    ]
+    track = problem.track_by_id[t]
+    if here:
+        limits = [min(track.max_group, problem.room_by_id[g.room].capacity) for g in here]
+        full = all(len(g.patients) >= cap for g, cap in zip(here, limits, strict=True))
+        return "full" if full else None
+    if all(occupancy.exhausted(c, b) for c in index.counselors_of[place, b, t]):
+        return "no_staff"
+    if all(
+        (r, b) in occupancy.rooms_busy
+        for cap in index.capacities((place, b, t))
+        for r in index.rooms[place, b][cap]
+    ):
+        return "no_room"
+    if (
+        sum(occupancy.could_join(q, b, got) for q in index.patients_of[place, b, t])
+        < track.min_group
+    ):
+        return "few"
+    return "traded"
 
 
 def explain(problem: Problem, solution: Solution, index: Index | None = None) -> list[Shortfall]:

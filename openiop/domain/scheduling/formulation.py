@@ -60,9 +60,21 @@ class Formulation:
 
 def formulate(index: Index) -> Formulation:
     """Build the model of :mod:`formulation`'s docstring for one (sub-)problem."""
-    problem = index.problem
-    blocks, tracks = problem.block_by_id, problem.track_by_id
     f = Formulation(index)
+    _variables(f)
+    _room_rows(f)
+    _counselor_rows(f)
+    _group_rows(f)
+    _patient_rows(f)
+    _changes(f)
+    return f
+
+
+def _variables(f: Formulation) -> None:
+    """``w``, ``m`` and ``y`` for each opportunity; at most as many groups as rooms of that
+    capacity, counselors, and patients to fill ``min_group``."""
+    index = f.index
+    tracks = index.problem.track_by_id
     for o in index.opportunities:
         for cid in index.counselors_of[o]:
             f.w[cid, o] = f.var(0, 1)
@@ -77,14 +89,23 @@ def formulate(index: Index) -> Formulation:
             )
         for pid in index.patients_of[o]:
             f.y[pid, o] = f.var(0, 1)
-    # (4) rooms of one capacity free at a place in a block.
+
+
+def _room_rows(f: Formulation) -> None:
+    """(4) rooms of one capacity free at a place in a block."""
     uses: defaultdict[tuple[str, str, int], Terms] = defaultdict(list)
     for (o, cap), v in f.m.items():
         uses[o[0], o[1], cap].append((v, 1))
     for (place, block, cap), terms in uses.items():
-        free = len(index.rooms[place, block][cap])
+        free = len(f.index.rooms[place, block][cap])
         if sum(f.ub[v] for v, _ in terms) > free:
             f.row(terms, None, free)
+
+
+def _counselor_rows(f: Formulation) -> None:
+    """(3) a counselor leads at most one group a block and stays within ``max_hours``."""
+    problem = f.index.problem
+    blocks = problem.block_by_id
     by_counselor_block: defaultdict[tuple[str, str], Terms] = defaultdict(list)
     counselor_minutes: defaultdict[str, Terms] = defaultdict(list)
     for (cid, o), v in f.w.items():
@@ -98,6 +119,13 @@ def formulate(index: Index) -> Formulation:
         limit = hours_to_minutes(c.max_hours)
         if sum(t for _, t in terms) > limit:
             f.row(terms, None, limit)
+
+
+def _group_rows(f: Formulation) -> None:
+    """(3) one counselor per group, and (2) the patients of an opportunity fit the groups
+    opened: ``min_group * groups <= patients <= sum k * m``."""
+    index = f.index
+    tracks = index.problem.track_by_id
     for o in index.opportunities:
         track = tracks[o[2]]
         usable = index.capacities(o)
@@ -113,6 +141,14 @@ def formulate(index: Index) -> Formulation:
         for v, _ in attendees:  # redundant, tightens the LP: nobody attends a group never opened
             f.row([(v, 1), *((g, -1) for g, _ in groups)], None, 0)
         f.groups.extend(groups)
+
+
+def _patient_rows(f: Formulation) -> None:
+    """(5) a patient attends at most one group a block, ``max_blocks_per_day`` a day and
+    ``max_hours`` a week; ``short`` is what they miss of ``min_hours`` (objective 1)."""
+    index = f.index
+    problem = index.problem
+    blocks = problem.block_by_id
     for p in problem.patients:
         options = index.patient_options.get(p.id, ())
         by_block: defaultdict[str, Terms] = defaultdict(list)
@@ -135,8 +171,6 @@ def formulate(index: Index) -> Formulation:
         f.short[p.id] = f.var(0, need)
         f.row([*hours, (f.short[p.id], 1)], need, None)
         f.shortfall.append((f.short[p.id], 1))
-    _changes(f)
-    return f
 
 
 def _changes(f: Formulation) -> None:

@@ -57,43 +57,10 @@ class Index:
 
 def build_index(problem: Problem) -> Index:
     """Every opportunity the hard constraints allow, and who could take part in each."""
-    blocks, tracks = problem.block_by_id, problem.track_by_id
-    places = {place_of(r) for r in problem.rooms}
-    by_capacity: defaultdict[tuple[str, str], defaultdict[int, list[str]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for room in sorted(problem.rooms, key=lambda r: r.id):
-        for b in room.blocks:
-            by_capacity[place_of(room), b][room.capacity].append(room.id)
-    rooms = {
-        key: {cap: tuple(ids) for cap, ids in sorted(caps.items())}
-        for key, caps in by_capacity.items()
-    }
-
-    def has_room(opp: Opportunity) -> bool:
-        place, block, track = opp
-        return any(cap >= tracks[track].min_group for cap in rooms.get((place, block), {}))
-
-    counselors_of: defaultdict[Opportunity, list[str]] = defaultdict(list)
-    for c in problem.counselors:
-        where = sorted(places) if c.site is None else [p for p in (c.site, VIRTUAL) if p in places]
-        for b in c.blocks:
-            if blocks[b].minutes > hours_to_minutes(c.max_hours):
-                continue
-            for t in c.tracks:
-                for place in where:
-                    if has_room((place, b, t)):
-                        counselors_of[place, b, t].append(c.id)
-    patients_of: defaultdict[Opportunity, list[str]] = defaultdict(list)
-    for p in problem.patients:
-        where = [p.site, VIRTUAL] if p.telehealth_ok else [p.site]
-        for b in p.blocks:
-            if blocks[b].minutes > hours_to_minutes(p.max_hours):
-                continue
-            for t in p.tracks:
-                for place in where:
-                    if (place, b, t) in counselors_of:
-                        patients_of[place, b, t].append(p.id)
+    tracks = problem.track_by_id
+    rooms = _rooms_by_capacity(problem)
+    counselors_of = _counselors_of(problem, rooms)
+    patients_of = _patients_of(problem, counselors_of)
     order = {b.id: i for i, b in enumerate(problem.blocks)}
     opportunities = tuple(
         sorted(
@@ -117,6 +84,66 @@ def build_index(problem: Problem) -> Index:
         patients_of={o: tuple(patients_of[o]) for o in opportunities},
         counselors_of={o: tuple(counselors_of[o]) for o in opportunities},
     )
+
+
+def _rooms_by_capacity(problem: Problem) -> dict[tuple[str, str], dict[int, tuple[str, ...]]]:
+    """The rooms open at each (place, block), grouped by capacity (smallest first), ids sorted."""
+    by_capacity: defaultdict[tuple[str, str], defaultdict[int, list[str]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for room in sorted(problem.rooms, key=lambda r: r.id):
+        for b in room.blocks:
+            by_capacity[place_of(room), b][room.capacity].append(room.id)
+    return {
+        key: {cap: tuple(ids) for cap, ids in sorted(caps.items())}
+        for key, caps in by_capacity.items()
+    }
+
+
+def _counselors_of(
+    problem: Problem, rooms: dict[tuple[str, str], dict[int, tuple[str, ...]]]
+) -> defaultdict[Opportunity, list[str]]:
+    """Counselors who may lead each (place, block, track): credentialed for the track, free
+    in the block within ``max_hours``, at their site or a virtual room (any place without a
+    site), where a room can hold ``min_group`` (hard constraints 2 to 4)."""
+    blocks, tracks = problem.block_by_id, problem.track_by_id
+    places = {place_of(r) for r in problem.rooms}
+
+    def has_room(opp: Opportunity) -> bool:
+        place, block, track = opp
+        return any(cap >= tracks[track].min_group for cap in rooms.get((place, block), {}))
+
+    counselors_of: defaultdict[Opportunity, list[str]] = defaultdict(list)
+    for c in problem.counselors:
+        where = sorted(places) if c.site is None else [p for p in (c.site, VIRTUAL) if p in places]
+        for b in c.blocks:
+            if blocks[b].minutes > hours_to_minutes(c.max_hours):
+                continue
+            for t in c.tracks:
+                for place in where:
+                    if has_room((place, b, t)):
+                        counselors_of[place, b, t].append(c.id)
+    return counselors_of
+
+
+def _patients_of(
+    problem: Problem, counselors_of: defaultdict[Opportunity, list[str]]
+) -> defaultdict[Opportunity, list[str]]:
+    """Patients who could attend each (place, block, track) a counselor could lead: in the
+    track, free in the block within ``max_hours``, at their site or, when ``telehealth_ok``,
+    a virtual room (hard constraint 5)."""
+    blocks = problem.block_by_id
+    patients_of: defaultdict[Opportunity, list[str]] = defaultdict(list)
+    for p in problem.patients:
+        where = [p.site, VIRTUAL] if p.telehealth_ok else [p.site]
+        for b in p.blocks:
+            if blocks[b].minutes > hours_to_minutes(p.max_hours):
+                continue
+            for t in p.tracks:
+                for place in where:
+                    if (place, b, t) in counselors_of:
+                        patients_of[place, b, t].append(p.id)
+    return patients_of
 
 
 def components(index: Index) -> list[Problem]:

@@ -232,6 +232,31 @@ def parse_problem(data: object) -> Problem:
     week_start = _parse_week_start(r, doc.get("week_start"))
     blocks = _parse_blocks(r, doc)
     tracks = _parse_tracks(r, doc)
+    rooms = _parse_rooms(r, doc, blocks)
+    sites = {room.site for room in rooms if room.site is not None}
+    counselors = _parse_counselors(r, doc, blocks, tracks, sites)
+    patients = _parse_patients(r, doc, blocks, tracks, sites)
+    previous = None
+    if doc.get("previous") is not None:
+        try:
+            previous = parse_solution(doc["previous"])
+        except FormatError as exc:
+            r.errors.extend(f"previous.{problem}" for problem in exc.problems)
+    if r.errors:
+        raise FormatError(r.errors)
+    return Problem(
+        week_start,
+        tuple(blocks.values()),
+        tuple(tracks.values()),
+        tuple(rooms),
+        tuple(counselors),
+        tuple(patients),
+        previous,
+    )
+
+
+def _parse_rooms(r: Reader, doc: Mapping[str, Any], blocks: dict[str, Block]) -> list[Room]:
+    """Rooms: a virtual room has no site, any other room needs one."""
     rooms: list[Room] = []
     for ident, e in r.entries(doc, "rooms"):
         where = f"rooms[{ident}]"
@@ -243,7 +268,17 @@ def parse_problem(data: object) -> Problem:
             r.fail(f"{where}.site", "a room that is not virtual needs a site")
         capacity = r.get(e, "capacity", where, "count") or 1
         rooms.append(Room(ident, site, capacity, r.refs(e, "blocks", where, blocks), virtual))
-    sites = {room.site for room in rooms if room.site is not None}
+    return rooms
+
+
+def _parse_counselors(
+    r: Reader,
+    doc: Mapping[str, Any],
+    blocks: dict[str, Block],
+    tracks: dict[str, Track],
+    sites: set[str],
+) -> list[Counselor]:
+    """Counselors: a site, when given, must have a room."""
     counselors: list[Counselor] = []
     for ident, e in r.entries(doc, "counselors"):
         where = f"counselors[{ident}]"
@@ -259,6 +294,17 @@ def parse_problem(data: object) -> Problem:
                 site,
             )
         )
+    return counselors
+
+
+def _parse_patients(
+    r: Reader,
+    doc: Mapping[str, Any],
+    blocks: dict[str, Block],
+    tracks: dict[str, Track],
+    sites: set[str],
+) -> list[Patient]:
+    """Patients: a site with a room, at least one track, and ``min_hours <= max_hours``."""
     patients: list[Patient] = []
     for ident, e in r.entries(doc, "patients"):
         where = f"patients[{ident}]"
@@ -280,23 +326,7 @@ def parse_problem(data: object) -> Problem:
         if patient.min_hours > patient.max_hours:
             r.fail(where, f"min_hours {patient.min_hours:g} > max_hours {patient.max_hours:g}")
         patients.append(patient)
-    previous = None
-    if doc.get("previous") is not None:
-        try:
-            previous = parse_solution(doc["previous"])
-        except FormatError as exc:
-            r.errors.extend(f"previous.{problem}" for problem in exc.problems)
-    if r.errors:
-        raise FormatError(r.errors)
-    return Problem(
-        week_start,
-        tuple(blocks.values()),
-        tuple(tracks.values()),
-        tuple(rooms),
-        tuple(counselors),
-        tuple(patients),
-        previous,
-    )
+    return patients
 
 
 def parse_solution(data: object) -> Solution:

@@ -12,10 +12,20 @@ shortfall hours (1), number of groups (2) and changes from ``previous`` (3, :fun
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from openiop.domain.scheduling.model import Problem, Solution, hours_to_minutes
+from openiop.domain.scheduling.model import (
+    Block,
+    Counselor,
+    Group,
+    Patient,
+    Problem,
+    Room,
+    Solution,
+    Track,
+    hours_to_minutes,
+)
 
 
 @dataclass(frozen=True)
@@ -46,132 +56,18 @@ class Report:
 
 def validate(problem: Problem, solution: Solution) -> Report:
     """Check every hard constraint of iop-week/1 and measure shortfall, groups and hours."""
-    errors: list[str] = []
-    blocks, tracks = problem.block_by_id, problem.track_by_id
-    rooms, counselors, patients = problem.room_by_id, problem.counselor_by_id, problem.patient_by_id
-    counselor_minutes: Counter[str] = Counter()
-    patient_minutes: Counter[str] = Counter()
-    counselor_slots: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    room_slots: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    patient_slots: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    patient_days: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-
-    for gid, count in Counter(g.id for g in solution.groups).items():
-        if count > 1:
-            errors.append(f"[1] group id {gid!r} is used {count} times")
+    errors = [
+        f"[1] group id {gid!r} is used {count} times"
+        for gid, count in Counter(g.id for g in solution.groups).items()
+        if count > 1
+    ]
+    tally = _Tally()
     for g in solution.groups:
-        where = f"group {g.id}"
-        # Constraint 1: every group names a known track, block, counselor and room.
-        missing = [
-            f"unknown {kind} {ref!r}"
-            for kind, ref, known in (
-                ("track", g.track, tracks),
-                ("block", g.block, blocks),
-                ("counselor", g.counselor, counselors),
-                ("room", g.room, rooms),
-            )
-            if ref not in known
-        ]
-        missing += [
-            f"unknown patient {p!r}" for p in dict.fromkeys(g.patients) if p not in patients
-        ]
-        missing += [f"lists patient {p!r} twice" for p, n in Counter(g.patients).items() if n > 1]
-        errors.extend(f"[1] {where}: {m}" for m in missing)
-        track, block = tracks.get(g.track), blocks.get(g.block)
-        counselor, room = counselors.get(g.counselor), rooms.get(g.room)
-        members = [patients[p] for p in dict.fromkeys(g.patients) if p in patients]
-
-        # Constraint 2: group size within the track's bounds and the room's capacity.
-        size = len(g.patients)
-        if track and not track.min_group <= size <= track.max_group:
-            errors.append(
-                f"[2] {where}: {size} patients, outside {track.id}'s {track.min_group}..{track.max_group}"
-            )
-        if room and size > room.capacity:
-            errors.append(
-                f"[2] {where}: {size} patients exceed room {room.id}'s capacity {room.capacity}"
-            )
-
-        # Constraint 3: counselor credentialed, available, at the right site, one group a block.
-        if counselor:
-            if track and track.id not in counselor.tracks:
-                errors.append(
-                    f"[3] {where}: counselor {counselor.id} is not credentialed for {track.id}"
-                )
-            if block and block.id not in counselor.blocks:
-                errors.append(
-                    f"[3] {where}: counselor {counselor.id} is not available in block {block.id}"
-                )
-            if (
-                room
-                and counselor.site is not None
-                and not room.virtual
-                and room.site != counselor.site
-            ):
-                errors.append(
-                    f"[3] {where}: counselor {counselor.id} works at {counselor.site}, room {room.id} is at {room.site}"
-                )
-            if block:
-                counselor_slots[counselor.id, block.id].append(g.id)
-                counselor_minutes[counselor.id] += block.minutes
-
-        # Constraint 4: the room is available and holds one group at a time.
-        if room and block:
-            if block.id not in room.blocks:
-                errors.append(f"[4] {where}: room {room.id} is not available in block {block.id}")
-            room_slots[room.id, block.id].append(g.id)
-
-        # Constraint 5: each patient's tracks, free blocks, site or telehealth.
-        for p in members:
-            who = f"{where}: patient {p.id}"
-            if track and track.id not in p.tracks:
-                errors.append(f"[5] {who} is not in track {track.id}")
-            if block:
-                if block.id not in p.blocks:
-                    errors.append(f"[5] {who} is not free in block {block.id}")
-                patient_slots[p.id, block.id].append(g.id)
-                patient_days[p.id, block.day].add(g.id)
-                patient_minutes[p.id] += block.minutes
-            if room and room.virtual and not p.telehealth_ok:
-                errors.append(
-                    f"[5] {who} is not cleared for telehealth (room {room.id} is virtual)"
-                )
-            if room and not room.virtual and room.site != p.site:
-                errors.append(f"[5] {who} belongs to {p.site}, room {room.id} is at {room.site}")
-
-    for (cid, bid), gids in counselor_slots.items():
-        if len(gids) > 1:
-            errors.append(
-                f"[3] counselor {cid} leads {len(gids)} groups in block {bid}: {', '.join(gids)}"
-            )
-    for c in problem.counselors:
-        if counselor_minutes[c.id] > hours_to_minutes(c.max_hours):
-            errors.append(
-                f"[3] counselor {c.id}: {counselor_minutes[c.id] / 60:g} h exceed max_hours {c.max_hours:g}"
-            )
-    for (rid, bid), gids in room_slots.items():
-        if len(gids) > 1:
-            errors.append(
-                f"[4] room {rid} holds {len(gids)} groups in block {bid}: {', '.join(gids)}"
-            )
-    for (pid, bid), gids in patient_slots.items():
-        if len(gids) > 1:
-            errors.append(
-                f"[5] patient {pid} is in {len(gids)} groups in block {bid}: {', '.join(gids)}"
-            )
-    for (pid, day), day_groups in patient_days.items():
-        limit = patients[pid].max_blocks_per_day
-        if len(day_groups) > limit:
-            errors.append(
-                f"[5] patient {pid} has {len(day_groups)} groups on {day}, max_blocks_per_day is {limit}"
-            )
-    for p in problem.patients:
-        if patient_minutes[p.id] > hours_to_minutes(p.max_hours):
-            errors.append(
-                f"[5] patient {p.id}: {patient_minutes[p.id] / 60:g} h exceed max_hours {p.max_hours:g}"
-            )
+        errors += _group_errors(problem, g, tally)
+    errors += _tally_errors(problem, tally)
 
     # Objective 1: the sum over patients of max(0, min_hours - hours scheduled).
+    patient_minutes, counselor_minutes = tally.patient_minutes, tally.counselor_minutes
     short = [
         max(0, hours_to_minutes(p.min_hours) - patient_minutes[p.id]) for p in problem.patients
     ]
@@ -183,6 +79,162 @@ def validate(problem: Problem, solution: Solution) -> Report:
         counselor_hours={c.id: counselor_minutes[c.id] / 60 for c in problem.counselors},
         patient_hours={p.id: patient_minutes[p.id] / 60 for p in problem.patients},
     )
+
+
+@dataclass
+class _Tally:
+    """Who is where, gathered group by group for the constraints that span groups: one group
+    a block per counselor, room and patient, ``max_blocks_per_day`` and ``max_hours``."""
+
+    counselor_minutes: Counter[str] = field(default_factory=Counter)
+    patient_minutes: Counter[str] = field(default_factory=Counter)
+    counselor_slots: defaultdict[tuple[str, str], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    room_slots: defaultdict[tuple[str, str], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    patient_slots: defaultdict[tuple[str, str], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    patient_days: defaultdict[tuple[str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+
+def _group_errors(problem: Problem, g: Group, tally: _Tally) -> list[str]:
+    """Constraints 1 to 5 as far as one group can break them, in that order; the group's
+    counselor, room and patients go into ``tally``."""
+    where = f"group {g.id}"
+    errors = [f"[1] {where}: {m}" for m in _unknown_refs(problem, g)]
+    track, block = problem.track_by_id.get(g.track), problem.block_by_id.get(g.block)
+    counselor, room = problem.counselor_by_id.get(g.counselor), problem.room_by_id.get(g.room)
+    patients = problem.patient_by_id
+    members = [patients[p] for p in dict.fromkeys(g.patients) if p in patients]
+
+    # Constraint 2: group size within the track's bounds and the room's capacity.
+    size = len(g.patients)
+    if track and not track.min_group <= size <= track.max_group:
+        errors.append(
+            f"[2] {where}: {size} patients, outside {track.id}'s {track.min_group}..{track.max_group}"
+        )
+    if room and size > room.capacity:
+        errors.append(
+            f"[2] {where}: {size} patients exceed room {room.id}'s capacity {room.capacity}"
+        )
+
+    if counselor:
+        errors += _counselor_errors(where, counselor, track, block, room)
+        if block:
+            tally.counselor_slots[counselor.id, block.id].append(g.id)
+            tally.counselor_minutes[counselor.id] += block.minutes
+
+    # Constraint 4: the room is available and holds one group at a time.
+    if room and block:
+        if block.id not in room.blocks:
+            errors.append(f"[4] {where}: room {room.id} is not available in block {block.id}")
+        tally.room_slots[room.id, block.id].append(g.id)
+
+    for p in members:
+        errors += _patient_errors(f"{where}: patient {p.id}", p, track, block, room)
+        if block:
+            tally.patient_slots[p.id, block.id].append(g.id)
+            tally.patient_days[p.id, block.day].add(g.id)
+            tally.patient_minutes[p.id] += block.minutes
+    return errors
+
+
+def _unknown_refs(problem: Problem, g: Group) -> list[str]:
+    """Constraint 1: every group names a known track, block, counselor, room and patients,
+    each patient once."""
+    patients = problem.patient_by_id
+    missing = [
+        f"unknown {kind} {ref!r}"
+        for kind, ref, known in (
+            ("track", g.track, problem.track_by_id),
+            ("block", g.block, problem.block_by_id),
+            ("counselor", g.counselor, problem.counselor_by_id),
+            ("room", g.room, problem.room_by_id),
+        )
+        if ref not in known
+    ]
+    missing += [f"unknown patient {p!r}" for p in dict.fromkeys(g.patients) if p not in patients]
+    missing += [f"lists patient {p!r} twice" for p, n in Counter(g.patients).items() if n > 1]
+    return missing
+
+
+def _counselor_errors(
+    where: str, counselor: Counselor, track: Track | None, block: Block | None, room: Room | None
+) -> list[str]:
+    """Constraint 3 for one group: its counselor is credentialed for the track, available in
+    the block and at the room's site (one group a block is checked over all groups)."""
+    errors = []
+    if track and track.id not in counselor.tracks:
+        errors.append(f"[3] {where}: counselor {counselor.id} is not credentialed for {track.id}")
+    if block and block.id not in counselor.blocks:
+        errors.append(f"[3] {where}: counselor {counselor.id} is not available in block {block.id}")
+    if room and counselor.site is not None and not room.virtual and room.site != counselor.site:
+        errors.append(
+            f"[3] {where}: counselor {counselor.id} works at {counselor.site}, room {room.id} is at {room.site}"
+        )
+    return errors
+
+
+def _patient_errors(
+    who: str, p: Patient, track: Track | None, block: Block | None, room: Room | None
+) -> list[str]:
+    """Constraint 5 for one member of a group: in the track, free in the block, and at the
+    room's site or cleared for telehealth in a virtual room."""
+    errors = []
+    if track and track.id not in p.tracks:
+        errors.append(f"[5] {who} is not in track {track.id}")
+    if block and block.id not in p.blocks:
+        errors.append(f"[5] {who} is not free in block {block.id}")
+    if room and room.virtual and not p.telehealth_ok:
+        errors.append(f"[5] {who} is not cleared for telehealth (room {room.id} is virtual)")
+    if room and not room.virtual and room.site != p.site:
+        errors.append(f"[5] {who} belongs to {p.site}, room {room.id} is at {room.site}")
+    return errors
+
+
+def _tally_errors(problem: Problem, tally: _Tally) -> list[str]:
+    """Constraints 3 to 5 across groups: nobody and no room in two groups of one block, and
+    no counselor or patient over ``max_hours`` or a patient over ``max_blocks_per_day``."""
+    errors: list[str] = []
+    for (cid, bid), gids in tally.counselor_slots.items():
+        if len(gids) > 1:
+            errors.append(
+                f"[3] counselor {cid} leads {len(gids)} groups in block {bid}: {', '.join(gids)}"
+            )
+    for c in problem.counselors:
+        minutes = tally.counselor_minutes[c.id]
+        if minutes > hours_to_minutes(c.max_hours):
+            errors.append(
+                f"[3] counselor {c.id}: {minutes / 60:g} h exceed max_hours {c.max_hours:g}"
+            )
+    for (rid, bid), gids in tally.room_slots.items():
+        if len(gids) > 1:
+            errors.append(
+                f"[4] room {rid} holds {len(gids)} groups in block {bid}: {', '.join(gids)}"
+            )
+    for (pid, bid), gids in tally.patient_slots.items():
+        if len(gids) > 1:
+            errors.append(
+                f"[5] patient {pid} is in {len(gids)} groups in block {bid}: {', '.join(gids)}"
+            )
+    for (pid, day), day_groups in tally.patient_days.items():
+        limit = problem.patient_by_id[pid].max_blocks_per_day
+        if len(day_groups) > limit:
+            errors.append(
+                f"[5] patient {pid} has {len(day_groups)} groups on {day}, max_blocks_per_day is {limit}"
+            )
+    for p in problem.patients:
+        minutes = tally.patient_minutes[p.id]
+        if minutes > hours_to_minutes(p.max_hours):
+            errors.append(
+                f"[5] patient {p.id}: {minutes / 60:g} h exceed max_hours {p.max_hours:g}"
+            )
+    return errors
 
 
 def count_changes(problem: Problem, solution: Solution) -> int:

@@ -69,33 +69,13 @@ def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> Taper
 
     minimum = policy.minimum_hours(inp.age)
     hours = _hours(current, inp, policy)
-    spent = (
-        current.kind is PhaseKind.STEP_DOWN
-        and current.max_weeks is not None
+    if (
+        decision is Decision.HOLD
         and hours is not None
-        and hours < minimum
-        and inp.weeks_in_phase >= current.max_weeks
-    )
-    if spent and decision is Decision.HOLD:
+        and _allowance_spent(current, inp, hours, minimum)
+    ):
         back = ladder.regular()[-1]
-        reasons.append(
-            TaperReason(
-                input="phase",
-                stance=Stance.FOR_STEP_UP,
-                rule="TP-PHASE-ALLOWANCE",
-                facts=(
-                    f"weeks_in_phase={inp.weeks_in_phase}",
-                    f"max_weeks={current.max_weeks}",
-                    f"phase_hours={hours:g}",
-                    f"iop_minimum_hours={minimum:g}",
-                ),
-                text=f"The step-down allowance of {current.max_weeks} weeks below "
-                f"{minimum:g} hours is spent and the patient is not ready for continuing "
-                f"care: return to {back.label} ({back.hours_per_week:g} h) rather than "
-                "hold below the IOP minimum.",
-                source=ALLOWANCE,
-            )
-        )
+        reasons.append(_allowance_reason(inp, current, back, hours, minimum))
         decision, target = Decision.STEP_UP, back
 
     target_hours = _hours(target, inp, policy)
@@ -104,17 +84,7 @@ def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> Taper
         and target.hours_per_week is not None
         and target_hours != target.hours_per_week
     ):
-        reasons.append(
-            TaperReason(
-                input="age",
-                stance=Stance.NEUTRAL,
-                rule="TP-AGE-MINIMUM",
-                facts=(f"age={inp.age}", f"phase_hours={target.hours_per_week:g}"),
-                text=f"{target.label} is {target.hours_per_week:g} hours; raised to the "
-                f"adolescent minimum of {minimum:g} hours a week.",
-                source="ASAM 2.1 adolescents 6-19 hours a week (iop.md [V])",
-            )
-        )
+        reasons.append(_adolescent_minimum_reason(inp, target, minimum))
     reasons.append(_summary(decision, target, target_hours, minimum))
     return TaperRecommendation(
         decision=decision,
@@ -125,6 +95,53 @@ def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> Taper
         crisis_evaluation=SafetyFlag.SUICIDE_RISK_HIGH in inp.safety_flags,
         withdrawal_management_first=SafetyFlag.DANGEROUS_WITHDRAWAL in inp.safety_flags,
         reasons=tuple(reasons),
+    )
+
+
+def _allowance_spent(current: TaperPhase, inp: TaperInput, hours: float, minimum: float) -> bool:
+    """The patient has used up the weeks a step-down phase may stay below the IOP minimum
+    ("for one or two weeks", ASAM, iop.md [V])."""
+    return (
+        current.kind is PhaseKind.STEP_DOWN
+        and current.max_weeks is not None
+        and hours < minimum
+        and inp.weeks_in_phase >= current.max_weeks
+    )
+
+
+def _allowance_reason(
+    inp: TaperInput, current: TaperPhase, back: TaperPhase, hours: float, minimum: float
+) -> TaperReason:
+    """Why a hold becomes a step up to ``back`` once the allowance is spent."""
+    return TaperReason(
+        input="phase",
+        stance=Stance.FOR_STEP_UP,
+        rule="TP-PHASE-ALLOWANCE",
+        facts=(
+            f"weeks_in_phase={inp.weeks_in_phase}",
+            f"max_weeks={current.max_weeks}",
+            f"phase_hours={hours:g}",
+            f"iop_minimum_hours={minimum:g}",
+        ),
+        text=f"The step-down allowance of {current.max_weeks} weeks below "
+        f"{minimum:g} hours is spent and the patient is not ready for continuing "
+        f"care: return to {back.label} ({back.hours_per_week:g} h) rather than "
+        "hold below the IOP minimum.",
+        source=ALLOWANCE,
+    )
+
+
+def _adolescent_minimum_reason(inp: TaperInput, target: TaperPhase, minimum: float) -> TaperReason:
+    """Why the target phase's hours were raised to the adolescent IOP minimum."""
+    assert target.hours_per_week is not None
+    return TaperReason(
+        input="age",
+        stance=Stance.NEUTRAL,
+        rule="TP-AGE-MINIMUM",
+        facts=(f"age={inp.age}", f"phase_hours={target.hours_per_week:g}"),
+        text=f"{target.label} is {target.hours_per_week:g} hours; raised to the "
+        f"adolescent minimum of {minimum:g} hours a week.",
+        source="ASAM 2.1 adolescents 6-19 hours a week (iop.md [V])",
     )
 
 
