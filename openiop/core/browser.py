@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,19 @@ def totp_now(user: object) -> str:
     device.last_t = -1  # allow a fresh log-in of the same user within one 30 s step
     device.save(update_fields=["last_t"])
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def login(page: Any, base: str, user: Any, password: str | None = None) -> None:
+    """Log a test persona in through the real pages: password, then the TOTP step."""
+    if password is None:
+        from openiop.core.testing import PASSWORD
+
+        password = PASSWORD
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/accounts/mfa/")
+    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{base}/")

@@ -15,22 +15,11 @@ import pytest
 from openiop.care.models import RelapseEvent, TaperRecommendation, TreatmentPlan
 from openiop.care.plans.services import objective_progress_add
 from openiop.care.tests.factories import attendance, enrol, ready_to_step_down, today
-from openiop.core.browser import chromium_browser, totp_now
+from openiop.core.browser import chromium_browser, login
 from openiop.core.models import AuditEvent
-from openiop.core.testing import PASSWORD, RoomFactory, build_world
+from openiop.core.testing import RoomFactory, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/accounts/mfa/")
-    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
-    page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _next_schedule_min_hours(world: Any, patient_id: int) -> float | None:
@@ -70,7 +59,7 @@ def test_clinician_approves_a_step_down_from_the_evidence_and_a_positive_screen_
         requests: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("request", lambda r: requests.append(r.url))
-        _login(page, base, c)
+        login(page, base, c)
 
         page.get_by_role("link", name="Care", exact=True).click()
         page.wait_for_url("**/care/")

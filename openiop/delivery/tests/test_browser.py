@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from openiop.core.browser import chromium_browser, totp_now
+from openiop.core.browser import chromium_browser, login
 from openiop.core.testing import PASSWORD, build_world
 from openiop.delivery import signing
 from openiop.delivery.models import AttendanceRecord, Note, NoteAmendment, NoteStatus
@@ -30,17 +30,6 @@ WED = date(2026, 11, 4)
 
 def at(hour: int, minute: int = 0, day: date = WED) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=NY)
-
-
-def _login(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/accounts/mfa/")
-    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
-    page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _row_text(page: Any, name: str) -> str:
@@ -81,7 +70,7 @@ def test_counselor_runs_a_group_from_check_in_to_signed_note_and_hours(
             page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            _login(page, base, world.counselor_a1)
+            login(page, base, world.counselor_a1)
 
             page.get_by_role("link", name="Today", exact=True).click()
             page.wait_for_url("**/delivery/today/")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser, totp_now
-from openiop.core.testing import PASSWORD, build_world
+from openiop.core.browser import chromium_browser, login
+from openiop.core.testing import build_world
 from openiop.intake.models import (
     Admission,
     PatientAvailability,
@@ -20,17 +20,6 @@ from openiop.intake.models import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/accounts/mfa/")
-    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
-    page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _logout(page: Any) -> None:
@@ -50,7 +39,7 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
         # 1. The intake coordinator records the referral.
-        _login(page, base, world.intake_a1)
+        login(page, base, world.intake_a1)
         page.get_by_role("link", name="Intake", exact=True).click()
         page.get_by_role("link", name="Record a referral").click()
         page.get_by_label("Program").select_option(label=str(world.program_a1))
@@ -67,7 +56,7 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         _logout(page)
 
         # 2. A counselor of that site finds it on the board, moves it and registers the person.
-        _login(page, base, world.counselor_a1)
+        login(page, base, world.counselor_a1)
         page.get_by_role("link", name="Intake", exact=True).click()
         assert page.get_by_text("0 days in stage").is_visible()
         page.get_by_role("link", name="Ferreira, Marisol").click()

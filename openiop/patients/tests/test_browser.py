@@ -7,23 +7,11 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser, totp_now
+from openiop.core.browser import chromium_browser, login
 from openiop.core.models import AuditEvent
-from openiop.core.testing import PASSWORD, build_world
+from openiop.core.testing import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/")
-    assert page.url.endswith("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/accounts/mfa/")
-    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
-    page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_staff_registers_finds_and_opens_a_patient_and_other_site_is_refused(
@@ -36,7 +24,7 @@ def test_staff_registers_finds_and_opens_a_patient_and_other_site_is_refused(
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        _login(page, base, world.counselor_a1)
+        login(page, base, world.counselor_a1)
         assert page.get_by_role("heading", name="Welcome").is_visible()
 
         page.get_by_role("link", name="Register a patient").click()
@@ -76,7 +64,7 @@ def test_staff_registers_finds_and_opens_a_patient_and_other_site_is_refused(
         assert page.url.endswith("/accounts/login/")
         assert errors == [], errors  # no CSP violations or script errors
 
-        _login(page, base, world.counselor_a2)
+        login(page, base, world.counselor_a2)
         response = page.goto(chart_url)
         assert response is not None and response.status == 404
         assert "Ferreira" not in page.content()

@@ -14,26 +14,15 @@ import pytest
 import recurring_ical_events
 from django.utils import timezone
 
-from openiop.core.browser import chromium_browser, totp_now
+from openiop.core.browser import chromium_browser, login
 from openiop.core.models import AuditEvent
-from openiop.core.testing import PASSWORD, build_world
+from openiop.core.testing import build_world
 from openiop.patients.models import Enrollment
 from openiop.scheduling.blocks import monday_of
 from openiop.scheduling.models import GroupSession, ScheduleWeek, WeekStatus
 from openiop.scheduling.tests.helpers import build_sched, find_moves
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/accounts/mfa/")
-    page.get_by_label("Code from your authenticator app").fill(totp_now(user))
-    page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _fits_the_screen(page: Any) -> bool:
@@ -56,7 +45,7 @@ def test_administrator_builds_reviews_edits_publishes_and_the_feed_shows_session
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        _login(page, base, world.admin_a)
+        login(page, base, world.admin_a)
 
         page.get_by_role("link", name="Schedule", exact=True).click()
         page.get_by_label("Week starting (a Monday)").fill(next_monday.isoformat())
