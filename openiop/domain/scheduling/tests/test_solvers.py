@@ -124,6 +124,10 @@ def test_among_equal_schedules_the_one_closest_to_previous_wins() -> None:
 def test_same_seed_and_one_worker_give_identical_output() -> None:
     problem = generate(90, seed=5, sites=2, plant=False).problem
     runs = [solve(problem, time_limit=QUICK, workers=1, seed=7) for _ in range(2)]
+    if not all(r.stats["status"] == "OPTIMAL" for r in runs):
+        # On a machine too loaded for a stage to finish within its time, CP-SAT stops at a
+        # point that depends on speed; sameness is claimed only for completed searches.
+        pytest.skip("a stage stopped at its time limit on this machine (too loaded)")
     assert runs[0].groups == runs[1].groups
     strip = [
         {k: v for k, v in r.stats.items() if k not in ("seconds", "seconds_to_shortfall", "stages")}
