@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -640,9 +640,9 @@ def patient_admit(
     """
     _require_patient_access(actor, patient, Action.ADMISSION_ADMIT)
     if program.site.organization_id != patient.organization_id:
-        raise PermissionDenied("That program belongs to another organization.")
+        raise policy.refuse(actor, "That program belongs to another organization.", obj=program)
     if not programs_for_user(actor).filter(pk=program.pk).exists():
-        raise PermissionDenied("You can admit only to your own programs.")
+        raise policy.refuse(actor, "You can admit only to your own programs.", obj=program)
     reason = hours_change_reason.strip()
     changed = _check_admission(
         actor=actor,
@@ -791,6 +791,14 @@ def _track_problems(
             )
         if not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
             problems.append(f"Hours for {track.name} must be more than 0 and at most 40.")
+        elif hours < track.min_weekly_hours:
+            # ASAM Level 2.1 (intensive outpatient): at least 9 hours a week for adults and 6
+            # for adolescents. Fewer hours come later, through an approved step-down only.
+            problems.append(
+                f"{track.name} needs at least {track.min_weekly_hours:g} hours a week "
+                "(ASAM Level 2.1). Fewer hours are possible later, through an approved "
+                "step-down."
+            )
         if hours != track.min_weekly_hours:
             changed = True
     return problems, changed

@@ -464,6 +464,22 @@ def test_changed_weekly_hours_need_a_reason(world: World) -> None:
     assert admission.hours_change_reason.startswith("Co-occurring")
 
 
+@pytest.mark.parametrize("hours", ["8.5", "6", "1"])
+def test_admission_cannot_go_below_the_track_minimum_even_with_a_reason(
+    world: World, hours: str
+) -> None:
+    """ASAM Level 2.1: at least 9 hours a week for adults (6 for adolescents); fewer only
+    through an approved step-down later, never at admission."""
+    with pytest.raises(ValidationError) as exc:
+        _admit(
+            world,
+            tracks=[(world.track_a1, Decimal(hours))],
+            hours_change_reason="Works nights; fewer hours agreed with the patient.",
+        )
+    assert any("at least 9 hours a week" in m for m in exc.value.message_dict["tracks"])
+    assert not Enrollment.objects.filter(patient=world.patient_a1).exists()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
