@@ -32,7 +32,7 @@ from openiop.delivery.forms import (
 )
 from openiop.delivery.hours import monday_of
 from openiop.delivery.models import AttendanceStatus, Note, NoteKind
-from openiop.scheduling.models import GroupSession
+from openiop.scheduling.models import GroupSession, SessionStatus
 
 
 def _parse_day(raw: str | None, default: date) -> date:
@@ -124,14 +124,16 @@ def _roster_context(request: HttpRequest, user: Any, session: GroupSession) -> d
     roster = selectors.roster(user, session)
     note = Note.objects.filter(session=session, kind=NoteKind.GROUP).first()
     writable = policy.allows(user, Action.ATTENDANCE_RECORD)
+    open_for_check_in = writable and session.status != SessionStatus.CANCELLED
     return {
         "session": session,
         "start": selectors.local(session.starts_at, zone),
         "end": selectors.local(session.ends_at, zone),
         "zone": zone,
         "roster": roster,
-        "code": codes.session_code(session) if writable else "",
+        "code": codes.session_code(session) if open_for_check_in else "",
         "can_write": writable,
+        "can_check_in": open_for_check_in,
         "can_note": delivery_access.can_author_notes(user),
         "note": note,
         "drop_in_form": DropInForm(candidates=selectors.drop_in_candidates(user, session))
@@ -175,6 +177,7 @@ def _row_response(
             "session": session,
             "zone": selectors.session_zone(session),
             "can_write": True,
+            "can_check_in": session.status != SessionStatus.CANCELLED,
             "error": error,
         },
         status=status,

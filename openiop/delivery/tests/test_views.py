@@ -177,6 +177,31 @@ def test_roster_shows_the_session_code_and_one_tap_check_in_returns_the_row(
     assert b"<html" not in row.content
 
 
+def test_two_patients_with_the_same_name_are_told_apart_on_the_roster(
+    setup: dict[str, Any],
+) -> None:
+    w, session = setup["world"], setup["session"]
+    twins = [enrolled_patient(w.track_a1, first_name="Maria", last_name="Garcia") for _ in range(2)]
+    assign(session, *twins)
+    body = client_for(w.counselor_a1).get(f"/delivery/sessions/{session.pk}/").content.decode()
+    assert body.count("Garcia, Maria") == 2
+    assert twins[0].mrn != twins[1].mrn
+    assert f"#{twins[0].mrn}" in body and f"#{twins[1].mrn}" in body
+
+
+def test_a_cancelled_session_shows_no_check_in_code_and_no_check_in_buttons(
+    setup: dict[str, Any],
+) -> None:
+    w, session = setup["world"], setup["session"]
+    session.status = "cancelled"
+    session.save(update_fields=["status"])
+    page = client_for(w.counselor_a1).get(f"/delivery/sessions/{session.pk}/")
+    assert page.status_code == 200
+    assert b"This session is cancelled." in page.content
+    assert codes.session_code(session).encode() not in page.content
+    assert b">Check in</button>" not in page.content
+
+
 def test_roster_hides_patients_of_sites_the_user_does_not_see(setup: dict[str, Any]) -> None:
     w, session = setup["world"], setup["session"]
     assign(session, w.patient_a2)
