@@ -215,7 +215,7 @@ TASKS = {
 # thread after each enqueue. Off by default outside DEBUG: production runs `openiop db_worker`.
 SCHEDULE_INLINE_FALLBACK = env_bool("SCHEDULE_INLINE_FALLBACK", DEBUG)
 
-# Weekly schedule solver (issue #4): seconds and CP-SAT workers per solve.
+# Weekly schedule solver: seconds and CP-SAT workers per solve.
 SCHEDULE_SOLVE_SECONDS = env_int("SCHEDULE_SOLVE_SECONDS", 10, minimum=1, maximum=600)
 SCHEDULE_SOLVE_WORKERS = env_int("SCHEDULE_SOLVE_WORKERS", 1, minimum=1, maximum=16)
 LOCATOR_REFERRAL_LIMIT_PER_HOUR = env_int("LOCATOR_REFERRAL_LIMIT_PER_HOUR", 5, minimum=1)

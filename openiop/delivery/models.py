@@ -1,5 +1,5 @@
 """Session delivery: who came to each group and for how long, the notes written about it,
-leaves, step-down allowances and proof-of-attendance disclosures (issue #5).
+leaves, step-down allowances and proof-of-attendance disclosures.
 
 Everything here is protected health information and a 42 CFR Part 2 record: reads go
 through `core.access` (and `delivery.access` for sessions), writes through `services.py`,
@@ -13,7 +13,7 @@ from django.db import models
 
 
 class AttendanceStatus(models.TextChoices):
-    """The six statuses of issue #5 item 1 (mirrors openiop.domain.compliance)."""
+    """The six attendance statuses (mirrors openiop.domain.compliance)."""
 
     PRESENT = "present", "Present"
     LATE = "late", "Late"
@@ -322,7 +322,7 @@ class LeaveOfAbsence(models.Model):
 
 class StepDownAllowance(models.Model):
     """Fewer hours while tapering, for one or two weeks from the week holding `starts_on`
-    (ASAM Level 2.1: fewer hours "for one or two weeks", iop.md "Standards" [V])."""
+    (fewer hours "for one or two weeks": ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="step_down_allowances"

@@ -988,7 +988,7 @@ def step_down_create(
     request: HttpRequest | None = None,
 ) -> StepDownAllowance:
     """Allow fewer weekly hours for one or two weeks while the patient steps down (ASAM 2.1:
-    "for one or two weeks", iop.md); from the third week the normal minimum applies."""
+    "for one or two weeks", ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1); from the third week the normal minimum applies."""
     _require(actor, Action.STEP_DOWN_APPROVE, request)
     _same_org(actor, patient)
     reason = reason.strip()

@@ -1,4 +1,4 @@
-"""REST API of intake: `POST /api/v1/screenings/score` (issue #3 item 3).
+"""REST API of intake: `POST /api/v1/screenings/score`.
 
 Scores answers with the domain and returns the same six-key object as `openiop score`
 (`instrument`, `total`, `band`, `subscores`, `flags`, `complete`); stores nothing. Invalid or

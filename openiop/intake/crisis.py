@@ -1,4 +1,4 @@
-"""Crisis resources shown on screen when answers indicate danger (issue #3 items 2 and 5).
+"""Crisis resources shown on screen when answers indicate danger.
 
 Sources [S: several independent public pages agree, e.g. the 988 Lifeline FAQ as restated by
 crisis centres and universities, read with the search tool]: the 988 Suicide & Crisis Lifeline

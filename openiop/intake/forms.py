@@ -440,7 +440,7 @@ def _question(label: str, help_text: str = "") -> forms.ChoiceField:
 
 
 class SelfCheckForm(forms.Form):
-    """The public self-check: plain questions mapped to the program criteria (iop.md).
+    """The public self-check: plain questions mapped to the program criteria.
 
     Nothing posted here is stored, logged or put in the session."""
 

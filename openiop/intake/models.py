@@ -1,4 +1,4 @@
-"""Intake (issue #3): referrals and the admissions pipeline, screenings and safety tasks,
+"""Intake: referrals and the admissions pipeline, screenings and safety tasks,
 level-of-care decisions with per-program policy, admissions and weekly availability.
 
 A referral is a request for care about a person who may not be a patient yet; its details
@@ -118,7 +118,7 @@ class ReferralEvent(models.Model):
 
 
 class ScreeningResponse(models.Model):
-    """One completed screening instrument for a patient (issue #3 items 2 and 7).
+    """One completed screening instrument for a patient.
 
     `response` is the QuestionnaireResponse-like record of `openiop.domain.screening`
     (instrument id and definition version in `questionnaire`, one item per question asked),
@@ -258,7 +258,7 @@ class PlacementDecision(models.Model):
 
 
 class PlacementPolicySetting(models.Model):
-    """A program's overrides of the clinical-policy thresholds (issue #3 item 4).
+    """A program's overrides of the clinical-policy thresholds.
 
     `placement` overrides fields of `openiop.domain.placement.PlacementPolicy` (scalars only;
     the dimension table keeps its default); `screening` maps an instrument id to overrides of
@@ -281,7 +281,7 @@ class PlacementPolicySetting(models.Model):
 
 
 class Admission(models.Model):
-    """A patient admitted to one program and one or more of its tracks (issue #3 item 6).
+    """A patient admitted to one program and one or more of its tracks.
 
     The track enrolments themselves are `patients.Enrollment` rows (listed in
     `enrollments`); this record adds who admitted, from which referral, the primary

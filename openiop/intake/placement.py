@@ -64,7 +64,7 @@ CONDITION_CHOICES = [
     (Condition.MENTAL_HEALTH.value, "Mental health"),
     (Condition.EATING_DISORDER.value, "Eating disorder"),
 ]
-# Plain labels of the criteria facts (iop.md "Who benefits" / "Who needs inpatient care").
+# Plain labels of the criteria facts (who benefits from an IOP, who needs inpatient care).
 CRITERIA_LABELS = {
     "early_stage_of_treatment": "Early stage of treatment",
     "transitioning_from_residential_or_hospital": "Stepping down from residential care, "

@@ -1,7 +1,7 @@
-"""The public self-check: "Is an intensive outpatient program right for me?" (issue #3 item 5).
+"""The public self-check: "Is an intensive outpatient program right for me?"
 
-Plain questions map onto the program criteria of the level-of-care engine (iop.md "Who
-benefits from an IOP" and "Who needs inpatient/residential care instead"), and the engine's
+Plain questions map onto the program criteria of the level-of-care engine (who benefits
+from an IOP and who needs inpatient or residential care instead: common IOP practice), and the engine's
 own rules decide; this module turns its reasons into plain language. It is not an ASAM
 assessment: no dimension is rated (each is entered as 0, "not assessed"), so the result only
 says what the criteria suggest and always sends the person to a professional assessment.

@@ -1,7 +1,7 @@
 """Organization -> sites -> programs -> tracks, rooms, and staff profiles.
 
 A track's minimum weekly hours default to ASAM Level 2.1: at least 9 hours a week for
-adults and 6 for adolescents (SAMHSA 2021 advisory citing Mee-Lee 2013; iop.md).
+adults and 6 for adolescents (SAMHSA 2021 advisory citing Mee-Lee 2013).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ ADOLESCENT_MIN_WEEKLY_HOURS = Decimal("6")
 
 
 def default_min_hours(kind: str) -> Decimal:
-    """ASAM 2.1 floor: 6 h/week for adolescents, 9 h/week for adults (iop.md [V])."""
+    """ASAM 2.1 floor: 6 h/week for adolescents, 9 h/week for adults (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
     return ADOLESCENT_MIN_WEEKLY_HOURS if kind == TrackKind.ADOLESCENTS else ADULT_MIN_WEEKLY_HOURS
 
 

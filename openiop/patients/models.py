@@ -112,9 +112,9 @@ class EnrollmentStatus(models.TextChoices):
 
 class Enrollment(models.Model):
     """A patient admitted to one track. A person with co-occurring conditions may hold
-    two active enrolments (for example mental health and substance use) at once (iop.md).
+    two active enrolments (for example mental health and substance use) at once (common IOP practice).
 
-    `required_weekly_hours` starts at the track minimum; tapering (issue #6) changes it.
+    `required_weekly_hours` starts at the track minimum; tapering changes it.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="enrollments")

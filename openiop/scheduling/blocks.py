@@ -1,7 +1,7 @@
 """The standard weekly blocks of every site: the one place they are defined.
 
 IOP sessions last about 3 hours, 3 to 5 days a week, often in the evening or at weekends so that
-patients keep working or studying (reference iop.md, "The program" [seed]). OpenIOP's standard week
+patients keep working or studying (common IOP practice). OpenIOP's standard week
 is three 3-hour blocks, Monday to Saturday, in each site's local time:
 
 ========  ===========  ==============

@@ -2,7 +2,7 @@
 
 Every reputable IOP builds the same skills: coping skills; problem-solving; self-awareness; the
 ability to recognise unhealthy behaviour; asking for and receiving help (role-play); plus
-education about addiction and relapse prevention (reference iop.md, "The program" [seed]).
+education about addiction and relapse prevention (SAMHSA TIP 47, "Substance Abuse: Clinical Issues in Intensive Outpatient Treatment" (2006)).
 Patients are admitted on a rolling basis, so a fixed course from week 1 to week N would leave
 late joiners without the first topics. Instead each session gets the topic that most of its own
 members still lack:

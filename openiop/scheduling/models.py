@@ -1,5 +1,5 @@
 """The weekly schedule as the clinic runs it: a week's problem and solution, and the group
-sessions with their patients once published (issue #4).
+sessions with their patients once published.
 
 `ScheduleWeek` holds one week of one organization: the iop-week/1 problem built from
 enrolments and availability, the solver's solution, its progress and status. Publishing a
@@ -47,7 +47,7 @@ class ScheduleWeek(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    # Added for the app layer (issue #4 items 3-5); additive only.
+    # Added for the app layer; additive only.
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -1,4 +1,4 @@
-"""Build a week's iop-week/1 problem (shared/formats/iop-week.md) from the database.
+"""Build a week's iop-week/1 problem (the iop-week/1 format) from the database.
 
 Ids are stable strings: ``p<patient pk>``, ``c<user pk>``, ``r<room pk>``, ``t<track pk>``,
 ``s<site pk>``; blocks are the standard ``<day>-<slot>`` of :mod:`blocks`, shared by all sites
@@ -16,7 +16,7 @@ Sources:
 - patients: active enrolments running in the week; ``tracks`` from them; ``min_hours`` the
   largest required weekly hours of their enrolments (hours of every track count toward one
   weekly total, format ``patients[].tracks``); ``max_hours`` 15 (the typical IOP upper end,
-  reference iop.md) or ``min_hours + 6`` when that is more; one block a day; ``telehealth_ok``
+  common IOP practice) or ``min_hours + 6`` when that is more; one block a day; ``telehealth_ok``
   from :class:`PatientSchedulePreference` (default no); free blocks from
   ``intake.PatientAvailability`` when that model exists and the patient has windows, else every
   block (an assumption recorded in ``notes`` and shown in the review page).
@@ -84,7 +84,7 @@ class Built:
 
 def patient_windows(patient_ids: Collection[int]) -> dict[int, list[tuple[int, time, time]]] | None:
     """Free weekly windows per patient from ``intake.PatientAvailability``; None while that
-    model does not exist (the intake app is adding it, issue #3)."""
+    model does not exist (the intake app is adding it)."""
     try:
         model = apps.get_model("intake", "PatientAvailability")
     except LookupError:
@@ -284,7 +284,7 @@ def _patients(
         built.note(
             "assumption",
             "",
-            "Patients' free times are not recorded yet (intake, issue #3): every patient is "
+            "Patients' free times are not recorded yet: every patient is "
             "treated as free in every block.",
         )
     block_ids = [b.id for b in week_blocks]

@@ -1,5 +1,5 @@
 """Measurement-based care reads: scores of repeated instruments, due measures, reliable change
-and trajectory charts (issue 6 item 2), and the measures due for a user's patients.
+and trajectory charts, and the measures due for a user's patients.
 
 Scores are intake's ``ScreeningResponse`` rows, the one store of instrument answers in the
 system; they are recorded through ``openiop.intake.services.screening_record``. This module

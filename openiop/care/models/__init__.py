@@ -1,5 +1,5 @@
 """Models of the care app: treatment plans, drug screens, relapse response, community support,
-tapering and discharge (issue 6). Every row is protected health information and a 42 CFR
+tapering and discharge. Every row is protected health information and a 42 CFR
 Part 2 record: reads go through ``core.access``, writes through the ``services`` module of
 each sub-area (``care.plans.services``, ``care.screens.services``...)."""
 

@@ -1,6 +1,6 @@
-"""Community support (issue 6 item 5): peer meetings each week and the person's supports.
+"""Community support: peer meetings each week and the person's supports.
 
-The tapering engine reads "growing reliance on community support" (iop.md) from these:
+The tapering engine reads "growing reliance on community support" (common IOP practice) from these:
 meetings attended per week, a sponsor or mentor, and sober supports. A week with no record
 is "not recorded", never zero meetings: record 0 to say the patient went to none.
 """

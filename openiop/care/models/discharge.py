@@ -1,4 +1,4 @@
-"""Discharge (issue 6 item 7): type, summary, continuing-care plan and alumni follow-ups."""
+"""Discharge: type, summary, continuing-care plan and alumni follow-ups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Treatment plans (issue 6 item 1): versioned per enrolment, locked once the patient signs.
+"""Treatment plans: versioned per enrolment, locked once the patient signs.
 
 A plan holds problems (each linked to an ICD-10-CM diagnosis), goals (with the program's skill
 domain), measurable objectives (target date and status) and interventions. Signing stores the
@@ -24,7 +24,7 @@ class PlanStatus(models.TextChoices):
 
 
 class SkillDomain(models.TextChoices):
-    """The skills every reputable program builds (iop.md, seed)."""
+    """The skills every reputable program builds (common IOP practice)."""
 
     COPING = "coping", "Coping skills"
     PROBLEM_SOLVING = "problem_solving", "Problem-solving"

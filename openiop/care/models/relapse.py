@@ -1,4 +1,4 @@
-"""Relapse response (issue 6 item 4): an event opens a supportive workflow.
+"""Relapse response: an event opens a supportive workflow.
 
 Sources of an event: the patient's own report, a drug screen positive for a class that no
 prescription explains (opened automatically by the result service), a report from family,

@@ -1,4 +1,4 @@
-"""Drug screens and prescribed medications (issue 6 item 3).
+"""Drug screens and prescribed medications.
 
 A screen is ordered (point-of-care cup or laboratory) for a panel of substance classes, then
 resulted class by class. A positive result for a class the patient is prescribed on the

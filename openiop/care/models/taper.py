@@ -1,4 +1,4 @@
-"""Tapering (issue 6 item 6): per-program settings, each enrolment's phase, and the stored
+"""Tapering: per-program settings, each enrolment's phase, and the stored
 recommendations a clinician approves or declines.
 
 The decision itself is ``openiop.domain.tapering.recommend_taper``; ``care.taper.inputs``

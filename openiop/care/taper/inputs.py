@@ -1,4 +1,4 @@
-"""Gathering the tapering engine's inputs from the database (issue 6 item 6).
+"""Gathering the tapering engine's inputs from the database.
 
 ``gather(enrollment)`` reads, for one enrolment:
 - phase and weeks in it: ``EnrollmentPhase`` (set by approved decisions); without one, the

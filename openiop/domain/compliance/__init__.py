@@ -1,8 +1,8 @@
 """Weekly-hours compliance: minutes attended against the week's requirement, per-day billing
-eligibility, and an at-risk projection with open seats that would fix it (issue 5 item 3).
+eligibility, and an at-risk projection with open seats that would fix it.
 
-Sources: shared/reference/iop.md ("Standards": ASAM Level 2.1 hours and the step-down allowance;
-"Billing": 3 hours a day and 9 a week for the per diem). Pure Python; times are aware datetimes.
+Sources: ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1 (hours and the step-down allowance);
+common payer practice (3 hours a day and 9 a week for the per diem). Pure Python; times are aware datetimes.
 """
 
 from openiop.domain.compliance.fixes import SeatSuggestion

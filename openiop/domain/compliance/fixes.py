@@ -3,7 +3,7 @@
 Issue 5 item 3: "a projection during the week of who can no longer reach the minimum with the
 sessions left, with what would fix it (open seats in other groups at times they are free)".
 A seat fits when it is in one of the patient's tracks (a patient with co-occurring disorders may
-be in two, and hours in either count: shared/formats/iop-week.md), lies wholly inside one of
+be in two, and hours in either count: the iop-week/1 format), lies wholly inside one of
 their free blocks and inside the week, starts no earlier than now, is not on a leave day, and
 overlaps nothing else they attend. Seats are offered soonest first (the sooner the seat, the more
 of the week is left to recover), and are shared: a seat given to one patient is not offered to

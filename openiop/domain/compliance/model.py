@@ -101,7 +101,7 @@ class Attendance:
 @dataclass(frozen=True)
 class Leave:
     """A leave of absence over local days `first_day`..`last_day`, both included.
-    iop.md: "some patients take a leave of absence instead"."""
+    Some patients take a leave of absence instead (common IOP practice)."""
 
     first_day: date
     last_day: date
@@ -115,7 +115,7 @@ class Leave:
 class StepDown:
     """Tapering to a lower level of care with `minimum_minutes` a week for `weeks` weeks.
 
-    ASAM Level 2.1 (iop.md, "Standards"): a patient stepping down may receive fewer hours "for
+    ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1: a patient stepping down may receive fewer hours "for
     one or two weeks" and still count as IOP; so `weeks` is 1 or 2, and the week containing
     `starts_on` is the first.
     """
@@ -203,10 +203,10 @@ class CompliancePolicy:
 
     - `adult_minimum_minutes` 540 and `adolescent_minimum_minutes` 360: ASAM Level 2.1 is 9-19
       hours a week for adults and 6-19 for adolescents; SAMHSA's 2021 advisory gives the same
-      minimums (iop.md, "Standards").
+      minimums (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1).
     - `per_diem_day_minutes` 180 and `per_diem_week_minutes` 540: "Payers commonly bill the per
       diem only on days with at least 3 hours attended and at least 9 hours in the week, else
-      discrete services" (iop.md, "Billing"; H0015 is a program of at least 3 hours/day).
+      discrete services" (common IOP practice; H0015 is a program of at least 3 hours/day).
     - `per_diem_min_days` 0: H0015 describes a program operating "at least 3 days/week"; set 3
       for a payer that applies that to the days each patient attended 3 hours or more.
     - `at_risk_without_lost_time` False: a program choice, not a sourced rule. When True, a

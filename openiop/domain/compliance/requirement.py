@@ -1,14 +1,14 @@
 """How many minutes a patient must attend in a given week, and why.
 
-Order of precedence (issue 5 item 3):
+Order of precedence:
 1. a step-down allowance in its first or second week (ASAM Level 2.1: fewer hours "for one or
-   two weeks" while stepping down, iop.md "Standards"); from the third week the normal minimum
+   two weeks" while stepping down, ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1); from the third week the normal minimum
    applies again;
-2. the patient's current phase requirement (set by tapering: iop.md "Tapering");
+2. the patient's current phase requirement (set by tapering);
 3. the track's minimum;
 4. the ASAM Level 2.1 minimum for the population: 9 hours for adults, 6 for adolescents.
 
-A leave of absence (iop.md: "some patients take a leave of absence instead") then reduces the
+A leave of absence (common IOP practice) then reduces the
 requirement by the share of the patient's scheduled time that falls on leave days, or by the
 share of the 7 days on leave if nothing is scheduled; a leave covering the whole week, or every
 scheduled session, suspends it.

@@ -1,6 +1,6 @@
 """One week of hours compliance for many patients: `compute_week`.
 
-Per patient (issue 5 item 3): minutes attended against the week's requirement (requirement.py),
+Per patient: minutes attended against the week's requirement (requirement.py),
 per-day billing eligibility, a projection from the sessions still to come, and, for those who
 need it, open seats that would fix it (fixes.py).
 
@@ -8,7 +8,7 @@ Statuses:
 - `on_leave`: a leave suspends the requirement (requirement.py);
 - `met`: attended minutes reach the requirement;
 - `short`: the week is over and they did not, or attended + the scheduled minutes still to come
-  cannot reach it ("cannot reach": the projection of issue 5);
+  cannot reach it ("cannot reach": the projection);
 - `at_risk`: they can still reach it, but only barely: time has already been lost this week
   (less slack than their schedule planned) and missing one more session would leave them short;
 - `on_track`: otherwise. A patient scheduled for exactly the minimum who attends everything
@@ -16,7 +16,7 @@ Statuses:
   wants such zero-slack schedules flagged from the start sets
   `CompliancePolicy.at_risk_without_lost_time`.
 
-Billing (iop.md "Billing"; thresholds in `CompliancePolicy`): a local day with at least 3 hours
+Billing (common payer practice; thresholds in `CompliancePolicy`): a local day with at least 3 hours
 attended bills the per diem (H0015/S9480) if the week also reaches 9 hours; any other day with
 attendance bills discrete services. Days are local days in the patient's site zone.
 """
@@ -275,7 +275,7 @@ def _status(
 
 
 def _discrete_note(final: bool, policy: CompliancePolicy) -> str:
-    """Why days long enough for the per diem bill as discrete services (iop.md "Billing")."""
+    """Why days long enough for the per diem bill as discrete services (common payer practice)."""
     return (
         f"Below {format_minutes(policy.per_diem_week_minutes)} in the week"
         + (" so far" if not final else "")

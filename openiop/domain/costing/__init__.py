@@ -1,6 +1,6 @@
-"""Cost estimate ranges for a course of IOP, and the assumptions behind them (issue 7 item 3).
+"""Cost estimate ranges for a course of IOP, and the assumptions behind them.
 
-Defaults from shared/reference/iop.md: about $250 to $350 a day, $3,000 to $10,000 for 30 days,
+Defaults (published consumer cost ranges for IOP): about $250 to $350 a day, $3,000 to $10,000 for 30 days,
 varying with services offered, intensity, duration, population treated, location and amenities.
 Each program can set its own `FeeSchedule`. Money is `Decimal` in cents, never float.
 """

@@ -1,6 +1,6 @@
 """The cost estimate: a total range and the patient's out-of-pocket range, with its assumptions.
 
-Rule (issue 7 item 3; shared/reference/iop.md "Cost"): an IOP costs about $250 to $350 a day and
+Rule (published consumer cost ranges for IOP): an IOP costs about $250 to $350 a day and
 $3,000 to $10,000 for 30 days, varying with services offered, intensity, duration, population
 treated, location and amenities. Each factor enters the estimate once:
 

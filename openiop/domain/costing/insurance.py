@@ -1,7 +1,7 @@
 """The patient's share of a charge under a health plan.
 
-The inputs (deductible remaining, coinsurance, copay, out-of-pocket maximum) are those of issue 7
-item 3. The order they apply in follows the HealthCare.gov glossary definitions: the deductible is
+The inputs (deductible remaining, coinsurance, copay, out-of-pocket maximum) are the usual plan terms.
+The order they apply in follows the HealthCare.gov glossary definitions: the deductible is
 what the patient pays before the plan starts to pay; a copayment is a fixed amount per covered
 service after the deductible; coinsurance is the patient's percentage of the cost after the
 deductible; the out-of-pocket maximum caps what the patient pays for deductibles, copayments and

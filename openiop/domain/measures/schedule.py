@@ -1,11 +1,11 @@
-"""Which repeated measures a patient is due for (measurement-based care, issue 6 item 2).
+"""Which repeated measures a patient is due for (measurement-based care).
 
 A track's schedule is a list of (instrument, every N weeks). Defaults, used until a program
 sets its own for the track: PHQ-9 and GAD-7 every 2 weeks for every track (both ask about the
-last two weeks, so a two-week interval does not overlap; clinical.md 1.1, 1.2); BAM every 4
+last two weeks, so a two-week interval does not overlap); BAM every 4
 weeks in substance-use, alcohol and co-occurring tracks (it asks about the past 30 days;
-clinical.md 1.9; validated in adults, so not in the adolescent track); SCOFF every 4 weeks in
-the eating-disorders track. The intervals are issue 6's example, not a published standard.
+validated in adults, so not in the adolescent track); SCOFF every 4 weeks in
+the eating-disorders track. The intervals are common practice, not a published standard.
 
 A measure never given during the enrolment is due on the enrolment's first day (the baseline);
 afterwards it is due ``every_weeks`` after the last administration.

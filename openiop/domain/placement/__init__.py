@@ -1,6 +1,6 @@
 """Level-of-care placement: ASAM dimensions + the program's criteria + screening -> a level.
 
-Pure Python (issue 3, item 4). ``recommend_placement`` returns the recommended ASAM level
+Pure Python. ``recommend_placement`` returns the recommended ASAM level
 (1, 2.1, 2.5, 3.x, 4), whether withdrawal management or a crisis evaluation comes first, the
 tracks to offer, and the reasons: each names its rule id, the facts that triggered it and its
 source. Thresholds that are clinical policy live in ``PlacementPolicy``. See docs/placement.md.

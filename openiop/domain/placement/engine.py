@@ -8,7 +8,7 @@ that is safe" [S: ASAM PPC checklists, e.g. Kentucky 2012 edition]. So:
    inpatient criteria, the IOP-need raise);
 3. facts that make an IOP convenient or suitable never lower a level a need calls for; when
    they disagree with the result, a PL-CONFLICT reason names both sides and the resolution,
-   and the clinician may override with a reason (issue 3).
+   and the clinician may override with a reason.
 """
 
 from __future__ import annotations

@@ -3,11 +3,9 @@
 Every input is a frozen dataclass that refuses invalid values when built, naming the field:
 a missing or out-of-range fact is never silently read as "no problem".
 
-Sources: the six dimensions are those of The ASAM Criteria, 3rd edition (2013) [V, via
-../shared/reference/iop.md "Standards"]; the program criteria are the seed program description
-(iop.md "Who benefits from an IOP" and "Who needs inpatient/residential care instead"); the
-screening fields are the instruments of ../shared/reference/clinical.md (PHQ-9 item 9, C-SSRS
-screener risk levels, CIWA-Ar, COWS).
+Sources: the six dimensions are those of The ASAM Criteria, 3rd edition (2013, Mee-Lee ed.); the program criteria are common IOP practice (who benefits from an IOP
+and who needs inpatient or residential care instead); the screening fields are those of the
+published instruments (PHQ-9 item 9, C-SSRS screener risk levels, CIWA-Ar, COWS).
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ class PlacementInputError(ValueError):
 class LevelOfCare(StrEnum):
     """ASAM levels the engine recommends, least to most intensive.
 
-    Source: iop.md "Standards" [V]: 2.1 intensive outpatient (9-19 h/week adults, 6-19
+    Source: ASAM Criteria, 3rd ed. (Mee-Lee 2013): 2.1 intensive outpatient (9-19 h/week adults, 6-19
     adolescents), 2.5 partial hospitalisation (20+ h/week); 1 outpatient, 3.x residential
     (3.1-3.7, the clinician chooses the sub-level) and 4 medically managed intensive inpatient.
     """
@@ -60,7 +58,7 @@ def most_intensive(levels: list[LevelOfCare]) -> LevelOfCare:
 
 
 class Dimension(IntEnum):
-    """The six ASAM dimensions, 3rd edition names (iop.md "Standards" [V])."""
+    """The six ASAM dimensions, 3rd edition names (ASAM Criteria, 3rd ed. (Mee-Lee 2013))."""
 
     INTOXICATION_WITHDRAWAL = 1
     BIOMEDICAL = 2
@@ -85,7 +83,7 @@ _DIMENSION_LABELS = {
 
 
 class Condition(StrEnum):
-    """What the person is being treated for (iop.md "Program types")."""
+    """What the person is being treated for (common IOP program types)."""
 
     SUBSTANCE_USE = "substance_use"
     ALCOHOL = "alcohol"
@@ -98,7 +96,7 @@ PSYCHIATRIC_CONDITIONS = frozenset({Condition.MENTAL_HEALTH, Condition.EATING_DI
 
 
 class Track(StrEnum):
-    """Program tracks the engine can recommend (iop.md "Program types")."""
+    """Program tracks the engine can recommend (common IOP program types)."""
 
     SUBSTANCE_USE = "substance_use"
     ALCOHOL = "alcohol"
@@ -108,7 +106,7 @@ class Track(StrEnum):
 
 
 class CssrsRisk(StrEnum):
-    """C-SSRS screener triage level (clinical.md 1.10 [S]).
+    """C-SSRS screener triage level (Columbia triage).
 
     An all-No screen is NEGATIVE, not LOW: the form defines only low, moderate and high.
     """
@@ -138,14 +136,14 @@ class DimensionRating:
 
 @dataclass(frozen=True)
 class ProgramCriteria:
-    """The program's criteria as facts about the person (iop.md, seed program description).
+    """The program's criteria as facts about the person (common IOP practice).
 
     IOP-fit facts come from "Who benefits from an IOP"; the facts in ``inpatient_facts`` from
     "Who needs inpatient/residential care instead". ``needs_full_time_supervision`` is the
     negation of "people who do not need full-time supervision". A co-occurring disorder is
     derived from the screening conditions, not entered here. ``significant_comorbidities``
     means a medical or psychiatric comorbidity serious enough to need 24-hour monitoring
-    (iop.md "comorbidities"; ASAM 2020 alcohol withdrawal guideline Rec. VII.8 "significant
+    (ASAM 2020 alcohol withdrawal guideline Rec. VII.8 "significant
     medical or psychiatric comorbidity").
     """
 
@@ -205,7 +203,7 @@ class ScreeningResults:
     """Scored screening results that bear on placement.
 
     ``None`` means "not administered"; a missing screen is never read as a zero score.
-    Ranges: CIWA-Ar 0-67, COWS 0-48, PHQ-9 item 9 0-3 (clinical.md 1.1, 1.11, 1.12).
+    Ranges: CIWA-Ar 0-67, COWS 0-48, PHQ-9 item 9 0-3 (the published forms).
     """
 
     age: int

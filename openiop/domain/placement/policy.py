@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from openiop.domain.placement.model import Dimension, LevelOfCare, PlacementInputError
 
 CIWA_AR_MODERATE_MIN = 10
-"""ASAM 2020 alcohol withdrawal guideline: CIWA-Ar < 10 mild, 10-18 moderate (clinical.md 1.11 [V])."""
+"""ASAM 2020 alcohol withdrawal guideline: CIWA-Ar < 10 mild, 10-18 moderate."""
 CIWA_AR_SEVERE_MIN = 19
-"""ASAM 2020 alcohol withdrawal guideline Rec. VII.5: CIWA-Ar >= 19 is severe (clinical.md 1.11 [V])."""
+"""ASAM 2020 alcohol withdrawal guideline Rec. VII.5: CIWA-Ar >= 19 is severe."""
 
 _L1 = LevelOfCare.OUTPATIENT
 _L21 = LevelOfCare.INTENSIVE_OUTPATIENT
@@ -55,9 +55,9 @@ class PlacementPolicy:
     """Configurable thresholds, one instance per program.
 
     - ``ciwa_ar_withdrawal_management_above`` (default 15): a CIWA-Ar total above this sends
-      the person to withdrawal management first. Issue 3 names "CIWA-Ar above 15"; 15 is the
+      the person to withdrawal management first. 15 is the
       top of the VA PAWS moderate band (8-15), above which the risk of severe withdrawal rises
-      (clinical.md 1.11 [V]). ASAM 2020 calls >= 19 severe, so a program may raise this to
+      (VA PAWS). ASAM 2020 calls >= 19 severe, so a program may raise this to
       18 at most; moderate scores still need withdrawal management first when a complicating
       factor is present (rule PL-WM-3).
     - ``cows_withdrawal_management_min`` (default 25, the start of the "moderately severe"
@@ -66,16 +66,16 @@ class PlacementPolicy:
     - ``d1_withdrawal_management_min_rating`` (default 3): a dimension 1 rating this high
       means severe withdrawal risk (PPC grids [S]: "severe withdrawal risk", level III/IV).
     - ``dimension_levels``: see ``default_dimension_levels``.
-    - ``residential_min_inpatient_facts`` (default 1): how many of the iop.md "needs
-      inpatient/residential care" facts make residential the floor. iop.md lists each fact on
-      its own, hence 1. With a higher setting, fewer facts (but at least one) make partial
+    - ``residential_min_inpatient_facts`` (default 1): how many of the "needs
+      inpatient/residential care" facts make residential the floor. Common IOP practice treats
+      each fact on its own, hence 1. With a higher setting, fewer facts (but at least one) make partial
       hospitalisation the floor.
     - ``iop_need_facts_raise_outpatient`` (default True): when the dimensions alone fit
       outpatient care, a person transitioning from residential/hospital care, with a history
-      of relapse or with a co-occurring disorder is recommended IOP (iop.md "Who benefits").
-    - ``adult_age`` (default 18): under this age the adolescent track is recommended (issue 3).
+      of relapse or with a co-occurring disorder is recommended IOP (common IOP practice).
+    - ``adult_age`` (default 18): under this age the adolescent track is recommended.
     - ``adolescent_track_replaces_adult_tracks`` (default True): the adolescent track covers
-      substance, alcohol and mental-health care for teens (iop.md "teenagers" program type);
+      substance, alcohol and mental-health care for teens (common IOP program types);
       an eating-disorder track is still added.
     """
 

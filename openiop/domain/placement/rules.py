@@ -17,14 +17,14 @@ from openiop.domain.placement.model import (
 )
 from openiop.domain.placement.policy import PlacementPolicy
 
-IOP_MD = "iop.md (seed program description)"
+IOP_MD = "common IOP practice"
 ASAM_GRIDS = "ASAM placement grids (PPC) [S]; program policy (PlacementPolicy.dimension_levels)"
 
 
 def dimension_reasons(inp: PlacementInput, policy: PlacementPolicy) -> list[Reason]:
     """PL-DIM-1..6: the level each dimension's rating calls for, one reason per dimension.
 
-    Source: The ASAM Criteria 3rd ed. dimensions rated 0-4 (iop.md "Standards" [V]); the
+    Source: The ASAM Criteria 3rd ed. dimensions rated 0-4 (Mee-Lee 2013); the
     rating-to-level table is policy (``PlacementPolicy.dimension_levels``), see
     ``default_dimension_levels`` for its basis.
     """
@@ -52,7 +52,7 @@ def dimension_reasons(inp: PlacementInput, policy: PlacementPolicy) -> list[Reas
 def inpatient_criteria(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-CRIT-1: facts from "Who needs inpatient/residential care instead".
 
-    Source: iop.md (seed): severe addiction, high tolerance, unsupportive social environment,
+    Source: common IOP practice: severe addiction, high tolerance, unsupportive social environment,
     poor living conditions, history of dangerous or impulsive behaviour, comorbidities, and
     needing full-time supervision (the negation of "people who do not need full-time
     supervision"). With at least ``residential_min_inpatient_facts`` of them the floor is
@@ -78,7 +78,7 @@ def inpatient_criteria(inp: PlacementInput, policy: PlacementPolicy) -> Reason |
 def iop_fit_criteria(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-CRIT-2: facts from "Who benefits from an IOP" (including a co-occurring disorder).
 
-    Source: iop.md (seed): early stage of treatment, transitioning from residential or
+    Source: common IOP practice: early stage of treatment, transitioning from residential or
     hospital care, a support system, must work or attend school, cannot afford inpatient care,
     history of relapsing, co-occurring disorder. These say an IOP suits the person; they never
     lower a level that a need calls for (see the conflict rules).
@@ -102,7 +102,7 @@ def iop_need_raise(
 ) -> Reason | None:
     """PL-CRIT-3: outpatient would do by the dimensions, but IOP-need facts argue for IOP.
 
-    Source: iop.md (seed): an IOP is "the step after inpatient/residential care,
+    Source: common IOP practice: an IOP is "the step after inpatient/residential care,
     hospitalisation or medically supervised detox" and serves people with a history of
     relapsing and people with a co-occurring disorder; TIP 47 / SAMHSA 2021 advisory: step
     down along the continuum [V]. Applies only when ``iop_need_facts_raise_outpatient``.
@@ -134,9 +134,9 @@ def track_reasons(
 ) -> tuple[tuple[Track, ...], list[Reason]]:
     """PL-TRK-*: which tracks to offer.
 
-    Sources: iop.md program types (substances, alcohol, teenagers, eating disorders, mental
+    Sources: common IOP program types (substances, alcohol, teenagers, eating disorders, mental
     health with or without co-occurring substance use) and "a person with co-occurring
-    conditions may attend a mental-health IOP and a substance IOP at the same time"; issue 3
+    conditions may attend a mental-health IOP and a substance IOP at the same time"; program policy
     (co-occurring -> both; under 18 -> adolescents; eating disorder -> its track).
     """
     conditions = inp.screening.conditions
@@ -212,7 +212,7 @@ def _track(rule: str, fact: str, text: str) -> Reason:
         effect=Effect.TRACK,
         facts=(fact,),
         text=text,
-        source="iop.md program types; issue 3",
+        source="common IOP program types; program policy",
     )
 
 

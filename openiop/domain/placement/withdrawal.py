@@ -25,8 +25,8 @@ POLICY = "program policy (PlacementPolicy)"
 def ciwa_ar_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-WM-1: CIWA-Ar above the program threshold -> withdrawal management first.
 
-    Source: issue 3 ("CIWA-Ar above 15"); VA PAWS bands, >= 15 raised risk of severe
-    withdrawal; ASAM 2020 Rec. VII.5, >= 19 severe (clinical.md 1.11 [V]). The threshold is
+    Source: VA PAWS bands, >= 15 raised risk of severe
+    withdrawal; ASAM 2020 Rec. VII.5, >= 19 severe. The threshold is
     policy: ``PlacementPolicy.ciwa_ar_withdrawal_management_above``.
     """
     total = inp.screening.ciwa_ar_total
@@ -39,7 +39,7 @@ def ciwa_ar_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Rea
         facts=(f"ciwa_ar_total={total}", f"policy.ciwa_ar_withdrawal_management_above={limit}"),
         text=f"CIWA-Ar {total} is above {limit}: risk of severe alcohol withdrawal; "
         "medically supervised withdrawal management comes first.",
-        source=f"issue 3; VA PAWS CIWA-Ar bands; {ASAM_AWM_2020}, Rec. VII.5; {POLICY}",
+        source=f"VA PAWS CIWA-Ar bands; {ASAM_AWM_2020}, Rec. VII.5; {POLICY}",
     )
 
 
@@ -47,7 +47,7 @@ def complicated_withdrawal_history(inp: PlacementInput, policy: PlacementPolicy)
     """PL-WM-2: a history of withdrawal seizures or delirium -> withdrawal management first.
 
     Source: ASAM 2020 alcohol withdrawal guideline: "complicated" withdrawal is seizure or
-    delirium, and its history rules out ambulatory withdrawal management (Rec. VII.8); issue 3.
+    delirium, and its history rules out ambulatory withdrawal management (Rec. VII.8).
     """
     s = inp.screening
     facts = tuple(
@@ -63,7 +63,7 @@ def complicated_withdrawal_history(inp: PlacementInput, policy: PlacementPolicy)
         facts=facts,
         text="History of complicated withdrawal (seizures or delirium): withdrawal must be "
         "managed under medical supervision before outpatient treatment.",
-        source=f"{ASAM_AWM_2020}, Rec. VII.8; issue 3",
+        source=f"{ASAM_AWM_2020}, Rec. VII.8",
     )
 
 
@@ -74,7 +74,7 @@ def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | N
     comorbidity, unable to attend ambulatory visits) withdrawal management comes first
     (PL-WM-3); without one, ambulatory withdrawal management alongside the program is
     acceptable (PL-WM-4). Source: ASAM 2020 alcohol withdrawal guideline, Rec. VII.8
-    (criteria for ambulatory withdrawal management), clinical.md 1.11 [V].
+    (criteria for ambulatory withdrawal management).
     """
     total = inp.screening.ciwa_ar_total
     limit = policy.ciwa_ar_withdrawal_management_above
@@ -132,7 +132,7 @@ def cows_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Reason
 def dangerous_withdrawal_criterion(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-WM-6: the program criterion "dangerous withdrawal symptoms".
 
-    Source: iop.md "Who needs inpatient/residential care instead" (seed). The engine reads it
+    Source: common IOP practice (who needs inpatient/residential care instead). The engine reads it
     as withdrawal management first, after which the other facts decide the level.
     """
     if not inp.criteria.dangerous_withdrawal_symptoms:
@@ -142,7 +142,7 @@ def dangerous_withdrawal_criterion(inp: PlacementInput, policy: PlacementPolicy)
         effect=Effect.WITHDRAWAL_MANAGEMENT,
         facts=("dangerous_withdrawal_symptoms=True",),
         text="Dangerous withdrawal symptoms: withdrawal management in a supervised setting first.",
-        source="iop.md, who needs inpatient/residential care",
+        source="common IOP practice: who needs inpatient/residential care",
     )
 
 
@@ -171,7 +171,7 @@ def cssrs_high(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-SAFE-1: C-SSRS high risk -> crisis evaluation before any placement.
 
     Source: Columbia triage: yes to items 4 or 5, or behaviour in the past 3 months, needs
-    safety precautions until a mental-health professional evaluates (clinical.md 1.10 [S]);
+    safety precautions until a mental-health professional evaluates;
     ASAM 2020 Rec. III.2: active suicide risk needs a setting equipped for it.
     """
     if inp.screening.cssrs_risk is not CssrsRisk.HIGH:
@@ -191,7 +191,7 @@ def cssrs_low_or_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reaso
     """PL-SAFE-2: C-SSRS low or moderate -> behavioural-health follow-up and crisis lines.
 
     Source: Columbia triage: positive answers below the high level need a behavioural-health
-    referral and crisis-line information (clinical.md 1.10 [S]).
+    referral and crisis-line information.
     """
     risk = inp.screening.cssrs_risk
     if risk not in (CssrsRisk.LOW, CssrsRisk.MODERATE):
@@ -210,7 +210,7 @@ def phq9_item9_positive(inp: PlacementInput, policy: PlacementPolicy) -> Reason 
     """PL-SAFE-3: PHQ-9 item 9 above zero -> immediate clinical evaluation.
 
     Source: PHQ-9 item 9 (44260-8) > 0 needs immediate clinical evaluation whatever the total
-    [V: MII PRO IG, clinical.md 1.1]; in the IOP it triggers a C-SSRS screen (issue 3).
+    (MII PRO IG); in the IOP it triggers a C-SSRS screen.
     """
     item9 = inp.screening.phq9_item9
     if not item9:
@@ -222,7 +222,7 @@ def phq9_item9_positive(inp: PlacementInput, policy: PlacementPolicy) -> Reason 
         facts=(f"phq9_item9={item9}", f"cssrs_done={screened}"),
         text="PHQ-9 item 9 positive: a clinician evaluates suicide risk now"
         + ("." if screened else "; complete a C-SSRS screen before placement."),
-        source="PHQ-9 item 9, MII PRO IG; issue 3",
+        source="PHQ-9 item 9, MII PRO IG",
     )
 
 

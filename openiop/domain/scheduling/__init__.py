@@ -1,6 +1,6 @@
 """Weekly IOP scheduling: the iop-week/1 format, solvers, validator, bounds and instances.
 
-``model`` reads and writes the format (shared/formats/iop-week.md); ``validator`` checks a
+``model`` reads and writes the iop-week/1 format; ``validator`` checks a
 solution against its hard constraints independently of the solvers; ``greedy`` is the baseline
 and warm start; ``cpsat`` solves the objective in its priority order; ``bound`` gives LP lower
 bounds; ``explain`` says why a patient falls short; ``generator`` makes seeded instances.

@@ -1,7 +1,7 @@
 """Seeded, realistic iop-week/1 instances, optionally with a planted zero-shortfall schedule.
 
 The week has morning, afternoon and evening blocks of 3 hours Monday to Friday and two on Saturday
-(IOP sessions "often in the evening, at weekends or at other flexible times", reference iop.md).
+(IOP sessions "often in the evening, at weekends or at other flexible times": common IOP practice).
 Tracks are adult-sud, alcohol, mental-health, adolescent and eating-disorder; adults need 9 hours
 a week and adolescents 6 (ASAM level 2.1, 9-19 h adults / 6-19 h adolescents; SAMHSA 2021), with at
 most 15 and 12. Some adults in a substance track are also in mental-health (co-occurring

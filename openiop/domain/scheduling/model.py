@@ -1,7 +1,6 @@
 """The iop-week/1 exchange format as frozen dataclasses, with a strict parser and a serializer.
 
-The format is specified in ``shared/formats/iop-week.md`` ("iop-week/1"); section names below refer
-to it. ``parse_problem`` turns a JSON dict into a :class:`Problem` and raises :class:`FormatError`
+The format is "iop-week/1"; section names below refer to its specification. ``parse_problem`` turns a JSON dict into a :class:`Problem` and raises :class:`FormatError`
 listing every offending entry (``patients[p7].tracks: unknown track 'adult'``) rather than the first
 one only. Unknown keys are ignored (format preamble). Missing optional keys take these defaults:
 

@@ -1,6 +1,6 @@
 """AUDIT (WHO) and AUDIT-C: alcohol use.
 
-Sources (clinical.md 1.3 and 1.4):
+Sources:
 - Items and points: WHO form as transcribed by CamCOPS `audit.xml` and awell-score, which agree
   [S]. Items 9 and 10 score only 0, 2 or 4; 1 and 3 are refused.
 - Domains consumption 1-3, dependence 4-6, harm 7-10 and risk zones I 0-7, II 8-15, III 16-19,

@@ -1,12 +1,12 @@
 """DAST-10 (adult drug use) and CRAFFT 2.1 (adolescent substance use, ages 12-21).
 
-DAST-10 (clinical.md 1.5): ten yes/no items about the past 12 months; Yes = 1 except item 3
+DAST-10: ten yes/no items about the past 12 months; Yes = 1 except item 3
 ("always able to stop when you want to?"), where No = 1, so all-No scores 1. Bands 0 none,
 1-2 low, 3-5 moderate, 6-8 substantial, 9-10 severe, with actions monitor / investigate further /
 intensive assessment [V: comorbidityguidelines.org.au appendix W; Skinner 1982]. LOINC panel
 82666-9 and total 82667-7 [V: Synthea substance_use_screening].
 
-CRAFFT 2.1 (clinical.md 1.6): part A asks on how many days in the past 12 months the person
+CRAFFT 2.1: part A asks on how many days in the past 12 months the person
 drank more than a few sips, used marijuana, used anything else to get high ("a1".."a3", 0-365).
 If every part A answer is 0, only the CAR question ("b1") is asked; otherwise all six part B
 yes/no questions [V: crafft.org "Use the CRAFFT"]. The score is the number of Yes answers in part

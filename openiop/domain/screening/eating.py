@@ -1,7 +1,7 @@
 """SCOFF (eating disorders): five yes/no questions, one point per Yes; >= 2 is a possible case.
 
 Source: Morgan, Reid & Lacey, BMJ 1999;319:1467 (sensitivity 100%, false positives 12.5% in the
-original study) [V, clinical.md 1.7]. No LOINC code was found, so none is given.
+original study). No LOINC code was found, so none is given.
 """
 
 from __future__ import annotations

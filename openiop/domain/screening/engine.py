@@ -1,6 +1,6 @@
 """The one scoring engine: validate answers against a definition, then total, band and flag.
 
-Rules (clinical.md section 0, "Missing items" and "Always recompute totals"):
+Rules:
 
 - A missing answer is never scored as zero. Strict scoring refuses it; the partial mode returns
   `complete=False` with no total, no band and only the flags that the given answers prove.

@@ -1,6 +1,6 @@
 """LOINC code checks.
 
-Public code is full of wrong LOINC codes (clinical.md section 0: COWS tagged with a pain-score
+Public code is full of wrong LOINC codes (COWS tagged with a pain-score
 code, AUDIT-C tagged with the full-AUDIT total, PCL-5 tagged with `71549-8` and `97006-2`, which
 are not LOINC codes at all). Every code in an instrument definition must therefore pass the LOINC
 mod-10 check digit, which `Instrument` enforces when the definition is built.

@@ -1,7 +1,7 @@
 """Brief Addiction Monitor (BAM, VA): 17 items about the past 30 days, for intake and monitoring.
 
 Items and response scales [V: Cacciola et al., J Subst Abuse Treat 2013;44:256, Table 1; VA BAM
-form; clinical.md 1.9]: items 1, 8, 9, 12, 15 and 17 are rated 0-4 (item 1: 0 excellent ... 4
+form]: items 1, 8, 9, 12, 15 and 17 are rated 0-4 (item 1: 0 excellent ... 4
 poor; the others 0 not at all ... 4 extremely); item 14 is No/Yes; all other items are day counts
 0-30. Item 7 has parts 7A-7G (keys "7a".."7g": marijuana, sedatives/tranquilizers,
 cocaine/crack, other stimulants, opiates, inhalants, other drugs). Skips: item 4 = 0 skips 5;

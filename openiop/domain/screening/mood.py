@@ -1,6 +1,6 @@
 """PHQ-9 (depression) and GAD-7 (anxiety): nine and seven items rated 0-3 over two weeks.
 
-Sources (clinical.md 1.1 and 1.2):
+Sources:
 - PHQ-9 answer points and LOINC answer codes LA6568-5/LA6569-3/LA6570-1/LA6571-9, panel, total and
   item codes: US Core Questionnaire phq-9-example (STU9) and SDC CodeSystem CSPHQ9 [V].
 - PHQ-9 bands 0-4/5-9/10-14/15-19/20-27 and the item-9 rule ("any positive answer needs immediate

@@ -1,7 +1,7 @@
 """The registry of instruments and the public entry points: `score`, `applicable`,
 `requires_urgent_safety_task`.
 
-Urgent safety (issue 3): a PHQ-9 item 9 above zero or a C-SSRS high-risk screen creates an
+Urgent safety: a PHQ-9 item 9 above zero or a C-SSRS high-risk screen creates an
 urgent safety task for a clinician and shows crisis guidance (988). The flags that do so are those
 defined with `urgent=True` (`suicidal_ideation`, `cssrs_high_risk`); this module only reads them.
 """
@@ -80,7 +80,7 @@ def score(
 def requires_urgent_safety_task(result: ScoreResult) -> bool:
     """True if the result carries an urgent safety flag (PHQ-9 item 9 > 0, C-SSRS high risk).
 
-    Source: issue 3; PHQ-9 item 9 per MII PRO IG; C-SSRS high risk per Columbia's triage points.
+    Source: PHQ-9 item 9 per MII PRO IG; C-SSRS high risk per Columbia's triage points.
     """
     return any(flag in URGENT_FLAGS for flag in result.flags)
 

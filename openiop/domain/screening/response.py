@@ -5,7 +5,7 @@ The record keeps the instrument id and the version of our definition in `questio
 `item` per question that was asked and answered, in instrument order, with `valueInteger` (points
 or counts, exactly as given) or `valueBoolean` (yes/no as answered, before any reversal).
 Questions that skip logic did not ask are omitted, as FHIR does. Scores are not stored here:
-they are always recomputed from the answers (clinical.md section 0, "Always recompute totals").
+they are always recomputed from the answers.
 Shape follows FHIR R4 QuestionnaireResponse (hl7.org/fhir/R4/questionnaireresponse.html).
 """
 

@@ -3,7 +3,7 @@
 Items (past month): 1 wish to be dead, 2 suicidal thoughts, 3 thoughts of a method, 4 intent
 without a plan, 5 plan with intent; 6 suicidal behaviour ever, and "6b": was it within the past 3
 months. Skip logic: questions 3-5 are asked only if 2 is Yes; 6b only if 6 is Yes [S: copies of
-the screener, clinical.md 1.10; the CMS-hosted form cssrs-screen-version-instrument.pdf].
+the screener; the CMS-hosted form cssrs-screen-version-instrument.pdf].
 
 Risk level: the most serious item endorsed sets it [S: transcriptions of Columbia's screener with
 triage points; NINDS CDE page confirms three categories]:

@@ -1,6 +1,6 @@
 """PCL-5 (PTSD Checklist for DSM-5): 20 items rated 0-4 over the past month, total 0-80.
 
-Sources (clinical.md 1.8; VA National Center for PTSD scoring as restated by awell-score and by
+Sources (VA National Center for PTSD scoring as restated by awell-score and by
 several copies read with the search tool):
 - Clusters B = items 1-5, C = 6-7, D = 8-14, E = 15-20 (cluster severity = sum of its items).
 - Provisional DSM-5 diagnosis: an item rated 2 ("Moderately") or higher counts as endorsed;

@@ -1,6 +1,6 @@
 """Clinician-rated withdrawal scales: CIWA-Ar (alcohol) and COWS (opioids).
 
-CIWA-Ar (clinical.md 1.11): ten items; 1-9 rated 0-7, item 10 (orientation and clouding of
+CIWA-Ar: ten items; 1-9 rated 0-7, item 10 (orientation and clouding of
 sensorium) 0-4; maximum 67 [V: VA PAWS; Sullivan et al., Br J Addict 1989;84:1353]. Item order is
 that of the published two-column form read column by column (nausea/vomiting, tremor, paroxysmal
 sweats, anxiety, agitation, tactile, auditory, visual, headache, orientation), which is also the
@@ -15,7 +15,7 @@ item's range is allowed: the form anchors some values and leaves the ones betwee
   withdrawal seizures or delirium, are for the level-of-care engine, which knows those facts.
 - LOINC: not verified, none given.
 
-COWS (clinical.md 1.12): eleven items with uneven point steps; a value not on the form is refused
+COWS: eleven items with uneven point steps; a value not on the form is refused
 [V: Wesson & Ling, J Psychoactive Drugs 2003;35:253; form on NCBI Bookshelf NBK64244]. Total 0-48.
 Bands 5-12 mild, 13-24 moderate, 25-36 moderately severe, > 36 severe; < 5 is not conclusive of
 withdrawal [S: several copies citing Wesson & Ling]. No flag is defined: the reference gives none.

@@ -1,6 +1,6 @@
 """Tapering: propose step down, hold or step up from the evidence, citing every input.
 
-Pure Python (issue 6, item 6). ``recommend_taper`` reads one patient's phase and weeks in it,
+Pure Python. ``recommend_taper`` reads one patient's phase and weeks in it,
 weeks without use (self-report, drug screens, relapse events; prescribed medications are not
 use), plan progress, community support, measure trends, attendance, safety flags and age, and
 returns the decision, the target level, phase and weekly hours, and a reason for every input.

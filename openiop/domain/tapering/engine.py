@@ -1,6 +1,6 @@
 """The tapering engine: step down, hold or step up, with a reason for every input.
 
-Combination (issue 6 item 6; iop.md "Tapering"):
+Combination:
 1. any input that argues for a step up wins, and the most intensive target among them is
    proposed (partial hospitalisation or residential care when an input warrants it);
 2. a step down needs every input to allow it (neutral inputs do not stand in the way): the
@@ -8,9 +8,9 @@ Combination (issue 6 item 6; iop.md "Tapering"):
    without use, measures, attendance, safety and time in phase;
 3. otherwise hold.
 Then the step-down allowance: fewer hours than the IOP minimum are allowed "for one or two
-weeks" (ASAM, iop.md [V]); once a patient has spent them, a hold would break the minimum, so
+weeks" (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1); once a patient has spent them, a hold would break the minimum, so
 it becomes a step up to the least intensive regular phase. Adolescents never go below 6
-hours a week in an IOP phase (ASAM 2.1 adolescents 6-19, iop.md [V]).
+hours a week in an IOP phase (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1: adolescents 6-19).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from openiop.domain.tapering.rules import (
     assess_use,
 )
 
-ALLOWANCE = "ASAM: fewer hours when stepping down 'for one or two weeks' (iop.md [V])"
+ALLOWANCE = "ASAM: fewer hours when stepping down 'for one or two weeks' (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)"
 
 
 def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> TaperRecommendation:
@@ -100,7 +100,7 @@ def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> Taper
 
 def _allowance_spent(current: TaperPhase, inp: TaperInput, hours: float, minimum: float) -> bool:
     """The patient has used up the weeks a step-down phase may stay below the IOP minimum
-    ("for one or two weeks", ASAM, iop.md [V])."""
+    ("for one or two weeks", ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
     return (
         current.kind is PhaseKind.STEP_DOWN
         and current.max_weeks is not None
@@ -141,7 +141,7 @@ def _adolescent_minimum_reason(inp: TaperInput, target: TaperPhase, minimum: flo
         facts=(f"age={inp.age}", f"phase_hours={target.hours_per_week:g}"),
         text=f"{target.label} is {target.hours_per_week:g} hours; raised to the "
         f"adolescent minimum of {minimum:g} hours a week.",
-        source="ASAM 2.1 adolescents 6-19 hours a week (iop.md [V])",
+        source="ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1: adolescents 6-19 hours a week",
     )
 
 
@@ -185,7 +185,7 @@ def _summary(
         rule="TP-DECISION",
         facts=(f"target_phase={target.id}", f"target_level={target.level}"),
         text=text,
-        source=f"issue 6 item 6; {ALLOWANCE}",
+        source=ALLOWANCE,
     )
 
 

@@ -5,9 +5,9 @@ is counted in whole weeks back from now: ``weeks_ago=0`` is the current week.
 
 Sources: the three tapering criteria (ability to avoid relapse, progress on the treatment
 plan, growing reliance on community support) are the seed program description
-(../shared/reference/iop.md "Tapering"); the other inputs (drug screens with prescribed
+(common IOP practice); the other inputs (drug screens with prescribed
 medications not counted as use, measure trends with reliable change, attendance, relapse
-events, community support) are issue 6 items 2-5.
+events, community support) are the program's own records.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Stance(StrEnum):
 
 
 class RelapseSource(StrEnum):
-    """How a relapse became known (issue 6 item 4)."""
+    """How a relapse became known."""
 
     SELF_REPORT = "self_report"
     POSITIVE_SCREEN = "positive_screen"
@@ -57,7 +57,7 @@ class ReliableChange(StrEnum):
 class SafetyFlag(StrEnum):
     """Open safety concerns at the time of the decision."""
 
-    SUICIDE_RISK_HIGH = "suicide_risk_high"  # C-SSRS high (clinical.md 1.10)
+    SUICIDE_RISK_HIGH = "suicide_risk_high"  # C-SSRS high (Columbia triage)
     SUICIDAL_IDEATION = "suicidal_ideation"  # PHQ-9 item 9 > 0, or C-SSRS low/moderate
     DANGEROUS_WITHDRAWAL = "dangerous_withdrawal"
     UNSAFE_ENVIRONMENT = "unsafe_environment"
@@ -79,7 +79,7 @@ class DrugScreen:
     """One drug-screen result by substance class.
 
     Classes explained by a current prescription (buprenorphine, methadone, prescribed
-    benzodiazepines) are expected and are not use (issue 6 item 3).
+    benzodiazepines) are expected and are not use.
     """
 
     weeks_ago: int
@@ -121,7 +121,7 @@ class RelapseEvent:
 
 @dataclass(frozen=True)
 class PlanProgress:
-    """Counts of the treatment plan's measurable objectives (issue 6 item 1)."""
+    """Counts of the treatment plan's measurable objectives."""
 
     met: int
     on_track: int
@@ -141,7 +141,7 @@ class PlanProgress:
 
 @dataclass(frozen=True)
 class CommunitySupport:
-    """Reliance on community support (issue 6 item 5).
+    """Reliance on community support.
 
     ``peer_meetings_per_week``: meetings attended (AA, NA, SMART Recovery, ...) in each recent
     week, oldest first.
@@ -219,7 +219,7 @@ class TaperReason:
 
 @dataclass(frozen=True)
 class TaperRecommendation:
-    """The proposed next step; a clinician approves it (issue 6 item 6)."""
+    """The proposed next step; a clinician approves it."""
 
     decision: Decision
     target_level: LevelOfCare

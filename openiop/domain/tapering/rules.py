@@ -16,15 +16,14 @@ from openiop.domain.tapering.model import (
 )
 from openiop.domain.tapering.policy import PhaseKind, TaperPhase, TaperPolicy
 
-IOP_MD = "iop.md tapering criteria (seed)"
-ISSUE_6 = "issue 6"
+COMMON_PRACTICE = "common IOP practice (tapering criteria)"
 POLICY = "program policy (TaperPolicy)"
 
 
 def assess_phase(inp: TaperInput, ladder: Ladder) -> Assessment:
     """TP-PHASE: time in the current phase against its minimum.
 
-    Source: phase lengths are program policy (``TaperPhase.min_weeks``); issue 6 item 6.
+    Source: phase lengths are program policy (``TaperPhase.min_weeks``).
     """
     phase = ladder.current
     facts = (
@@ -46,8 +45,8 @@ def assess_use(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     """TP-USE: weeks without use, from self-report, drug screens and relapse events.
 
     The count is the smallest of the three, so a screen or a reported relapse overrides a
-    longer self-report. Prescribed medications are expected and are not use (issue 6 item 3).
-    Source: iop.md (seed) "ability to avoid relapse"; thresholds are policy
+    longer self-report. Prescribed medications are expected and are not use.
+    Source: common IOP practice, "ability to avoid relapse"; thresholds are policy
     (``min_weeks_without_use``, ``screen_window_weeks``, ``require_screen_verification``).
     """
     weeks = inp.self_reported_weeks_without_use
@@ -69,7 +68,7 @@ def assess_use(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     verified = any(s.weeks_ago < window and not s.shows_use for s in inp.screens)
     facts += [f"weeks_without_use={weeks}", f"negative_screen_in_last_{window}_weeks={verified}"]
     need = policy.min_weeks_without_use
-    source = f"{IOP_MD}; {ISSUE_6} item 3; {POLICY}"
+    source = f"{COMMON_PRACTICE}; {POLICY}"
     note = f" (prescribed {', '.join(explained)} not counted as use)" if explained else ""
     if weeks < need:
         text = f"{weeks} weeks without use{note}; at least {need} needed before a step down."
@@ -88,13 +87,13 @@ def assess_use(inp: TaperInput, policy: TaperPolicy) -> Assessment:
 def assess_relapse(inp: TaperInput, ladder: Ladder) -> Assessment:
     """TP-RELAPSE: relapse events in the recent window.
 
-    Supportive, not punitive (issue 6 item 4): a relapse brings more support. One relapse
+    Supportive, not punitive: a relapse brings more support. One relapse
     moves up one IOP phase (from the step-down phase or continuing care, back to the least
-    intensive regular phase: the step-down allowance is for patients who are stable, iop.md
-    [V]); repeated relapses move to the most intensive phase, then to partial hospitalisation;
+    intensive regular phase: the step-down allowance is for patients who are stable, ASAM Criteria, 3rd ed. (Mee-Lee 2013),
+    Level 2.1); repeated relapses move to the most intensive phase, then to partial hospitalisation;
     several, or a relapse in an unsafe environment, to residential care ("unable to control
     use despite active participation in less intensive care ... needs 24-hour structure",
-    ASAM placement grids [S]; iop.md: an unsupportive environment needs residential care).
+    ASAM placement grids; an unsupportive environment needs residential care).
     Counts and window are policy.
     """
     policy = ladder.policy
@@ -104,7 +103,7 @@ def assess_relapse(inp: TaperInput, ladder: Ladder) -> Assessment:
         f"relapses_in_last_{window}_weeks={len(recent)}",
         *(f"relapse {r.weeks_ago} weeks ago ({r.source} {r.substance})".strip() for r in recent),
     )
-    source = f"{IOP_MD}; {ISSUE_6} item 4; ASAM step-down allowance (iop.md); {POLICY}"
+    source = f"{COMMON_PRACTICE}; ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1 step-down allowance; {POLICY}"
     if not recent:
         text = f"No relapse in the last {window} weeks."
         return Assessment(
@@ -147,12 +146,12 @@ def assess_relapse(inp: TaperInput, ladder: Ladder) -> Assessment:
 def assess_plan(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     """TP-PLAN: treatment-plan objectives met, on track and behind.
 
-    Source: iop.md (seed) "progress in their treatment plan"; issue 6 item 1 (measurable
+    Source: common IOP practice, "progress in their treatment plan" (measurable
     objectives). Thresholds are policy (``min_objectives_met``, ``max_objectives_behind``).
     """
     p = inp.plan
     facts = (f"objectives_met={p.met}", f"on_track={p.on_track}", f"behind={p.behind}")
-    source = f"{IOP_MD}; {ISSUE_6} item 1; {POLICY}"
+    source = f"{COMMON_PRACTICE}; {POLICY}"
     if p.total == 0:
         stance, text = (
             Stance.FOR_HOLD,
@@ -176,7 +175,7 @@ def assess_plan(inp: TaperInput, policy: TaperPolicy) -> Assessment:
 def assess_community(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     """TP-COMMUNITY: growing reliance on community support.
 
-    Source: iop.md (seed) "growing reliance on community support"; issue 6 item 5 (peer
+    Source: common IOP practice, "growing reliance on community support" (peer
     meetings, sponsor or mentor, sober supports). Compares the mean meetings a week in the
     last ``community_window_weeks`` with the window before; thresholds are policy.
     """
@@ -205,7 +204,7 @@ def assess_community(inp: TaperInput, policy: TaperPolicy) -> Assessment:
         gaps.append(
             f"no sponsor or mentor and fewer than {policy.min_sober_supports} sober supports"
         )
-    source = f"{IOP_MD}; {ISSUE_6} item 5; {POLICY}"
+    source = f"{COMMON_PRACTICE}; {POLICY}"
     if gaps:
         text = "Community support not yet carrying the load: " + "; ".join(gaps) + "."
         return Assessment(reason("community", Stance.FOR_HOLD, "TP-COMMUNITY", facts, text, source))
@@ -221,12 +220,12 @@ def assess_community(inp: TaperInput, policy: TaperPolicy) -> Assessment:
 def assess_measures(inp: TaperInput, ladder: Ladder) -> Assessment:
     """TP-MEASURES: repeated instruments and their reliable change.
 
-    Source: issue 6 item 2 (measurement-based care with reliable change marked). Reliable
+    Source: measurement-based care with reliable change marked (Jacobson-Truax). Reliable
     change is classified upstream; how many deteriorations trigger a step up is policy.
     """
     policy = ladder.policy
     facts = tuple(f"{m.instrument} {m.baseline:g}->{m.latest:g} ({m.change})" for m in inp.measures)
-    source = f"{ISSUE_6} item 2; {POLICY}"
+    source = f"measurement-based care (Jacobson-Truax reliable change); {POLICY}"
     worse = [m.instrument for m in inp.measures if m.change is ReliableChange.DETERIORATED]
     better = [m.instrument for m in inp.measures if m.change is ReliableChange.IMPROVED]
     if not inp.measures:
@@ -259,7 +258,7 @@ def assess_measures(inp: TaperInput, ladder: Ladder) -> Assessment:
 def assess_attendance(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     """TP-ATTEND: fraction of the required hours attended in recent weeks.
 
-    Source: issue 6 item 6 (attendance is an input); thresholds are policy. Low attendance
+    Source: attendance is an input (common IOP practice); thresholds are policy. Low attendance
     holds for an engagement review rather than stepping up: more hours do not help a patient
     who cannot attend the current ones.
     """
@@ -268,7 +267,7 @@ def assess_attendance(inp: TaperInput, policy: TaperPolicy) -> Assessment:
         f"attendance_fraction={a:.2f}",
         f"policy.min_attendance_for_step_down={policy.min_attendance_for_step_down:.2f}",
     )
-    source = f"{ISSUE_6} item 6; {POLICY}"
+    source = f"{COMMON_PRACTICE}; {POLICY}"
     if a >= policy.min_attendance_for_step_down:
         stance, text = Stance.FOR_STEP_DOWN, f"Attended {a:.0%} of required hours."
     elif a < policy.low_attendance:
@@ -287,10 +286,10 @@ def assess_attendance(inp: TaperInput, policy: TaperPolicy) -> Assessment:
 def assess_safety(inp: TaperInput, policy: TaperPolicy) -> list[Assessment]:
     """TP-SAFETY-*: open safety flags; none means safety does not stand in the way.
 
-    Sources: C-SSRS high risk needs safety precautions and evaluation (Columbia triage,
-    clinical.md 1.10 [S]); ASAM 2020 alcohol withdrawal guideline Rec. III.2 and VII.8
-    (suicide risk and complicated withdrawal need a setting equipped for them) [V]; iop.md
-    "dangerous withdrawal symptoms" and "unsupportive social environment" -> residential.
+    Sources: C-SSRS high risk needs safety precautions and evaluation (Columbia triage);
+    ASAM 2020 alcohol withdrawal guideline Rec. III.2 and VII.8
+    (suicide risk and complicated withdrawal need a setting equipped for them); common IOP
+    practice: "dangerous withdrawal symptoms" and "unsupportive social environment" -> residential.
     The target levels are policy (``suicide_risk_high_level``, ``dangerous_withdrawal_level``).
     """
     if not inp.safety_flags:
@@ -300,7 +299,7 @@ def assess_safety(inp: TaperInput, policy: TaperPolicy) -> list[Assessment]:
             "TP-SAFETY",
             ("safety_flags=none",),
             "No open safety flags.",
-            "issue 6",
+            COMMON_PRACTICE,
         )
         return [Assessment(none)]
     out = []
@@ -310,21 +309,21 @@ def assess_safety(inp: TaperInput, policy: TaperPolicy) -> list[Assessment]:
         if flag is SafetyFlag.SUICIDE_RISK_HIGH:
             target = policy.phase_for_level(policy.suicide_risk_high_level)
             text = f"High suicide risk: crisis evaluation now (988); step up to {target.label} at least."
-            source = "Columbia triage [S]; ASAM 2020 Rec. III.2"
+            source = "Columbia triage; ASAM 2020 Rec. III.2"
         elif flag is SafetyFlag.DANGEROUS_WITHDRAWAL:
             target = policy.phase_for_level(policy.dangerous_withdrawal_level)
             text = f"Dangerous withdrawal: withdrawal management first, in {target.label} care."
-            source = "ASAM 2020 Rec. VII.8; iop.md"
+            source = "ASAM 2020 Rec. VII.8"
         else:
             text = f"Open safety concern ({flag.replace('_', ' ')}): hold until a clinician has reviewed it."
-            source = "issue 6 item 4; issue 3"
+            source = COMMON_PRACTICE
         stance = Stance.FOR_HOLD if target is None else Stance.FOR_STEP_UP
         out.append(Assessment(reason("safety", stance, rule, facts, text, source), target))
     return out
 
 
 def assess_age(inp: TaperInput, policy: TaperPolicy) -> Assessment:
-    """TP-AGE: which weekly minimum applies (adolescents 6 h, adults 9 h; ASAM 2.1, iop.md [V])."""
+    """TP-AGE: which weekly minimum applies (adolescents 6 h, adults 9 h; ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
     minimum = policy.minimum_hours(inp.age)
     who = "Adolescent" if inp.age < policy.adult_age else "Adult"
     text = f"{who}: IOP minimum {minimum:g} hours a week."
@@ -338,6 +337,6 @@ def assess_age(inp: TaperInput, policy: TaperPolicy) -> Assessment:
             "TP-AGE",
             facts,
             text,
-            "ASAM 2.1 hours (iop.md [V]); SAMHSA 2021 advisory",
+            "ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1 hours; SAMHSA 2021 advisory",
         )
     )

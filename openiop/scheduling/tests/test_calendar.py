@@ -134,7 +134,7 @@ def test_the_chart_tab_shows_sessions_hours_coverage_and_link_controls(
         hours = re.findall(r", (\d\d):00\u2013", body)  # local wall-clock times, not UTC
         assert len(hours) == 3 and set(hours) <= {"09", "13", "18"}
         assert "Coping skills" in body and "topics covered so far" in body
-        assert "Create a calendar link" in body and "Not built yet" in body
+        assert "Create a calendar link" in body and "not those attended" in body
         created = client.post(
             reverse("scheduling:patient_calendar", args=[world.patient_a1.pk]),
             {"action": "create"},

@@ -1,5 +1,5 @@
 """`openiop taper [--json] [--organization ID] [--refresh] [--all]`: the current taper
-recommendations with their reasons (issue 6 item 6).
+recommendations with their reasons.
 
 By default it lists the recommendations awaiting a clinician, newest first, one per
 enrolment. ``--refresh`` first asks the engine again for every open enrolment (of the

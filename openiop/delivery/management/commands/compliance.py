@@ -38,7 +38,7 @@ EXIT_NOT_FINISHED = 3
 
 
 class Command(BaseCommand):
-    help = "Weekly hours compliance of every enrolled patient (issue #5)."
+    help = "Weekly hours compliance of every enrolled patient."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--week", help="a day of the week, YYYY-MM-DD")

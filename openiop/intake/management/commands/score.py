@@ -1,6 +1,6 @@
 """`openiop score INSTRUMENT --answers JSON`: score a screening instrument from the command line.
 
-The contract other tools call (issue 3): on success one JSON object with exactly the keys
+The contract other tools call: on success one JSON object with exactly the keys
 instrument, total, band, subscores, flags and complete is printed and the exit status is 0. An
 unknown instrument, malformed JSON, or invalid or incomplete answers print a message naming the
 items to stderr and exit with status 2. All scoring lives in `openiop.domain.screening`.

@@ -1,1 +1,1 @@
-"""`openiop schedule ...`: the weekly scheduling command-line contract (issue 4)."""
+"""`openiop schedule ...`: the weekly scheduling command-line contract."""

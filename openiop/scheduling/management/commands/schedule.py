@@ -1,6 +1,6 @@
 """`openiop schedule solve|validate|generate`: the weekly scheduling command-line contract.
 
-The contract other tools call (issue 4, format shared/formats/iop-week.md):
+The contract other tools call (the iop-week/1 format):
 
 - ``solve INSTANCE.json [-o SOLUTION.json] [--time-limit S] [--workers N] [--seed N]`` writes an
   iop-week-solution/1 document whose ``stats`` hold solver, seconds, status, shortfall_hours,
