@@ -107,8 +107,13 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         page.get_by_role("button", name="Get recommendation").click()
         recommendation = page.locator("#recommendation")
         assert recommendation.get_by_role("heading", name="Recommended: level 2.1").is_visible()
-        assert recommendation.get_by_text("PL-SAFE-3").is_visible()  # PHQ-9 item 9
-        assert recommendation.get_by_text("PL-LEVEL").is_visible()
+        assert recommendation.get_by_text(
+            "PHQ-9 item 9 positive: a clinician evaluates suicide risk now", exact=False
+        ).is_visible()
+        # Rule codes stay out of sight until the clinician opens a reason's details.
+        assert not recommendation.get_by_text("PL-LEVEL", exact=False).first.is_visible()
+        recommendation.locator("details.reason-details summary").first.click()
+        assert recommendation.get_by_text("Rule PL-", exact=False).first.is_visible()
         page.locator('input[name="decision"][value="accept"]').check()
         page.get_by_role("button", name="Save decision").click()
         page.wait_for_url("**/intake/placements/*/")
