@@ -106,6 +106,19 @@ class RecommendationListCreateAPI(APIView):
         return Response(RecommendationOut(rec).data, status=status.HTTP_201_CREATED)
 
 
+def _recommendation(request: Request, pk: int, rec_id: int) -> tuple[Any, TaperRecommendation]:
+    """The clinician and a recommendation of the patient they may change (404/403, audited)."""
+    user, patient = api_base.patient_for(request, pk, write=True)
+    rec = api_base.inside(
+        user,
+        request,
+        TaperRecommendation.objects.filter(patient=patient).select_related("patient"),
+        rec_id,
+        "care.taperrecommendation",
+    )
+    return user, rec
+
+
 class RecommendationApproveAPI(APIView):
     @extend_schema(
         operation_id="care_taper_recommendations_approve",
@@ -113,14 +126,7 @@ class RecommendationApproveAPI(APIView):
         responses=RecommendationOut,
     )
     def post(self, request: Request, pk: int, rec_id: int) -> Response:
-        user, patient = api_base.patient_for(request, pk, write=True)
-        rec = api_base.inside(
-            user,
-            request,
-            TaperRecommendation.objects.filter(patient=patient).select_related("patient"),
-            rec_id,
-            "care.taperrecommendation",
-        )
+        user, rec = _recommendation(request, pk, rec_id)
         rec = api_base.call(
             lambda: services.taper_approve(actor=user, recommendation=rec, request=request)
         )
@@ -134,14 +140,7 @@ class RecommendationDeclineAPI(APIView):
         responses=RecommendationOut,
     )
     def post(self, request: Request, pk: int, rec_id: int) -> Response:
-        user, patient = api_base.patient_for(request, pk, write=True)
-        rec = api_base.inside(
-            user,
-            request,
-            TaperRecommendation.objects.filter(patient=patient).select_related("patient"),
-            rec_id,
-            "care.taperrecommendation",
-        )
+        user, rec = _recommendation(request, pk, rec_id)
         s = DeclineIn(data=request.data)
         s.is_valid(raise_exception=True)
         rec = api_base.call(

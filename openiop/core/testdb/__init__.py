@@ -10,8 +10,9 @@ table owner (`ALTER TABLE ... DISABLE TRIGGER`), on SQLite write access to the d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -51,3 +52,14 @@ def audit_triggers_lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
                     cur.execute(sql)
     else:
         yield
+
+
+class FlushLiftsAuditTriggers:
+    """Mixin for a backend's `DatabaseOperations`: flush with the audit triggers lifted."""
+
+    def execute_sql_flush(self, sql_list: Iterable[str]) -> None:
+        from django.db import transaction
+
+        connection: BaseDatabaseWrapper = cast(Any, self).connection
+        with transaction.atomic(using=connection.alias), audit_triggers_lifted(connection):
+            super().execute_sql_flush(sql_list)  # type: ignore[misc]
