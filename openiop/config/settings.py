@@ -93,6 +93,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "openiop.core.context_processors.navigation",
             ],
+            # `|words` (stored identifiers to words) in every template without a {% load %}.
+            "builtins": ["openiop.core.templatetags.words"],
         },
     },
 ]

@@ -148,16 +148,25 @@ def scores(patient_id: int, *, since: date | None = None) -> dict[str, list[Scor
     for row in qs.order_by("administered_at", "id").values(
         "instrument", "administered_at", "total", "band", "subscores", "flags"
     ):
+        labels = _flag_labels(row["instrument"])
         out[row["instrument"]].append(
             Score(
                 timezone.localtime(row["administered_at"]).date(),
                 row["total"],
                 row["band"],
                 dict(row["subscores"] or {}),
-                list(row["flags"] or []),
+                [labels.get(code, code) for code in row["flags"] or []],
             )
         )
     return dict(out)
+
+
+def _flag_labels(instrument: str) -> dict[str, str]:
+    """Flag codes of an instrument to the short words a clinician reads ("High risk")."""
+    definition = INSTRUMENTS.get(instrument)
+    if definition is None:
+        return {}
+    return {f.code: f.label.split(":")[0] for f in definition.flags}
 
 
 def enrollment_scores(enrollment: Enrollment) -> dict[str, list[Score]]:

@@ -74,13 +74,13 @@ DEFAULT_RELIABILITY: dict[str, ReliabilityValues] = {
         sd=5.5,
         reliability=0.89,
         source="r = 0.89 (Cronbach's alpha, Kroenke et al. 2001); SD = 5.5 (NHS Talking "
-        "Therapies 2022-23 start of treatment) [S]",
+        "Therapies 2022-23 start of treatment)",
     ),
     "gad7": ReliabilityValues(
         "gad7",
         sd=4.5,
         reliability=0.92,
         source="r = 0.92 (Cronbach's alpha, Spitzer et al. 2006); SD = 4.5 (NHS Talking "
-        "Therapies 2022-23 start of treatment) [S]",
+        "Therapies 2022-23 start of treatment)",
     ),
 }

@@ -31,7 +31,7 @@ from openiop.domain.placement.rules import (
 )
 from openiop.domain.placement.withdrawal import SAFETY_RULES, WITHDRAWAL_RULES
 
-RESOLUTION = "ASAM principle: emergency needs first, then the least intensive safe level [S]"
+RESOLUTION = "ASAM principle: emergency needs first, then the least intensive safe level"
 
 
 def recommend_placement(
@@ -113,7 +113,7 @@ def _conflicts(
                 "PL-CONFLICT-WM",
                 ("must_work_or_attend_school=True", *wm_rules),
                 "The person must keep working or attending school, which argues for an IOP "
-                f"now, but {', '.join(wm_rules)} call for withdrawal management first. "
+                "now, but the withdrawal findings call for withdrawal management first. "
                 f"Resolution: withdrawal management first, then level {level} "
                 f"({level.label}); plan a short leave of absence for withdrawal management "
                 "and flexible (evening or weekend) sessions afterwards.",
@@ -127,7 +127,7 @@ def _conflicts(
                 "PL-CONFLICT-FIT",
                 (*(f"{name}=True" for name in fit), *setters),
                 f"{', '.join(n.replace('_', ' ') for n in fit).capitalize()} argue for an IOP, but "
-                f"{', '.join(setters)} call for level {level} ({level.label}). Resolution: "
+                f"{_who_sets(setters)} call for level {level} ({level.label}). Resolution: "
                 "the need outweighs convenience, so the higher level is recommended; a "
                 "clinician may override with a reason. Where work or school must continue, "
                 "discuss a leave of absence.",
@@ -149,7 +149,7 @@ def _conflicts(
                 "PL-CONFLICT-COMORBID",
                 ("co_occurring=True", "significant_comorbidities=True"),
                 "A co-occurring disorder on its own suits an IOP, but a comorbidity that needs "
-                "24-hour monitoring does not. Resolution: the comorbidity counts (PL-CRIT-1).",
+                "24-hour monitoring does not. Resolution: the comorbidity counts.",
             )
         )
     dims_level = most_intensive([r.level for r in dimensions if r.level is not None])
@@ -166,6 +166,16 @@ def _conflicts(
             )
         )
     return out
+
+
+def _who_sets(rules: tuple[str, ...]) -> str:
+    """The rules that set a level, in words (their codes stay in the reason's facts)."""
+    dims = sorted(r.removeprefix("PL-DIM-") for r in rules if r.startswith("PL-DIM-"))
+    plural = "s" if len(dims) > 1 else ""
+    parts = [f"the rating{plural} of dimension{plural} {', '.join(dims)}"] if dims else []
+    if any(not r.startswith("PL-DIM-") for r in rules):
+        parts.append("the program's criteria")
+    return " and ".join(parts) if parts else "the findings"
 
 
 def _conflict(rule: str, facts: tuple[str, ...], text: str) -> Reason:

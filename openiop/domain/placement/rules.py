@@ -18,7 +18,7 @@ from openiop.domain.placement.model import (
 from openiop.domain.placement.policy import PlacementPolicy
 
 IOP_MD = "common IOP practice"
-ASAM_GRIDS = "ASAM placement grids (PPC) [S]; program policy (PlacementPolicy.dimension_levels)"
+ASAM_GRIDS = "ASAM placement grids (PPC); program policy (dimension levels, set in Settings)"
 
 
 def dimension_reasons(inp: PlacementInput, policy: PlacementPolicy) -> list[Reason]:

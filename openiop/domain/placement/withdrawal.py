@@ -18,8 +18,8 @@ from openiop.domain.placement.model import (
 from openiop.domain.placement.policy import CIWA_AR_MODERATE_MIN, PlacementPolicy
 
 ASAM_AWM_2020 = "ASAM Clinical Practice Guideline on Alcohol Withdrawal Management (2020)"
-COLUMBIA_TRIAGE = "C-SSRS screener with triage points, Columbia clinical triage guidelines [S]"
-POLICY = "program policy (PlacementPolicy)"
+COLUMBIA_TRIAGE = "C-SSRS screener with triage points, Columbia clinical triage guidelines"
+POLICY = "program policy (set in Settings)"
 
 
 def ciwa_ar_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
@@ -163,7 +163,7 @@ def dimension_one_severe(inp: PlacementInput, policy: PlacementPolicy) -> Reason
         facts=(f"D1 rating={rating.rating}", f"D1 evidence: {rating.evidence}"),
         text=f"Dimension 1 (intoxication/withdrawal) rated {rating.rating}: severe withdrawal "
         "risk; withdrawal management first.",
-        source=f"ASAM placement grids (PPC) [S]; {POLICY}",
+        source=f"ASAM placement grids (PPC); {POLICY}",
     )
 
 

@@ -17,7 +17,7 @@ from openiop.domain.tapering.model import (
 from openiop.domain.tapering.policy import PhaseKind, TaperPhase, TaperPolicy
 
 COMMON_PRACTICE = "common IOP practice (tapering criteria)"
-POLICY = "program policy (TaperPolicy)"
+POLICY = "program policy (set in Settings)"
 
 
 def assess_phase(inp: TaperInput, ladder: Ladder) -> Assessment:
