@@ -4,7 +4,9 @@
   the server-side session is flushed, so the old cookie is worthless (45 CFR 170.315(d)(5),
   ASVS 7.3.1/7.3.2).
 - `LoginRequiredMiddleware` (default deny): every path needs a staff user who has passed
-  TOTP, except the public prefixes below; API paths answer JSON 401/403 instead of redirects.
+  TOTP, except the public prefixes below and the home page `/` for visitors who are not
+  logged in (it shows them the public front door); API paths answer JSON 401/403 instead of
+  redirects.
 - `NoStoreMiddleware`: `Cache-Control: no-store` on every dynamic response (ASVS 14.3.2,
   170.315(d)(7): nothing with patient data stays in the browser cache).
 """
@@ -32,6 +34,7 @@ PUBLIC_PREFIXES = (
     "/api/v1/locator/",
     "/favicon.ico",
 )
+PUBLIC_HOME = "/"  # exactly this path, for anonymous visitors only
 MFA_PREFIXES = ("/accounts/mfa/",)
 ACTIVITY_RESOLUTION = 30  # seconds
 
@@ -74,6 +77,8 @@ class LoginRequiredMiddleware:
         user = request.user
         is_api = path.startswith("/api/")
         if not user.is_authenticated:
+            if path == PUBLIC_HOME:
+                return self.get_response(request)
             if is_api:
                 return JsonResponse({"title": "Authentication required", "status": 401}, status=401)
             return redirect(reverse("accounts:login"))

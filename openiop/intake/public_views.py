@@ -23,7 +23,8 @@ QUESTIONS = ("under_18", "danger_now", *CRITERIA_MAP, "mental_and_substance")
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def self_check(request: HttpRequest) -> HttpResponse:
-    form = SelfCheckForm(request.POST or None)
+    # Bound on every POST, also an empty one, so a blank submit shows the missing answers.
+    form = SelfCheckForm(request.POST if request.method == "POST" else None)
     result = None
     if request.method == "POST" and form.is_valid():
         result = evaluate(
@@ -39,6 +40,7 @@ def self_check(request: HttpRequest) -> HttpResponse:
             "crisis": crisis_resources(),
             "locator_url": LOCATOR_URL,
             "cost_url": COST_ESTIMATE_URL,
+            "section": "self_check",
         },
         status=422 if request.method == "POST" and result is None else 200,
     )

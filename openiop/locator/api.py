@@ -101,9 +101,13 @@ class FacilityOutSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(), source="facility.language_keys"
     )
     telehealth = serializers.BooleanField(source="facility.telehealth")
-    evenings = serializers.BooleanField(source="facility.evenings")
-    weekends = serializers.BooleanField(source="facility.weekends")
-    hours_basis = serializers.ChoiceField(choices=HoursBasis.choices, source="facility.hours_basis")
+    evenings = serializers.BooleanField(
+        help_text="Evening groups (for OpenIOP programs: from the published group schedule)."
+    )
+    weekends = serializers.BooleanField(
+        help_text="Weekend groups (for OpenIOP programs: from the published group schedule)."
+    )
+    hours_basis = serializers.ChoiceField(choices=HoursBasis.choices)
     accepting_new_patients = serializers.BooleanField(source="accepting", allow_null=True)
     openings = serializers.IntegerField(allow_null=True)
     capacity = serializers.IntegerField(allow_null=True)

@@ -3,7 +3,10 @@
 Publishes the demo organization's programs (with listings: payments, languages, telehealth,
 and a fee schedule for the Main Street programs) and imports about 300 synthetic external
 facilities around Massachusetts, Rhode Island and Chicago through the real CSV import, so
-that a search near 01608 (Worcester) or 60611 (Chicago) shows a realistic mix. Names, phone
+that a search near 01608 (Worcester) or 60611 (Chicago) shows a realistic mix. The public home
+and program pages show the published week's group times (the Main Street Evening IOP meets in
+the evening and on Saturday), and the Main Street Adolescent IOP is full, with a waiting list:
+its group size is set to the number of teenagers enrolled. Names, phone
 numbers (555-01xx, reserved for fiction) and web addresses (example.org) are invented.
 """
 
@@ -15,12 +18,14 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from openiop.locator import geo, services
 from openiop.locator.codes import Payment, languages_text
 from openiop.locator.models import FeeScheduleSetting, ProgramListing
-from openiop.organization.models import Organization, Program
+from openiop.organization.models import Organization, Program, Track
+from openiop.patients.models import EnrollmentStatus
 
 SITE_LANGUAGES = {
     "Riverbend Main Street": ["english", "spanish"],
@@ -81,7 +86,26 @@ KINDS = [
 ]
 
 
+FULL_PROGRAM = ("Riverbend Main Street", "Adolescent IOP")
+
+
+def _fill_one_program(org: Organization) -> None:
+    """Make one program full (accepting, no seats left) so the waiting list shows."""
+    program = Program.objects.filter(
+        site__organization=org, site__name=FULL_PROGRAM[0], name=FULL_PROGRAM[1]
+    ).first()
+    if program is None:
+        return
+    Program.objects.filter(pk=program.pk).update(accepting_new_patients=True)
+    tracks = Track.objects.filter(program=program).annotate(
+        active=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE))
+    )
+    for track in tracks:
+        Track.objects.filter(pk=track.pk).update(max_group=max(track.active, track.min_group))
+
+
 def _publish_own(org: Organization, rng: random.Random) -> None:
+    _fill_one_program(org)
     programs = list(Program.objects.filter(site__organization=org).select_related("site"))
     for program in programs:
         ProgramListing.objects.update_or_create(

@@ -28,6 +28,7 @@ class FacilitySource(models.TextChoices):
 
 
 class HoursBasis(models.TextChoices):
+    SCHEDULE = "schedule", "from the published group schedule"
     STAFF_HOURS = "staff_hours", "based on staff hours"
     REPORTED = "reported", "as reported by the facility"
     UNKNOWN = "unknown", "not reported"
@@ -138,7 +139,7 @@ def _default_payments() -> int:
 class ProgramListing(models.Model):
     """What an organization says publicly about one of its programs, beyond its setup.
 
-    Tracks, ages, capacity, enrolment and staff hours come from the program itself; payments,
+    Tracks, ages, capacity, enrolment and group times come from the program itself; payments,
     languages and telehealth are not in the program setup, so the administrator sets them here.
     """
 

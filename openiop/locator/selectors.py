@@ -1,30 +1,49 @@
-"""Read paths of the locator: the public search, and the administrator's directory overview.
+"""Read paths of the locator: the public search, home and program pages, and the
+administrator's directory overview.
 
 Search cost is independent of the directory's size: a bounding box on the indexed
 (latitude, longitude) pair selects candidates in SQL together with every filter; exact
-distances are computed for those candidates only (id and coordinates, no model instances);
-then the page's facilities are fetched by id, and the live openings of OpenIOP programs among
-them are counted in one more query. Three queries whatever the number of facilities.
+distances are computed for those candidates only (id, coordinates and program, no model
+instances); the live facts of OpenIOP programs among them (openings counted from enrolments,
+evening and weekend groups from the published schedule) take two more queries; then the
+page's facilities are fetched by id. Four queries whatever the number of facilities.
+
+The evening, weekend and "accepting" filters of OpenIOP programs are decided on those live
+facts, the same ones the cards show, so a filter never keeps a program whose card says
+otherwise.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from openiop.locator import geo
 from openiop.locator.codes import CareType, Condition, Payment, Population
-from openiop.locator.models import Facility, FacilitySource, ImportRun
-from openiop.locator.publishing import TrackFacts, capacity_and_openings
+from openiop.locator.models import Facility, FacilitySource, HoursBasis, ImportRun
+from openiop.locator.publishing import (
+    Availability,
+    GroupTime,
+    TrackFacts,
+    availability,
+    capacity_and_openings,
+    evening_and_weekend,
+)
 from openiop.organization.models import Organization, Program, Track
 from openiop.patients.models import EnrollmentStatus
+from openiop.scheduling.models import GroupSession, SessionStatus, WeekStatus
 
 DEFAULT_RADIUS_MILES = 25.0
 MAX_RADIUS_MILES = 250.0
 DEFAULT_LIMIT = 50
+SCHEDULE_LOOKBACK_WEEKS = 4  # an older published week no longer describes the program
+HOME_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -46,15 +65,44 @@ class SearchParams:
 
 @dataclass
 class FacilityHit:
+    """A facility as the public pages show it. For OpenIOP programs the openings, evening
+    and weekend groups are live; for imported facilities, what the facility reported."""
+
     facility: Facility
-    distance_miles: float
+    distance_miles: float | None
     openings: int | None
     capacity: int | None
     accepting: bool | None
+    evenings: bool | None = None
+    weekends: bool | None = None
+    hours_basis: str = ""
+
+    def __post_init__(self) -> None:
+        if self.evenings is None:
+            self.evenings = self.facility.evenings
+        if self.weekends is None:
+            self.weekends = self.facility.weekends
+        if not self.hours_basis:
+            self.hours_basis = self.facility.hours_basis
 
     @property
     def is_own(self) -> bool:
         return self.facility.source == FacilitySource.OWN
+
+    @property
+    def availability(self) -> str:
+        return availability(self.accepting, self.openings).value
+
+    @property
+    def hours_note(self) -> str:
+        """Where the evening and weekend labels come from, in plain words."""
+        if self.hours_basis == HoursBasis.SCHEDULE:
+            return "from the published group schedule"
+        if self.is_own:
+            return "group times not published yet"
+        if self.hours_basis == HoursBasis.REPORTED:
+            return "as reported by the facility"
+        return "not reported"
 
 
 @dataclass
@@ -83,12 +131,16 @@ def _filtered(params: SearchParams) -> QuerySet[Facility]:
             qs = qs.alias(**{alias: F(column).bitand(bit)}).filter(**{alias: bit})
     if params.language:
         qs = qs.filter(languages__contains=f"|{params.language}|")
-    for flag in ("evenings", "weekends", "telehealth"):
+    if params.telehealth:
+        qs = qs.filter(telehealth=True)
+    # OpenIOP programs pass on to the live check (`_passes_live`).
+    for flag in ("evenings", "weekends"):
         if getattr(params, flag):
-            qs = qs.filter(**{flag: True})
+            qs = qs.filter(Q(source=FacilitySource.OWN) | Q(**{flag: True}))
     if params.accepting:
         qs = qs.filter(
             Q(source=FacilitySource.IMPORT, accepting_new_patients=True)
+            & (Q(openings__isnull=True) | Q(openings__gt=0))
             | Q(source=FacilitySource.OWN, program__accepting_new_patients=True)
         )
     return qs
@@ -123,31 +175,231 @@ def live_openings(program_ids: Sequence[int]) -> dict[int, tuple[int, int, bool]
     return result
 
 
-def facility_search(params: SearchParams) -> SearchResult:
-    """Facilities within `radius_miles` that pass every filter, nearest first."""
-    candidates = _filtered(params).values_list("id", "latitude", "longitude")
-    within: list[tuple[float, int]] = []
-    for pk, lat, lon in candidates:
-        distance = geo.haversine_miles(params.latitude, params.longitude, lat, lon)
-        if distance <= params.radius_miles:
-            within.append((distance, pk))
-    within.sort()
-    page = within[: params.limit]
-    by_id = Facility.objects.select_related("organization").in_bulk([pk for _, pk in page])
-    own = [f.program_id for f in by_id.values() if f.program_id is not None]
-    live = live_openings(own) if own else {}
-    result = SearchResult(total=len(within))
-    for distance, pk in page:
-        facility = by_id[pk]
-        openings, capacity, accepting = (
+@dataclass(frozen=True)
+class PublishedWeek:
+    """A program's groups in its current published week, by track id."""
+
+    week_start: date
+    groups: dict[int, frozenset[GroupTime]]
+
+    @property
+    def all_groups(self) -> list[GroupTime]:
+        return sorted({g for groups in self.groups.values() for g in groups})
+
+
+def published_groups(
+    program_ids: Iterable[int], today: date | None = None
+) -> dict[int, PublishedWeek]:
+    """Each program's weekly groups from the published schedule (one query).
+
+    The week shown is the latest published week that has begun (at most
+    `SCHEDULE_LOOKBACK_WEEKS` back), else the first one published ahead. Times are local to
+    the program's site; cancelled sessions do not count. Programs without published groups in
+    that span are absent."""
+    ids = list(program_ids)
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    rows = GroupSession.objects.filter(
+        track__program_id__in=ids,
+        status=SessionStatus.SCHEDULED,
+        week__status__in=(WeekStatus.PUBLISHED, WeekStatus.SUPERSEDED),
+        week__week_start__gte=monday - timedelta(weeks=SCHEDULE_LOOKBACK_WEEKS),
+        week__week_start__lte=monday + timedelta(weeks=1),
+    ).values_list(
+        "track__program_id",
+        "track_id",
+        "week__week_start",
+        "starts_at",
+        "ends_at",
+        "track__program__site__timezone",
+    )
+    by_week: dict[int, dict[date, dict[int, set[GroupTime]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(set))
+    )
+    zones: dict[str, ZoneInfo] = {}
+    for program_id, track_id, week_start, starts_at, ends_at, zone_name in rows:
+        zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
+        start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+        group = GroupTime(start.weekday(), start.time(), end.time())
+        by_week[program_id][week_start][track_id].add(group)
+    result: dict[int, PublishedWeek] = {}
+    for program_id, weeks in by_week.items():
+        begun = [w for w in weeks if w <= monday]
+        chosen = max(begun) if begun else min(weeks)
+        result[program_id] = PublishedWeek(
+            chosen, {track: frozenset(groups) for track, groups in weeks[chosen].items()}
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class OwnFacts:
+    capacity: int
+    openings: int
+    accepting: bool
+    week: PublishedWeek | None
+
+    @property
+    def evenings(self) -> bool:
+        return evening_and_weekend(self.week.all_groups)[0] if self.week else False
+
+    @property
+    def weekends(self) -> bool:
+        return evening_and_weekend(self.week.all_groups)[1] if self.week else False
+
+    @property
+    def hours_basis(self) -> str:
+        return HoursBasis.SCHEDULE if self.week else HoursBasis.UNKNOWN
+
+
+def own_facts(
+    programs: Sequence[tuple[int, bool]], today: date | None = None
+) -> dict[int, OwnFacts]:
+    """Live facts of OpenIOP programs given as (id, accepting) pairs (two queries)."""
+    if not programs:
+        return {}
+    ids = [pk for pk, _ in programs]
+    live = live_openings(ids)
+    weeks = published_groups(ids, today)
+    result = {}
+    for pk, is_accepting in programs:
+        capacity, openings, accepting = live.get(pk, (0, 0, is_accepting))
+        result[pk] = OwnFacts(capacity, openings, accepting, weeks.get(pk))
+    return result
+
+
+def _passes_live(facts: OwnFacts, params: SearchParams) -> bool:
+    if params.evenings and not facts.evenings:
+        return False
+    if params.weekends and not facts.weekends:
+        return False
+    return not (
+        params.accepting and availability(facts.accepting, facts.openings) is not Availability.OPEN
+    )
+
+
+def _hit(facility: Facility, distance: float | None, facts: OwnFacts | None) -> FacilityHit:
+    if facts is None:
+        return FacilityHit(
+            facility,
+            distance,
             facility.openings,
             facility.capacity,
             facility.accepting_new_patients,
         )
-        if facility.program_id is not None and facility.program_id in live:
-            capacity, openings, accepting = live[facility.program_id]
-        result.hits.append(FacilityHit(facility, round(distance, 1), openings, capacity, accepting))
+    return FacilityHit(
+        facility,
+        distance,
+        facts.openings,
+        facts.capacity,
+        facts.accepting,
+        evenings=facts.evenings,
+        weekends=facts.weekends,
+        hours_basis=facts.hours_basis,
+    )
+
+
+def facility_search(params: SearchParams, today: date | None = None) -> SearchResult:
+    """Facilities within `radius_miles` that pass every filter, nearest first."""
+    candidates = _filtered(params).values_list(
+        "id", "latitude", "longitude", "program_id", "program__accepting_new_patients"
+    )
+    within: list[tuple[float, int, int | None, bool]] = []
+    for pk, lat, lon, program_id, program_accepting in candidates:
+        distance = geo.haversine_miles(params.latitude, params.longitude, lat, lon)
+        if distance <= params.radius_miles:
+            within.append((distance, pk, program_id, bool(program_accepting)))
+    within.sort()
+    live_filter = params.evenings or params.weekends or params.accepting
+    # With a live filter every OpenIOP program in the radius is checked; else only the page's.
+    scope = within if live_filter else within[: params.limit]
+    facts = own_facts([(prog, acc) for _, _, prog, acc in scope if prog is not None], today)
+    if live_filter:
+        within = [w for w in within if w[2] is None or _passes_live(facts[w[2]], params)]
+    page = within[: params.limit]
+    by_id = Facility.objects.select_related("organization").in_bulk([pk for _, pk, _, _ in page])
+    result = SearchResult(total=len(within))
+    for distance, facility_id, own_id, _ in page:
+        own = facts.get(own_id) if own_id is not None else None
+        result.hits.append(_hit(by_id[facility_id], round(distance, 1), own))
     return result
+
+
+def published_programs(today: date | None = None, limit: int = HOME_LIMIT) -> list[FacilityHit]:
+    """OpenIOP programs in the directory with their live facts (for the public home page)."""
+    facilities = list(
+        Facility.objects.filter(source=FacilitySource.OWN)
+        .select_related("organization", "program")
+        .order_by("state", "city", "name", "id")[:limit]
+    )
+    facts = own_facts(
+        [(f.program.pk, f.program.accepting_new_patients) for f in facilities if f.program],
+        today,
+    )
+    return [_hit(f, None, facts.get(f.program_id) if f.program_id else None) for f in facilities]
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    name: str
+    kind: str
+    ages: str
+    meetings: list[tuple[str, str]]  # (days, times), e.g. ("Mon, Wed, Thu", "6:00 pm-9:00 pm")
+
+
+@dataclass
+class ProgramPage:
+    hit: FacilityHit
+    tracks: list[TrackRow]
+    week_start: date | None
+
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock(t: time) -> str:
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour}:{t.minute:02d} {suffix}"
+
+
+def meetings(groups: Iterable[GroupTime]) -> list[tuple[str, str]]:
+    """Group times gathered by time of day: [("Mon, Thu", "6:00 pm-9:00 pm"), ...]."""
+    days_at: dict[tuple[time, time], set[int]] = defaultdict(set)
+    for group in groups:
+        days_at[(group.start, group.end)].add(group.weekday)
+    rows = sorted(days_at.items(), key=lambda item: (min(item[1]), item[0]))
+    return [
+        (", ".join(DAY_NAMES[d] for d in sorted(days)), f"{_clock(start)} to {_clock(end)}")
+        for (start, end), days in rows
+    ]
+
+
+def program_page(pk: int, today: date | None = None) -> ProgramPage | None:
+    """A facility of the directory for its public page; None if there is none with that id."""
+    facility = (
+        Facility.objects.select_related("organization", "program__site").filter(pk=pk).first()
+    )
+    if facility is None:
+        return None
+    program = facility.program if facility.source == FacilitySource.OWN else None
+    if program is None:
+        return ProgramPage(_hit(facility, None, None), [], None)
+    facts = own_facts([(program.pk, program.accepting_new_patients)], today)[program.pk]
+    tracks = []
+    for track in Track.objects.filter(program=program).order_by("name", "pk"):
+        groups = facts.week.groups.get(track.pk, frozenset()) if facts.week else frozenset()
+        ages = (
+            f"{track.min_age} to {track.max_age}"
+            if track.max_age < 120
+            else f"{track.min_age} and over"
+        )
+        tracks.append(TrackRow(track.name, track.get_kind_display(), ages, meetings(groups)))
+    return ProgramPage(
+        _hit(facility, None, facts), tracks, facts.week.week_start if facts.week else None
+    )
 
 
 def naive_search(params: SearchParams) -> SearchResult:
@@ -174,7 +426,10 @@ def naive_search(params: SearchParams) -> SearchResult:
             for f in ("evenings", "weekends", "telehealth")
         ):
             continue
-        if params.accepting and not facility.accepting_new_patients:
+        if params.accepting and (
+            availability(facility.accepting_new_patients, facility.openings)
+            is not Availability.OPEN
+        ):
             continue
         distance = geo.haversine_miles(
             params.latitude, params.longitude, facility.latitude, facility.longitude

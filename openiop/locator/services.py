@@ -46,19 +46,13 @@ from openiop.locator.models import (
 )
 from openiop.locator.publishing import (
     TrackFacts,
-    Window,
     capacity_and_openings,
     conditions_mask,
     evening_and_weekend,
     populations_mask,
 )
-from openiop.organization.models import (
-    Organization,
-    Program,
-    StaffAvailability,
-    StaffProfile,
-    Track,
-)
+from openiop.locator.selectors import published_groups
+from openiop.organization.models import Organization, Program, Track
 from openiop.patients.models import EnrollmentStatus
 
 if TYPE_CHECKING:
@@ -123,23 +117,6 @@ def _track_facts(programs: Sequence[Program]) -> dict[int, list[TrackFacts]]:
     return facts
 
 
-def _staff_windows(programs: Sequence[Program]) -> dict[int, list[Window]]:
-    """Availability windows of each program's staff (StaffProfile.programs)."""
-    through = StaffProfile.programs.through
-    staff_of: dict[int, set[int]] = defaultdict(set)
-    for program_id, staff_id in through.objects.filter(program__in=programs).values_list(
-        "program_id", "staffprofile_id"
-    ):
-        staff_of[staff_id].add(program_id)
-    windows: dict[int, list[Window]] = defaultdict(list)
-    for staff_id, weekday, start, end in StaffAvailability.objects.filter(
-        staff_id__in=list(staff_of)
-    ).values_list("staff_id", "weekday", "start", "end"):
-        for program_id in staff_of[staff_id]:
-            windows[program_id].append(Window(weekday, start, end))
-    return windows
-
-
 def _publish(organization: Organization, program_ids: Iterable[int] | None = None) -> PublishResult:
     programs_qs = Program.objects.filter(site__organization=organization).select_related("site")
     if program_ids is not None:
@@ -147,7 +124,7 @@ def _publish(organization: Organization, program_ids: Iterable[int] | None = Non
     programs = list(programs_qs.order_by("pk"))
     listings = {x.program_id: x for x in ProgramListing.objects.filter(program__in=programs)}
     tracks = _track_facts(programs)
-    windows = _staff_windows(programs)
+    weeks = published_groups([p.pk for p in programs])
     result = PublishResult()
     now = timezone.now()
     for program in programs:
@@ -165,7 +142,8 @@ def _publish(organization: Organization, program_ids: Iterable[int] | None = Non
         capacity, openings = capacity_and_openings(
             program_tracks, accepting=program.accepting_new_patients
         )
-        evenings, weekends = evening_and_weekend(windows.get(program.pk, []))
+        week = weeks.get(program.pk)
+        evenings, weekends = evening_and_weekend(week.all_groups if week else [])
         facility, _ = Facility.objects.update_or_create(
             program=program,
             defaults={
@@ -189,7 +167,7 @@ def _publish(organization: Organization, program_ids: Iterable[int] | None = Non
                 "telehealth": listing.telehealth,
                 "evenings": evenings,
                 "weekends": weekends,
-                "hours_basis": HoursBasis.STAFF_HOURS,
+                "hours_basis": HoursBasis.SCHEDULE if week else HoursBasis.UNKNOWN,
                 "accepting_new_patients": program.accepting_new_patients,
                 "openings": openings,
                 "capacity": capacity,

@@ -1,7 +1,7 @@
 """Pages of the locator.
 
-Public (under /public/, no log-in, never PHI out): search, cost estimate, referral request and
-its fixed confirmation page. Staff (under /locator/, administrators only): the directory
+Public (no log-in, never PHI out): the public home (at / for visitors who are not logged in),
+search, each program's page, cost estimate, referral request and its fixed confirmation page. Staff (under /locator/, administrators only): the directory
 overview, publishing, CSV import with its rejected rows, and each program's listing and fees.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,10 +33,51 @@ from openiop.locator.forms import (
     ReferralForm,
     SearchForm,
 )
-from openiop.locator.models import FacilitySource, FeeScheduleSetting, ImportRun, ProgramListing
+from openiop.locator.models import (
+    Facility,
+    FacilitySource,
+    FeeScheduleSetting,
+    ImportRun,
+    ProgramListing,
+)
+from openiop.locator.publishing import availability
 from openiop.organization.models import Program
 
 # --- Public pages -----------------------------------------------------------------------------
+
+
+# A link the visitor may follow to a map of the address; nothing is fetched from it here.
+MAP_SEARCH_URL = "https://www.openstreetmap.org/search"
+
+
+def public_home(request: HttpRequest) -> HttpResponse:
+    """The front door for visitors: find a program, the self-check, costs, crisis numbers."""
+    context = {
+        "form": SearchForm(),
+        "programs": selectors.published_programs(),
+        "section": "home",
+    }
+    return render(request, "locator/home.html", context)
+
+
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    page = selectors.program_page(pk)
+    if page is None:
+        return render(request, "locator/not_found.html", {"section": ""}, status=404)
+    facility = page.hit.facility
+    place = ", ".join(
+        part
+        for part in (facility.address, facility.city, f"{facility.state} {facility.zip_code}")
+        if part.strip()
+    )
+    context = {
+        "page": page,
+        "hit": page.hit,
+        "facility": facility,
+        "map_url": f"{MAP_SEARCH_URL}?{urlencode({'query': place})}",
+        "section": "",
+    }
+    return render(request, "locator/program.html", context)
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -92,6 +134,15 @@ def cost_estimate(request: HttpRequest) -> HttpResponse:
 
 
 SOURCE_OF = {"self": "self", "family": "family", "physician": "physician"}
+
+
+def _availability_of(facility: Facility | None) -> str:
+    """Live room in an OpenIOP program ("open", "waiting_list", "closed"); "" otherwise."""
+    if facility is None or facility.source != FacilitySource.OWN or facility.program is None:
+        return ""
+    program = facility.program
+    facts = selectors.own_facts([(program.pk, program.accepting_new_patients)])[program.pk]
+    return availability(facts.accepting, facts.openings).value
 
 
 def referral(request: HttpRequest) -> HttpResponse:
@@ -168,6 +219,7 @@ def referral(request: HttpRequest) -> HttpResponse:
         "form": form,
         "facility": facility,
         "takes_referrals": facility is not None and facility.source == FacilitySource.OWN,
+        "availability": _availability_of(facility),
         "consent_text": CONSENT_TEXT,
         "form_token": antispam.issue_token(),  # fresh on every render, also after an error
     }

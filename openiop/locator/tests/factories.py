@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
 
-from openiop.core.testing import EnrollmentFactory, PatientFactory
+from openiop.accounts.models import User
+from openiop.core.testing import EnrollmentFactory, PatientFactory, RoomFactory
 from openiop.locator import antispam
 from openiop.locator.codes import CareType, Payment, Population
 from openiop.locator.models import Facility, FacilitySource, HoursBasis
-from openiop.organization.models import (
-    Program,
-    StaffAvailability,
-    StaffProfile,
-    Track,
-    TrackKind,
-)
+from openiop.organization.models import Program, Track, TrackKind
+from openiop.scheduling.models import GroupSession, ScheduleWeek, SessionStatus, WeekStatus
 
 HEADER = (
     "facility_id,name,street,city,state,zip,latitude,longitude,phone,website,services,"
@@ -102,9 +100,11 @@ def adolescent_program(
     max_group: int = 10,
     evening: bool = True,
     saturday: bool = False,
+    week_of: date | None = None,
 ) -> Track:
-    """An adolescent track in `program`, `enrolled` active enrolments, and a staff member of
-    the program available on Tuesday afternoons into the evening (and on Saturdays)."""
+    """An adolescent track in `program` with `enrolled` active enrolments and a published
+    group on Tuesday, in the evening (18:00) or after school (15:00), and on Saturday morning
+    if asked, in the week of `week_of` (default: this week)."""
     track = Track.objects.create(
         program=program,
         kind=TrackKind.ADOLESCENTS,
@@ -117,23 +117,58 @@ def adolescent_program(
     for _ in range(enrolled):
         patient = PatientFactory.create(site=program.site, program=program)
         EnrollmentFactory.create(patient=patient, track=track)
+    monday = _monday(week_of or timezone.localdate())
+    published_group(
+        track, day=monday + timedelta(days=1), start=clock(18) if evening else clock(15), hours=2
+    )
+    if saturday:
+        published_group(track, day=monday + timedelta(days=5), start=clock(9))
+    return track
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def published_group(
+    track: Track,
+    *,
+    day: date,
+    start: clock,
+    hours: float = 3,
+    status: str = SessionStatus.SCHEDULED,
+    week_status: str = WeekStatus.PUBLISHED,
+) -> GroupSession:
+    """A group session of `track` at `start` local time (the site's zone) on `day`, in a
+    published week of the track's organization."""
     from openiop.accounts.models import Role
     from openiop.core.testing import make_staff
 
-    user = make_staff(
-        f"staff_{program.pk}_{Track.objects.count()}",
-        Role.COUNSELOR,
-        program.site.organization,
-        sites=[program.site],
-        programs=[program],
+    site = track.program.site
+    organization = site.organization
+    week, _ = ScheduleWeek.objects.get_or_create(
+        organization=organization,
+        week_start=_monday(day),
+        revision=1,
+        defaults={"status": week_status},
     )
-    profile = StaffProfile.objects.get(user=user)
-    StaffAvailability.objects.create(
-        staff=profile, weekday=1, start=clock(15), end=clock(21) if evening else clock(17)
+    counselor = User.objects.filter(username=f"groups_{organization.pk}").first() or make_staff(
+        f"groups_{organization.pk}", Role.COUNSELOR, organization, sites=[site]
     )
-    if saturday:
-        StaffAvailability.objects.create(staff=profile, weekday=5, start=clock(9), end=clock(13))
-    return track
+    room = RoomFactory.create(site=site, organization=organization)
+    starts_at = datetime.combine(day, start, tzinfo=ZoneInfo(site.timezone))
+    return GroupSession.objects.create(
+        week=week,
+        organization=organization,
+        site=site,
+        track=track,
+        room=room,
+        counselor=counselor,
+        block_id=f"b{day.isoformat()}-{start:%H%M}",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        status=status,
+    )
 
 
 def token_issued(seconds_ago: float) -> str:

@@ -1,4 +1,4 @@
-"""End to end on a phone-sized screen in headless Chromium (issue #7, "Must show"): a parent
+"""End to end on a phone-sized screen in headless Chromium: a parent
 searches near a ZIP code for an adolescent IOP with evening groups that accepts Medicaid, sees
 distances and openings, gets a cost estimate, and sends a referral request that arrives in the
 intake pipeline. No log-in, no PHI in any URL or in browser storage, no CSP violation."""
@@ -58,7 +58,7 @@ def test_a_parent_finds_an_evening_adolescent_program_gets_an_estimate_and_asks_
         assert page.get_by_text("Daytime Youth Clinic").count() == 0
         card_text = card.inner_text()
         assert "miles" in card_text and "6 openings of 10 places" in card_text
-        assert "based on staff hours" in card_text and "Medicaid" in card_text
+        assert "from the published group schedule" in card_text and "Medicaid" in card_text
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
 
         card.get_by_role("link", name="Cost estimate").click()

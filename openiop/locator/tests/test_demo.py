@@ -4,9 +4,10 @@ facilities around Worcester/Providence and Chicago."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from openiop.core.testing import World
 from openiop.locator import demo, geo, importer, selectors
@@ -44,10 +45,20 @@ def test_extend_demo_publishes_programs_and_imports_facilities(world: World) -> 
 def test_the_full_demo_can_be_searched_near_worcester_and_chicago() -> None:
     from openiop.core.demo import build_demo
 
-    build_demo(seed=7, patients=30, today=date(2026, 11, 2))
-    assert FeeScheduleSetting.objects.count() == 3  # the Main Street programs
-    near_worcester = _near("01608", radius_miles=25.0)
-    assert near_worcester.hits[0].facility.source == "own"
-    assert near_worcester.hits[0].openings is not None
-    chicago = _near("60611", radius_miles=10.0, care_type="intensive_outpatient")
-    assert any(h.facility.name.endswith("Riverbend Lakeside") for h in chicago.hits)
+    with time_machine.travel(datetime(2026, 11, 4, 15, 0, tzinfo=UTC), tick=True):
+        build_demo(seed=7, patients=30, today=date(2026, 11, 4))
+        assert FeeScheduleSetting.objects.count() == 3  # the Main Street programs
+        near_worcester = _near("01608", radius_miles=25.0)
+        assert near_worcester.hits[0].facility.source == "own"
+        assert near_worcester.hits[0].openings is not None
+        chicago = _near("60611", radius_miles=10.0, care_type="intensive_outpatient")
+        assert any(h.facility.name.endswith("Riverbend Lakeside") for h in chicago.hits)
+
+        # The public home shows a full program with a waiting list and evening groups.
+        home = {h.facility.name: h for h in selectors.published_programs()}
+        full = home["Adolescent IOP at Riverbend Main Street"]
+        assert full.availability == "waiting_list" and full.capacity
+        evening = home["Evening IOP at Riverbend Main Street"]
+        assert evening.evenings and evening.hours_basis == "schedule"
+        page = selectors.program_page(evening.facility.pk)
+        assert page is not None and any(track.meetings for track in page.tracks)

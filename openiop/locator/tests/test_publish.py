@@ -1,4 +1,5 @@
-"""The organization's programs publish themselves: openings, evenings/weekends from staff hours,
+"""The organization's programs publish themselves: openings, evenings/weekends from the published
+group schedule,
 listing and fee schedule pages, refusals for other roles and organizations."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from openiop.core.testing import EnrollmentFactory, PatientFactory, World, login
 from openiop.locator import publishing, services
 from openiop.locator.codes import CareType, Condition, Payment, Population
 from openiop.locator.models import Facility, FeeScheduleSetting, HoursBasis, ProgramListing
-from openiop.locator.publishing import TrackFacts, Window
+from openiop.locator.publishing import GroupTime, TrackFacts
 from openiop.locator.tests.factories import adolescent_program, listing_payload
 from openiop.organization.models import Site
 
@@ -32,16 +33,17 @@ def test_openings_are_per_track_seats_left_and_a_full_track_lends_none() -> None
     assert publishing.capacity_and_openings([], accepting=True) == (0, 0)
 
 
-def test_a_window_is_an_evening_if_an_hour_long_group_can_start_at_17_or_later() -> None:
+def test_a_published_group_is_an_evening_group_if_it_starts_at_17_or_later() -> None:
     def ev(start: int, end: int, day: int = 1) -> tuple[bool, bool]:
-        return publishing.evening_and_weekend([Window(day, time(start), time(end))])
+        return publishing.evening_and_weekend([GroupTime(day, time(start), time(end))])
 
     assert ev(17, 19) == (True, False)
-    assert ev(15, 21) == (True, False)  # a 18:00 group fits in it
-    assert ev(15, 17) == (False, False)
+    assert ev(18, 21) == (True, False)
+    assert ev(15, 21) == (False, False)  # an afternoon group running late is not an evening one
     assert ev(9, 13) == (False, False)
     assert ev(9, 13, day=5) == (False, True)  # Saturday
     assert ev(18, 20, day=6) == (True, True)  # Sunday evening
+    assert publishing.evening_and_weekend([]) == (False, False)
 
 
 def test_ages_and_kinds_of_tracks_give_populations_and_conditions() -> None:
@@ -67,14 +69,15 @@ def test_publishing_creates_one_facility_per_program_with_live_derived_facts(wor
     # track_a1 (substance use, max 12, nobody enrolled) + adolescents (max 10, 3 enrolled)
     assert (facility.capacity, facility.openings) == (22, 19)
     assert facility.evenings and facility.weekends
-    assert facility.hours_basis == HoursBasis.STAFF_HOURS
+    assert facility.hours_basis == HoursBasis.SCHEDULE
     assert CareType.keys_in(facility.care_types) == ["intensive_outpatient"]
     assert "adolescents" in Population.keys_in(facility.populations)
     assert Payment.keys_in(facility.payments) == ["private_insurance", "self_pay"]  # default
     assert facility.external_id == f"openiop-program-{world.program_a1.pk}"
-    # program A2 has no staff hours: neither evenings nor weekends
+    # program A2 has no published groups: neither evenings nor weekends, times not published
     other = Facility.objects.get(program=world.program_a2)
     assert not other.evenings and not other.weekends and other.capacity == 0
+    assert other.hours_basis == HoursBasis.UNKNOWN
     assert AuditEvent.objects.filter(
         username="admin_a", object_type="locator.facility", action="change"
     ).exists()

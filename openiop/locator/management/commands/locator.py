@@ -4,7 +4,7 @@ import: load external facilities (docs/locator-import.md); prints a summary and 
 rows; exit 0 when the file was read (even with rejected rows), 2 when the file itself is
 malformed (nothing imported), 1 on other errors.
 publish: refresh the directory entries of the organization's own programs (run it nightly,
-or after changing programs, tracks or staff hours).
+or after changing programs or tracks, or publishing a week's schedule).
 """
 
 from __future__ import annotations
