@@ -55,11 +55,12 @@ from openiop.care.models import (
 )
 from openiop.care.taper import inputs as taper_inputs
 from openiop.care.taper import services as taper_services
+from openiop.domain import ageout
 from openiop.domain.diagnosis import icd10
 from openiop.domain.screening import questionnaire_response, score
 from openiop.intake.models import ScreeningResponse
 from openiop.organization.models import Organization, TrackKind
-from openiop.patients.models import Enrollment, EnrollmentStatus
+from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 
 MAX_ENROLMENTS = 400
 
@@ -150,6 +151,27 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     screened = _screens(enrolments, clinician, rng, today)
     showcase = _showcase(enrolments, plans, screened, clinician, today)
     _recommendations(enrolments, showcase, today)
+    _turning_18(org, today)
+
+
+def _turning_18(org: Organization, today: date) -> None:
+    """One adolescent turns 18 three days after the demo's today, so the age-out flag shows
+    up on the chart, the care page and the roster when the clock reaches the birthday."""
+    e = (
+        Enrollment.objects.filter(
+            patient__organization=org,
+            status=EnrollmentStatus.ACTIVE,
+            track__kind=TrackKind.ADOLESCENTS,
+        )
+        .select_related("patient")
+        .order_by("id")
+        .first()
+    )
+    if e is None:
+        return
+    birthday = today + timedelta(days=3)
+    born = ageout.birthday_in(birthday, birthday.year - ageout.ADULT_AGE)
+    Patient.objects.filter(pk=e.patient_id).update(date_of_birth=born)
 
 
 def _clinicians(org: Organization) -> dict[int, list[User]]:
@@ -210,13 +232,15 @@ def _plans(
             : 2 if e.track.kind == TrackKind.CO_OCCURRING else 1
         ]:
             checked = icd10.check(code)
+            if not checked.ok:  # DIAGNOSES holds billable codes only (tested)
+                raise ValueError(checked.error)
             problems.append(
                 Problem(
                     plan=plan,
                     description=description,
                     icd10_code=checked.code,
-                    icd10_label=checked.label,
-                    code_in_table=checked.known,
+                    icd10_label=checked.description,
+                    code_set_version=checked.version,
                 )
             )
         for domain, text in rng.sample(GOALS, 2):

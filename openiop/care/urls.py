@@ -42,6 +42,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "taper/<id:rec_id>/decline/", taper.taper_decline, name="taper_decline"),
     path(P + "enrollments/<id:enrollment_id>/discharge/", discharge.discharge, name="discharge"),
     path(P + "follow-ups/", discharge.follow_ups, name="follow_ups"),
+    path(
+        P + "enrollments/<id:enrollment_id>/age-out/",
+        discharge.age_out_review,
+        name="age_out_review",
+    ),
     path("settings/", overview.settings_index, name="settings"),
     path(
         "settings/programs/<id:program_id>/taper/",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from openiop.core import access
 from openiop.delivery import access as delivery_access
@@ -24,6 +25,7 @@ from openiop.delivery.models import (
     NoteStatus,
 )
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
+from openiop.patients.selectors import age_out_flags
 from openiop.scheduling.models import GroupSession, SessionAssignment, WeekStatus
 
 if TYPE_CHECKING:
@@ -102,6 +104,7 @@ class RosterRow:
     drop_in_reason: str | None
     record: AttendanceRecord | None
     zone: ZoneInfo
+    turned_18: bool = False  # in an adolescent track, awaiting a clinician's review
 
     @property
     def check_in_local(self) -> str:
@@ -147,13 +150,18 @@ def roster(user: User, session: GroupSession) -> Roster:
     visible = delivery_access.visible_patient_ids(user, [p.pk for p, _ in everyone])
     result = Roster()
     zone = session_zone(session)
+    aged = {
+        f.enrollment.patient_id for f in age_out_flags(sorted(visible), today=timezone.localdate())
+    }
     for patient, reason in sorted(
         everyone, key=lambda item: (item[0].last_name, item[0].first_name, item[0].pk)
     ):
         if patient.pk not in visible:
             result.hidden += 1
             continue
-        result.rows.append(RosterRow(patient, reason, records.get(patient.pk), zone))
+        result.rows.append(
+            RosterRow(patient, reason, records.get(patient.pk), zone, patient.pk in aged)
+        )
     return result
 
 
@@ -173,6 +181,20 @@ def drop_in_candidates(user: User, session: GroupSession) -> QuerySet[Patient]:
 
 def unsigned_notes(user: User) -> list[Note]:
     """My drafts, plus notes awaiting a co-signature I could give."""
+    return list(
+        Note.objects.filter(unsigned_notes_filter(user))
+        .select_related("session__track", "patient", "author")
+        .order_by("service_date", "pk")[:100]
+    )
+
+
+def unsigned_notes_count(user: User) -> int:
+    """How many notes `unsigned_notes` would list, without its limit: one query."""
+    return Note.objects.filter(unsigned_notes_filter(user)).count()
+
+
+def unsigned_notes_filter(user: User) -> Q:
+    """My drafts, plus notes awaiting a co-signature I could give, in my organization."""
     mine = Q(author=user, status=NoteStatus.DRAFT)
     profile = getattr(user, "staff_profile", None)
     can_cosign = delivery_access.can_author_notes(user) and not (
@@ -186,11 +208,7 @@ def unsigned_notes(user: User) -> list[Note]:
                 patient__in=access.patients_visible_to(user)
             )
         wanted |= cosign
-    return list(
-        Note.objects.filter(wanted, organization_id=access.organization_id(user))
-        .select_related("session__track", "patient", "author")
-        .order_by("service_date", "pk")[:100]
-    )
+    return wanted & Q(organization_id=access.organization_id(user))
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -80,6 +81,23 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def program_label(self) -> str:
+        """Where the patient is in treatment now, from their open enrolments (not the program
+        they were referred or registered for): "Program: track, track; Other program: track",
+        or "Not enrolled". List pages prefetch ``open_enrollments``
+        (``selectors.with_program_labels``); elsewhere this runs one query."""
+        rows: list[Enrollment] | None = getattr(self, "open_enrollments", None)
+        if rows is None:
+            rows = list(open_enrollments().filter(patient=self))
+        by_program: dict[str, list[str]] = {}
+        for e in rows:
+            on_leave = " (on leave)" if e.status == EnrollmentStatus.ON_LEAVE else ""
+            by_program.setdefault(e.track.program.name, []).append(f"{e.track.name}{on_leave}")
+        if not by_program:
+            return NOT_ENROLLED
+        return "; ".join(f"{name}: {', '.join(tracks)}" for name, tracks in by_program.items())
+
     def age_on(self, day: date) -> int:
         years = day.year - self.date_of_birth.year
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
@@ -148,3 +166,34 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id} in {self.track_id} from {self.starts_on}"
+
+
+OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE)
+NOT_ENROLLED = "Not enrolled"
+
+
+def open_enrollments() -> models.QuerySet[Enrollment]:
+    """Active and on-leave enrolments with their track and program, in label order."""
+    return (
+        Enrollment.objects.filter(status__in=OPEN_STATUSES)
+        .select_related("track__program")
+        .order_by("track__program__name", "track__name", "pk")
+    )
+
+
+class AgeOutReview(models.Model):
+    """A clinician's review of an enrolment in an adolescent track once the patient turned 18.
+    The review records what was decided; it moves nobody (a transfer is an admission to
+    another track and a discharge from this one)."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="age_out_review"
+    )
+    note = models.TextField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Age-out review of enrolment {self.enrollment_id}"

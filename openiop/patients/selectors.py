@@ -3,13 +3,16 @@ with a fixed number of queries however many patients there are."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from openiop.core import access
-from openiop.patients.models import Patient
+from openiop.domain import ageout
+from openiop.patients.models import OPEN_STATUSES, Enrollment, Patient, open_enrollments
 
 if TYPE_CHECKING:
     from openiop.accounts.models import User
@@ -21,8 +24,58 @@ def patient_count_for(user: User) -> int:
     return access.patients_visible_to(user).count()
 
 
+def with_program_labels(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Prefetch each patient's open enrolments (one query for the whole page), which
+    ``Patient.program_label`` reads."""
+    return qs.prefetch_related(
+        Prefetch("enrollments", queryset=open_enrollments(), to_attr="open_enrollments")
+    )
+
+
 def patient_list(user: User) -> QuerySet[Patient]:
-    return access.patients_visible_to(user).select_related("site", "program")
+    return with_program_labels(access.patients_visible_to(user).select_related("site"))
+
+
+@dataclass(frozen=True)
+class AgeOutFlag:
+    """An open enrolment in an adolescent track of a patient who has turned 18, not yet
+    reviewed by a clinician."""
+
+    enrollment: Enrollment
+    adult_on: date
+
+    @property
+    def patient(self) -> Patient:
+        return self.enrollment.patient
+
+
+def age_out_flags(patients: QuerySet[Patient] | Iterable[int], *, today: date) -> list[AgeOutFlag]:
+    """Age-out flags of these patients on ``today`` (one query; the domain decides). Pass the
+    user's visible patients as a queryset, or patient ids already authorized."""
+    if isinstance(patients, QuerySet):
+        within = Q(patient__in=patients.values("pk"))
+    else:
+        within = Q(patient_id__in=list(patients))
+    adolescent = Q(track__kind=ageout.ADOLESCENT_KIND) | Q(track__max_age__lt=ageout.ADULT_AGE)
+    candidates = list(
+        Enrollment.objects.filter(
+            within,
+            adolescent,
+            status__in=OPEN_STATUSES,
+            patient__date_of_birth__lte=ageout.latest_adult_birth_date(today),
+            age_out_review__isnull=True,
+        )
+        .select_related("patient", "track")
+        .order_by("patient__last_name", "patient__first_name", "pk")
+    )
+    by_id = {e.pk: e for e in candidates}
+    stays = [
+        ageout.Stay(e.pk, e.patient.date_of_birth, e.track.kind, e.track.max_age)
+        for e in candidates
+    ]
+    return [
+        AgeOutFlag(by_id[a.enrollment_id], a.adult_on) for a in ageout.due_for_review(stays, today)
+    ]
 
 
 def patient_search(

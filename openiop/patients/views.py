@@ -182,6 +182,7 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
         request=request,
         detail=f"chart tab {tab}",
     )
+    today = timezone.localdate()
     grant = (
         access.active_break_glass(user, patient.pk)
         if getattr(request, "break_glass_active", False)
@@ -193,7 +194,9 @@ def patient_chart(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
         "tabs": [(k, label) for k, label in CHART_TABS if policy.allows(user, TAB_ACTIONS[k])],
         "contacts": contacts,
         "grant": grant,
-        "age": patient.age_on(timezone.localdate()),
+        "age": patient.age_on(today),
+        "age_out": selectors.age_out_flags([patient.pk], today=today),
+        "can_review_age_out": policy.allows(user, Action.CARE_WRITE),
         "can_write": access.can_write_patients(user),
         "contact_form": ContactForm() if tab == "contacts" else None,
         "tab_template": None,

@@ -1,5 +1,11 @@
-"""Write path of discharge: the discharge with its summary and continuing-care plan (the
-enrolment ends, pending recommendations are superseded), and alumni follow-ups.
+"""Write path of discharge: the discharge with its summary and continuing-care plan, alumni
+follow-ups, and the review of an adolescent track once the patient has turned 18.
+
+A discharge ends treatment here by default: every open enrolment of the patient ends (each
+with its discharge record, the follow-ups on the one discharged from) and their group
+sessions not yet begun are cancelled. "This track only" ends one enrolment and cancels only
+that track's coming sessions; the other tracks continue. A change in level of care always
+ends every track. Pending taper recommendations of the ended enrolments are superseded.
 
 Each public service is one ``@service`` transaction that checks who may act, validates
 everything before writing anything (a ``ValidationError`` keyed by field), writes, and records
@@ -9,7 +15,8 @@ its audit event in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -19,21 +26,27 @@ from openiop.accounts.models import User
 from openiop.care.access import require_clinician_for
 from openiop.care.common import OPEN_ENROLLMENT, record
 from openiop.care.models import (
+    LEVEL_OF_CARE_CHANGES,
     AlumniFollowUp,
     Discharge,
+    DischargeScope,
     DischargeType,
     RecommendationStatus,
     TaperRecommendation,
 )
 from openiop.core.models import AuditAction
 from openiop.core.services import service
-from openiop.patients.models import Enrollment, EnrollmentStatus
+from openiop.delivery.models import DropIn
+from openiop.domain import ageout
+from openiop.patients.models import AgeOutReview, Enrollment, EnrollmentStatus
+from openiop.scheduling.models import SessionAssignment
 
 
 def _discharge_errors(
     enrollment: Enrollment,
     *,
     kind: str,
+    scope: str,
     discharged_on: date,
     summary: str,
     crisis_plan: str,
@@ -48,6 +61,12 @@ def _discharge_errors(
         errors["__all__"] = "This enrolment is already discharged."
     if kind not in DischargeType.values:
         errors["kind"] = "Choose the type of discharge."
+    if scope not in DischargeScope.values:
+        errors["scope"] = "Choose whether treatment here ends or only this track."
+    elif scope == DischargeScope.THIS_TRACK and kind in LEVEL_OF_CARE_CHANGES:
+        errors["scope"] = (
+            "A change in level of care ends every track: choose that treatment here ends."
+        )
     if discharged_on > timezone.localdate():
         errors["discharged_on"] = "The discharge date is in the future."
     elif discharged_on < enrollment.starts_on:
@@ -77,14 +96,17 @@ def discharge_record(
     discharged_on: date,
     summary: str,
     crisis_plan: str,
+    scope: str = DischargeScope.EVERY_TRACK,
     next_provider: str = "",
     peer_groups: str = "",
     medications: str = "",
     follow_up_dates: Sequence[date] = (),
     request: HttpRequest | None = None,
 ) -> Discharge:
-    """Discharge an enrolment with its summary and continuing-care plan; schedules alumni
-    follow-ups, sets the enrolment to discharged and supersedes pending recommendations."""
+    """Discharge with a summary and continuing-care plan. Every open enrolment ends (or, with
+    ``scope`` "this track only", just this one), each gets its discharge record, group
+    sessions of the ended tracks not yet begun are cancelled for the patient, pending
+    recommendations are superseded and alumni follow-ups are scheduled on this discharge."""
     patient = enrollment.patient
     require_clinician_for(actor, patient)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -92,6 +114,7 @@ def discharge_record(
     errors = _discharge_errors(
         enrollment,
         kind=kind,
+        scope=scope,
         discharged_on=discharged_on,
         summary=summary,
         crisis_plan=crisis_plan,
@@ -100,40 +123,86 @@ def discharge_record(
         medications=medications,
         dates=dates,
     )
+    ending = [enrollment]
+    if not errors and scope == DischargeScope.EVERY_TRACK:
+        others = list(
+            Enrollment.objects.select_for_update()
+            .filter(patient=patient, status__in=OPEN_ENROLLMENT)
+            .exclude(pk=enrollment.pk)
+            .order_by("pk")
+        )
+        late = [e for e in others if e.starts_on > discharged_on]
+        if late:
+            errors["discharged_on"] = (
+                "Another track began after this date: choose a date on or after "
+                f"{max(e.starts_on for e in late):%Y-%m-%d}."
+            )
+        ending += others
     if errors:
         raise ValidationError(errors)
-    discharge = Discharge.objects.create(
-        enrollment=enrollment,
-        patient=patient,
-        kind=kind,
-        discharged_on=discharged_on,
-        summary=summary.strip(),
-        next_provider=(next_provider or "").strip(),
-        peer_groups=(peer_groups or "").strip(),
-        medications=(medications or "").strip(),
-        crisis_plan=crisis_plan.strip(),
-        recorded_by=actor,
-        recorded_at=timezone.now(),
-    )
+    now = timezone.now()
+    content = {
+        "kind": kind,
+        "scope": scope,
+        "discharged_on": discharged_on,
+        "summary": summary.strip(),
+        "next_provider": (next_provider or "").strip(),
+        "peer_groups": (peer_groups or "").strip(),
+        "medications": (medications or "").strip(),
+        "crisis_plan": crisis_plan.strip(),
+        "recorded_by": actor,
+        "recorded_at": now,
+    }
+    discharges = [
+        Discharge.objects.create(enrollment=e, patient=patient, **content) for e in ending
+    ]
+    discharge = discharges[0]
     AlumniFollowUp.objects.bulk_create(
         [AlumniFollowUp(discharge=discharge, patient=patient, due_on=d) for d in dates]
     )
-    enrollment.status = EnrollmentStatus.DISCHARGED
-    enrollment.ends_on = discharged_on
-    enrollment.save(update_fields=["status", "ends_on"])
+    for e in ending:
+        e.status = EnrollmentStatus.DISCHARGED
+        e.ends_on = discharged_on
+        e.save(update_fields=["status", "ends_on"])
     TaperRecommendation.objects.filter(
-        enrollment=enrollment, status=RecommendationStatus.PENDING
+        enrollment__in=ending, status=RecommendationStatus.PENDING
     ).update(status=RecommendationStatus.SUPERSEDED)
-    record(
-        actor,
-        AuditAction.ADD,
-        patient,
-        discharge,
-        ["kind", "summary", "continuing_care", "follow_ups"],
-        request,
+    cancelled = _cancel_coming_sessions(
+        patient.pk, now, None if scope == DischargeScope.EVERY_TRACK else enrollment.track_id
     )
-    record(actor, AuditAction.CHANGE, patient, enrollment, ["status", "ends_on"], request)
+    for d in discharges:
+        record(
+            actor,
+            AuditAction.ADD,
+            patient,
+            d,
+            ["kind", "scope", "summary", "continuing_care", "follow_ups"],
+            request,
+        )
+    for e in ending:
+        record(actor, AuditAction.CHANGE, patient, e, ["status", "ends_on"], request)
+    if cancelled:
+        record(
+            actor,
+            AuditAction.DELETE,
+            patient,
+            discharge,
+            ["session_assignments"],
+            request,
+            detail=f"discharge: {cancelled} group sessions not yet begun cancelled for the patient",
+        )
     return discharge
+
+
+def _cancel_coming_sessions(patient_id: int, now: datetime, track_id: int | None) -> int:
+    """Take the patient off group sessions that have not begun (of one track, or all); the
+    sessions themselves go on for the others. Returns how many places were cancelled."""
+    coming: dict[str, Any] = {"patient_id": patient_id, "session__starts_at__gt": now}
+    if track_id is not None:
+        coming["session__track_id"] = track_id
+    assigned, _ = SessionAssignment.objects.filter(**coming).delete()
+    dropped, _ = DropIn.objects.filter(**coming).delete()
+    return assigned + dropped
 
 
 @service
@@ -162,6 +231,48 @@ def follow_up_complete(
     follow_up.save(update_fields=["done_on", "outcome", "done_by"])
     record(actor, AuditAction.CHANGE, patient, follow_up, ["done_on", "outcome"], request)
     return follow_up
+
+
+@service
+def age_out_review_record(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    note: str,
+    request: HttpRequest | None = None,
+) -> AgeOutReview:
+    """Record a clinician's review of an adolescent track for a patient who has turned 18: what
+    was decided and why. The enrolment is not changed (moving the patient is an admission to
+    another track and a discharge from this one, each its own step)."""
+    patient = enrollment.patient
+    require_clinician_for(actor, patient)
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("track").get(pk=enrollment.pk)
+    )
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if enrollment.status not in OPEN_ENROLLMENT:
+        errors["__all__"] = "This enrolment is already discharged."
+    elif not ageout.is_adolescent_track(enrollment.track.kind, enrollment.track.max_age):
+        errors["__all__"] = "This track is not an adolescent track."
+    elif not ageout.is_adult_on(patient.date_of_birth, today):
+        errors["__all__"] = (
+            f"The patient turns 18 on {ageout.adult_on(patient.date_of_birth):%Y-%m-%d}; "
+            "the review is due from that day."
+        )
+    elif AgeOutReview.objects.filter(enrollment=enrollment).exists():
+        errors["__all__"] = "This enrolment has already been reviewed."
+    if len((note or "").strip()) < 10:
+        errors["note"] = "Say what was decided and why (at least 10 characters)."
+    elif len(note.strip()) > 4000:
+        errors["note"] = "Keep this under 4000 characters."
+    if errors:
+        raise ValidationError(errors)
+    review = AgeOutReview.objects.create(
+        enrollment=enrollment, note=note.strip(), reviewed_by=actor, reviewed_at=timezone.now()
+    )
+    record(actor, AuditAction.ADD, patient, review, ["note"], request, detail="age-out review")
+    return review
 
 
 def default_follow_up_dates(discharged_on: date) -> list[date]:

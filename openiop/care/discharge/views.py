@@ -1,5 +1,6 @@
-"""Discharge pages: discharge an enrolment, and the patient's discharges with their alumni
-follow-ups (record one as reached).
+"""Discharge pages: discharge an enrolment (every track, or this track only), the patient's
+discharges with their alumni follow-ups (record one as reached), and the review of an
+adolescent track once the patient has turned 18.
 
 The patient through ``care.access`` (404, audited), the enrolment or follow-up inside that
 patient; writes need a clinician and go through one service each; invalid input re-renders
@@ -14,9 +15,10 @@ from django.shortcuts import redirect
 
 from openiop.care import access as care_access
 from openiop.care import pages
-from openiop.care.discharge import services
-from openiop.care.discharge.forms import DischargeForm, FollowUpForm
-from openiop.care.models import AlumniFollowUp, Discharge
+from openiop.care.discharge import selectors, services
+from openiop.care.discharge.forms import AgeOutReviewForm, DischargeForm, FollowUpForm
+from openiop.care.models import AlumniFollowUp, Discharge, DischargeScope
+from openiop.domain import ageout
 from openiop.patients.models import Enrollment
 
 
@@ -29,6 +31,7 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
         enrollment_id,
         "patients.enrollment",
     )
+    others = selectors.other_open_tracks(enrollment)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -38,6 +41,7 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
                 actor=user,
                 enrollment=enrollment,
                 kind=d["kind"],
+                scope=d["scope"],
                 discharged_on=d["discharged_on"],
                 summary=d["summary"],
                 crisis_plan=d["crisis_plan"],
@@ -49,14 +53,77 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
             ),
         )
         if done is not None:
-            messages.success(request, "Discharged. Alumni follow-ups are scheduled.")
+            messages.success(request, _discharged_message(enrollment, others, d["scope"]))
             return redirect(pages.progress_url(patient))
     if request.method == "GET":
         care_access.viewed(user, patient, request, ["enrollments"], "discharge form")
     return pages.render_page(
         request,
         "care/discharge.html",
-        {"patient": patient, "enrollment": enrollment, "form": form},
+        {
+            "patient": patient,
+            "enrollment": enrollment,
+            "form": form,
+            "others": others,
+            "other_names": ", ".join(e.track.name for e in others),
+        },
+        invalid=request.method == "POST",
+    )
+
+
+def _discharged_message(enrollment: Enrollment, others: list[Enrollment], scope: str) -> str:
+    track = enrollment.track.name
+    if scope == DischargeScope.THIS_TRACK and others:
+        names = ", ".join(e.track.name for e in others)
+        verb = "continues" if len(others) == 1 else "continue"
+        return (
+            f"Discharged from {track} only. {names} {verb}. "
+            "Alumni follow-ups are scheduled; coming groups of this track are cancelled."
+        )
+    if others:
+        names = ", ".join([track, *(e.track.name for e in others)])
+        return (
+            f"Treatment here has ended: discharged from every track ({names}). "
+            "Coming group sessions are cancelled and alumni follow-ups are scheduled."
+        )
+    return (
+        f"Discharged from {track}. Coming group sessions are cancelled and alumni "
+        "follow-ups are scheduled."
+    )
+
+
+def age_out_review(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse:
+    """Review an adolescent track for a patient who has turned 18; nothing moves."""
+    user, patient = pages.clinician(request, pk)
+    enrollment = care_access.inside(
+        user,
+        request,
+        Enrollment.objects.filter(patient=patient).select_related("patient", "track"),
+        enrollment_id,
+        "patients.enrollment",
+    )
+    form = AgeOutReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = pages.save(
+            form,
+            lambda: services.age_out_review_record(
+                actor=user, enrollment=enrollment, note=form.cleaned_data["note"], request=request
+            ),
+        )
+        if done is not None:
+            messages.success(request, f"Review recorded. {enrollment.track.name} is unchanged.")
+            return redirect("patients:chart", pk=patient.pk)
+    if request.method == "GET":
+        care_access.viewed(user, patient, request, ["enrollments"], "age-out review form")
+    return pages.render_page(
+        request,
+        "care/age_out_review.html",
+        {
+            "patient": patient,
+            "enrollment": enrollment,
+            "adult_on": ageout.adult_on(patient.date_of_birth),
+            "form": form,
+        },
         invalid=request.method == "POST",
     )
 

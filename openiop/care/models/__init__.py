@@ -9,7 +9,13 @@ from openiop.care.models.community import (
     PeerMeetingWeek,
     SupportProfile,
 )
-from openiop.care.models.discharge import AlumniFollowUp, Discharge, DischargeType
+from openiop.care.models.discharge import (
+    LEVEL_OF_CARE_CHANGES,
+    AlumniFollowUp,
+    Discharge,
+    DischargeScope,
+    DischargeType,
+)
 from openiop.care.models.plan import (
     Goal,
     Intervention,
@@ -46,8 +52,10 @@ from openiop.care.models.taper import (
 
 __all__ = [
     "DEFAULT_PANEL",
+    "LEVEL_OF_CARE_CHANGES",
     "AlumniFollowUp",
     "Discharge",
+    "DischargeScope",
     "DischargeType",
     "DrugScreen",
     "DrugScreenResult",

@@ -14,6 +14,16 @@ class DischargeType(models.TextChoices):
     ADMINISTRATIVE = "administrative", "Administrative discharge"
 
 
+# A change in level of care (up to a more intensive one, or down to outpatient care) concerns
+# the whole person, so it ends every track (program policy).
+LEVEL_OF_CARE_CHANGES = frozenset({DischargeType.TRANSFERRED_UP, DischargeType.STEPPED_DOWN})
+
+
+class DischargeScope(models.TextChoices):
+    EVERY_TRACK = "every_track", "Treatment here ends: every track"
+    THIS_TRACK = "this_track", "This track only: the other tracks continue"
+
+
 class Discharge(models.Model):
     enrollment = models.OneToOneField(
         "patients.Enrollment", on_delete=models.PROTECT, related_name="discharge"
@@ -22,6 +32,9 @@ class Discharge(models.Model):
         "patients.Patient", on_delete=models.PROTECT, related_name="discharges"
     )
     kind = models.CharField("type", max_length=16, choices=DischargeType.choices)
+    scope = models.CharField(
+        max_length=16, choices=DischargeScope.choices, default=DischargeScope.THIS_TRACK
+    )
     discharged_on = models.DateField()
     summary = models.TextField()
     next_provider = models.CharField(max_length=300, blank=True)

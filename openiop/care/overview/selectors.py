@@ -32,6 +32,7 @@ from openiop.core import access
 from openiop.domain.measures.reliable_change import ReliabilityValues
 from openiop.domain.measures.trajectory import Chart
 from openiop.patients.models import Enrollment, Patient
+from openiop.patients.selectors import AgeOutFlag, age_out_flags
 
 
 @dataclass
@@ -147,11 +148,13 @@ class Dashboard:
     patients: dict[int, Patient]
     relapses: list[RelapseEvent]
     pending: list[TaperRecommendation]
+    age_outs: list[AgeOutFlag] = field(default_factory=list)
 
 
 def dashboard(user: User, *, today: date, limit: int = 100) -> Dashboard:
     """The care page: measures due this week, open relapse responses (notices to this user
-    first), recommendations awaiting a clinician. Five queries whatever the data size."""
+    first), recommendations awaiting a clinician, patients who turned 18 in an adolescent
+    track awaiting a review. Six queries whatever the data size."""
     enrollments = list(measures.visible_open_enrollments(user))
     patients = {e.patient_id: e.patient for e in enrollments}
     names = {pid: f"{p.last_name}, {p.first_name}" for pid, p in patients.items()}
@@ -168,4 +171,5 @@ def dashboard(user: User, *, today: date, limit: int = 100) -> Dashboard:
         .select_related("patient", "enrollment__track")
         .order_by("-created_at")[:limit]
     )
-    return Dashboard(due, patients, relapses, pending)
+    age_outs = age_out_flags(access.patients_visible_to(user), today=today)[:limit]
+    return Dashboard(due, patients, relapses, pending, age_outs)

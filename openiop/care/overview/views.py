@@ -34,12 +34,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {r.patient_id for r in data.due}
         | {r.patient_id for r in data.relapses}
         | {r.patient_id for r in data.pending}
+        | {f.enrollment.patient_id for f in data.age_outs}
     )
     audit.record(
         actor=user,
         action=AuditAction.QUERY,
         object_type="care.dashboard",
-        fields=["due_measures", "relapse_responses", "taper_recommendations"],
+        fields=["due_measures", "relapse_responses", "taper_recommendations", "age_out"],
         request=request,
         detail=f"care dashboard; shown ids: {','.join(map(str, shown))}"[:500],
         part2=bool(shown),

@@ -1,4 +1,4 @@
-"""REST API for patients: contract, refusals, bad input (issue #2 items 7, 10)."""
+"""REST API for patients: contract, refusals, bad input."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """End to end in headless Chromium: log in with password and TOTP, register a patient,
-find them, open the chart; a counselor of another site is refused (issue #2 item 10)."""
+find them, open the chart; a counselor of another site is refused."""
 
 from __future__ import annotations
 

@@ -89,8 +89,8 @@ def test_patient_list_and_search_query_count_is_flat(
     assert len(search) == SEARCH_QUERIES, [q["sql"] for q in search.captured_queries]
 
 
-LIST_QUERIES = 11
-SEARCH_QUERIES = 10
+LIST_QUERIES = 12
+SEARCH_QUERIES = 11
 
 
 def test_register_creates_patient_emergency_contact_and_audit(client: Client, world: World) -> None:
