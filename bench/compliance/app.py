@@ -1,5 +1,5 @@
 """Benchmark: the app's week computation (`openiop.delivery.hours.week_compliance`) including
-its database reads, on SQLite, for 500 to 2,000 patients (issue 5: goal under 1 s for 2,000).
+its database reads, on SQLite, for 500 to 2,000 patients (OpenIOP goal: under 1 s for 2,000).
 
 Fixed seed. Builds a throw-away SQLite database (migrated) with one organization, four sites in
 four US time zones, four tracks each, a published week (the week New York falls back, from

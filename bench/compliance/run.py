@@ -1,4 +1,4 @@
-"""Benchmark: one week of hours compliance for many patients (issue 5, goal under 1 s for 2,000).
+"""Benchmark: one week of hours compliance for many patients (OpenIOP goal: under 1 s for 2,000).
 
 Fixed seed. Generates four sites in four US time zones, four tracks, 90-minute groups Monday to
 Saturday, patients with about 10 scheduled sessions each, attendance with every status up to

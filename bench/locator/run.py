@@ -1,4 +1,4 @@
-"""Benchmark: public locator search over 30,000 facilities (issue 7 item 5; goal p95 <= 50 ms).
+"""Benchmark: public locator search over 30,000 facilities (OpenIOP goal: p95 <= 50 ms).
 
 Fixed seed. Facilities are spread over real US ZIP codes (centroids from the `zipcodes`
 package, jittered by up to ~1 mile) with a realistic mix of care types, populations, payments,

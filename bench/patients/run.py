@@ -1,4 +1,4 @@
-"""Benchmark: patient list and search as the organization grows (issue #2).
+"""Benchmark: patient list and search as the organization grows.
 
 Fixed seed; builds the demo organization at 1,000, 10,000 and 100,000 patients in a scratch
 SQLite database (or DATABASE_URL's PostgreSQL when given as BENCH_DATABASE_URL), then times

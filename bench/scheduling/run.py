@@ -1,4 +1,4 @@
-"""Benchmark: weekly IOP schedules, CP-SAT against the greedy baseline (issue 4).
+"""Benchmark: weekly IOP schedules, CP-SAT against the greedy baseline.
 
 Fixed seeds. Instances come from ``openiop.domain.scheduling.generator``: "planted" ones hide a
 valid zero-shortfall schedule, so the optimum shortfall is 0 and the planted group count bounds the

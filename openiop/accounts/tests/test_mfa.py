@@ -1,4 +1,4 @@
-"""TOTP enrolment, verification, recovery codes and replay (security.md §1d V6)."""
+"""TOTP enrolment, verification, recovery codes and replay (OWASP ASVS 5.0.0, V6 Authentication)."""
 
 from __future__ import annotations
 

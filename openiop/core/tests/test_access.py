@@ -1,4 +1,4 @@
-"""Object-level access rules (issue #2 item 7)."""
+"""Object-level access rules."""
 
 from __future__ import annotations
 

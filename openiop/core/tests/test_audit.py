@@ -1,4 +1,4 @@
-"""The audit trail is hash-chained and detects every kind of tampering (issue #2 item 8)."""
+"""The audit trail is hash-chained and detects every kind of tampering."""
 
 from __future__ import annotations
 

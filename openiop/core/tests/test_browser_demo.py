@@ -1,5 +1,5 @@
 """The demo's printed log-in works in a real browser: password, then the TOTP key that
-`openiop demo-data` printed (issue #2, "Must show")."""
+`openiop demo-data` printed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seeded demo generator (issue #2 item 9)."""
+"""The seeded demo generator."""
 
 from __future__ import annotations
 

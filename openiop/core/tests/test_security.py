@@ -1,4 +1,4 @@
-"""Session, header, password and deployment security (issue #2 item 4; security.md §1d)."""
+"""Session, header, password and deployment security (OWASP ASVS 5.0.0, Level 2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 # mypy: disable-error-code="no-untyped-call"
 """Small factories for delivery tests: a published week, group sessions and assignments,
-created directly in the database (the scheduling screens are another issue)."""
+created directly in the database (without going through the scheduling screens)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""core.access referral getters: who sees which referral (issue #3 item 1)."""
+"""core.access referral getters: who sees which referral."""
 
 from __future__ import annotations
 

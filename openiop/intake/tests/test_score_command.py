@@ -1,4 +1,4 @@
-"""The `openiop score INSTRUMENT --answers JSON` contract (issue 3): six-key JSON and exit 0, or a
+"""The `openiop score INSTRUMENT --answers JSON` contract: six-key JSON and exit 0, or a
 message naming the items on stderr and exit 2. No database is touched."""
 
 from __future__ import annotations

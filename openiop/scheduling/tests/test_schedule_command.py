@@ -1,4 +1,4 @@
-"""`openiop schedule solve|validate|generate`: the command-line contract of issue 4."""
+"""`openiop schedule solve|validate|generate`: the command-line contract."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The default ranges from iop.md and the effect of each factor on the estimate."""
+"""The default ranges (consumer cost guides) and the effect of each factor on the estimate."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_default_per_day_range_is_250_to_350_with_expected_midpoint() -> None:
 @pytest.mark.parametrize("days_per_week", [3, 4, 5])
 @pytest.mark.parametrize("weeks", [4, 5])
 def test_typical_30_day_program_lands_inside_3000_to_10000(days_per_week: int, weeks: int) -> None:
-    # 30 days is 4 to 5 weeks; iop.md: "$3,000 to $10,000 for 30 days".
+    # 30 days is 4 to 5 weeks; consumer guides: $3,000 to $10,000 for a course of IOP.
     result = estimate(EstimateRequest(days_per_week=days_per_week, weeks=weeks))
     assert D(3000) <= result.total.low <= result.total.expected <= result.total.high <= D(10000)
 
