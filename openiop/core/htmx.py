@@ -13,3 +13,9 @@ def render_page(
 ) -> HttpResponse:
     is_htmx = bool(getattr(request, "htmx", False)) and not getattr(request.htmx, "boosted", False)  # type: ignore[attr-defined]
     return render(request, partial if is_htmx else page, context, status=status)
+
+
+def reason(text: str, status: int) -> HttpResponse:
+    """A refusal for an htmx request that has no fragment to show: a short plain sentence,
+    which the browser (core/static/core/app.js) shows next to the element the user used."""
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from openiop.core import access, audit, policy
+from openiop.core import access, audit, htmx, policy
 from openiop.core.forms import INVALID, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
@@ -168,6 +168,8 @@ def _row_response(
     roster = selectors.roster(user, session)
     row = next((r for r in roster.rows if r.patient.pk == patient_id), None)
     if row is None:
+        if getattr(request, "htmx", False):
+            return htmx.reason("This patient is not on this roster any more: reload the page.", 404)
         raise Http404("Not on this roster.")
     return render(
         request,

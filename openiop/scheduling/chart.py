@@ -43,6 +43,7 @@ def tab(request: HttpRequest, user: User, patient: Patient) -> tuple[str, dict[s
                 "rows": rows,
                 "hours": w.hours,
                 "required": w.required,
+                "requirement": w.requirement,
                 "short": w.hours + 1e-9 < w.required,
             }
         )

@@ -5,7 +5,8 @@ sessions with their patients once published.
 enrolments and availability, the solver's solution, its progress and status. Publishing a
 week creates `GroupSession` rows (one track meeting in one block, one counselor, one room)
 and a `SessionAssignment` per patient. Published weeks are never changed by a later solve;
-a mid-week re-solve creates a new revision of the remaining days.
+a mid-week re-solve creates a new revision of the remaining days, which takes over the sessions of
+the groups it keeps (same rows, so the same check-in codes) and cancels the others.
 
 Also here: `PatientSchedulePreference` (telehealth) and `CalendarToken` (private iCalendar feed
 links, stored hashed). See docs/scheduling-app.md. The background solve runs on the task queue

@@ -47,7 +47,21 @@ from openiop.scheduling.models import PatientSchedulePreference
 DEFAULT_MAX_HOURS = 15.0
 MAX_HOURS_ABOVE_MINIMUM = 6.0
 MAX_BLOCKS_PER_DAY = 1
+ABSENT_NOTE = "absent for the rest of the week: leads no groups"
 PREFIXES = {"patient": "p", "counselor": "c", "room": "r", "track": "t", "site": "s"}
+
+
+def absent_in(notes: object) -> set[int]:
+    """The counselors a re-solve left out as absent, read back from its notes."""
+    if not isinstance(notes, list):
+        return set()
+    return {
+        pk
+        for n in notes
+        if isinstance(n, dict)
+        and n.get("text") == ABSENT_NOTE
+        and (pk := pk_of(str(n.get("ref", "")), "counselor")) is not None
+    }
 
 
 def ref(kind: str, pk: int) -> str:
@@ -221,7 +235,7 @@ def _counselor(
         return None
     cref = ref("counselor", profile.user_id)
     if profile.user_id in absent:
-        built.note("counselor", cref, "absent for the rest of the week: leads no groups")
+        built.note("counselor", cref, ABSENT_NOTE)
         return None
     windows = [(a.weekday, a.start, a.end) for a in profile.availability.all()]
     free = [b.id for b in week_blocks if std.covers(windows, b)]

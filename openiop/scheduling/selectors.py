@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.core import access
+from openiop.domain import compliance
 from openiop.domain.scheduling import (
     FormatError,
     Problem,
@@ -25,7 +26,7 @@ from openiop.domain.scheduling import (
     parse_solution,
     validate,
 )
-from openiop.organization.models import Room, Site, Track
+from openiop.organization.models import Room, Site, Track, TrackKind
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 from openiop.scheduling import blocks as std
 from openiop.scheduling import curriculum
@@ -410,7 +411,7 @@ def patient_rows(r: Review, objects: dict[str, Any], refs: list[str]) -> list[Pa
                 shortfall=short,
                 options=options,
                 coverage=cover[pk],
-                notes=notes.get(ref, []),
+                notes=[r.humanize(n) for n in notes.get(ref, [])],
             )
         )
     return rows
@@ -441,6 +442,7 @@ class WeekSessions:
     sessions: list[GroupSession]
     hours: float
     required: float
+    requirement: str = ""  # e.g. "9 h a week (one requirement across both tracks)"
 
 
 def patient_sessions(
@@ -449,15 +451,25 @@ def patient_sessions(
     """The patient's scheduled sessions this week and the next ``weeks - 1`` (two queries)."""
     today = today or timezone.localdate()
     monday = std.monday_of(today)
-    required = max(
-        (
-            float(h)
-            for h in Enrollment.objects.filter(
+    # One requirement across all of the patient's tracks, as on the plan and week pages.
+    combined = compliance.weekly_requirement(
+        [
+            compliance.TrackEnrolment(
+                str(track_id),
+                adolescent_track=kind == TrackKind.ADOLESCENTS,
+                track_minimum_minutes=int(track_min * 60),
+                required_minutes=int(hours * 60),
+            )
+            for track_id, kind, track_min, hours in Enrollment.objects.filter(
                 patient=patient, status=EnrollmentStatus.ACTIVE
-            ).values_list("required_weekly_hours", flat=True)
-        ),
-        default=0.0,
+            ).values_list(
+                "track_id", "track__kind", "track__min_weekly_hours", "required_weekly_hours"
+            )
+        ],
+        adolescent=compliance.is_adolescent(patient.date_of_birth, today),
     )
+    required = combined.minutes / 60 if combined.tracks else 0.0
+    label = combined.label if combined.tracks else ""
     # A margin of a day each side: sessions are stored in UTC, weeks are local.
     start = timezone.make_aware(datetime.combine(monday - timedelta(days=1), datetime.min.time()))
     end = start + timedelta(days=7 * weeks + 2)
@@ -475,7 +487,7 @@ def patient_sessions(
     for i in range(weeks):
         week_start = monday + timedelta(days=7 * i)
         mine = [s for s in sessions if s.week.week_start == week_start]
-        out.append(WeekSessions(week_start, mine, sum(s.hours for s in mine), required))
+        out.append(WeekSessions(week_start, mine, sum(s.hours for s in mine), required, label))
     return out
 
 

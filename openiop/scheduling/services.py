@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,7 +55,7 @@ from openiop.scheduling.models import (
     SessionStatus,
     WeekStatus,
 )
-from openiop.scheduling.problem import build_problem, pk_of, ref
+from openiop.scheduling.problem import absent_in, build_problem, pk_of, ref
 
 EDITABLE = frozenset({WeekStatus.SOLVED})
 SOLVABLE = frozenset({WeekStatus.DRAFT, WeekStatus.SOLVED, WeekStatus.FAILED})
@@ -149,39 +150,80 @@ def week_build(
 
 @service
 def week_solve_enqueue(
-    *, actor: User, week: ScheduleWeek, request: HttpRequest | None = None
+    *,
+    actor: User,
+    week: ScheduleWeek,
+    rebuild: bool = False,
+    request: HttpRequest | None = None,
 ) -> ScheduleWeek:
     """Queue the week for the solver: the solve task is enqueued when this commits; a web
-    request never waits for it (see tasks.solve_week)."""
+    request never waits for it (see tasks.solve_week). ``rebuild`` first builds the problem
+    again from today's enrolments, staff and rooms (patients admitted or discharged since the
+    last build), with the same first day and absent counselors; hand edits are dropped."""
     _require_manager(actor, week.organization_id)
     week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
     if week.status not in SOLVABLE:
         raise ValidationError(
             {"__all__": [f"This revision is {week.get_status_display().lower()}: not solvable."]}
         )
+    rebuilt = _rebuild(week) if rebuild else ""
     week.status = WeekStatus.QUEUED
     week.queued_at = timezone.now()
     week.started_at = None
     week.heartbeat_at = None
     week.progress = "Waiting for the solver."
     week.error = ""
-    week.save(
-        update_fields=["status", "queued_at", "started_at", "heartbeat_at", "progress", "error"]
-    )
+    fields = ["status", "queued_at", "started_at", "heartbeat_at", "progress", "error"]
+    if rebuild:
+        fields += ["problem", "notes", "solution", "edits"]
+    week.save(update_fields=fields)
     audit.record(
         actor=actor,
         action=AuditAction.CHANGE,
         obj=week,
-        fields=["status"],
+        fields=["status", "problem"] if rebuild else ["status"],
         request=request,
-        detail=f"queued week {week.week_start} r{week.revision} for the solver",
-        part2=False,
+        detail=f"queued week {week.week_start} r{week.revision} for the solver{rebuilt}",
+        part2=rebuild,
         organization_id=week.organization_id,
     )
     from openiop.scheduling.tasks import solve_week
 
     enqueue_on_commit(solve_week, week_id=week.pk, attempt=1)
     return week
+
+
+def _rebuild(week: ScheduleWeek) -> str:
+    """Build the week's problem again from the database (see ``week_solve_enqueue``); the
+    unsaved week gets it, and the answer says what changed for the audit trail."""
+    first_day = week.starts_on if week.parent_id else None
+    parent = week.parent if week.parent_id else None
+    done: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    if first_day is not None:
+        done = hours_before(week.organization_id, week.week_start, first_day)
+    built = build_problem(
+        week.organization,
+        week.week_start,
+        first_day=first_day,
+        absent=absent_in(week.notes),
+        previous=parent.solution if parent is not None else None,
+        patient_hours_done=done[0],
+        counselor_hours_done=done[1],
+    )
+    _checked(built.problem)
+    added, left = rebuild_changes(week.problem, built.problem)
+    week.problem = built.problem
+    week.notes = built.notes
+    week.solution = {}
+    week.edits = 0
+    return f", rebuilt from today's enrolments: {added} patients added, {left} left out"
+
+
+def rebuild_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[int, int]:
+    """How many patients a rebuilt problem added and left out, compared with the earlier one."""
+    old = {p["id"] for p in before.get("patients", [])}
+    new = {p["id"] for p in after.get("patients", [])}
+    return len(new - old), len(old - new)
 
 
 @service
@@ -448,7 +490,9 @@ def week_publish(
     """Create the week's group sessions and assignments (one transaction). Times are the block's
     wall-clock times in the room's site time zone (virtual rooms: the counselor's first site),
     stored in UTC. A re-solve revision replaces only its parent's sessions from its first day
-    on; other weeks and earlier days never change."""
+    on; other weeks and earlier days never change. A group it keeps (same track, block, room
+    and times) keeps its session row, so its check-in code; every patient whose code changes
+    is listed in the revision's notes and on the week page (see ``Replacement``)."""
     _require_manager(actor, week.organization_id)
     week = ScheduleWeek.objects.select_for_update().get(pk=week.pk)
     if week.status != WeekStatus.SOLVED:
@@ -461,9 +505,9 @@ def week_publish(
     parent = _parent_to_replace(week)
 
     now = timezone.now()
-    if parent is not None:
-        _cancel_replaced(week, parent)
-    new = _new_sessions(week, problem, solution)
+    planned = _new_sessions(week, problem, solution)
+    plan = _plan_replacement(week, planned, lock=True) if parent is not None else None
+    new = plan.new if plan is not None else planned
     created = GroupSession.objects.bulk_create([session for session, _ in new])
     SessionAssignment.objects.bulk_create(
         [
@@ -472,6 +516,12 @@ def week_publish(
             for pid in members
         ]
     )
+    changes: list[dict[str, str]] = []
+    if parent is not None and plan is not None:
+        _apply_replacement(week, parent, plan)
+        changes = plan.changes
+        week.notes = [*(week.notes or []), *changes]
+        week.save(update_fields=["notes"])
     ScheduleWeek.objects.filter(
         organization_id=week.organization_id, week_start=week.week_start, status__in=OPEN
     ).exclude(pk=week.pk).update(status=WeekStatus.SUPERSEDED)
@@ -485,13 +535,19 @@ def week_publish(
         fields=["sessions"],
         request=request,
         detail=(
-            f"published week {week.week_start} r{week.revision}: {len(created)} sessions"
-            + (f", replacing r{parent.revision} from {week.starts_on}" if parent else "")
+            f"published week {week.week_start} r{week.revision}: {len(created)} new sessions"
+            + (
+                f", replacing r{parent.revision} from {week.starts_on}: "
+                f"{len(plan.kept)} sessions kept with their check-in codes, "
+                f"{len(changes)} patient check-in codes changed"
+                if parent is not None and plan is not None
+                else ""
+            )
         ),
         part2=False,
         organization_id=week.organization_id,
     )
-    _audit_assignments(actor, week, new, request)
+    _audit_assignments(actor, week, [*new, *(plan.kept if plan else [])], request)
     return week
 
 
@@ -524,18 +580,128 @@ def _parent_to_replace(week: ScheduleWeek) -> ScheduleWeek | None:
     return parent
 
 
-def _cancel_replaced(week: ScheduleWeek, parent: ScheduleWeek) -> None:
-    """Cancel the week's scheduled sessions in the blocks the re-solve covers (its first day
-    on) and mark the parent superseded."""
+CODE_CHANGE = "code_change"
+
+
+@dataclass
+class Replacement:
+    """What publishing a re-solve does to the sessions it replaces: ``kept`` sessions (same
+    track, block, room and times) stay the same rows, so their check-in code does not change,
+    with their new members; ``new`` ones are created; ``cancelled`` ones end; ``changes`` name
+    each patient who held a code for a block and now has another one (or none)."""
+
+    kept: list[tuple[GroupSession, list[int]]] = field(default_factory=list)
+    new: list[tuple[GroupSession, list[int]]] = field(default_factory=list)
+    cancelled: list[GroupSession] = field(default_factory=list)
+    before: dict[int, set[int]] = field(default_factory=dict)
+    changes: list[dict[str, str]] = field(default_factory=list)
+
+
+def _session_key(session: GroupSession) -> tuple[int, str, int, datetime, datetime]:
+    return (session.track_id, session.block_id, session.room_id, session.starts_at, session.ends_at)
+
+
+def _plan_replacement(
+    week: ScheduleWeek, planned: list[tuple[GroupSession, list[int]]], *, lock: bool = False
+) -> Replacement:
+    """Match the re-solve's groups with the scheduled sessions of the blocks it covers (no
+    writes; ``lock`` locks those sessions for the publication)."""
     replaced = {b["id"] for b in week.problem.get("blocks", [])}
-    GroupSession.objects.filter(
-        week__organization_id=week.organization_id,
+    rows = GroupSession.objects.filter(
+        organization_id=week.organization_id,
         week__week_start=week.week_start,
         status=SessionStatus.SCHEDULED,
         block_id__in=replaced,
-    ).update(status=SessionStatus.CANCELLED)
+    ).order_by("pk")
+    if lock:
+        rows = rows.select_for_update()
+    existing = list(rows)
+    members_of: defaultdict[int, set[int]] = defaultdict(set)
+    for session_id, patient_id in SessionAssignment.objects.filter(
+        session__in=[s.pk for s in existing]
+    ).values_list("session_id", "patient_id"):
+        members_of[int(session_id)].add(int(patient_id))
+    by_key = {_session_key(s): s for s in existing}
+    plan = Replacement(before={s.pk: members_of[s.pk] for s in existing})
+    for session, members in planned:
+        old = by_key.pop(_session_key(session), None)
+        if old is None:
+            plan.new.append((session, members))
+            continue
+        if old.counselor_id != session.counselor_id:
+            old.counselor = session.counselor
+        old.site = session.site
+        old.week = week
+        plan.kept.append((old, members))
+    plan.cancelled = list(by_key.values())
+    plan.changes = _code_changes(existing, plan)
+    return plan
+
+
+def _code_changes(existing: list[GroupSession], plan: Replacement) -> list[dict[str, str]]:
+    """Patients who were in a scheduled session of a replaced block and are not in that same
+    session any more: the check-in code they were given changes (or no longer applies)."""
+    now_in: dict[tuple[int, str], GroupSession] = {}
+    for session, members in [*plan.kept, *plan.new]:
+        for pid in members:
+            now_in[(pid, session.block_id)] = session
+    changes: list[dict[str, str]] = []
+    for old in sorted(existing, key=lambda s: (s.starts_at, s.pk)):
+        was = f"{ref('track', old.track_id)} in {ref('room', old.room_id)}"
+        for pid in sorted(plan.before.get(old.pk, ())):
+            current = now_in.get((pid, old.block_id))
+            if current is not None and current.pk == old.pk:
+                continue
+            if current is None:
+                text = (
+                    f"{old.block_id}: no longer in {was}; the check-in code they were given "
+                    "for it no longer works"
+                )
+            else:
+                text = (
+                    f"{old.block_id}: moved from {was} to "
+                    f"{ref('track', current.track_id)} in {ref('room', current.room_id)}; "
+                    "give them the new group's check-in code"
+                )
+            changes.append({"kind": CODE_CHANGE, "ref": ref("patient", pid), "text": text})
+    return changes
+
+
+def _apply_replacement(week: ScheduleWeek, parent: ScheduleWeek, plan: Replacement) -> None:
+    """Write a planned replacement: kept sessions move to the new revision with their new
+    members, the others of the replaced blocks are cancelled, the parent is superseded."""
+    for session, members in plan.kept:
+        session.save(update_fields=["week", "counselor", "site"])
+        before = plan.before.get(session.pk, set())
+        SessionAssignment.objects.filter(
+            session=session, patient_id__in=before - set(members)
+        ).delete()
+        SessionAssignment.objects.bulk_create(
+            [
+                SessionAssignment(session=session, patient_id=pid)
+                for pid in members
+                if pid not in before
+            ]
+        )
+    GroupSession.objects.filter(pk__in=[s.pk for s in plan.cancelled]).update(
+        status=SessionStatus.CANCELLED
+    )
     parent.status = WeekStatus.SUPERSEDED
     parent.save(update_fields=["status"])
+
+
+def planned_code_changes(week: ScheduleWeek) -> list[dict[str, str]]:
+    """For a solved re-solve not yet published: the check-in code changes publishing it would
+    make (read only; empty for other revisions or a solution that cannot be published)."""
+    if week.status != WeekStatus.SOLVED or week.parent_id is None:
+        return []
+    try:
+        problem = parse_problem(week.problem)
+        solution = parse_solution(week.solution)
+        planned = _new_sessions(week, problem, solution)
+    except (FormatError, ValidationError, KeyError):
+        return []
+    return _plan_replacement(week, planned).changes
 
 
 def _new_sessions(

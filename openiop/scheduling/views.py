@@ -16,11 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openiop.accounts.models import User
-from openiop.core import access, audit
+from openiop.core import access, audit, htmx
 from openiop.core.forms import INVALID, render_form, submit
+from openiop.core.htmx import render_page
 from openiop.core.models import AuditAction
 from openiop.scheduling import blocks as std
 from openiop.scheduling import calendar, selectors, services
@@ -128,7 +129,9 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
             }
         )
     shortfalls.sort(key=lambda s: s["name"])
-    if shortfalls:
+    code_changes, codes_hidden = _code_changes(w, r, visible, user)
+    shown = sorted({s["patient"].pk for s in shortfalls} | {c["patient"].pk for c in code_changes})
+    if shown:
         audit.record(
             actor=user,
             action=AuditAction.QUERY,
@@ -136,14 +139,17 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
             object_id=str(w.pk),
             fields=["schedule", "name"],
             request=request,
-            detail="schedule shortfalls; shown ids: "
-            + ",".join(str(s["patient"].pk) for s in shortfalls),
+            detail=f"schedule shortfalls and group changes; shown ids: "
+            f"{','.join(str(pk) for pk in shown)}"[:500],
         )
     context.update(
         {
             "grid": selectors.grid(r),
             "shortfalls": shortfalls,
             "shortfalls_hidden": hidden,
+            "code_changes": code_changes,
+            "code_changes_hidden": codes_hidden,
+            "code_changes_planned": w.status == WeekStatus.SOLVED,
             "counselor_notes": [
                 f"{r.names.get(n.get('ref', ''), n.get('ref', ''))}: {n.get('text', '')}"
                 for n in (w.notes or [])
@@ -152,6 +158,38 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
         }
     )
     return context
+
+
+def _code_changes(
+    w: ScheduleWeek, r: selectors.Review, visible: dict[int, Any], user: User
+) -> tuple[list[dict[str, Any]], int]:
+    """Patients whose check-in code a re-solve changes (published: done; solved: what
+    publishing would do), those the user may see by name, and how many others."""
+    if w.parent_id is None or not can_manage(user):
+        return [], 0
+    if w.status == WeekStatus.SOLVED:
+        entries = services.planned_code_changes(w)
+    else:
+        entries = [
+            n
+            for n in (w.notes or [])
+            if isinstance(n, dict) and n.get("kind") == services.CODE_CHANGE
+        ]
+    rows, hidden = [], 0
+    for n in entries:
+        patient = visible.get(pk_of(str(n.get("ref", "")), "patient") or 0)
+        if patient is None:
+            hidden += 1
+            continue
+        rows.append(
+            {
+                "patient": patient,
+                "name": f"{patient.last_name}, {patient.first_name}",
+                "text": r.humanize(str(n.get("text", ""))),
+            }
+        )
+    rows.sort(key=lambda c: c["name"])
+    return rows, hidden
 
 
 @require_GET
@@ -163,21 +201,38 @@ def week_counselors(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "scheduling/week_counselors.html", context)
 
 
-def _patients_page(
+MAX_QUERY = 100
+
+
+def _matches(patient: Any, words: list[str]) -> bool:
+    text = f"{patient.last_name} {patient.first_name} {patient.mrn}".casefold()
+    return all(word in text for word in words)
+
+
+def _patients_context(
     request: HttpRequest,
     user: User,
     w: ScheduleWeek,
     *,
     page_number: Any,
-    move_errors: dict[str, list[str]] | None = None,
-    status: int = 200,
-) -> HttpResponse:
+    query: str = "",
+    only: str | None = None,
+) -> dict[str, Any]:
+    """The per-patient view: one page of the visible patients, or those matching ``query``
+    (name or record number, filtered in memory: the same queries whatever it is), or the one
+    row ``only``; the patients shown are audited (never the query text)."""
     context = _week_context(request, user, w, "patients")
     r = context["review"]
+    visible = context["objects"]["patients"]
     refs = selectors.patient_refs_visible(r, context["objects"])
-    page = Paginator(refs, PATIENTS_PER_PAGE).get_page(page_number)
-    rows = selectors.patient_rows(r, context["objects"], list(page.object_list))
     hidden = len(r.problem.patients) - len(refs) if r.problem else 0
+    words = query.casefold().split()
+    if words:
+        refs = [ref for ref in refs if _matches(visible[pk_of(ref, "patient") or 0], words)]
+    matches = len(refs)
+    page = Paginator(refs, PATIENTS_PER_PAGE).get_page(1 if words else page_number)
+    shown = list(page.object_list) if only is None else [ref for ref in refs if ref == only]
+    rows = selectors.patient_rows(r, context["objects"], shown)
     audit.record(
         actor=user,
         action=AuditAction.QUERY,
@@ -190,14 +245,45 @@ def _patients_page(
         ],
         part2=bool(rows),
     )
-    context.update({"rows": rows, "page": page, "hidden": hidden, "move_errors": move_errors or {}})
-    return render(request, "scheduling/week_patients.html", context, status=status)
+    context.update(
+        {"rows": rows, "page": page, "hidden": hidden, "query": query, "matches": matches}
+    )
+    return context
 
 
-@require_GET
+def _query(request: HttpRequest) -> str:
+    return " ".join(str(request.POST.get("q", "")).split())[:MAX_QUERY]
+
+
+def _patients_page(
+    request: HttpRequest,
+    user: User,
+    w: ScheduleWeek,
+    *,
+    page_number: Any,
+    query: str = "",
+    move_errors: dict[str, list[str]] | None = None,
+    moved_ref: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = _patients_context(request, user, w, page_number=page_number, query=query)
+    context.update({"move_errors": move_errors or {}, "moved_ref": moved_ref})
+    return render_page(
+        request,
+        "scheduling/week_patients.html",
+        "scheduling/partials/patient_list.html",
+        context,
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def week_patients(request: HttpRequest, pk: int) -> HttpResponse:
+    """The per-patient view; a POST searches it (a name never goes into the address)."""
     user = access.staff(request)
     w = week_for(user, pk, request=request)
+    if request.method == "POST":
+        return _patients_page(request, user, w, page_number=1, query=_query(request))
     return _patients_page(request, user, w, page_number=request.GET.get("page"))
 
 
@@ -222,10 +308,47 @@ def week_solve(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
     w = week_for(user, pk, request=request, manage=True)
     try:
-        services.week_solve_enqueue(actor=user, week=w, request=request)
+        queued = services.week_solve_enqueue(actor=user, week=w, rebuild=True, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        added, left = services.rebuild_changes(w.problem, queued.problem)
+        messages.info(
+            request,
+            "Rebuilt from today's enrolments: "
+            + (
+                f"{_patients(added)} added since the last build, {_patients(left)} left out."
+                if added or left
+                else "the same patients as the last build."
+            ),
+        )
     return redirect("scheduling:week", pk=w.pk)
+
+
+def _patients(n: int) -> str:
+    return f"{n} patient{'s' if n != 1 else ''}"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _move_refused(
+    request: HttpRequest, user: User, w: ScheduleWeek, ref: str, reasons: list[str]
+) -> HttpResponse:
+    """A refused hand move: with htmx, the patient's row again with the reasons (swapped where
+    the user clicked); otherwise the whole page. Both 422, nothing saved."""
+    page_number, query = request.POST.get("page"), _query(request)
+    if not _is_htmx(request):
+        return _patients_page(
+            request, user, w, page_number=page_number, query=query,
+            move_errors={ref: reasons}, status=INVALID,
+        )  # fmt: skip
+    context = _patients_context(request, user, w, page_number=page_number, query=query, only=ref)
+    if not context["rows"]:
+        return htmx.reason(" ".join(reasons) or "Choose a patient of this week.", INVALID)
+    context.update({"row": context["rows"][0], "move_errors": {ref: reasons}, "moved_ref": ""})
+    return render(request, "scheduling/partials/patient_row.html", context, status=INVALID)
 
 
 @require_POST
@@ -235,11 +358,7 @@ def week_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
-        ref = f"p{form.cleaned_data.get('patient', '')}"
-        return _patients_page(
-            request, user, w, page_number=request.POST.get("page"),
-            move_errors={ref: errors}, status=422,
-        )  # fmt: skip
+        return _move_refused(request, user, w, f"p{form.cleaned_data.get('patient', '')}", errors)
     patient = access.patient_for(user, form.cleaned_data["patient"], write=True, request=request)
     ref = f"p{patient.pk}"
     try:
@@ -253,18 +372,19 @@ def week_move(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         r, _ = selectors.review(w, user)
-        reasons = [r.humanize(m) for m in exc.messages]
-        return _patients_page(
-            request,
-            user,
-            w,
-            page_number=request.POST.get("page"),
-            move_errors={ref: reasons},
-            status=422,
+        return _move_refused(request, user, w, ref, [r.humanize(m) for m in exc.messages])
+    page = request.POST.get("page")
+    if _is_htmx(request):
+        # The whole list again (group sizes change in other rows), the moved row saying so.
+        w.refresh_from_db()
+        response = _patients_page(
+            request, user, w, page_number=page, query=_query(request), moved_ref=ref
         )
+        response["HX-Retarget"] = "#patient-list"
+        response["HX-Reswap"] = "outerHTML"
+        return response
     messages.success(request, f"Saved: {patient.first_name} {patient.last_name} moved.")
     url = reverse("scheduling:week_patients", args=[w.pk])
-    page = request.POST.get("page")
     query = f"?page={int(page)}" if page and str(page).isdigit() else ""
     return redirect(f"{url}{query}#{ref}")
 
@@ -281,6 +401,16 @@ def week_publish(request: HttpRequest, pk: int) -> HttpResponse:
         context["publish_errors"] = [context["review"].humanize(m) for m in exc.messages]
         return render(request, "scheduling/week_grid.html", context, status=422)
     messages.success(request, "Published: the group sessions and each patient's calendar are set.")
+    w.refresh_from_db()
+    changed = {n.get("ref") for n in w.notes or [] if n.get("kind") == services.CODE_CHANGE}
+    if changed:
+        messages.warning(
+            request,
+            f"{len(changed)} patient{'s' if len(changed) != 1 else ''} changed group: the "
+            "check-in code they were given changes. The list is below.",
+        )
+    elif w.parent_id:
+        messages.info(request, "No patient's check-in code changes.")
     return redirect("scheduling:week", pk=w.pk)
 
 

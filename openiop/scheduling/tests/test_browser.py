@@ -1,4 +1,4 @@
-"""End to end in headless Chromium on a phone-sized screen (issue #4, "Must show"): the program
+"""End to end in headless Chromium on a phone-sized screen: the program
 administrator builds next week's schedule, sees the grid, moves one patient by hand (an invalid
 move is refused with the reason), publishes, and the patient's calendar feed shows the sessions.
 """
