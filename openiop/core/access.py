@@ -26,7 +26,7 @@ from openiop.accounts.models import User
 from openiop.core import audit, policy
 from openiop.core.models import AuditAction, BreakGlassGrant
 from openiop.core.policy import Action
-from openiop.intake.models import Referral
+from openiop.intake.models import Referral, SafetyTask
 from openiop.patients.models import Enrollment, Patient
 
 is_verified_staff = policy.is_verified_staff
@@ -229,6 +229,63 @@ def referral_for(
         )
         raise Http404("No such referral.")
     return referral
+
+
+# Safety tasks. A task is listed for the patients a user may see. The staff member who raised
+# it (the screening with the urgent flag) also keeps seeing that task, its status and who it
+# is assigned to after the patient is out of their scope (an emergency grant that ended, a
+# transfer to another site), so that they can follow the hand-off to a clinician. Only the
+# task: the chart stays closed, and acting on the task needs the patient in scope.
+def visible_safety_tasks_filter(user: User) -> Q:
+    """The Q of safety tasks this user may read."""
+    if not policy.allows(user, Action.SAFETY_TASK_READ):
+        return Q(pk__in=[])
+    in_scope = Q(patient__in=patients_visible_to(user).values("pk"))
+    raised = Q(created_by=user, patient__organization_id=user.organization_id)
+    return in_scope | raised
+
+
+def safety_tasks_visible_to(user: User) -> QuerySet[SafetyTask]:
+    return SafetyTask.objects.filter(visible_safety_tasks_filter(user))
+
+
+def safety_task_for(
+    user: User,
+    task_id: int | str,
+    *,
+    action: Action = Action.SAFETY_TASK_READ,
+    request: HttpRequest | None = None,
+) -> tuple[SafetyTask, Patient, bool]:
+    """The safety task, its patient, and whether the patient is in the user's scope. The
+    patient's scope rule (`patient_for`) decides, except that the user who raised the task
+    may still read it when the patient is out of scope. Refusals are audited (404 or 403)."""
+    require_verified_staff(user)
+    try:
+        pk = int(task_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such task.") from exc
+    row = (
+        SafetyTask.objects.filter(pk=pk)
+        .values_list("patient_id", "created_by_id", "patient__organization_id")
+        .first()
+    )
+    if row is None:
+        raise not_found(user, "intake.safetytask", pk, request=request, detail="unknown task")
+    patient_id, raised_by, org_id = row
+    if (
+        action is Action.SAFETY_TASK_READ
+        and raised_by == user.pk
+        and org_id == user.organization_id
+        and not patients_visible_to(user).filter(pk=patient_id).exists()
+        and active_break_glass(user, patient_id) is None
+    ):
+        policy.require(
+            user, action, request=request, object_type="intake.safetytask", object_id=str(pk)
+        )
+        task = SafetyTask.objects.select_related("patient").get(pk=pk)
+        return task, task.patient, False
+    patient = patient_for(user, patient_id, action=action, request=request)
+    return SafetyTask.objects.get(pk=pk), patient, True
 
 
 def require_in_scope(user: User, patient: Patient, *, request: HttpRequest | None = None) -> None:

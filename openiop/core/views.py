@@ -6,8 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from openiop.core import access
-from openiop.patients.selectors import patient_count_for
+from openiop.core import access, dashboard
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -17,9 +16,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from openiop.locator.views import public_home
+
+        return public_home(request)
     user = access.staff(request)
-    return render(
-        request,
-        "core/home.html",
-        {"patient_count": patient_count_for(user)},
-    )
+    return render(request, "core/home.html", {"counts": dashboard.dashboard(request, user)})

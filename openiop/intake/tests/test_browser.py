@@ -1,4 +1,4 @@
-"""End to end in headless Chromium on a phone-sized screen (issue #3 "Must show"): an intake
+"""End to end in headless Chromium on a phone-sized screen: an intake
 coordinator records a referral; a counselor of that site registers the person, completes a
 PHQ-9 with item 9 positive (the safety task opens and 988 shows at once), sees the level-of-care
 recommendation with its reasons, accepts it, and admits the patient with weekly availability."""
@@ -85,7 +85,7 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         assert page.get_by_role("heading", name="Suicide risk: act now").is_visible()
         assert page.get_by_text("988 Suicide & Crisis Lifeline").first.is_visible()
         assert page.get_by_text("Mild", exact=True).is_visible()  # total 8
-        page.get_by_role("link", name="Safety tasks", exact=True).click()
+        page.get_by_role("link", name="Safety tasks, 1 urgent open").click()  # the nav's count
         assert page.get_by_text("Open, urgent").is_visible()
 
         # C-SSRS skip logic in the browser: item 3 appears only after item 2 is Yes.
