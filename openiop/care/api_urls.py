@@ -14,6 +14,11 @@ P = "care/patients/<id:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "progress", overview.ProgressAPI.as_view(), name="care_progress"),
     path(P + "plans", plans.PlanListAPI.as_view(), name="care_plans"),
+    path(
+        P + "plans/<id:plan_id>/problems",
+        plans.ProblemCreateAPI.as_view(),
+        name="care_plan_problems",
+    ),
     path(P + "drug-screens", screens.ScreenListCreateAPI.as_view(), name="care_drug_screens"),
     path(
         P + "drug-screens/<id:screen_id>/result",

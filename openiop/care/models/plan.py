@@ -107,14 +107,23 @@ class TreatmentPlan(models.Model):
 
 
 class Problem(models.Model):
-    """A problem the plan addresses, linked to a diagnosis (ICD-10-CM)."""
+    """A problem the plan addresses, linked to a diagnosis (ICD-10-CM): the billable code, its
+    description and the code set it was checked against (``domain.diagnosis.icd10``)."""
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
     description = models.CharField(max_length=500)
     icd10_code = models.CharField("ICD-10-CM code", max_length=8)
-    icd10_label = models.CharField(max_length=200, blank=True)
+    icd10_label = models.CharField("ICD-10-CM description", max_length=255, blank=True)
+    code_set_version = models.CharField(
+        "code set",
+        max_length=40,
+        blank=True,
+        help_text="The ICD-10-CM release the code was checked against, e.g. ICD-10-CM FY2026.",
+    )
     code_in_table = models.BooleanField(
-        default=True, help_text="False when the code is well formed but not in the curated table."
+        default=True,
+        help_text="False for a code entered before the full code-set check that is not a "
+        "billable code of the code set: review it.",
     )
 
     class Meta:

@@ -36,7 +36,8 @@ class ProblemForm(forms.Form):
     icd10_code = forms.CharField(
         label="Diagnosis (ICD-10-CM code)",
         max_length=10,
-        help_text="For example F10.20 (alcohol use disorder, moderate or severe).",
+        help_text="A billable code of the current ICD-10-CM code set, for example F10.20 "
+        "(alcohol dependence, uncomplicated); a category heading such as F10.2 is refused.",
     )
 
 

@@ -77,9 +77,11 @@ def problem_add(
     description: str,
     icd10_code: str,
     request: HttpRequest | None = None,
-) -> tuple[Problem, str]:
-    """Add a problem linked to a diagnosis. Returns it and the code's warning, if any (a
-    well-formed code outside the curated table is accepted with a warning)."""
+) -> Problem:
+    """Add a problem linked to a diagnosis: a billable code of the full ICD-10-CM code set
+    (``domain.diagnosis.icd10``); a code that does not exist or a category heading is refused
+    on the field, naming the billable codes to choose. The problem keeps the code's description
+    and the code set's version."""
     require_clinician_for(actor, plan.patient)
     _require_draft(plan)
     errors: dict[str, str] = {}
@@ -96,11 +98,13 @@ def problem_add(
         plan=plan,
         description=description,
         icd10_code=checked.code,
-        icd10_label=checked.label,
-        code_in_table=checked.known,
+        icd10_label=checked.description,
+        code_set_version=checked.version,
+        code_in_table=True,
     )
-    record(actor, AuditAction.ADD, plan.patient, problem, ["description", "icd10_code"], request)
-    return problem, checked.warning
+    fields = ["description", "icd10_code", "code_set_version"]
+    record(actor, AuditAction.ADD, plan.patient, problem, fields, request)
+    return problem
 
 
 @service
@@ -267,6 +271,7 @@ def _copy_content(plan: TreatmentPlan, draft: TreatmentPlan) -> None:
             description=p.description,
             icd10_code=p.icd10_code,
             icd10_label=p.icd10_label,
+            code_set_version=p.code_set_version,
             code_in_table=p.code_in_table,
         )
         for pk, p in problems.items()

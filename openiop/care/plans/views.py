@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openiop.accounts.models import User
@@ -35,6 +36,7 @@ from openiop.care.plans.forms import (
     SignForm,
 )
 from openiop.care.plans.selectors import signed_notes_about
+from openiop.delivery.hours import patient_requirement
 from openiop.patients.models import Enrollment, Patient
 
 
@@ -145,8 +147,11 @@ def _plan_saved(
     request: HttpRequest, patient: Patient, plan: TreatmentPlan, action: str, done: Any
 ) -> HttpResponse:
     """After a successful save: its message, then the plan (the new draft after a revise)."""
-    if action == "problem" and done[1]:
-        messages.warning(request, done[1])
+    if action == "problem":
+        messages.success(
+            request, f"Added: {done.icd10_code} {done.icd10_label} ({done.code_set_version})."
+        )
+        return redirect("care:plan", pk=patient.pk, plan_id=plan.pk)
     if action == "revise":
         messages.success(request, f"Version {done.version} started as a draft.")
         return redirect("care:plan", pk=patient.pk, plan_id=done.pk)
@@ -192,6 +197,7 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int) -> HttpResponse:
             "problems": list(problems),
             "goals": [(g, [o for o in objectives if o.goal_id == g.pk]) for g in goals],
             "interventions": list(plan.interventions.all()),
+            "requirement": patient_requirement(patient, timezone.localdate()),
             "forms": forms,
             "can_write": care_access.is_clinician(user),
             "has_draft": TreatmentPlan.objects.filter(

@@ -64,6 +64,10 @@ def enrol(
     )
 
 
+DIAGNOSIS_CODE = "F10.20"
+"""The diagnosis of the factories' plans (a billable ICD-10-CM code: tested)."""
+
+
 def signed_plan(
     actor: User,
     enrollment: Enrollment,
@@ -71,8 +75,8 @@ def signed_plan(
     statuses: tuple[str, ...] = (ObjectiveStatus.MET, ObjectiveStatus.ON_TRACK),
 ) -> TreatmentPlan:
     plan = plan_create(actor=actor, enrollment=enrollment, review_on=today() + timedelta(days=30))
-    problem, _ = problem_add(
-        actor=actor, plan=plan, description="Alcohol use disorder", icd10_code="F10.20"
+    problem = problem_add(
+        actor=actor, plan=plan, description="Alcohol use disorder", icd10_code=DIAGNOSIS_CODE
     )
     goal = goal_add(
         actor=actor,

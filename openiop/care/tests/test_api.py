@@ -12,7 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from openiop.care.models import DrugScreen, RelapseEvent, TaperRecommendation
+from openiop.care.models import DrugScreen, Problem, RelapseEvent, TaperRecommendation
+from openiop.care.plans.services import plan_create
 from openiop.care.screens.services import drug_screen_order
 from openiop.care.taper.services import taper_recommend
 from openiop.care.tests.factories import (
@@ -33,12 +34,12 @@ JSON = "application/json"
 def objects(world: World) -> dict[str, Any]:
     c = world.counselor_a1
     e = enrol(world)
-    signed_plan(c, e)
+    plan = signed_plan(c, e)
     screen = drug_screen_order(
         actor=c, patient=world.patient_a1, method="poc_cup", panel=["cocaine"]
     )
     rec = taper_recommend(actor=c, enrollment=e)
-    return {"e": e, "screen": screen, "rec": rec}
+    return {"e": e, "screen": screen, "rec": rec, "plan": plan}
 
 
 def _endpoints(world: World, o: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -46,6 +47,11 @@ def _endpoints(world: World, o: dict[str, Any]) -> list[tuple[str, str, dict[str
     return [
         ("get", f"{base}/progress", {}),
         ("get", f"{base}/plans", {}),
+        (
+            "post",
+            f"{base}/plans/{o['plan'].pk}/problems",
+            {"description": "Drinking", "icd10_code": "F10.20"},
+        ),
         ("get", f"{base}/drug-screens", {}),
         ("post", f"{base}/drug-screens", {"method": "poc_cup", "panel": ["cocaine"]}),
         (
@@ -86,6 +92,7 @@ def test_every_endpoint_refuses_another_site_or_organization_and_audits_it(
         ), url
     assert DrugScreen.objects.count() == 1 and not RelapseEvent.objects.exists()
     assert TaperRecommendation.objects.get().status == "pending"
+    assert Problem.objects.count() == 1  # the factory's
 
 
 def test_the_due_list_shows_only_my_patients(client: Client, world: World) -> None:
@@ -230,3 +237,51 @@ def test_the_progress_summary_lists_plan_screens_meetings_and_recommendation(
     assert enrolment["pending_recommendation"]["id"] == objects["rec"].pk
     assert enrolment["required_weekly_hours"] == str(Decimal("9.0"))
     assert body["screens"][0]["status"] == "ordered"
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("F99.9", "F99.9 is not a code of ICD-10-CM FY2026"),
+        ("F31.79", "F31.79 is not a code of ICD-10-CM FY2026"),
+        ("F43.8", "choose one of F43.81, F43.89"),
+        ("F10.2", "choose one of F10.20, F10.21, F10.220"),
+    ],
+)
+def test_the_api_refuses_a_diagnosis_that_is_not_a_billable_code(
+    client: Client, world: World, code: str, says: str
+) -> None:
+    c = world.counselor_a1
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    login(client, c)
+    response = client.post(
+        f"/api/v1/care/patients/{world.patient_a1.pk}/plans/{plan.pk}/problems",
+        {"description": "Something", "icd10_code": code},
+        content_type=JSON,
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    errors = response.json()["errors"]
+    assert set(errors) == {"icd10_code"} and says in errors["icd10_code"][0]
+    assert not Problem.objects.exists()
+
+
+def test_the_api_adds_a_billable_diagnosis_with_its_description_and_version(
+    client: Client, world: World
+) -> None:
+    c = world.counselor_a1
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    login(client, c)
+    base = f"/api/v1/care/patients/{world.patient_a1.pk}"
+    response = client.post(
+        f"{base}/plans/{plan.pk}/problems",
+        {"description": "Drinking daily", "icd10_code": "f1020"},
+        content_type=JSON,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["icd10_code"] == "F10.20" and body["code_in_table"]
+    assert body["icd10_label"] == "Alcohol dependence, uncomplicated"
+    assert body["code_set_version"] == "ICD-10-CM FY2026"
+    listed = client.get(f"{base}/plans").json()[0]["problems"][0]
+    assert listed["code_set_version"] == "ICD-10-CM FY2026"

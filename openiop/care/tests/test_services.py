@@ -89,14 +89,41 @@ def test_a_header_icd10_code_is_refused_on_the_field_and_nothing_is_saved(world:
     with pytest.raises(ValidationError) as exc:
         problem_add(actor=c, plan=plan, description="x", icd10_code="F10.2")
     assert set(exc.value.message_dict) == {"description", "icd10_code"}
+    assert "F10.20, F10.21" in exc.value.message_dict["icd10_code"][0]
     assert not Problem.objects.exists()
 
 
-def test_an_unknown_but_well_formed_code_is_kept_with_a_warning(world: World) -> None:
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("F99.9", "not a code of ICD-10-CM FY2026"),
+        ("F31.79", "not a code of ICD-10-CM FY2026"),
+        ("F43.8", "choose one of F43.81, F43.89"),
+        ("F10.2", "choose one of F10.20, F10.21"),
+    ],
+)
+def test_codes_that_do_not_exist_or_are_not_billable_are_refused(
+    world: World, code: str, says: str
+) -> None:
     c = world.counselor_a1
     plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
-    problem, warning = problem_add(actor=c, plan=plan, description="Hoarding", icd10_code="f42.3")
-    assert problem.icd10_code == "F42.3" and not problem.code_in_table and warning
+    with pytest.raises(ValidationError) as exc:
+        problem_add(actor=c, plan=plan, description="Something", icd10_code=code)
+    assert set(exc.value.message_dict) == {"icd10_code"}
+    assert says in exc.value.message_dict["icd10_code"][0]
+    assert not Problem.objects.exists()
+    assert not AuditEvent.objects.filter(action="add", object_type="care.problem").exists()
+
+
+def test_a_saved_diagnosis_keeps_its_description_and_code_set_version(world: World) -> None:
+    c = world.counselor_a1
+    plan = plan_create(actor=c, enrollment=enrol(world), review_on=today())
+    problem = problem_add(actor=c, plan=plan, description="Hoarding", icd10_code="f42.3")
+    problem.refresh_from_db()
+    assert problem.icd10_code == "F42.3" and problem.icd10_label == "Hoarding disorder"
+    assert problem.code_set_version == "ICD-10-CM FY2026" and problem.code_in_table
+    event = AuditEvent.objects.get(action="add", object_type="care.problem")
+    assert "code_set_version" in event.fields
 
 
 def test_signing_needs_every_part_of_the_plan_and_a_real_date(world: World) -> None:

@@ -1,4 +1,5 @@
-"""Diagnosis codes: ICD-10-CM format check and the curated table of codes IOPs use (``icd10``).
+"""Diagnosis codes: ICD-10-CM checked against the full code set of the fiscal year (``icd10``).
 
-Pure Python, read by the care app when a treatment-plan problem is linked to a diagnosis.
+Pure Python, read by the care app when a treatment-plan problem is linked to a diagnosis and by
+the ``openiop icd10`` command.
 """

@@ -1,213 +1,94 @@
-"""ICD-10-CM diagnosis codes for IOP treatment-plan problems: format check plus a small curated
-table of the codes IOPs use.
+"""ICD-10-CM diagnosis codes for IOP treatment-plan problems, checked against the full code set.
 
-Source of the table: the
-CDC/NCHS ICD-10-CM tabular, April 2026 release, as bundled in simple-icd-10-cm 1.5.0), with
-the DSM-5-TR mapping for substance use disorders [S]. The eating-disorder expansion (F50.01x,
-F50.02x, F50.2x, F50.81x, F50.82-F50.84) took effect on 1 October 2024 (FY2025) [S: AHA Coding
-Clinic advisor and coding-reference pages, read with the search tool]; since then F50.01,
-F50.02, F50.2, F50.8 and F50.81 are header codes that cannot be billed (CDC/NCHS ICD-10-CM tabular).
-The labels are our own short wording.
+Source: CDC/NCHS, ICD-10-CM, fiscal year 2026 code set, April 1, 2026 update: the tabular
+list and the code list published at https://www.cdc.gov/nchs/icd/icd-10-cm/files.html, as
+bundled in the ``simple-icd-10-cm`` package 1.5.0 (its data files
+``icd10c-tabular-April-1-2026.xml`` and ``code-list-April-2026.txt``; pinned with hashes in
+``requirements.lock``). The fiscal year
+runs from 1 October 2025 to 30 September 2026; a new code set takes effect every 1 October
+(for example F43.8 became a category heading with F43.81 and F43.89 on 1 October 2024, FY2025).
+The descriptions are the tabular list's own.
 
-Rules:
+Rules (nothing is fetched at run time; the data are loaded once per process, on first use):
 - a code must look like an ICD-10-CM code: a letter, two characters (digit, digit or letter),
-  then optionally a dot and one to four characters (``F10.20``, ``F32.A``, ``F50.810``);
-  ``f1020`` is normalised to ``F10.20``;
-- a header (category) code in the table is refused: a plan problem needs a billable leaf code;
-- a well-formed code that is not in the table is accepted with a warning: the table is small
-  on purpose and changes every 1 October, so a clinician may know a newer or rarer code.
+  then optionally a dot and one to four characters (``F10.20``, ``F32.A``, ``T40.2X1A``);
+  case, spaces and the dot are normalised (``f1020`` is ``F10.20``);
+- a code that is not in the code set is refused (``F99.9``, ``F31.79``); the nearest existing
+  heading's billable codes are suggested;
+- a code that is in the code set but has more specific codes under it (a category or
+  subcategory heading such as ``F10.2`` or ``F43.8``) is not billable on a claim and is refused,
+  with its billable codes suggested;
+- a billable code is a leaf of the tabular list (no code under it).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
 
-TABLE_VERSION = "ICD-10-CM FY2026 (April 2026 release), curated subset"
+CODE_SET_VERSION = "ICD-10-CM FY2026"
+"""Recorded on every diagnosis: the code set it was checked against."""
+
+CODE_SET_RELEASE = "April 1, 2026 update"
+SOURCE_URL = "https://www.cdc.gov/nchs/icd/icd-10-cm/files.html"
+BUNDLED_DATA_FILE = "code-list-April-2026.txt"
+"""The package's data file that ``CODE_SET_VERSION`` describes (checked by a test, so an
+upgrade of the package cannot silently change the code set without changing the version)."""
+
+SUGGESTIONS_SHOWN = 8
 
 _FORMAT = re.compile(r"^([A-Z][0-9][0-9A-Z])(?:\.?([0-9A-Z]{1,4}))?$")
 
-_SUBSTANCES = {
-    "F10": "Alcohol",
-    "F11": "Opioid",
-    "F12": "Cannabis",
-    "F13": "Sedative, hypnotic or anxiolytic",
-    "F14": "Cocaine",
-    "F15": "Other stimulant",
-    "F19": "Other or multiple psychoactive substance",
-}
-_SUD_SUFFIXES = {
-    "10": "use disorder, mild",
-    "11": "use disorder, mild, in remission",
-    "20": "use disorder, moderate or severe",
-    "21": "use disorder, moderate or severe, in remission",
-    "90": "use, unspecified",
-}
+
+@functools.cache
+def _cm() -> Any:
+    """The code set, parsed once per process on first use (about 2 s of CPU): importing the
+    package parses the whole tabular list, so it is not imported at module load."""
+    with warnings.catch_warnings():  # the package reads its data with importlib.resources'
+        warnings.simplefilter("ignore", DeprecationWarning)  # legacy (deprecated in 3.11) API
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
 
 
-def _substance_codes() -> dict[str, str]:
-    codes: dict[str, str] = {}
-    for cat, name in _SUBSTANCES.items():
-        for suffix, label in _SUD_SUFFIXES.items():
-            codes[f"{cat}.{suffix}"] = f"{name} {label}"
-    codes["F19.91"] = "Other or multiple psychoactive substance use, unspecified, in remission"
-    withdrawal = {
-        "F10.130": "Alcohol use disorder, mild, with withdrawal, uncomplicated",
-        "F10.131": "Alcohol use disorder, mild, with withdrawal delirium",
-        "F10.132": "Alcohol use disorder, mild, with withdrawal with perceptual disturbance",
-        "F10.139": "Alcohol use disorder, mild, with withdrawal, unspecified",
-        "F10.230": "Alcohol use disorder, moderate or severe, with withdrawal, uncomplicated",
-        "F10.231": "Alcohol use disorder, moderate or severe, with withdrawal delirium",
-        "F10.232": "Alcohol use disorder, moderate or severe, with withdrawal with perceptual "
-        "disturbance",
-        "F10.239": "Alcohol use disorder, moderate or severe, with withdrawal, unspecified",
-        "F11.13": "Opioid use disorder, mild, with withdrawal",
-        "F11.23": "Opioid use disorder, moderate or severe, with withdrawal",
-        "F11.93": "Opioid withdrawal without use disorder",
-        "F11.14": "Opioid use disorder, mild, with opioid-induced depressive disorder",
-        "F11.24": "Opioid use disorder, moderate or severe, with opioid-induced depressive "
-        "disorder",
-    }
-    codes.update(withdrawal)
-    return codes
-
-
-def _mental_health_codes() -> dict[str, str]:
-    codes = {
-        "F32.0": "Depression, single episode, mild",
-        "F32.1": "Depression, single episode, moderate",
-        "F32.2": "Depression, single episode, severe without psychotic features",
-        "F32.3": "Depression, single episode, severe with psychotic features",
-        "F32.4": "Depression, single episode, in partial remission",
-        "F32.5": "Depression, single episode, in full remission",
-        "F32.9": "Depression, single episode, unspecified",
-        "F32.A": "Depression, unspecified",
-        "F32.81": "Premenstrual dysphoric disorder",
-        "F32.89": "Other specified depressive episodes",
-        "F33.0": "Depression, recurrent, mild",
-        "F33.1": "Depression, recurrent, moderate",
-        "F33.2": "Depression, recurrent, severe without psychotic features",
-        "F33.3": "Depression, recurrent, severe with psychotic features",
-        "F33.40": "Depression, recurrent, in remission, unspecified",
-        "F33.41": "Depression, recurrent, in partial remission",
-        "F33.42": "Depression, recurrent, in full remission",
-        "F33.8": "Other recurrent depressive disorders",
-        "F33.9": "Depression, recurrent, unspecified",
-        "F41.0": "Panic disorder",
-        "F41.1": "Generalized anxiety disorder",
-        "F41.9": "Anxiety disorder, unspecified",
-        "F43.10": "Post-traumatic stress disorder, unspecified",
-        "F43.11": "Post-traumatic stress disorder, acute",
-        "F43.12": "Post-traumatic stress disorder, chronic",
-        "F43.20": "Adjustment disorder, unspecified",
-        "F43.21": "Adjustment disorder with depressed mood",
-        "F43.22": "Adjustment disorder with anxiety",
-        "F43.23": "Adjustment disorder with mixed anxiety and depressed mood",
-        "F43.24": "Adjustment disorder with disturbance of conduct",
-        "F43.25": "Adjustment disorder with mixed disturbance of emotions and conduct",
-        "F43.29": "Adjustment disorder with other symptoms",
-        "F31.0": "Bipolar disorder, current episode hypomanic",
-        "F31.10": "Bipolar disorder, manic without psychotic features, unspecified",
-        "F31.11": "Bipolar disorder, manic without psychotic features, mild",
-        "F31.12": "Bipolar disorder, manic without psychotic features, moderate",
-        "F31.13": "Bipolar disorder, manic without psychotic features, severe",
-        "F31.2": "Bipolar disorder, manic, severe with psychotic features",
-        "F31.30": "Bipolar disorder, depressed, mild or moderate, unspecified",
-        "F31.31": "Bipolar disorder, depressed, mild",
-        "F31.32": "Bipolar disorder, depressed, moderate",
-        "F31.4": "Bipolar disorder, depressed, severe without psychotic features",
-        "F31.5": "Bipolar disorder, depressed, severe with psychotic features",
-        "F31.81": "Bipolar II disorder",
-        "F31.89": "Other bipolar disorder",
-        "F31.9": "Bipolar disorder, unspecified",
-    }
-    for n, label in enumerate(
-        (
-            "unspecified",
-            "mild",
-            "moderate",
-            "severe without psychotic features",
-            "severe with psychotic features",
-        )
-    ):
-        codes[f"F31.6{n}"] = f"Bipolar disorder, current episode mixed, {label}"
-    for n in range(9):
-        codes[f"F31.7{n}"] = f"Bipolar disorder, in remission (subtype F31.7{n})"
-    return codes
-
-
-_ED_SEVERITY = {"0": "mild", "1": "moderate", "2": "severe", "3": "extreme", "4": "in remission"}
-
-
-def _eating_codes() -> dict[str, str]:
-    codes = {"F50.00": "Anorexia nervosa, unspecified"}
-    for digit, label in {**_ED_SEVERITY, "9": "unspecified"}.items():
-        codes[f"F50.01{digit}"] = f"Anorexia nervosa, restricting type, {label}"
-        codes[f"F50.02{digit}"] = f"Anorexia nervosa, binge eating/purging type, {label}"
-        codes[f"F50.81{digit}"] = f"Binge eating disorder, {label}"
-    bulimia = ("unspecified", "mild", "moderate", "severe", "extreme", "in remission")
-    for n, label in enumerate(bulimia):
-        codes[f"F50.2{n}"] = f"Bulimia nervosa, {label}"
-    codes.update(
-        {
-            "F50.82": "Avoidant/restrictive food intake disorder",
-            "F50.83": "Pica in adults",
-            "F50.84": "Rumination disorder in adults",
-            "F50.89": "Other specified eating disorder",
-            "F50.9": "Eating disorder, unspecified",
-        }
-    )
-    return codes
-
-
-CODES: dict[str, str] = {**_substance_codes(), **_mental_health_codes(), **_eating_codes()}
-"""Billable codes of the curated table, with our short labels."""
-
-HEADERS: frozenset[str] = frozenset(
-    {
-        *_SUBSTANCES,
-        *(f"{c}.{d}" for c in _SUBSTANCES for d in "129"),
-        "F10.13",
-        "F10.23",
-        "F32",
-        "F32.8",
-        "F33",
-        "F33.4",
-        "F41",
-        "F43",
-        "F43.1",
-        "F43.2",
-        "F31",
-        "F31.1",
-        "F31.3",
-        "F31.6",
-        "F31.7",
-        "F31.8",
-        "F50",
-        "F50.0",
-        "F50.01",
-        "F50.02",
-        "F50.2",
-        "F50.8",
-        "F50.81",
-    }
-)
-"""Category (header) codes: valid ICD-10-CM but not billable; refused for a plan problem."""
+def load() -> None:
+    """Parse the code set now (a process that wants the cost up front, not on a request)."""
+    _cm()
 
 
 @dataclass(frozen=True)
 class CodeCheck:
-    """The outcome of checking one code: normalised code, label, and a warning or an error."""
+    """The outcome of checking one code against the code set.
+
+    ``suggestions`` are billable codes to choose instead (under the heading that was entered,
+    or under the nearest existing heading of a code that does not exist).
+    """
 
     code: str
-    label: str = ""
-    known: bool = False
-    warning: str = ""
+    valid: bool = False
+    billable: bool = False
+    description: str = ""
+    suggestions: tuple[str, ...] = field(default=())
+    suggestions_total: int = 0
     error: str = ""
+    version: str = CODE_SET_VERSION
 
     @property
     def ok(self) -> bool:
-        return not self.error
+        """Usable for a treatment-plan problem and a claim: valid and billable."""
+        return self.valid and self.billable
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``openiop icd10`` contract: code, valid, billable, description (None if invalid)."""
+        return {
+            "code": self.code,
+            "valid": self.valid,
+            "billable": self.billable,
+            "description": self.description if self.valid else None,
+        }
 
 
 def normalise(raw: str) -> str:
@@ -220,27 +101,75 @@ def normalise(raw: str) -> str:
     return f"{category}.{rest}" if rest else category
 
 
+def is_well_formed(code: str) -> bool:
+    return _FORMAT.match(code) is not None
+
+
+def billable_codes_under(code: str) -> list[str]:
+    """The billable (leaf) codes under an existing heading, in tabular order."""
+    cm = _cm()
+    return [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
+
+
+def _nearest_heading(code: str) -> str | None:
+    """The longest existing code that ``code`` extends (``F31.79`` gives ``F31.7``)."""
+    cm = _cm()
+    compact = code.replace(".", "")
+    for end in range(len(compact) - 1, 2, -1):
+        candidate = normalise(compact[:end])
+        if cm.is_valid_item(candidate):
+            return candidate
+    return None
+
+
+def _listed(codes: list[str]) -> str:
+    shown = ", ".join(codes[:SUGGESTIONS_SHOWN])
+    more = len(codes) - SUGGESTIONS_SHOWN
+    return f"{shown}, ... ({len(codes)} codes)" if more > 0 else shown
+
+
 def check(raw: str) -> CodeCheck:
-    """Validate a diagnosis code for a treatment-plan problem (module docstring)."""
+    """Check a diagnosis code against the code set (module docstring)."""
     code = normalise(raw)
     if not code:
         return CodeCheck(code, error="Enter an ICD-10-CM code such as F10.20.")
-    if _FORMAT.match(code) is None:
+    if not is_well_formed(code):
         return CodeCheck(
             code,
             error="This is not an ICD-10-CM code: a letter, two characters, then optionally a "
             "dot and 1-4 characters (for example F10.20 or F32.A).",
         )
-    if code in HEADERS:
+    cm = _cm()
+    if not cm.is_valid_item(code):
+        heading = _nearest_heading(code)
+        message = f"{code} is not a code of {CODE_SET_VERSION}."
+        if heading is None:
+            return CodeCheck(code, error=f"{message} Check the code.")
+        if cm.is_leaf(heading):
+            return CodeCheck(
+                code,
+                suggestions=(heading,),
+                suggestions_total=1,
+                error=f"{message} Did you mean {heading} ({cm.get_description(heading)})?",
+            )
+        under = billable_codes_under(heading)
         return CodeCheck(
             code,
-            error=f"{code} is a category heading, not a billable code: choose a more specific "
-            "code (for example F10.20 rather than F10.2).",
+            suggestions=tuple(under[:SUGGESTIONS_SHOWN]),
+            suggestions_total=len(under),
+            error=f"{message} Billable codes under {heading} ({cm.get_description(heading)}): "
+            f"{_listed(under)}.",
         )
-    if code in CODES:
-        return CodeCheck(code, label=CODES[code], known=True)
-    return CodeCheck(
-        code,
-        warning=f"{code} is well formed but not in the curated IOP table ({TABLE_VERSION}); "
-        "check it against the current CMS ICD-10-CM release.",
-    )
+    description = str(cm.get_description(code))
+    if not cm.is_leaf(code):
+        under = billable_codes_under(code)
+        return CodeCheck(
+            code,
+            valid=True,
+            description=description,
+            suggestions=tuple(under[:SUGGESTIONS_SHOWN]),
+            suggestions_total=len(under),
+            error=f"{code} ({description}) is a category heading, not a billable code: choose "
+            f"one of {_listed(under)}.",
+        )
+    return CodeCheck(code, valid=True, billable=True, description=description)
