@@ -66,6 +66,7 @@ class Action(StrEnum):
     NOTE_WRITE = "note.write"
     STEP_DOWN_APPROVE = "step_down.approve"
     LETTER_ISSUE = "letter.issue"
+    BILLING_RULES_MANAGE = "billing_rules.manage"
     # Care: plans, measures, drug screens, relapse, community support, taper, discharge.
     CARE_READ = "care.read"
     CARE_WRITE = "care.write"
@@ -115,6 +116,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.NOTE_WRITE: _CLINICIANS,
     Action.STEP_DOWN_APPROVE: _CLINICIANS,
     Action.LETTER_ISSUE: _CLINICIANS,
+    Action.BILLING_RULES_MANAGE: frozenset({ADMIN, BILLING}),
     Action.CARE_READ: _CLINICIANS,
     Action.CARE_WRITE: _CLINICIANS,
     Action.CARE_SETTINGS: frozenset({ADMIN, DIRECTOR}),
@@ -144,6 +146,7 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.NOTE_WRITE: "Only counselors and clinical directors write clinical notes.",
     Action.STEP_DOWN_APPROVE: "Only counselors and clinical directors approve a step-down.",
     Action.LETTER_ISSUE: "Only counselors and clinical directors issue attendance letters.",
+    Action.BILLING_RULES_MANAGE: "Only the administrator or billing staff change billing rules.",
     Action.CARE_READ: "Treatment plans and care records are open to clinicians only.",
     Action.CARE_WRITE: "Only counselors and clinical directors can do this.",
     Action.CARE_SETTINGS: "Only the administrator or clinical director changes care settings.",

@@ -27,6 +27,7 @@ from openiop.delivery import access as delivery_access
 from openiop.delivery import formats, selectors, services
 from openiop.delivery.hours import monday_of, week_compliance
 from openiop.delivery.models import AttendanceRecord, AttendanceStatus
+from openiop.domain import compliance as dc
 from openiop.patients.models import Patient
 
 
@@ -290,6 +291,16 @@ class DayOutSerializer(serializers.Serializer[Any]):
     billing = serializers.ChoiceField(choices=["per_diem", "discrete", "none"])
 
 
+class PerDiemRuleOutSerializer(serializers.Serializer[Any]):
+    payer = serializers.CharField(help_text="Empty for the default (HCPCS H0015/S9480) rule.")
+    basis = serializers.ChoiceField(choices=["day", "day_and_week"])
+    day_minutes = serializers.IntegerField()
+    week_minutes = serializers.IntegerField()
+    min_days = serializers.IntegerField()
+    cited_source = serializers.CharField(help_text="Where the rule is set.")
+    description = serializers.CharField()
+
+
 class SeatOutSerializer(serializers.Serializer[Any]):
     session = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
@@ -309,10 +320,29 @@ class HoursOutSerializer(serializers.Serializer[Any]):
     scheduled_minutes = serializers.IntegerField()
     attended_minutes = serializers.IntegerField()
     remaining_minutes = serializers.IntegerField()
-    per_diem_week = serializers.BooleanField()
+    per_diem_week = serializers.BooleanField(
+        help_text="The billing rule's weekly condition holds (always, under the per-day rule)."
+    )
+    per_diem_rule = PerDiemRuleOutSerializer(allow_null=True)
+    program_days = serializers.IntegerField(
+        help_text="Days with 3 hours or more attended (program compliance, reported only)."
+    )
+    program_days_required = serializers.IntegerField()
     days = DayOutSerializer(many=True)
     suggestions = SeatOutSerializer(many=True)
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+def _rule(rule: dc.PerDiemRule) -> dict[str, Any]:
+    return {
+        "payer": rule.payer,
+        "basis": str(rule.basis),
+        "day_minutes": rule.day_minutes,
+        "week_minutes": rule.week_minutes,
+        "min_days": rule.min_days,
+        "cited_source": rule.source,
+        "description": rule.label,
+    }
 
 
 class HoursAPI(APIView):
@@ -363,6 +393,9 @@ class HoursAPI(APIView):
             "attended_minutes": result.attended_minutes if result else 0,
             "remaining_minutes": result.remaining_minutes if result else 0,
             "per_diem_week": bool(result and result.per_diem_week),
+            "per_diem_rule": _rule(result.per_diem_rule) if result else None,
+            "program_days": result.program_days if result else 0,
+            "program_days_required": result.program_days_required if result else 0,
             "days": [
                 {
                     "day": d.day,

@@ -1,6 +1,10 @@
 """The weekly-hours compliance report of `openiop compliance` and of its background task
-(delivery/tasks.py): every enrolled patient's required, scheduled and attended hours, per-day
-billing eligibility and status, computed by openiop.domain.compliance from the database.
+(delivery/tasks.py): every enrolled patient's required (one requirement across all their
+tracks, in the words the pages use), scheduled and attended hours, per-day
+billing eligibility under the billing rule applied (the HCPCS per-day default or the payer's
+rule of their program, with its source), the days with 3 hours or more against the program's
+3 (program compliance, reported only) and status, computed by openiop.domain.compliance from
+the database.
 
 Patients are named by internal id (and record number in the command's own output; the task's
 stored result leaves record numbers out). Each computation is written to the audit trail as an
@@ -16,6 +20,7 @@ from typing import Any
 from openiop.core import audit
 from openiop.core.models import AuditAction
 from openiop.delivery.hours import week_compliance
+from openiop.domain.compliance import requirement_label
 from openiop.organization.models import Organization
 from openiop.patients.models import Patient
 
@@ -52,10 +57,20 @@ def compliance_report(
                     "status": str(week.status),
                     "cannot_reach": week.cannot_reach,
                     "required_hours": _hours(week.required_minutes),
+                    "requirement": requirement_label(
+                        week.required_minutes, len(set(computed.tracks_of.get(pid, [])))
+                    ),
                     "scheduled_hours": _hours(week.scheduled_minutes),
                     "attended_hours": _hours(week.attended_minutes),
                     "remaining_hours": _hours(week.remaining_minutes),
                     "per_diem_week": week.per_diem_week,
+                    "per_diem_rule": {
+                        "payer": week.per_diem_rule.payer,
+                        "basis": str(week.per_diem_rule.basis),
+                        "source": week.per_diem_rule.source,
+                    },
+                    "program_days": week.program_days,
+                    "program_days_required": week.program_days_required,
                     "days": [
                         {
                             "day": d.day.isoformat(),

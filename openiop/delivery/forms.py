@@ -233,3 +233,38 @@ class PublicCheckInForm(forms.Form):
         )
         self.fields["mrn"].widget.attrs.update({"autocomplete": "off", "inputmode": "numeric"})
         self.fields["date_of_birth"].widget.attrs.update({"autocomplete": "off"})
+
+
+class BillingRuleForm(forms.Form):
+    """A program's per-diem billing rule; the bounds are checked by the service."""
+
+    payer = forms.CharField(label="Payer", max_length=120)
+    basis = forms.ChoiceField(label="The payer bills the per diem", widget=forms.RadioSelect)
+    day_hours = forms.DecimalField(
+        label="Daily minimum (hours attended that day)", decimal_places=1, initial=Decimal(3)
+    )
+    week_hours = forms.DecimalField(
+        label="Weekly minimum (hours attended in the week)",
+        decimal_places=1,
+        initial=Decimal(9),
+        help_text="Used only when the payer also requires the weekly minimum.",
+    )
+    min_days = forms.IntegerField(
+        label="Days a week with the daily minimum",
+        initial=3,
+        help_text="Used only when the payer also requires the weekly minimum.",
+    )
+    source = forms.CharField(
+        label="Where the payer sets this rule",
+        max_length=300,
+        help_text="A provider manual and its section, a contract clause or a web page; shown "
+        "wherever the rule is applied.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from openiop.delivery.models import PerDiemBasis
+
+        super().__init__(*args, **kwargs)
+        basis = self.fields["basis"]
+        assert isinstance(basis, forms.ChoiceField)
+        basis.choices = PerDiemBasis.choices

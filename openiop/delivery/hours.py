@@ -3,15 +3,19 @@ call `openiop.domain.compliance.compute_week`. No rule lives here; only the mapp
 
 - enrolled: an enrolment overlapping the week with status active or on leave (discharged
   ones are left out); a patient whose every enrolment is "on leave" is on leave all week;
-- requirement: the largest `Enrollment.required_weekly_hours` of their enrolments is the
-  phase minimum (tapering sets it; it starts at the track minimum), the largest track
-  minimum the fallback, adolescent (under 18 at the week's start, or in an adolescent
-  track) the population default; a `StepDownAllowance` starting in the week or the one or
-  two before is the step-down; `LeaveOfAbsence` rows are the leaves;
+- requirement: ONE weekly requirement per patient over their enrolments
+  (`openiop.domain.compliance.weekly_requirement`): the largest
+  `Enrollment.required_weekly_hours` (tapering sets it; it starts at the track minimum), else
+  the largest track minimum, else the population minimum; the population is by age (under 18
+  at the week's start); a `StepDownAllowance` starting in the week or the one or two before
+  is the step-down; `LeaveOfAbsence` rows are the leaves; the earliest start of the
+  enrolments is the admission day (the admission week is prorated);
 - sessions: the published schedule (not cancelled), plus any session someone attended;
   scheduled = assignments plus drop-ins; the patient's local days are their site's zone;
 - open seats: future published sessions with fewer on the roster than the smaller of the
   room capacity and the track's largest group;
+- billing: a program's `BillingRule` (a payer's per-diem rule, with its source) applies to
+  the patients enrolled in it; without one, the HCPCS H0015/S9480 per-day rule;
 - free times: the patient's available blocks in the published week's iop-week/1 problem
   when it lists them (patient id "<pk>", "p<pk>" or "patient-<pk>"), else the whole week
   (the domain still refuses seats that overlap anything they attend).
@@ -34,6 +38,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from openiop.delivery.models import (
     AttendanceRecord,
+    BillingRule,
     DropIn,
     LeaveOfAbsence,
     StepDownAllowance,
@@ -105,13 +110,6 @@ def _minutes(hours: Decimal | float | int | None) -> int | None:
     return int(Decimal(hours) * 60)
 
 
-def _age_on(born: date, day: date) -> int:
-    years = day.year - born.year
-    if (day.month, day.day) < (born.month, born.day):
-        years -= 1
-    return years
-
-
 def _free_blocks(
     problems: Iterable[dict[str, Any]], week_start: date, zones: dict[int, str]
 ) -> dict[int, tuple[dc.Interval, ...]]:
@@ -156,17 +154,16 @@ def _free_blocks(
 
 @dataclass
 class _Enrolled:
-    """One patient's enrolments overlapping the week, folded into what their requirement
-    needs (module docstring: the largest phase and track minimums, adolescent track, and
-    "on leave all week" when no enrolment is active)."""
+    """One patient's enrolments overlapping the week, as the requirement needs them (module
+    docstring), and "on leave all week" when no enrolment is active."""
 
     zone: str
     born: date
+    starts_on: date
     tracks: list[int] = field(default_factory=list)
-    track_min: Decimal | None = None
-    phase: Decimal | None = None
-    adolescent: bool = False
+    enrolments: list[dc.TrackEnrolment] = field(default_factory=list)
     active: bool = False
+    programs: set[int] = field(default_factory=set)
 
 
 def _enrolled(
@@ -194,24 +191,91 @@ def _enrolled(
             "status",
             "patient__site__timezone",
             "patient__date_of_birth",
+            "starts_on",
+            "track__program_id",
         )
     )
 
 
+def track_enrolment(
+    track_id: int, kind: str, track_min: Decimal | None, required: Decimal | None
+) -> dc.TrackEnrolment:
+    """An enrolment row as the domain's requirement takes it."""
+    return dc.TrackEnrolment(
+        str(track_id),
+        adolescent_track=kind == TrackKind.ADOLESCENTS,
+        track_minimum_minutes=_minutes(track_min),
+        required_minutes=_minutes(required),
+    )
+
+
 def _fold_enrollments(rows: Iterable[tuple[Any, ...]]) -> dict[int, _Enrolled]:
-    """Enrolment rows folded per patient: a patient in two tracks owes the larger minimum
-    of either kind, and is adolescent or active if any enrolment says so."""
+    """Enrolment rows grouped per patient: their tracks (one requirement over all of them),
+    the earliest start, and active if any enrolment is."""
     info: dict[int, _Enrolled] = {}
-    for pid, track_id, kind, track_min, required, status, zone, born in rows:
+    for pid, track_id, kind, track_min, required, status, zone, born, starts_on, program in rows:
         entry = info.get(pid)
         if entry is None:
-            entry = info[pid] = _Enrolled(zone=zone, born=born)
+            entry = info[pid] = _Enrolled(zone=zone, born=born, starts_on=starts_on)
+        entry.programs.add(program)
         entry.tracks.append(track_id)
-        entry.track_min = max(filter(None, [entry.track_min, track_min]), default=None)
-        entry.phase = max(filter(None, [entry.phase, required]), default=None)
-        entry.adolescent |= kind == TrackKind.ADOLESCENTS
+        entry.enrolments.append(track_enrolment(track_id, kind, track_min, required))
+        entry.starts_on = min(entry.starts_on, starts_on)
         entry.active |= status == EnrollmentStatus.ACTIVE
     return info
+
+
+def per_diem_rule(row: BillingRule) -> dc.PerDiemRule:
+    """A program's stored billing rule as the domain's `PerDiemRule`."""
+    return dc.PerDiemRule(
+        payer=row.payer,
+        basis=dc.PerDiemBasis(row.basis),
+        day_minutes=int(Decimal(row.day_hours) * 60),
+        week_minutes=int(Decimal(row.week_hours) * 60),
+        min_days=row.min_days,
+        source=row.source,
+    )
+
+
+def _payer_rules(enrolled: dict[int, _Enrolled]) -> dict[int, dc.PerDiemRule]:
+    """Each patient's payer rule, from the billing rules of their programs (one query).
+
+    A patient in programs with different rules is billed under the strictest: a rule that
+    also requires the weekly minimum wins over a per-day one, then the lowest program id
+    (program policy: billing a per diem the payer would deny is the worse error). Patients
+    whose programs have no rule are left out (the HCPCS per-day default applies)."""
+    programs = {p for entry in enrolled.values() for p in entry.programs}
+    if not programs:
+        return {}
+    rules = {
+        row.program_id: per_diem_rule(row)
+        for row in BillingRule.objects.filter(program_id__in=programs)
+    }
+    if not rules:
+        return {}
+    chosen: dict[int, dc.PerDiemRule] = {}
+    for pid, entry in enrolled.items():
+        mine = [(not rules[p].requires_week, p) for p in entry.programs if p in rules]
+        if mine:
+            chosen[pid] = rules[min(mine)[1]]
+    return chosen
+
+
+def patient_requirement(patient: Patient, on: date) -> dc.WeeklyRequirement:
+    """The patient's one weekly requirement on day `on`, over their active enrolments (one
+    query); the same function the week's compliance uses."""
+    rows = Enrollment.objects.filter(
+        patient=patient, status=EnrollmentStatus.ACTIVE, starts_on__lte=on
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    return dc.weekly_requirement(
+        [
+            track_enrolment(*row)
+            for row in rows.values_list(
+                "track_id", "track__kind", "track__min_weekly_hours", "required_weekly_hours"
+            )
+        ],
+        adolescent=dc.is_adolescent(patient.date_of_birth, on),
+    )
 
 
 def _sessions_in_window(organization_id: int, lo: datetime, hi: datetime) -> dict[int, SessionInfo]:
@@ -370,9 +434,10 @@ def _domain_patients(
     leaves: dict[int, list[dc.Leave]],
     step_downs: dict[int, dc.StepDown],
     free: dict[int, tuple[dc.Interval, ...]],
+    payer_rules: dict[int, dc.PerDiemRule],
 ) -> list[dc.Patient]:
     """The domain's patients: a patient with no active enrolment is on leave all week, and
-    one under 18 at the week's start or in an adolescent track is adolescent."""
+    one under 18 at the week's start is adolescent."""
     week_end = week_start + timedelta(days=6)
     whole_week = {
         zone: _whole_week(week_start, zone) for zone in {e.zone for e in enrolled.values()}
@@ -388,12 +453,13 @@ def _domain_patients(
                 site_zone=entry.zone,
                 tracks=tuple(str(t) for t in entry.tracks),
                 scheduled=tuple(str(s) for s in scheduled.get(pid, ())),
-                adolescent=entry.adolescent or _age_on(entry.born, week_start) < 18,
-                track_minimum_minutes=_minutes(entry.track_min),
-                phase_minimum_minutes=_minutes(entry.phase),
+                adolescent=dc.is_adolescent(entry.born, week_start),
+                enrolments=tuple(entry.enrolments),
                 leaves=tuple(patient_leaves),
                 step_down=step_downs.get(pid),
                 free=free.get(pid) or whole_week[entry.zone],
+                starts_on=entry.starts_on,
+                per_diem=payer_rules.get(pid),
             )
         )
     return domain_patients
@@ -463,6 +529,7 @@ def week_compliance(
         leaves=_leaves(patient_filter, week_start, week_end),
         step_downs=_step_downs(patient_filter, week_start, week_end),
         free=_published_free(organization_id, week_start, enrolled),
+        payer_rules=_payer_rules(enrolled),
     )
     result.tracks_of = {pid: entry.tracks for pid, entry in enrolled.items()}
     computed = dc.compute_week(

@@ -398,3 +398,46 @@ class CheckInAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"check-in attempt at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PerDiemBasis(models.TextChoices):
+    """What makes a day a per-diem day (openiop.domain.compliance `PerDiemBasis`)."""
+
+    DAY = "day", "Per day: a day with the daily minimum attended (HCPCS H0015/S9480)"
+    DAY_AND_WEEK = "day_and_week", "Per day, and only in a week that reaches the weekly minimum"
+
+
+class BillingRule(models.Model):
+    """A program's per-diem billing rule when its payer's rule overrides the default.
+
+    Without a row, a program bills under the HCPCS H0015/S9480 per-day rule (a day with at
+    least 3 hours attended). With one, the payer's rule applies to the patients enrolled in the
+    program, and `source` (where the payer wrote it) is shown wherever the rule is applied.
+    """
+
+    program = models.OneToOneField(
+        "organization.Program", on_delete=models.PROTECT, related_name="billing_rule"
+    )
+    payer = models.CharField(max_length=120)
+    basis = models.CharField(max_length=16, choices=PerDiemBasis.choices)
+    day_hours = models.DecimalField(max_digits=3, decimal_places=1, default=3)
+    week_hours = models.DecimalField(max_digits=3, decimal_places=1, default=9)
+    min_days = models.PositiveSmallIntegerField(default=3)
+    source = models.CharField(max_length=300)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(day_hours__gt=0)
+                & models.Q(week_hours__gt=0)
+                & models.Q(min_days__lte=7),
+                name="billing_rule_bounds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing rule of program {self.program_id}: {self.payer}"

@@ -32,6 +32,7 @@ from openiop.delivery.models import (
     ATTENDED_STATUSES,
     AttendanceRecord,
     AttendanceStatus,
+    BillingRule,
     CheckInAttempt,
     Disclosure,
     DropIn,
@@ -1133,3 +1134,109 @@ def _letter_errors(
         if len(value) > 200:
             errors[name] = "At most 200 characters."
     return errors
+
+
+# --- billing rules ----------------------------------------------------------------------------
+
+BILLING_RULE_FIELDS = ("payer", "basis", "day_hours", "week_hours", "min_days", "source")
+
+
+def _billing_rule_errors(
+    *,
+    payer: str,
+    basis: str,
+    day_hours: Decimal,
+    week_hours: Decimal,
+    min_days: int,
+    source: str,
+) -> dict[str, str]:
+    from openiop.delivery.models import PerDiemBasis
+
+    errors: dict[str, str] = {}
+    if not 2 <= len(payer.strip()) <= 120:
+        errors["payer"] = "Name the payer whose rule this is."
+    if basis not in PerDiemBasis.values:
+        errors["basis"] = "Choose how the payer bills the per diem."
+    if not Decimal(1) <= day_hours <= Decimal(12):
+        errors["day_hours"] = "Give the daily minimum in hours, from 1 to 12."
+    floor = Decimal(dc.population_minimum_minutes(adolescent=True)) / 60
+    if not floor <= week_hours <= Decimal(19):
+        errors["week_hours"] = (
+            f"Give the weekly minimum in hours, from {floor:g} (the lowest weekly minimum of "
+            "intensive outpatient care, ASAM Level 2.1, for adolescents) to 19."
+        )
+    elif "day_hours" not in errors and week_hours < day_hours:
+        errors["week_hours"] = "The weekly minimum cannot be less than the daily minimum."
+    if isinstance(min_days, bool) or not 1 <= min_days <= 7:
+        errors["min_days"] = "Give the days a week, from 1 to 7."
+    if len(source.strip()) < 5:
+        errors["source"] = (
+            "Say where the payer sets this rule: a provider manual, a contract section or a "
+            "web page."
+        )
+    return errors
+
+
+@service
+def billing_rule_set(
+    *,
+    actor: User,
+    program: Any,
+    payer: str,
+    basis: str,
+    day_hours: Decimal,
+    week_hours: Decimal,
+    min_days: int,
+    source: str,
+    request: HttpRequest | None = None,
+) -> BillingRule:
+    """A program's per-diem billing rule: the payer whose rule overrides the HCPCS per-day
+    default for the program's patients, the rule, and where the payer sets it."""
+    from openiop.organization.selectors import programs_for_user
+
+    policy.require(
+        actor,
+        Action.BILLING_RULES_MANAGE,
+        request=request,
+        object_type="delivery.billingrule",
+        object_id=str(program.pk),
+    )
+    if not programs_for_user(actor).filter(pk=program.pk).exists():
+        raise policy.refuse(
+            actor,
+            "That program is outside your sites.",
+            request=request,
+            object_type="organization.program",
+            object_id=str(program.pk),
+        )
+    values: dict[str, Any] = {
+        "payer": (payer or "").strip(),
+        "basis": basis,
+        "day_hours": Decimal(day_hours),
+        "week_hours": Decimal(week_hours),
+        "min_days": min_days,
+        "source": (source or "").strip(),
+    }
+    errors = _billing_rule_errors(**values)
+    if errors:
+        raise ValidationError(errors)
+    row = BillingRule.objects.filter(program=program).first()
+    creating = row is None
+    if row is None:
+        row = BillingRule(program=program)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_by = actor
+    row.updated_at = timezone.now()
+    row.full_clean()
+    row.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD if creating else AuditAction.CHANGE,
+        obj=row,
+        fields=list(BILLING_RULE_FIELDS),
+        request=request,
+        detail=f"billing rule of program {program.pk}",
+        part2=False,
+    )
+    return row

@@ -3,12 +3,18 @@ URLs carry internal ids and dates only, never names."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from openiop.delivery import views, views_notes
+from openiop.delivery import views, views_billing, views_notes
 
 app_name = "delivery"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("today/", views.today, name="today"),
     path("week/", views.week, name="week"),
+    path("billing-rules/", views_billing.billing_rules, name="billing_rules"),
+    path(
+        "billing-rules/<id:program_id>/",
+        views_billing.billing_rule_edit,
+        name="billing_rule",
+    ),
     path("sessions/<id:pk>/", views.session_roster, name="roster"),
     path("sessions/<id:pk>/drop-in/", views.drop_in, name="drop_in"),
     path(

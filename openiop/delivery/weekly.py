@@ -57,6 +57,13 @@ class WeekRow:
     patient: Patient
     week: dc.PatientWeek
     suggestions: list[Suggestion]
+    tracks: int = 1
+
+    @property
+    def requirement(self) -> str:
+        """The week's requirement in the words every page uses, e.g. "9 h a week (one
+        requirement across both tracks)"."""
+        return dc.requirement_label(self.week.required_minutes, self.tracks)
 
     @property
     def status_label(self) -> str:
@@ -84,6 +91,19 @@ class WeekRow:
     def per_diem_days(self) -> int:
         return sum(1 for d in self.week.days if d.billing is dc.Billing.PER_DIEM)
 
+    @property
+    def program_days(self) -> str:
+        """Program compliance on days, e.g. "1 of 3" (reported, not a billing rule)."""
+        if not self.week.program_days_required:
+            return str(self.week.program_days)
+        return f"{self.week.program_days} of {self.week.program_days_required}"
+
+    @property
+    def payer_rule(self) -> dc.PerDiemRule | None:
+        """The payer's rule the days were billed under, when it is not the default."""
+        rule = self.week.per_diem_rule
+        return None if rule == dc.DEFAULT_PER_DIEM else rule
+
 
 @dataclass
 class TrackRow:
@@ -109,6 +129,16 @@ class WeekReport:
     rows: list[WeekRow] = field(default_factory=list)
     tracks: list[TrackRow] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def payer_rules(self) -> list[dc.PerDiemRule]:
+        """The payers' rules applied this week (each once), for the page's note."""
+        seen: dict[tuple[str, str], dc.PerDiemRule] = {}
+        for row in self.rows:
+            rule = row.payer_rule
+            if rule is not None:
+                seen.setdefault((rule.payer, rule.source), rule)
+        return [seen[key] for key in sorted(seen)]
 
     @property
     def at_risk(self) -> list[WeekRow]:
@@ -149,7 +179,8 @@ def build_report(computed: WeekCompliance, week_start: date) -> WeekReport:
             )
             for s in result.suggestions
         ]
-        report.rows.append(WeekRow(patient, result, suggestions))
+        track_count = len(set(computed.tracks_of.get(pid, [])))
+        report.rows.append(WeekRow(patient, result, suggestions, track_count))
         for track_id in computed.tracks_of.get(pid, []):
             by_track.setdefault(track_id, TrackRow(tracks.get(track_id, "?"))).patients += 1
         for item in result.sessions:

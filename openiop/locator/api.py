@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from openiop.core import clientip
 from openiop.domain.costing import CostingInputError, Insurance, MoneyRange
+from openiop.domain.costing.insurance import MAX_COPAY_PER_DAY, MAX_PLAN_YEAR_AMOUNT
 from openiop.locator import costs, geo, selectors
 from openiop.locator.codes import LANGUAGES, CareType, Condition, Payment, Population
 from openiop.locator.models import HoursBasis
@@ -224,9 +225,21 @@ class LocatorSearchAPI(PublicAPIView):
         return Response(SearchOutSerializer(body).data)
 
 
-def _money(**kwargs: Any) -> serializers.DecimalField:
+def _money(high: Decimal = MAX_PLAN_YEAR_AMOUNT, **kwargs: Any) -> serializers.DecimalField:
+    """A plan term from $0 to `high` (an input sanity bound, costing.insurance)."""
+    sentence = f"Give an amount from $0 to ${high:,.0f}."
     return serializers.DecimalField(
-        max_digits=9, decimal_places=2, min_value=Decimal("0"), **kwargs
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=high,
+        error_messages={
+            "min_value": sentence,
+            "max_value": sentence,
+            "max_digits": sentence,
+            "max_whole_digits": sentence,
+        },
+        **kwargs,
     )
 
 
@@ -240,7 +253,7 @@ class InsuranceInSerializer(serializers.Serializer[Any]):
         default=Decimal("0"),
         help_text="A fraction: 0.2 means the patient pays 20%.",
     )
-    copay_per_day = _money(default=Decimal("0"))
+    copay_per_day = _money(MAX_COPAY_PER_DAY, default=Decimal("0"))
     out_of_pocket_max_remaining = _money(required=False, allow_null=True, default=None)
 
 

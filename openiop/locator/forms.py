@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from openiop.domain.costing import FeeSchedule, Insurance
+from openiop.domain.costing.insurance import MAX_COPAY_PER_DAY, MAX_PLAN_YEAR_AMOUNT
 from openiop.locator import antispam, geo
 from openiop.locator.codes import LANGUAGES, CareType, Condition, Payment, Population
 from openiop.locator.selectors import DEFAULT_RADIUS_MILES, MAX_RADIUS_MILES, SearchParams
@@ -86,6 +87,31 @@ def money(label: str, *, required: bool = True, help_text: str = "") -> forms.De
     )
 
 
+def plan_amount(
+    label: str, *, high: Decimal, required: bool = False, help_text: str = ""
+) -> forms.DecimalField:
+    """A plan term of the cost estimate in dollars and cents, from $0 to `high` (an input
+    sanity bound, `openiop.domain.costing.insurance`), refused with a sentence giving the
+    range."""
+    sentence = f"Give an amount from $0 to ${high:,.0f}."
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        min_value=Decimal("0"),
+        max_value=high,
+        decimal_places=2,
+        error_messages={
+            "invalid": "Give an amount in dollars, such as 1500 or 1500.50.",
+            "min_value": sentence,
+            "max_value": sentence,
+            "max_digits": sentence,
+            "max_whole_digits": sentence,
+            "max_decimal_places": "Give dollars and cents: at most 2 decimal places.",
+        },
+    )
+
+
 class CostEstimateForm(forms.Form):
     """Public cost estimate. Posted (not GET), so that choices such as "eating disorders"
     never appear in a URL or a server log."""
@@ -116,7 +142,7 @@ class CostEstimateForm(forms.Form):
         widget=forms.RadioSelect,
         initial="self_pay",
     )
-    deductible_remaining = money("Deductible left this year ($)", required=False)
+    deductible_remaining = plan_amount("Deductible left this year ($)", high=MAX_PLAN_YEAR_AMOUNT)
     coinsurance_percent = forms.DecimalField(
         label="Coinsurance (%)",
         required=False,
@@ -124,10 +150,10 @@ class CostEstimateForm(forms.Form):
         max_value=Decimal("100"),
         decimal_places=2,
     )
-    copay_per_day = money("Copay per program day ($)", required=False)
-    out_of_pocket_max_remaining = money(
+    copay_per_day = plan_amount("Copay per program day ($)", high=MAX_COPAY_PER_DAY)
+    out_of_pocket_max_remaining = plan_amount(
         "Out-of-pocket maximum left this year ($)",
-        required=False,
+        high=MAX_PLAN_YEAR_AMOUNT,
         help_text="Leave empty if you do not know.",
     )
 

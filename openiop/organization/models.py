@@ -86,6 +86,14 @@ ADULT_MIN_WEEKLY_HOURS = Decimal("9")
 ADOLESCENT_MIN_WEEKLY_HOURS = Decimal("6")
 
 
+def asam_floor_hours(kind: str) -> Decimal:
+    """The fewest weekly hours a track of this kind may require: the ASAM Level 2.1 minimum of
+    its population (`openiop.domain.compliance.population_minimum_minutes`)."""
+    from openiop.domain.compliance import population_minimum_minutes
+
+    return Decimal(population_minimum_minutes(kind == TrackKind.ADOLESCENTS)) / 60
+
+
 def default_min_hours(kind: str) -> Decimal:
     """ASAM 2.1 floor: 6 h/week for adolescents, 9 h/week for adults (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
     return ADOLESCENT_MIN_WEEKLY_HOURS if kind == TrackKind.ADOLESCENTS else ADULT_MIN_WEEKLY_HOURS
@@ -132,6 +140,14 @@ class Track(models.Model):
             errors["max_group"] = "The largest group size must be at least the smallest."
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             errors["max_age"] = "The oldest age must be at least the youngest."
+        floor = asam_floor_hours(self.kind)
+        if self.min_weekly_hours is not None and self.min_weekly_hours < floor:
+            population = "an adolescent" if self.kind == TrackKind.ADOLESCENTS else "an adult"
+            errors["min_weekly_hours"] = (
+                f"At least {floor:g} hours a week for {population} track: intensive outpatient "
+                "care (ASAM Level 2.1) is 9 or more hours a week for adults and 6 or more for "
+                "adolescents."
+            )
         if errors:
             raise ValidationError(errors)
 

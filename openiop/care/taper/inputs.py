@@ -1,6 +1,7 @@
 """Gathering the tapering engine's inputs from the database.
 
-``gather(enrollment)`` reads, for one enrolment:
+``gather(enrollment)`` reads, for one enrolment (drug screens and relapse events over the last
+26 weeks, ``domain.LOOKBACK_WEEKS``, or longer when a program window reaches further back):
 - phase and weeks in it: ``EnrollmentPhase`` (set by approved decisions); without one, the
   program phase whose weekly hours equal the enrolment's required hours, counted from the
   enrolment's start (named "inferred" in the facts);
@@ -11,8 +12,10 @@
   sober supports;
 - measure trends: scheduled instruments' baseline and latest totals with reliable change
   (``care.measures.selectors``), from intake's ``ScreeningResponse``;
-- attendance: delivery's attendance records over the last 4 complete weeks against the
-  required hours; without records, the fraction a clinician reports; else unknown;
+- attendance: delivery's attendance records over the last 4 complete weeks of the enrolment
+  against the required hours, a week without any record counting as missed and a week on
+  leave left out (``domain.weekly_attendance``); when no attendance was ever recorded for the
+  enrolment, the fraction a clinician reports; else unknown;
 - safety: open relapse responses' safety findings and open intake safety tasks;
 - age.
 
@@ -67,8 +70,8 @@ from openiop.domain.tapering import (
 )
 from openiop.patients.models import Enrollment, Patient
 
-LOOKBACK_WEEKS = 26
-ATTENDANCE_WEEKS = 4
+LOOKBACK_WEEKS = domain.LOOKBACK_WEEKS  # 26 weeks of screens and relapse events (window.py)
+ATTENDANCE_WEEKS = domain.ATTENDANCE_WEEKS  # 4 complete weeks of attendance (window.py)
 
 SAFETY_FLAGS = {
     "suicidal_ideation": SafetyFlag.SUICIDAL_IDEATION,
@@ -195,27 +198,38 @@ def _phase(
     return phase, max(0, (today - enrollment.starts_on).days // 7), True
 
 
+def _first_complete_week(starts_on: date) -> date:
+    """The Monday of the first week wholly inside the enrolment."""
+    first = monday(starts_on)
+    return first if first == starts_on else first + timedelta(weeks=1)
+
+
 def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dict[str, Any]] | None:
-    """Fraction of required hours attended in the last complete weeks that have attendance
-    records (delivery's); None when delivery is not installed or nothing was recorded."""
+    """Share of the required hours attended over the last ``ATTENDANCE_WEEKS`` complete weeks
+    of the enrolment (``domain.weekly_attendance``): a week with no attendance record at all
+    counts as missed, and a week wholly on leave of absence is left out. None when attendance
+    is not recorded for this enrolment at all (no record in its track, ever), or when delivery
+    is not installed: then the clinician's report, else unknown."""
     end_day = monday(today)
-    start_day = max(end_day - timedelta(weeks=ATTENDANCE_WEEKS), monday(enrollment.starts_on))
+    start_day = max(
+        end_day - timedelta(weeks=ATTENDANCE_WEEKS), _first_complete_week(enrollment.starts_on)
+    )
     if start_day >= end_day:
         return None
     tz = timezone.get_current_timezone()
     start = datetime.combine(start_day, time.min, tzinfo=tz)
     end = datetime.combine(end_day, time.min, tzinfo=tz)
     try:
-        from openiop.delivery.models import ATTENDED_STATUSES, AttendanceRecord
+        from openiop.delivery.models import ATTENDED_STATUSES, AttendanceRecord, LeaveOfAbsence
 
         with transaction.atomic():
+            mine = AttendanceRecord.objects.filter(
+                patient_id=enrollment.patient_id, session__track_id=enrollment.track_id
+            )
+            if not mine.filter(session__starts_at__lt=end).exists():
+                return None
             rows = list(
-                AttendanceRecord.objects.filter(
-                    patient_id=enrollment.patient_id,
-                    session__track_id=enrollment.track_id,
-                    session__starts_at__gte=start,
-                    session__starts_at__lt=end,
-                ).values(
+                mine.filter(session__starts_at__gte=start, session__starts_at__lt=end).values(
                     "status",
                     "check_in_at",
                     "check_out_at",
@@ -223,30 +237,47 @@ def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dic
                     "session__ends_at",
                 )
             )
+            leaves = list(
+                LeaveOfAbsence.objects.filter(
+                    patient_id=enrollment.patient_id,
+                    starts_on__lt=end_day,
+                    ends_on__gte=start_day,
+                ).values_list("starts_on", "ends_on")
+            )
     except (ImportError, DatabaseError):
         return None
-    if not rows:
-        return None
-    minutes = 0.0
-    weeks_seen: set[date] = set()
+    attended: dict[date, float] = {}
     for r in rows:
         s, e = r["session__starts_at"], r["session__ends_at"]
-        weeks_seen.add(monday(timezone.localtime(s, tz).date()))
+        week = monday(timezone.localtime(s, tz).date())
+        attended.setdefault(week, 0.0)
         if r["status"] not in ATTENDED_STATUSES:
             continue
         a = max(s, r["check_in_at"] or s)
         b = min(e, r["check_out_at"] or e)
-        minutes += max(0.0, (b - a).total_seconds() / 60)
-    # Weeks with no attendance record at all (no published sessions for the patient) are not
-    # recorded, not absences: the requirement counts only the weeks with records.
-    weeks = len(weeks_seen)
-    required = float(enrollment.required_weekly_hours) * 60 * weeks
-    fraction = min(1.0, minutes / required) if required else 0.0
-    return fraction, {
+        attended[week] += max(0.0, (b - a).total_seconds() / 60)
+    required = int(enrollment.required_weekly_hours * 60)
+    weeks = []
+    day = start_day
+    while day < end_day:
+        on_leave = any(lo <= day and day + timedelta(days=6) <= hi for lo, hi in leaves)
+        minutes = attended.get(day)
+        weeks.append(
+            domain.WeekAttendance(
+                day, 0 if on_leave else required, None if minutes is None else round(minutes)
+            )
+        )
+        day += timedelta(weeks=1)
+    summary = domain.weekly_attendance(weeks)
+    if summary is None:
+        return None
+    return summary.fraction, {
         "attendance_source": "delivery attendance records",
-        "attendance_weeks_recorded": weeks,
-        "attended_hours": round(minutes / 60, 1),
-        "required_hours": round(required / 60, 1),
+        "attendance_weeks": summary.weeks,
+        "attendance_weeks_recorded": summary.weeks_recorded,
+        "attendance_weeks_missed": summary.weeks_missed,
+        "attended_hours": round(summary.attended_minutes / 60, 1),
+        "required_hours": round(summary.required_minutes / 60, 1),
     }
 
 
@@ -406,7 +437,8 @@ def gather(
     patient = enrollment.patient
     policy = policy_for(enrollment)
     phase, weeks_in_phase, inferred = _phase(enrollment, policy, today)
-    since = today - timedelta(weeks=LOOKBACK_WEEKS)
+    look_back = domain.look_back_weeks(policy)
+    since = today - timedelta(weeks=look_back)
     read = _Read(
         facts={
             "today": today.isoformat(),
@@ -414,6 +446,7 @@ def gather(
             "weeks_in_phase": weeks_in_phase,
             "phase_inferred_from_required_hours": inferred,
             "required_weekly_hours": float(enrollment.required_weekly_hours),
+            "look_back_weeks": look_back,
         }
     )
     profile = SupportProfile.objects.filter(patient=patient).first()

@@ -216,6 +216,16 @@ def taper_settings_set(
         value = thresholds.get(name, 4)
         if not isinstance(value, int) or not 1 <= value <= 52:
             errors[name] = "Give a whole number of weeks from 1 to 52."
+    for name, high in (("min_objectives_met", 20), ("min_sober_supports", 20)):
+        value = thresholds.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            errors[name] = f"Give a whole number from 0 to {high}."
+    meetings = thresholds.get("min_peer_meetings_per_week", Decimal(1))
+    try:
+        if not Decimal(0) <= Decimal(str(meetings)) <= 14:
+            errors["min_peer_meetings_per_week"] = "Give a number of meetings from 0 to 14."
+    except InvalidOperation:
+        errors["min_peer_meetings_per_week"] = "Give a number of meetings from 0 to 14."
     attendance = thresholds.get("min_attendance_for_step_down", Decimal("0.8"))
     try:
         if not Decimal("0.1") <= Decimal(str(attendance)) <= 1:

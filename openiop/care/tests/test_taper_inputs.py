@@ -179,6 +179,18 @@ def test_attendance_is_read_from_delivery_else_reported_else_unknown(world: Worl
     assert g.inp.attendance_fraction == pytest.approx(31.5 / 36, abs=0.001)
 
 
+def test_a_week_without_any_attendance_record_counts_as_missed(world: World) -> None:
+    e = enrol(world)
+    # Two weeks of full attendance, then two weeks with no record at all.
+    attendance(world.patient_a1, e, world.counselor_a1, hours=[3, 3, 3, 3, 3, 3])
+    g = inputs.gather(e, attendance_reported=0.95)
+    assert g.facts["attendance_source"] == "delivery attendance records"
+    assert g.inp.attendance_fraction == pytest.approx(18 / 36, abs=0.001)
+    assert (g.facts["attendance_weeks_recorded"], g.facts["attendance_weeks_missed"]) == (2, 2)
+    assert "attendance" not in g.unknown
+    assert g.facts["look_back_weeks"] == 26
+
+
 def test_every_input_known_and_favourable_gives_a_step_down(world: World) -> None:
     e = enrol(world, weeks_ago=10)
     ready_to_step_down(world, world.counselor_a1, e)

@@ -164,12 +164,21 @@ def test_a_bad_diagnosis_code_re_renders_the_plan_with_a_field_error(
         url, {"form": "problem", "problem-description": "Drinking", "problem-icd10_code": "F10.2"}
     )
     assert response.status_code == 422
-    assert "category heading" in response.content.decode()
+    body = response.content.decode()
+    assert "category heading" in body and "F10.20, F10.21" in body
+    assert not plan.problems.exists()
+    for code, says in (("F99.9", "not a code of ICD-10-CM FY2026"), ("F43.8", "F43.81, F43.89")):
+        response = client.post(
+            url, {"form": "problem", "problem-description": "Stress", "problem-icd10_code": code}
+        )
+        assert response.status_code == 422 and says in response.content.decode()
     assert not plan.problems.exists()
     response = client.post(
         url, {"form": "problem", "problem-description": "Drinking", "problem-icd10_code": "f10.20"}
     )
     assert response.status_code == 302 and plan.problems.get().icd10_code == "F10.20"
+    body = client.get(url).content.decode()
+    assert "Alcohol dependence, uncomplicated" in body and "ICD-10-CM FY2026" in body
 
 
 def test_signing_through_the_page_locks_the_plan(client: Client, world: World) -> None:
@@ -334,3 +343,50 @@ def test_taper_settings_refuse_phases_outside_the_asam_bounds(client: Client, wo
     assert response.status_code == 422 and "9-19 hours" in response.content.decode()
     data["phase-3:hours"] = "10"
     assert client.post(url, data).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("phase-1:hours", "0"),
+        ("step-down:hours", "-6"),
+        ("min_sober_supports", "-1"),
+        ("min_peer_meetings_per_week", "-0.5"),
+        ("min_objectives_met", "-2"),
+        ("phase-2:min_weeks", "-1"),
+    ],
+)
+def test_taper_settings_refuse_zero_and_negative_values(
+    client: Client, world: World, field: str, value: str
+) -> None:
+    from openiop.care.models import TaperSettings
+
+    login(client, world.admin_a)
+    url = reverse("care:settings_taper", args=[world.program_a1.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data[field] = value
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert field in response.context["form"].errors
+    assert "program policy (set in Settings)" in response.content.decode()
+    assert not TaperSettings.objects.filter(program=world.program_a1).exists()
+
+
+def test_the_taper_settings_service_refuses_negative_thresholds(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from openiop.care.models import TaperSettings
+    from openiop.care.taper import services as taper_services
+    from openiop.care.taper.inputs import phases_to_json
+    from openiop.domain.tapering import TaperPolicy
+
+    with pytest.raises(ValidationError) as refused:
+        taper_services.taper_settings_set(
+            actor=world.admin_a,
+            program=world.program_a1,
+            phases=phases_to_json(TaperPolicy().phases),
+            thresholds={"min_sober_supports": -1, "min_peer_meetings_per_week": Decimal("-1")},
+        )
+    assert set(refused.value.message_dict) == {"min_sober_supports", "min_peer_meetings_per_week"}
+    assert not TaperSettings.objects.exists()

@@ -1,4 +1,4 @@
-"""End to end on a phone-sized headless Chromium (issue #5 "Must show"): a counselor opens
+"""End to end on a phone-sized headless Chromium: a counselor opens
 today's group, checks in three patients (one late, one leaving early), writes the group note
 with individual sections and signs it; each patient's chart shows it with only their own
 section; the week page shows the right hours; an amendment keeps the signed original.

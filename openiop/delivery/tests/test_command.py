@@ -68,8 +68,10 @@ def test_json_lists_every_enrolled_patient_with_hours_days_and_status(
         "day": "2026-11-02",
         "hours": 3.0,
         "meets_daily_minimum": True,
-        "billing": "discrete",
+        "billing": "per_diem",  # HCPCS H0015/S9480: a 3-hour day, whatever the week
     }
+    assert (short["program_days"], short["program_days_required"]) == (1, 3)
+    assert short["per_diem_rule"]["payer"] == ""
     assert "Short" not in json.dumps(data)  # internal ids and record numbers only, no names
     assert AuditEvent.objects.filter(action="export", organization_id_value=world.org_a.pk).exists()
 

@@ -72,7 +72,9 @@ def test_full_attendance_meets_nine_hours_and_bills_three_per_diem_days(world: A
     assert billing.count(Billing.PER_DIEM) == 3 and billing.count(Billing.NONE) == 4
 
 
-def test_partial_days_bill_discrete_services_and_leave_the_week_short(world: Any) -> None:
+def test_a_3_hour_day_is_a_per_diem_day_even_when_the_week_is_short(world: Any) -> None:
+    # HCPCS H0015/S9480: the per diem is a day's service; the week's 9 hours and 3 days are
+    # program compliance (reported), not a condition of the day.
     p = enrolled_patient(world.track_a1)
     mon, wed, fri = three_sessions(world, p)
     record(mon, p, AttendanceStatus.PRESENT)
@@ -81,8 +83,9 @@ def test_partial_days_bill_discrete_services_and_leave_the_week_short(world: Any
     week = week_of(p)
     assert week.attended_minutes == 180 + 120 + 150
     assert week.status is Status.SHORT
+    assert (week.program_days, week.program_days_required) == (1, 3)
     assert [d.billing for d in week.days][:5] == [
-        Billing.DISCRETE,
+        Billing.PER_DIEM,
         Billing.NONE,
         Billing.DISCRETE,
         Billing.NONE,

@@ -1,7 +1,7 @@
 """What would fix a shortfall: open seats in other groups at times the patient is free.
 
-Issue 5 item 3: "a projection during the week of who can no longer reach the minimum with the
-sessions left, with what would fix it (open seats in other groups at times they are free)".
+The requirement: a projection during the week of who can no longer reach the minimum with the
+sessions left, with what would fix it (open seats in other groups at times they are free).
 A seat fits when it is in one of the patient's tracks (a patient with co-occurring disorders may
 be in two, and hours in either count: the iop-week/1 format), lies wholly inside one of
 their free blocks and inside the week, starts no earlier than now, is not on a leave day, and

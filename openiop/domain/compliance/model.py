@@ -23,7 +23,7 @@ def require_aware(what: str, value: datetime) -> None:
 
 
 class AttendanceStatus(StrEnum):
-    """Issue 5 item 1. Late, left early and telehealth count the minutes actually attended."""
+    """Attendance statuses. Late, left early and telehealth count the minutes actually attended."""
 
     PRESENT = "present"
     LATE = "late"
@@ -148,9 +148,27 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class TrackEnrolment:
+    """One of the patient's active tracks: whether it is an adolescent track, its minimum and
+    the enrolment's required minutes (set at admission, changed by tapering)."""
+
+    track: str
+    adolescent_track: bool = False
+    track_minimum_minutes: int | None = None
+    required_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class Patient:
     """A patient's week: site zone, tracks, the sessions scheduled for them, and what sets
-    their requirement. `free` lists the times they could take an extra seat."""
+    their requirement. `free` lists the times they could take an extra seat.
+
+    With `enrolments`, the requirement is the one weekly requirement over them
+    (`combined.weekly_requirement`); without, `phase_minimum_minutes`, then
+    `track_minimum_minutes`, then the population minimum. `starts_on` is the day they were
+    admitted (their first day in the program), for the admission week (requirement.py).
+    `per_diem` is the billing rule of their payer when it overrides the default.
+    """
 
     id: str
     site_zone: str
@@ -162,6 +180,9 @@ class Patient:
     leaves: tuple[Leave, ...] = ()
     step_down: StepDown | None = None
     free: tuple[Interval, ...] = ()
+    enrolments: tuple[TrackEnrolment, ...] = ()
+    starts_on: date | None = None
+    per_diem: PerDiemRule | None = None  # a payer's rule; None: the policy's (HCPCS) rule
 
     def __post_init__(self) -> None:
         try:
@@ -197,18 +218,110 @@ class OpenSeat:
             raise ComplianceInputError(f"open seat {self.session_id} is inconsistent")
 
 
+H0015_DESCRIPTOR = (
+    "Alcohol and/or drug services; intensive outpatient (treatment program that operates at "
+    "least 3 hours/day and at least 3 days/week and is based on an individualized treatment "
+    "plan), including assessment, counseling; crisis intervention, and activity therapies or "
+    "education"
+)
+"""HCPCS Level II H0015, long descriptor (CMS HCPCS code set,
+https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system)."""
+
+S9480_DESCRIPTOR = "Intensive outpatient psychiatric services, per diem"
+"""HCPCS Level II S9480, long descriptor (same source as H0015)."""
+
+HCPCS_SOURCE = (
+    "HCPCS Level II H0015 and S9480 descriptors (CMS HCPCS code set, "
+    "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system)"
+)
+
+PER_DIEM_DAY_MINUTES = 180
+"""A per-diem day: at least 3 hours attended that day. H0015 describes a program that
+"operates at least 3 hours/day"; S9480 is billed "per diem" (HCPCS_SOURCE). New York's
+Medicaid guidance for S9480 says the same per day: "patients must attend at least 3 hours of
+service on any given day ... IOS is billed on a daily basis regardless of the total weekly
+attendance" (https://wchsb.com/wch-news/intensive-outpatient-service-ios)."""
+
+PROGRAM_MIN_DAYS = 3
+"""Program compliance, reported, never a denial of a day: H0015 describes a program that
+operates "at least 3 days/week" (HCPCS_SOURCE)."""
+
+PAYER_WEEK_MINUTES = 540
+"""The weekly minimum a payer rule may add: 9 hours, the ASAM Level 2.1 adult minimum
+(The ASAM Criteria, 3rd ed., 2013, Level 2.1). Only a payer's own rule applies it to billing."""
+
+
+class PerDiemBasis(StrEnum):
+    """What makes a day a per-diem day."""
+
+    DAY = "day"  # the HCPCS descriptors: the day alone
+    DAY_AND_WEEK = "day_and_week"  # a payer's rule: the day, and the week's minimum too
+
+
+@dataclass(frozen=True)
+class PerDiemRule:
+    """How a day is billed: the default follows the HCPCS H0015 and S9480 descriptors (a day
+    with at least 3 hours attended is a per-diem day, whatever the rest of the week); a payer
+    whose contract also requires the weekly minimum overrides it with
+    `basis=DAY_AND_WEEK` (at least `week_minutes` attended and `min_days` days of
+    `day_minutes` or more in the week), and `source` says where the payer wrote it.
+    """
+
+    payer: str = ""  # empty: the default rule
+    basis: PerDiemBasis = PerDiemBasis.DAY
+    day_minutes: int = PER_DIEM_DAY_MINUTES
+    week_minutes: int = PAYER_WEEK_MINUTES
+    min_days: int = PROGRAM_MIN_DAYS
+    source: str = HCPCS_SOURCE
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.basis, PerDiemBasis):
+            raise ComplianceInputError(f"unknown per-diem basis {self.basis!r}")
+        if not 1 <= self.day_minutes <= 24 * 60:
+            raise ComplianceInputError("the per-diem day minimum must be 1 minute to 24 hours")
+        if not 0 <= self.week_minutes <= 7 * 24 * 60:
+            raise ComplianceInputError("the weekly minimum must be 0 to 168 hours")
+        if not 0 <= self.min_days <= 7:
+            raise ComplianceInputError("the days a week must be 0 to 7")
+
+    @property
+    def requires_week(self) -> bool:
+        return self.basis is PerDiemBasis.DAY_AND_WEEK
+
+    @property
+    def label(self) -> str:
+        """The rule in words, as pages show it."""
+        day = f"a day with at least {_hours(self.day_minutes)} attended"
+        if not self.requires_week:
+            who = f"{self.payer}: " if self.payer else ""
+            return f"{who}{day} is a per-diem day"
+        return (
+            f"{self.payer or 'Payer rule'}: {day} is a per-diem day only in a week with at "
+            f"least {_hours(self.week_minutes)} attended and {self.min_days} such days"
+        )
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
+
+
+DEFAULT_PER_DIEM = PerDiemRule()
+
+
 @dataclass(frozen=True)
 class CompliancePolicy:
-    """Thresholds; per-diem ones are payer-specific, so each payer can have its own policy.
+    """Thresholds of the week's computation.
 
     - `adult_minimum_minutes` 540 and `adolescent_minimum_minutes` 360: ASAM Level 2.1 is 9-19
       hours a week for adults and 6-19 for adolescents; SAMHSA's 2021 advisory gives the same
       minimums (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1).
-    - `per_diem_day_minutes` 180 and `per_diem_week_minutes` 540: "Payers commonly bill the per
-      diem only on days with at least 3 hours attended and at least 9 hours in the week, else
-      discrete services" (common IOP practice; H0015 is a program of at least 3 hours/day).
-    - `per_diem_min_days` 0: H0015 describes a program operating "at least 3 days/week"; set 3
-      for a payer that applies that to the days each patient attended 3 hours or more.
+    - `per_diem`: the billing rule of a patient without a payer rule of their own
+      (`Patient.per_diem`): the HCPCS H0015/S9480 per-day rule (`PerDiemRule`).
+    - `program_day_minutes` 180 and `program_min_days` 3: program compliance, reported as
+      `PatientWeek.program_days` and in the reasons, never used to deny a day (H0015: a program
+      that "operates at least 3 hours/day and at least 3 days/week"). The weekly hours are the
+      patient's requirement (the status).
     - `at_risk_without_lost_time` False: a program choice, not a sourced rule. When True, a
       patient whose schedule leaves less than one session of slack (e.g. exactly 9 hours
       scheduled) is at risk even before missing anything; off by default because programs
@@ -217,9 +330,9 @@ class CompliancePolicy:
 
     adult_minimum_minutes: int = 540
     adolescent_minimum_minutes: int = 360
-    per_diem_day_minutes: int = 180
-    per_diem_week_minutes: int = 540
-    per_diem_min_days: int = 0
+    per_diem: PerDiemRule = DEFAULT_PER_DIEM
+    program_day_minutes: int = PER_DIEM_DAY_MINUTES
+    program_min_days: int = PROGRAM_MIN_DAYS
     at_risk_without_lost_time: bool = False
 
 

@@ -7,6 +7,14 @@ Order of precedence:
 2. the patient's current phase requirement (set by tapering);
 3. the track's minimum;
 4. the ASAM Level 2.1 minimum for the population: 9 hours for adults, 6 for adolescents.
+Steps 2-4 give one requirement for the patient however many tracks they are in
+(`combined.weekly_requirement`: the highest of their tracks', program policy).
+
+The admission week (program policy): in the week holding the day the patient was admitted,
+when that is not the week's first day, the requirement is prorated by the share of their
+tracks' group time in the week that meets on or after that day (rounded down). A patient
+admitted when enough group time is left still owes the full minimum in proportion; one
+admitted on the week's last day, after the last group, owes nothing that week.
 
 A leave of absence (common IOP practice) then reduces the
 requirement by the share of the patient's scheduled time that falls on leave days, or by the
@@ -20,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from openiop.domain.compliance.clock import format_minutes
+from openiop.domain.compliance.combined import weekly_requirement
 from openiop.domain.compliance.model import CompliancePolicy, Patient, StepDown
 
 
@@ -38,6 +47,11 @@ def step_down_week(step_down: StepDown, week_start: date) -> int:
 
 
 def _normal(patient: Patient, policy: CompliancePolicy) -> tuple[int, str]:
+    if patient.enrolments:
+        combined = weekly_requirement(
+            patient.enrolments, adolescent=patient.adolescent, policy=policy
+        )
+        return combined.minutes, combined.reason
     if patient.phase_minimum_minutes is not None:
         minutes = patient.phase_minimum_minutes
         return minutes, f"Requirement {format_minutes(minutes)}: the patient's current phase."
@@ -113,3 +127,36 @@ def apply_leave(
         f"{format_minutes(minutes)} to {format_minutes(reduced)}."
     )
     return Requirement(reduced, False, (*reasons, note))
+
+
+def admission_week(
+    minutes: int,
+    reasons: list[str],
+    *,
+    starts_on: date | None,
+    days: tuple[date, ...],
+    group_minutes: int,
+    group_minutes_after: int,
+) -> tuple[int, list[str]]:
+    """Prorate `minutes` in the admission week (module docstring): `group_minutes` is the
+    group time of the patient's tracks in the week, `group_minutes_after` the part of it on
+    or after `starts_on`. Other weeks are unchanged."""
+    if starts_on is None or not days[0] < starts_on <= days[-1]:
+        return minutes, reasons
+    prorated = minutes * group_minutes_after // group_minutes if group_minutes else 0
+    prorated = min(prorated, minutes)
+    if prorated == minutes:
+        return minutes, reasons
+    when = f"{starts_on:%A} {starts_on.day} {starts_on:%B}"
+    if not group_minutes_after:
+        left = "no group time of their tracks was left this week"
+    else:
+        left = (
+            f"{format_minutes(group_minutes_after)} of their tracks' "
+            f"{format_minutes(group_minutes)} of group time this week was still to come"
+        )
+    note = (
+        f"Admitted on {when}: {left}, so this week's requirement is "
+        f"{format_minutes(prorated)} (program policy: the admission week is prorated)."
+    )
+    return prorated, [*reasons, note]

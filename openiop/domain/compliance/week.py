@@ -16,9 +16,15 @@ Statuses:
   wants such zero-slack schedules flagged from the start sets
   `CompliancePolicy.at_risk_without_lost_time`.
 
-Billing (common payer practice; thresholds in `CompliancePolicy`): a local day with at least 3 hours
-attended bills the per diem (H0015/S9480) if the week also reaches 9 hours; any other day with
-attendance bills discrete services. Days are local days in the patient's site zone.
+Billing (`PerDiemRule`): by default a local day with at least 3 hours attended is a per-diem day
+(HCPCS H0015 and S9480 descriptors: the per diem is a day's service), whatever the rest of the
+week; any other day with attendance bills discrete services. A payer whose rule also requires
+the weekly minimum (`PerDiemBasis.DAY_AND_WEEK`, set per program with its source) overrides it
+for the patients billed under it. Days are local days in the patient's site zone.
+
+Program compliance (H0015 describes a program of at least 3 hours a day and 3 days a week) is
+reported, never used to deny a day: the weekly hours are the status above, and the days with
+3 hours or more are `PatientWeek.program_days` against `program_days_required`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from openiop.domain.compliance.clock import WeekCalendar, format_minutes, second
 from openiop.domain.compliance.fixes import SeatPool, SeatSuggestion, Span, free_spans
 from openiop.domain.compliance.model import (
     ABSENCES,
+    DEFAULT_PER_DIEM,
     DEFAULT_POLICY,
     Attendance,
     AttendanceStatus,
@@ -39,10 +46,16 @@ from openiop.domain.compliance.model import (
     CompliancePolicy,
     OpenSeat,
     Patient,
+    PerDiemRule,
     Session,
     require_aware,
 )
-from openiop.domain.compliance.requirement import apply_leave, base_requirement, leave_days
+from openiop.domain.compliance.requirement import (
+    admission_week,
+    apply_leave,
+    base_requirement,
+    leave_days,
+)
 
 _FOREVER = 2**62  # "now" when no as_of is given: the week is over
 
@@ -93,12 +106,20 @@ class PatientWeek:
     remaining_minutes: int  # scheduled minutes still to come after as_of
     final: bool  # the week is over
     days: tuple[DayAttendance, ...]
-    per_diem_week: bool
+    per_diem_week: bool  # the rule's weekly condition holds (always, under the per-day rule)
     sessions: tuple[SessionAttendance, ...]
     shortfall_minutes: int  # how far attended + remaining falls below the requirement
     suggestions: tuple[SeatSuggestion, ...]
     unresolved_minutes: int  # what is still missing after any suggested seats
     reasons: tuple[str, ...]
+    per_diem_rule: PerDiemRule = DEFAULT_PER_DIEM  # the rule the days were billed under
+    program_days: int = 0  # days with the program's daily minimum attended
+    program_days_required: int = 0  # the program's days a week (0 when nothing is required)
+
+    @property
+    def program_days_met(self) -> bool:
+        """Program compliance on days (reported, not a billing rule)."""
+        return self.program_days >= self.program_days_required
 
     @property
     def cannot_reach(self) -> bool:
@@ -119,11 +140,12 @@ class _Need:
 
 
 def _billing(
-    minutes: list[int], cal: WeekCalendar, policy: CompliancePolicy
+    minutes: list[int], cal: WeekCalendar, rule: PerDiemRule
 ) -> tuple[tuple[DayAttendance, ...], bool]:
-    qualifying = [m >= policy.per_diem_day_minutes for m in minutes]
-    week_ok = sum(minutes) >= policy.per_diem_week_minutes and (
-        sum(qualifying) >= policy.per_diem_min_days
+    """Each day's billing under `rule`, and whether the rule's weekly condition holds."""
+    qualifying = [m >= rule.day_minutes for m in minutes]
+    week_ok = not rule.requires_week or (
+        sum(minutes) >= rule.week_minutes and sum(qualifying) >= rule.min_days
     )
     days = tuple(
         DayAttendance(
@@ -274,14 +296,56 @@ def _status(
     return Status.ON_TRACK, 0, []
 
 
-def _discrete_note(final: bool, policy: CompliancePolicy) -> str:
-    """Why days long enough for the per diem bill as discrete services (common payer practice)."""
+def _discrete_note(rule: PerDiemRule, minutes: list[int], final: bool) -> str:
+    """Why days long enough for the per diem bill as discrete services: the payer's rule
+    also requires the weekly minimum, which the week has not reached."""
+    days = sum(m >= rule.day_minutes for m in minutes)
     return (
-        f"Below {format_minutes(policy.per_diem_week_minutes)} in the week"
+        f"{rule.payer or 'The payer'}'s rule requires at least "
+        f"{format_minutes(rule.week_minutes)} and {rule.min_days} days of "
+        f"{format_minutes(rule.day_minutes)} or more in the week; this week has "
+        f"{format_minutes(sum(minutes))} and {days} such day(s)"
         + (" so far" if not final else "")
-        + f": days of {format_minutes(policy.per_diem_day_minutes)} or more bill as "
-        "discrete services, not the per diem."
+        + ", so days of "
+        f"{format_minutes(rule.day_minutes)} or more bill as discrete services, not the per "
+        f"diem (source: {rule.source})."
     )
+
+
+def _program_days_note(days: int, required: int, policy: CompliancePolicy) -> str:
+    """Program compliance on days: reported, never a denial of a per-diem day."""
+    return (
+        f"Program compliance: {days} day(s) with {format_minutes(policy.program_day_minutes)} "
+        f"or more attended, fewer than the program's {required} a week (HCPCS H0015 describes "
+        "a program of at least 3 hours a day and 3 days a week); the per-diem days still bill."
+    )
+
+
+def _group_minutes(
+    patient: Patient,
+    windows: dict[str, Span],
+    session_tracks: dict[str, str],
+    cal: WeekCalendar,
+    from_day: int,
+) -> tuple[int, int]:
+    """Minutes of group time in the week of the patient's tracks (and of the sessions they
+    are scheduled for), overlapping sessions counted once; and the part of it from local day
+    `from_day` on."""
+    tracks = set(patient.tracks)
+    mine = set(patient.scheduled)
+    spans = sorted(
+        windows[sid] for sid, track in session_tracks.items() if track in tracks or sid in mine
+    )
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    cut = cal.bounds[from_day]
+    total = sum(cal.clip_minutes(start, end) for start, end in merged)
+    after = sum(cal.clip_minutes(max(start, cut), end) for start, end in merged if end > cut)
+    return total, after
 
 
 def _one(
@@ -291,6 +355,7 @@ def _one(
     week_start: date,
     now: int,
     policy: CompliancePolicy,
+    session_tracks: dict[str, str],
 ) -> tuple[PatientWeek, _Need | None]:
     cal = week_calendar(patient.site_zone, week_start)
     on_leave = leave_days(patient, cal.days)
@@ -298,6 +363,19 @@ def _one(
     _add_schedule(tally, patient.scheduled, windows, cal, on_leave, now)
 
     base, reasons = base_requirement(patient, week_start, policy)
+    starts_on = patient.starts_on
+    if starts_on is not None and cal.days[0] < starts_on <= cal.days[-1]:
+        total, after = _group_minutes(
+            patient, windows, session_tracks, cal, (starts_on - cal.days[0]).days
+        )
+        base, reasons = admission_week(
+            base,
+            reasons,
+            starts_on=starts_on,
+            days=cal.days,
+            group_minutes=total,
+            group_minutes_after=after,
+        )
     requirement = apply_leave(
         base, reasons, on_leave, tally.scheduled_total, tally.scheduled_on_leave
     )
@@ -318,9 +396,15 @@ def _one(
         notes.append(f"{tally.unexcused} unexcused absence(s).")
     if tally.unrecorded:
         notes.append(f"{tally.unrecorded} past scheduled session(s) have no attendance record.")
-    days, week_ok = _billing(tally.per_day, cal, policy)
+    rule = patient.per_diem or policy.per_diem
+    days, week_ok = _billing(tally.per_day, cal, rule)
     if not week_ok and any(day.meets_daily_minimum for day in days):
-        notes.append(_discrete_note(final, policy))
+        notes.append(_discrete_note(rule, tally.per_day, final))
+    day_minimum = policy.program_day_minutes
+    program_days = sum(m >= day_minimum for m in tally.per_day)
+    program_days_required = 0 if requirement.suspended or required == 0 else policy.program_min_days
+    if final and program_days < program_days_required:
+        notes.append(_program_days_note(program_days, program_days_required, policy))
     margin = attended + remaining - required
     result = PatientWeek(
         patient_id=patient.id,
@@ -337,6 +421,9 @@ def _one(
         suggestions=(),
         unresolved_minutes=gap,
         reasons=tuple(notes),
+        per_diem_rule=rule,
+        program_days=program_days,
+        program_days_required=program_days_required,
     )
     need = (
         _Need(patient, gap, tally.busy, tally.seen | set(patient.scheduled), on_leave, cal)
@@ -366,10 +453,12 @@ def compute_week(
         require_aware("as_of", as_of)
     now = seconds(as_of) if as_of is not None else _FOREVER
     windows: dict[str, Span] = {}
+    session_tracks: dict[str, str] = {}
     for session in sessions:
         if session.id in windows:
             raise ComplianceInputError(f"session {session.id} is listed twice")
         windows[session.id] = (seconds(session.start), seconds(session.end))
+        session_tracks[session.id] = session.track
     by_patient: dict[str, dict[str, Attendance]] = {p.id: {} for p in patients}
     if len(by_patient) != len(patients):
         raise ComplianceInputError("a patient is listed twice")
@@ -391,7 +480,13 @@ def compute_week(
         if unknown:
             raise ComplianceInputError(f"patient {patient.id}: unknown sessions {unknown}")
         result, need = _one(
-            patient, by_patient[patient.id].values(), windows, week_start, now, policy
+            patient,
+            by_patient[patient.id].values(),
+            windows,
+            week_start,
+            now,
+            policy,
+            session_tracks,
         )
         results[patient.id] = result
         if need is not None:

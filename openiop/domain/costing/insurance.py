@@ -13,7 +13,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openiop.domain.costing.money import check_decimal, check_money, to_cents, usd
+from openiop.domain.costing.money import (
+    CostingInputError,
+    check_decimal,
+    check_money,
+    to_cents,
+    usd,
+)
+
+MAX_PLAN_YEAR_AMOUNT = Decimal("100000.00")
+"""The largest deductible or out-of-pocket maximum accepted: an input sanity bound chosen by
+OpenIOP, not a published limit (a plan-year amount above $100,000 is a typing error, not a
+plan term)."""
+
+MAX_COPAY_PER_DAY = Decimal("10000.00")
+"""The largest copay per program day accepted: an input sanity bound, not a published limit."""
+
+
+def check_bounded(field: str, value: object, high: Decimal) -> Decimal:
+    """`value` as money (`check_money`) that is at most `high`, else raise."""
+    amount = check_money(field, value)
+    if amount > high:
+        raise CostingInputError(field, f"must be at most {usd(high)}, got {usd(amount)}")
+    return amount
 
 
 @dataclass(frozen=True)
@@ -30,11 +52,15 @@ class Insurance:
     out_of_pocket_max_remaining: Decimal | None = None
 
     def __post_init__(self) -> None:
-        check_money("deductible_remaining", self.deductible_remaining)
+        check_bounded("deductible_remaining", self.deductible_remaining, MAX_PLAN_YEAR_AMOUNT)
         check_decimal("coinsurance", self.coinsurance, Decimal(0), Decimal(1))
-        check_money("copay_per_day", self.copay_per_day)
+        check_bounded("copay_per_day", self.copay_per_day, MAX_COPAY_PER_DAY)
         if self.out_of_pocket_max_remaining is not None:
-            check_money("out_of_pocket_max_remaining", self.out_of_pocket_max_remaining)
+            check_bounded(
+                "out_of_pocket_max_remaining",
+                self.out_of_pocket_max_remaining,
+                MAX_PLAN_YEAR_AMOUNT,
+            )
 
 
 def split_evenly(total: Decimal, days: int) -> list[Decimal]:

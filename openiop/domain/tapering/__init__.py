@@ -4,7 +4,9 @@ Pure Python. ``recommend_taper`` reads one patient's phase and weeks in it,
 weeks without use (self-report, drug screens, relapse events; prescribed medications are not
 use), plan progress, community support, measure trends, attendance, safety flags and age, and
 returns the decision, the target level, phase and weekly hours, and a reason for every input.
-Phases and thresholds are per program in ``TaperPolicy``. See docs/tapering.md.
+Phases and thresholds are per program in ``TaperPolicy``. What it reads from the past (a
+26-week look-back for screens and relapse events; attendance over the last 4 complete weeks,
+a week without any record counting as missed) is in ``window``. See docs/tapering.md.
 """
 
 from openiop.domain.tapering.engine import recommend_taper
@@ -25,8 +27,19 @@ from openiop.domain.tapering.model import (
     TaperRecommendation,
 )
 from openiop.domain.tapering.policy import PhaseKind, TaperPhase, TaperPolicy
+from openiop.domain.tapering.window import (
+    ATTENDANCE_WEEKS,
+    LOOKBACK_WEEKS,
+    AttendanceSummary,
+    WeekAttendance,
+    look_back_weeks,
+    weekly_attendance,
+)
 
 __all__ = [
+    "ATTENDANCE_WEEKS",
+    "LOOKBACK_WEEKS",
+    "AttendanceSummary",
     "CommunitySupport",
     "Decision",
     "DrugScreen",
@@ -44,5 +57,8 @@ __all__ = [
     "TaperPolicy",
     "TaperReason",
     "TaperRecommendation",
+    "WeekAttendance",
+    "look_back_weeks",
     "recommend_taper",
+    "weekly_attendance",
 ]

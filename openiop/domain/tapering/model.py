@@ -4,10 +4,9 @@ Inputs are frozen dataclasses that refuse invalid values when built, naming the 
 is counted in whole weeks back from now: ``weeks_ago=0`` is the current week.
 
 Sources: the three tapering criteria (ability to avoid relapse, progress on the treatment
-plan, growing reliance on community support) are the seed program description
-(common IOP practice); the other inputs (drug screens with prescribed
-medications not counted as use, measure trends with reliable change, attendance, relapse
-events, community support) are the program's own records.
+plan, growing reliance on community support) are common IOP practice; the other inputs (drug
+screens with prescribed medications not counted as use, measure trends with reliable change,
+attendance, relapse events, community support) are the program's own records.
 """
 
 from __future__ import annotations

@@ -58,11 +58,12 @@ class TaperPhase:
 
 
 def default_phases() -> tuple[TaperPhase, ...]:
-    """Issue 6's example: 5 days/15 h, 4 days/12 h, 3 days/9 h, a 6 h step-down, then care.
+    """OpenIOP default: 5 days/15 h, 4 days/12 h, 3 days/9 h, a 6 h step-down, then care.
 
-    The 3-hour sessions match common IOP practice ("sessions last about 3 hours, 3 to 5 days a week") and
-    H0015's at least 3 hours a day, 3 days a week (HCPCS H0015 descriptor). Two weeks per phase before a step down
-    and the step-down's 2 days are program choices.
+    The 3-hour sessions match common IOP practice ("sessions last about 3 hours, 3 to 5 days a
+    week") and the HCPCS H0015 descriptor, a program that "operates at least 3 hours/day and at
+    least 3 days/week" (`openiop.domain.compliance.H0015_DESCRIPTOR`). Two weeks per phase
+    before a step down and the step-down's 2 days are program choices.
     """
     iop = LevelOfCare.INTENSIVE_OUTPATIENT
     return (

@@ -160,3 +160,43 @@ def test_api_bad_input_is_400_naming_the_field(
     response = client.post("/api/v1/locator/cost-estimate", body, content_type="application/json")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "sentence"),
+    [
+        ("deductible_remaining", "1000000000", "Give an amount from $0 to $100,000."),
+        ("deductible_remaining", "100000.01", "Give an amount from $0 to $100,000."),
+        ("deductible_remaining", "-1", "Give an amount from $0 to $100,000."),
+        ("out_of_pocket_max_remaining", "250000", "Give an amount from $0 to $100,000."),
+        ("copay_per_day", "50000", "Give an amount from $0 to $10,000."),
+    ],
+)
+def test_plan_amounts_beyond_sane_bounds_are_refused_with_a_clear_sentence(
+    client: Client, field: str, value: str, sentence: str
+) -> None:
+    page = client.post(
+        "/public/cost-estimate/",
+        {**SELF_PAY, "payer": "insurance", "coinsurance_percent": "20", field: value},
+    )
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert f'id="id_{field}-errors"' in text and sentence in text
+    assert "Estimate for" not in text
+
+
+def test_the_api_refuses_a_billion_dollar_deductible(client: Client) -> None:
+    body = {"days_per_week": 3, "weeks": 4, "insurance": {"deductible_remaining": "1000000000"}}
+    response = client.post("/api/v1/locator/cost-estimate", body, content_type="application/json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]["insurance"]["deductible_remaining"]
+    assert errors == ["Give an amount from $0 to $100,000."]
+
+
+def test_the_domain_refuses_plan_amounts_beyond_the_bound() -> None:
+    from openiop.domain.costing import CostingInputError, Insurance
+
+    with pytest.raises(CostingInputError) as refused:
+        Insurance(deductible_remaining=Decimal("1000000000.00"))
+    assert refused.value.field == "deductible_remaining"
+    Insurance(deductible_remaining=Decimal("100000.00"))  # the bound itself is accepted

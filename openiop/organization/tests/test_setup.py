@@ -1,4 +1,4 @@
-"""Administrator setup pages (issue #2 item 5)."""
+"""Administrator setup pages."""
 
 from __future__ import annotations
 
@@ -237,3 +237,57 @@ def test_staff_list_query_count_is_flat(
         )
     with django_assert_max_num_queries(16):
         assert client.get(reverse("organization:setup")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "hours", "floor"),
+    [
+        ("substance_use", "0", "9"),
+        ("substance_use", "-3", "9"),
+        ("substance_use", "6", "9"),  # the adolescent floor is not enough for an adult track
+        ("mental_health", "8.5", "9"),
+        ("adolescents", "5", "6"),
+        ("adolescents", "-1", "6"),
+    ],
+)
+def test_track_minimum_hours_below_the_asam_floor_are_refused(
+    client: Client, world: World, kind: str, hours: str, floor: str
+) -> None:
+    login(client, world.admin_a)
+    count = Track.objects.count()
+    response = client.post(
+        reverse("organization:new", args=["tracks"]),
+        {
+            "program": world.program_a1.pk,
+            "kind": kind,
+            "name": "Too light",
+            "min_weekly_hours": hours,
+            "min_group": 3,
+            "max_group": 10,
+            "min_age": 13 if kind == "adolescents" else 18,
+            "max_age": 17 if kind == "adolescents" else 99,
+        },
+    )
+    assert response.status_code == 422
+    errors = " ".join(response.context["form"].errors["min_weekly_hours"])
+    assert f"At least {floor} hours a week" in errors and "ASAM Level 2.1" in errors
+    assert "min_weekly_hours" not in errors  # the message names no field
+    assert Track.objects.count() == count
+
+
+def test_a_track_at_the_floor_is_accepted(client: Client, world: World) -> None:
+    login(client, world.admin_a)
+    response = client.post(
+        reverse("organization:new", args=["tracks"]),
+        {
+            "program": world.program_a1.pk,
+            "kind": "adolescents",
+            "name": "Teens at the floor",
+            "min_weekly_hours": "6",
+            "min_group": 3,
+            "max_group": 10,
+            "min_age": 13,
+            "max_age": 17,
+        },
+    )
+    assert response.status_code == 302

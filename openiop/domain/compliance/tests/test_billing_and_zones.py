@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from openiop.domain.compliance import Billing, CompliancePolicy, Session
+import pytest
+
+from openiop.domain.compliance import (
+    DEFAULT_PER_DIEM,
+    H0015_DESCRIPTOR,
+    S9480_DESCRIPTOR,
+    Billing,
+    ComplianceInputError,
+    CompliancePolicy,
+    Leave,
+    PerDiemBasis,
+    PerDiemRule,
+    Session,
+    Status,
+)
 from openiop.domain.compliance.clock import week_calendar
 from openiop.domain.compliance.tests.factories import (
     FRI,
@@ -53,7 +67,7 @@ def test_a_day_under_3_hours_bills_discrete_services() -> None:
         present("s4"),
     ]
     result = one_week([patient(scheduled=["s1", "s2", "s3", "s4"])], records, sessions)["p1"]
-    assert result.per_diem_week  # 719 minutes in the week
+    assert result.per_diem_week
     friday = result.days[4]
     assert (friday.minutes, friday.meets_daily_minimum, friday.billing) == (
         179,
@@ -63,33 +77,101 @@ def test_a_day_under_3_hours_bills_discrete_services() -> None:
     assert result.days[3].billing is Billing.PER_DIEM
 
 
-def test_a_week_under_9_hours_bills_every_day_as_discrete_services() -> None:
-    sessions = three_day_week()
-    records = [present("s1"), present("s2"), present("s3", check_out=at(FRI, "11:59"))]
-    result = one_week([patient(scheduled=["s1", "s2", "s3"])], records, sessions)["p1"]
+PAYER = PerDiemRule(
+    payer="Acme Health",
+    basis=PerDiemBasis.DAY_AND_WEEK,
+    source="Acme Health provider manual, 2026, section 4.2",
+)
+
+
+def test_a_3_hour_day_in_a_6_hour_week_is_a_per_diem_day_and_the_week_is_short() -> None:
+    # HCPCS H0015/S9480 describe a per-day service: the day is billed whatever the week; the
+    # program's 3 days and 9 hours a week are reported as program compliance, not a denial.
+    sessions = [session("a", MON), session("b", WED, "09:00", "10:30"), session("c", FRI)]
+    records = [present("a"), present("b"), present("c", check_out=at(FRI, "10:30"))]
+    result = one_week([patient(scheduled=["a", "b", "c"])], records, sessions)["p1"]
+    assert result.attended_minutes == 360
+    assert [d.billing for d in result.days][:5] == [
+        Billing.PER_DIEM,
+        Billing.NONE,
+        Billing.DISCRETE,
+        Billing.NONE,
+        Billing.DISCRETE,
+    ]
+    assert result.per_diem_week and result.per_diem_rule == DEFAULT_PER_DIEM
+    assert result.status is Status.SHORT  # program compliance: 6 h of the 9 required
+    assert (result.program_days, result.program_days_required) == (1, 3)
+    assert not result.program_days_met
+    assert any(r.startswith("Program compliance: 1 day(s)") for r in result.reasons)
+    assert any("per-diem days still bill" in r for r in result.reasons)
+    assert not any("discrete services, not the per diem" in r for r in result.reasons)
+
+
+def test_a_payer_rule_requiring_the_weekly_minimum_bills_that_day_as_discrete() -> None:
+    sessions = [session("a", MON), session("b", WED, "09:00", "10:30"), session("c", FRI)]
+    records = [present("a"), present("b"), present("c", check_out=at(FRI, "10:30"))]
+    billed_by_acme = patient(scheduled=["a", "b", "c"], per_diem=PAYER)
+    result = one_week([billed_by_acme], records, sessions)["p1"]
     assert not result.per_diem_week
-    assert result.days[0].meets_daily_minimum
-    assert result.days[0].billing is Billing.DISCRETE
-    assert any("bill as discrete services, not the per diem" in r for r in result.reasons)
+    monday = result.days[0]
+    assert monday.meets_daily_minimum and monday.billing is Billing.DISCRETE
+    assert result.per_diem_rule is PAYER
+    note = next(r for r in result.reasons if "not the per diem" in r)
+    assert note.startswith("Acme Health's rule requires at least 9 h and 3 days")
+    assert "source: Acme Health provider manual, 2026, section 4.2" in note
 
 
-def test_payer_thresholds_come_from_the_policy() -> None:
+def test_a_payer_rule_bills_the_per_diem_once_the_week_reaches_its_minimum() -> None:
+    sessions = three_day_week()
+    records = [present("s1"), present("s2"), present("s3")]
+    payer = patient(scheduled=["s1", "s2", "s3"], per_diem=PAYER)
+    result = one_week([payer], records, sessions)["p1"]
+    assert result.per_diem_week and result.program_days_met
+    assert [d.billing for d in result.days].count(Billing.PER_DIEM) == 3
+
+
+def test_the_default_rule_is_per_day_with_the_cited_descriptors() -> None:
+    assert DEFAULT_PER_DIEM.basis is PerDiemBasis.DAY
+    assert DEFAULT_PER_DIEM.day_minutes == 180
+    assert "H0015" in DEFAULT_PER_DIEM.source and "S9480" in DEFAULT_PER_DIEM.source
+    assert "at least 3 hours/day and at least 3 days/week" in H0015_DESCRIPTOR
+    assert S9480_DESCRIPTOR == "Intensive outpatient psychiatric services, per diem"
+
+
+def test_no_program_days_are_required_in_a_week_on_leave() -> None:
+    sessions = three_day_week()
+    on_leave = patient(scheduled=["s1", "s2", "s3"], leaves=(Leave(MON, MON + timedelta(6)),))
+    result = one_week([on_leave], [], sessions)["p1"]
+    assert result.status is Status.ON_LEAVE
+    assert result.program_days_required == 0 and result.program_days_met
+    assert not any(r.startswith("Program compliance") for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"day_minutes": 0}, {"week_minutes": -60}, {"min_days": 8}, {"day_minutes": 24 * 60 + 1}],
+)
+def test_a_per_diem_rule_refuses_nonsense(changes: dict[str, int]) -> None:
+    with pytest.raises(ComplianceInputError):
+        PerDiemRule(**changes)
+
+
+def test_payer_thresholds_come_from_the_rule() -> None:
     sessions = [session("a", MON, "09:00", "11:00"), session("b", TUE, "09:00", "11:00")]
     records = [present("a"), present("b")]
-    lenient = CompliancePolicy(per_diem_day_minutes=120, per_diem_week_minutes=240)
+    lenient = CompliancePolicy(per_diem=PerDiemRule(day_minutes=120))
     result = one_week([patient(scheduled=["a", "b"])], records, sessions, policy=lenient)["p1"]
-    assert result.per_diem_week
     assert result.days[0].billing is Billing.PER_DIEM
     default = one_week([patient(scheduled=["a", "b"])], records, sessions)["p1"]
     assert default.days[0].billing is Billing.DISCRETE
 
 
-def test_policy_can_require_3_qualifying_days_a_week() -> None:
+def test_a_payer_rule_can_require_3_qualifying_days_a_week() -> None:
     sessions = [session("a", MON, "09:00", "14:00"), session("b", TUE, "09:00", "14:00")]
     records = [present("a"), present("b")]  # 10 hours on 2 days
-    strict = CompliancePolicy(per_diem_min_days=3)
     assert one_week([patient()], records, sessions)["p1"].per_diem_week
-    assert not one_week([patient()], records, sessions, policy=strict)["p1"].per_diem_week
+    strict = patient(per_diem=PAYER)
+    assert not one_week([strict], records, sessions)["p1"].per_diem_week
 
 
 def test_a_session_across_local_midnight_is_split_between_two_days() -> None:
