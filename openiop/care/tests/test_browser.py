@@ -1,4 +1,4 @@
-"""End to end in headless Chromium at phone width (issue 6 "Must show"): a clinician opens a
+"""End to end in headless Chromium at phone width: a clinician opens a
 patient's progress view (plan, objectives with linked notes, charts of measures, screens,
 meetings), approves a recommended step-down, and the next schedule's input carries the reduced
 hours; a positive drug screen opens the relapse workflow. Charts render locally (no third-party
