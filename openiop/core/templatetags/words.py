@@ -20,3 +20,11 @@ def words(value: object) -> str:
     if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         return ", ".join(words(v) for v in value)
     return _SNAKE.sub(lambda m: m.group(1).replace("_", " "), str(value))
+
+
+@register.filter
+def flags(codes: Iterable[str] | None) -> str:
+    """Stored screening flag codes as the instrument's own words, separated by semicolons."""
+    from openiop.domain.screening import flag_label
+
+    return "; ".join(flag_label(str(code)) for code in codes or ())

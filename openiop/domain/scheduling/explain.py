@@ -95,7 +95,7 @@ def _structural(problem: Problem, index: Index, p: Patient) -> str | None:
         least = min(t.min_group for t in tracks)
         return (
             f"too few other {' or '.join(p.tracks)} patients are free at their times to reach"
-            f" min_group {least}{_only(grouped)}; {wants}"
+            f" the smallest group size ({least}){_only(grouped)}; {wants}"
         )
     return None
 
@@ -164,7 +164,10 @@ _SCHEDULE_REASONS = (
     ("full", "groups at their times are full ({})"),
     ("no_staff", "every credentialed counselor is leading another group or out of hours ({})"),
     ("no_room", "every room is in use ({})"),
-    ("few", "too few patients still short of hours are free then to reach min_group ({})"),
+    (
+        "few",
+        "too few patients still short of hours are free then to reach the smallest group size ({})",
+    ),
     (
         "traded",
         "a group then would take counselors, rooms or patients that keep others at their"

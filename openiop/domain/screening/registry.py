@@ -47,6 +47,20 @@ URGENT_FLAGS: frozenset[str] = frozenset(
 )
 
 
+_FLAGS: Mapping[str, str] = MappingProxyType(
+    {
+        flag.code: f"{instrument.edition.split(' (')[0].split(',')[0].split(' - ')[0]}: {flag.label}"
+        for instrument in INSTRUMENTS.values()
+        for flag in instrument.flags
+    }
+)
+
+
+def flag_label(code: str) -> str:
+    """What a clinician reads for a stored flag code: "PHQ-9: Item 9 positive: immediate ..."."""
+    return _FLAGS.get(code, code.replace("_", " "))
+
+
 def get_instrument(instrument_id: object) -> Instrument:
     """The instrument with this id, or `UnknownInstrument`."""
     if isinstance(instrument_id, str) and instrument_id in INSTRUMENTS:

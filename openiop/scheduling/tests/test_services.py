@@ -172,7 +172,7 @@ def test_shortfalls_are_explained_in_the_solution(world: World) -> None:
     week = solved_week(world)
     reasons = {x["patient"]: x["reason"] for x in week.solution["stats"]["shortfalls"]}
     assert set(reasons) == {f"p{p.pk}" for p in s.patients_a2}
-    assert "min_group" in reasons[f"p{world.patient_a2.pk}"]
+    assert "smallest group size" in reasons[f"p{world.patient_a2.pk}"]
 
 
 def _capacity_world(world: World) -> None:

@@ -156,7 +156,7 @@ def test_the_grid_shows_each_group_by_site_day_and_block(client: Client, world: 
     assert "SUD A1" in body and "Counselor_A1" in body and "Room 2" in body
     assert "6 patients" in body and "Every hard rule holds" in body
     assert "Patients below their weekly minimum" in body
-    assert "Okafor, Bruno" in body and "min_group" in body  # explained shortfall
+    assert "Okafor, Bruno" in body and "smallest group size" in body  # explained shortfall
     assert AuditEvent.objects.filter(
         action="query", username="admin_a", detail__contains=str(world.patient_a2.pk)
     ).exists()

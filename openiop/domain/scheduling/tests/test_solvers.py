@@ -213,7 +213,7 @@ def test_a_patient_with_too_few_peers_for_min_group_is_explained() -> None:
     problem = parse_problem(data)
     [short] = [s for s in explain(problem, solve(problem, time_limit=QUICK)) if s.patient == "p6"]
     assert short.reason == (
-        "too few other mh patients are free at their times to reach min_group 2 except wed-am;"
+        "too few other mh patients are free at their times to reach the smallest group size (2) except wed-am;"
         " needs 6 h"
     )
 
