@@ -4,13 +4,15 @@ number of queries however many rows there are."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from openiop.core import access
+from openiop.domain import compliance
 from openiop.intake.models import (
     BLOCK_TIMES,
     OPEN_STAGES,
@@ -24,10 +26,13 @@ from openiop.intake.models import (
     SafetyTaskStatus,
     ScreeningResponse,
 )
+from openiop.organization.models import TrackKind
 from openiop.patients.models import Enrollment
+from openiop.scheduling.blocks import STANDARD_BLOCKS
 
 if TYPE_CHECKING:
     from openiop.accounts.models import User
+    from openiop.organization.models import Track
     from openiop.patients.models import Patient
 
 CLOSED_RECENT_DAYS = 30
@@ -80,13 +85,30 @@ def board(user: User, now: datetime | None = None) -> list[Column]:
 
 
 def safety_tasks(user: User, *, include_done: bool = False) -> QuerySet[SafetyTask]:
-    """Safety tasks of the patients this user may see (their sites and programs)."""
-    qs = SafetyTask.objects.filter(patient__in=access.patients_visible_to(user).values("pk"))
+    """Safety tasks of the patients this user may see (their sites and programs), and those
+    they raised (`access.visible_safety_tasks_filter`); each row says whether its patient is
+    in the user's scope (`in_scope`)."""
+    qs = access.safety_tasks_visible_to(user)
     if not include_done:
         qs = qs.filter(status=SafetyTaskStatus.OPEN)
-    return qs.select_related(
-        "patient", "site", "assigned_to", "created_by", "completed_by", "screening"
-    ).order_by("status", "-urgent", "created_at", "id")
+    return (
+        qs.select_related(
+            "patient", "site", "assigned_to", "created_by", "completed_by", "screening"
+        )
+        .annotate(
+            in_scope=Exists(access.patients_visible_to(user).filter(pk=OuterRef("patient_id")))
+        )
+        .order_by("status", "-urgent", "created_at", "id")
+    )
+
+
+def urgent_safety_task_count(user: User) -> int:
+    """Open urgent safety tasks the user may read: one query."""
+    return (
+        access.safety_tasks_visible_to(user)
+        .filter(status=SafetyTaskStatus.OPEN, urgent=True)
+        .count()
+    )
 
 
 def availability_grid(rows: list[PatientAvailability]) -> list[tuple[str, list[tuple[str, bool]]]]:
@@ -146,3 +168,38 @@ def chart(patient: Patient, user: User) -> dict[str, object]:
         "availability_rows": availability_grid(availability),
         "has_availability": bool(availability),
     }
+
+
+def _minute(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def admission_availability(
+    blocks: set[tuple[int, str]],
+    tracks: list[tuple[Track, Decimal]],
+    *,
+    born: date,
+    on: date,
+) -> compliance.AvailabilityCheck:
+    """Whether the availability given (grid blocks) can hold the patient's one weekly
+    requirement over the chosen tracks (the ASAM minimum when none is chosen yet): the free
+    blocks that overlap the standard group blocks (Monday to Saturday) against it."""
+    requirement = compliance.weekly_requirement(
+        [
+            compliance.TrackEnrolment(
+                str(track.pk),
+                adolescent_track=track.kind == TrackKind.ADOLESCENTS,
+                track_minimum_minutes=int(track.min_weekly_hours * 60),
+                required_minutes=int(hours * 60),
+            )
+            for track, hours in tracks
+        ],
+        adolescent=compliance.is_adolescent(born, on),
+    )
+    free = [
+        (day, _minute(BLOCK_TIMES[block][0]), _minute(BLOCK_TIMES[block][1]))
+        for day, block in blocks
+        if block in BLOCK_TIMES
+    ]
+    groups = [(b.weekday, _minute(b.start), _minute(b.end)) for b in STANDARD_BLOCKS]
+    return compliance.availability_check(free, groups, requirement.minutes)
