@@ -273,7 +273,11 @@ class ReferralForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Facility file (CSV)",
-        help_text="Format: docs/locator-import.md (N-SUMHSS service codes).",
+        help_text=(
+            "A CSV file with a header row: each facility's id, name, city, state, ZIP code and "
+            "N-SUMHSS service codes, and optionally its address, phone, website, openings, "
+            "evening and weekend hours (the column names are in the import guide)."
+        ),
     )
 
 
