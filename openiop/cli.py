@@ -1,7 +1,8 @@
 """The `openiop` console command: a thin wrapper over Django's management commands.
 
-`openiop demo-data`, `openiop audit verify`, `openiop score ...` and the rest are management
-commands of the OpenIOP apps; this entry point only selects the settings module.
+`openiop demo-data`, `openiop audit verify`, `openiop score ...`, `openiop placement recommend
+...` and the rest are management commands of the OpenIOP apps; this entry point only selects
+the settings module.
 """
 
 from __future__ import annotations

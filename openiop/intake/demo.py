@@ -8,7 +8,10 @@
 - Screenings with plausible answers, scored by the domain: PHQ-9 and GAD-7 for mental-health
   and co-occurring tracks, AUDIT for alcohol, DAST-10 for substance use, CRAFFT for teenagers,
   BAM for some; PHQ-9 item 9 is positive for a handful, each with its safety task (two open).
-- Level-of-care decisions (mostly accepted, some overridden with a reason).
+- Level-of-care decisions whose dimension ratings come from the proposals of the evidence table
+  (`openiop.domain.placement.propose`: the patient's screenings, age and intake facts); the
+  clinician rates the dimensions no evidence speaks to, changes a few proposals with a reason,
+  and mostly accepts the level (some overridden with a reason).
 - Referrals in every stage from every source with realistic time in stage.
 Bulk inserts keep it fast at 100,000 patients (screenings and decisions are capped).
 """
@@ -24,15 +27,18 @@ from openiop.accounts.models import Role, User
 from openiop.core.demo import FIRST, LAST
 from openiop.domain.placement import (
     Condition,
-    CssrsRisk,
-    Dimension,
     DimensionRating,
+    Evidence,
     LevelOfCare,
+    PersonFacts,
     PlacementInput,
     ProgramCriteria,
-    ScreeningResults,
+    Proposal,
+    ScoredScreen,
+    propose,
     recommend_placement,
 )
+from openiop.domain.placement.evidence import screening_results
 from openiop.domain.screening import INSTRUMENTS, ItemKind, questionnaire_response, score
 from openiop.domain.screening.rules import AnswerValue, Facts
 from openiop.intake.models import (
@@ -327,10 +333,8 @@ def _screenings(
                     administered_at=when,
                 )
             )
-            if instrument_id == "phq9":
-                facts.setdefault(p["patient_id"], {})["phq9_item9"] = result.answers["9"]
-            if instrument_id == "cssrs":
-                facts.setdefault(p["patient_id"], {})["cssrs"] = result.band
+            screens = facts.setdefault(p["patient_id"], {}).setdefault("screens", {})
+            screens[instrument_id] = ScoredScreen.from_result(result)
     created = ScreeningResponse.objects.bulk_create(responses, batch_size=BATCH)
     site_of = {p["patient_id"]: p["site_id"] for p in chosen}
     SafetyTask.objects.bulk_create(
@@ -448,22 +452,61 @@ def _decisions(
     PlacementDecision.objects.bulk_create(decisions, batch_size=BATCH)
 
 
-def _assessment(rng: random.Random) -> tuple[tuple[DimensionRating, ...], dict[str, bool]]:
-    """Drawn ASAM dimension ratings, mostly low to moderate and withdrawal (dimension 1) at
-    most moderate as befits an IOP, with evidence, and the program criteria."""
-    ratings = {d: rng.choices([1, 2, 3], weights=[4, 6, 0.25])[0] for d in range(1, 7)}
-    ratings[1] = min(ratings[1], 2)
-    dims = tuple(
-        DimensionRating(Dimension(d), r, rng.choice(EVIDENCE[d])) for d, r in ratings.items()
-    )
-    criteria = {
+CHANGE_REASONS = {
+    2: "Primary care notes show controlled blood pressure only.",
+    3: "Interview: mood better than the screen suggests; sleeping again.",
+    4: "Ambivalent about stopping; came at the family's request.",
+    5: "Screen covers the past year; no use in the last six weeks.",
+    6: "Partner drinks at home most evenings.",
+}
+
+
+def _criteria(rng: random.Random) -> dict[str, bool]:
+    """The program criteria recorded at intake (drawn)."""
+    return {
         "must_work_or_attend_school": rng.random() < 0.7,
         "has_support_system": rng.random() < 0.6,
         "history_of_relapse": rng.random() < 0.4,
         "transitioning_from_residential_or_hospital": rng.random() < 0.25,
         "early_stage_of_treatment": rng.random() < 0.5,
     }
-    return dims, criteria
+
+
+def _ratings(
+    proposal: Proposal, rng: random.Random
+) -> tuple[tuple[DimensionRating, ...], list[dict[str, Any]]]:
+    """The clinician's ratings: the proposal where the evidence gives one (changed now and then,
+    with a reason), a drawn rating with evidence where it does not. Returns the ratings and
+    the dimension records stored with the decision."""
+    dims: list[DimensionRating] = []
+    stored: list[dict[str, Any]] = []
+    for proposed in proposal.dimensions:
+        number = int(proposed.dimension)
+        reason = ""
+        if proposed.rating is None:
+            rating = rng.choices([1, 2, 3], weights=[4, 6, 0.25])[0]
+            rating = min(rating, 2) if number == 1 else rating
+            evidence = rng.choice(EVIDENCE[number])
+        else:
+            rating, evidence = proposed.rating, proposed.summary
+            if number in CHANGE_REASONS and rng.random() < 0.08:
+                rating = max(0, rating - 1) if rating > 1 else rating + 1
+                reason = CHANGE_REASONS[number]
+        dims.append(DimensionRating(proposed.dimension, rating, evidence))
+        stored.append(
+            {
+                "dimension": number,
+                "rating": rating,
+                "evidence": evidence,
+                "proposed": proposed.rating,
+                "proposed_evidence": [
+                    {"text": i.text, "rating": i.rating, "row": i.key, "source": i.source}
+                    for i in proposed.evidence
+                ],
+                "change_reason": reason,
+            }
+        )
+    return tuple(dims), stored
 
 
 def _decision(
@@ -473,22 +516,28 @@ def _decision(
     rng: random.Random,
     today: date,
 ) -> PlacementDecision:
-    """A level-of-care decision recommended by the domain from a drawn assessment and the
-    patient's screenings; a recommendation above IOP is mostly overridden to IOP with a
-    reason (the patient is already enrolled in one)."""
-    dims, criteria = _assessment(rng)
+    """A level-of-care decision: ratings proposed from the patient's screenings and intake
+    facts, confirmed or changed by the clinician, then the level recommended by the domain; a
+    recommendation above IOP is mostly overridden to IOP with a reason (the patient is already
+    enrolled in one)."""
+    criteria = _criteria(rng)
     conditions = frozenset(CONDITIONS_BY_KIND[k] for k in p["kinds"])
     age = _age(p["born"], today)
+    evidence = Evidence(
+        age=age,
+        screens=found.get("screens", {}),
+        facts=PersonFacts(  # as on the form: an unticked box is "not recorded"
+            must_work_or_study=criteria["must_work_or_attend_school"] or None,
+            supportive_home=criteria["has_support_system"] or None,
+        ),
+    )
+    proposal = propose(evidence, conditions=conditions)
+    dims, stored = _ratings(proposal, rng)
     recommendation = recommend_placement(
         PlacementInput(
             dimensions=dims,
             criteria=ProgramCriteria(**criteria),
-            screening=ScreeningResults(
-                age=age,
-                conditions=conditions,
-                phq9_item9=found.get("phq9_item9"),
-                cssrs_risk=CssrsRisk(found["cssrs"]) if found.get("cssrs") else None,
-            ),
+            screening=screening_results(evidence, conditions),
         )
     )
     override = (
@@ -497,10 +546,7 @@ def _decision(
     return PlacementDecision(
         patient_id=p["patient_id"],
         program_id=p["program_id"],
-        dimensions=[
-            {"dimension": int(d.dimension), "rating": d.rating, "evidence": d.evidence}
-            for d in dims
-        ],
+        dimensions=stored,
         criteria={k: bool(criteria.get(k)) for k in CRITERIA_FIELDS},
         screening={
             "age": age,

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.core.forms import set_queryset
-from openiop.domain.placement import PlacementPolicy
+from openiop.domain.compliance import admission_minimum_minutes
+from openiop.domain.placement import EVIDENCE_ROWS, Dimension, PlacementPolicy, Proposal
+from openiop.domain.placement.policy import COWS_BAND_STARTS
 from openiop.intake.models import BLOCK_TIMES, WEEKDAYS, Block, ReferralSource, ReferralStage
 from openiop.intake.placement import (
     CONDITION_CHOICES,
@@ -149,6 +151,13 @@ class PlacementForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 error_messages={"required": f"Give the evidence for dimension {number}."},
             )
+            self.fields[f"d{number}_reason"] = forms.CharField(
+                label=f"Reason for changing the proposed rating of dimension {number}",
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Needed only when your rating differs from the proposed one.",
+            )
         for name in CRITERIA_FIELDS:
             self.fields[name] = forms.BooleanField(label=CRITERIA_LABELS[name], required=False)
         for name in SCREENING_FACT_FIELDS:
@@ -158,6 +167,29 @@ class PlacementForm(forms.Form):
 
     def dimension_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"d{n}_rating"], self[f"d{n}_evidence"]) for n, _ in DIMENSION_LABELS]
+
+    def dimension_rows(self, proposal: Proposal | None) -> list[dict[str, Any]]:
+        """Per dimension: its fields and the proposal from the evidence (None if none)."""
+        return [
+            {
+                "rating": self[f"d{n}_rating"],
+                "evidence": self[f"d{n}_evidence"],
+                "reason": self[f"d{n}_reason"],
+                "proposed": proposal.dimension(Dimension(n)) if proposal is not None else None,
+            }
+            for n, _ in DIMENSION_LABELS
+        ]
+
+    @staticmethod
+    def initial_from(proposal: Proposal, conditions: list[str]) -> dict[str, Any]:
+        """Pre-fill each dimension with its proposed rating and evidence."""
+        initial: dict[str, Any] = {"conditions": conditions}
+        for d in proposal.dimensions:
+            if d.rating is not None:
+                initial[f"d{int(d.dimension)}_rating"] = str(d.rating)
+            if d.evidence:
+                initial[f"d{int(d.dimension)}_evidence"] = d.summary
+        return initial
 
     def criteria_fields(self, names: tuple[str, ...]) -> list[forms.BoundField]:
         return [self[name] for name in names]
@@ -171,6 +203,11 @@ class PlacementForm(forms.Form):
             criteria={name: bool(data.get(name)) for name in CRITERIA_FIELDS},
             conditions=frozenset(data.get("conditions") or []),
             screening_facts={name: bool(data.get(name)) for name in SCREENING_FACT_FIELDS},
+            change_reasons={
+                n: data.get(f"d{n}_reason") or ""
+                for n, _ in DIMENSION_LABELS
+                if (data.get(f"d{n}_reason") or "").strip()
+            },
         )
 
     def check_decision(self) -> bool:
@@ -252,6 +289,7 @@ class AdmitForm(AvailabilityGridMixin):
         tracks: list[Track],
         counselors: QuerySet[User],
         initial_blocks: set[tuple[int, str]],
+        adolescent: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -259,6 +297,11 @@ class AdmitForm(AvailabilityGridMixin):
         set_queryset(self, "primary_counselor", counselors)
         self.fields["starts_on"].initial = timezone.localdate()
         for track in tracks:
+            least = track.min_weekly_hours
+            if adolescent is not None:
+                # ASAM Level 2.1: never below 9 h for adults, 6 h for adolescents.
+                floor = admission_minimum_minutes(int(least * 60), adolescent=adolescent)
+                least = max(least, (Decimal(floor) / 60).quantize(Decimal("0.1")))
             self.fields[f"track_{track.pk}"] = forms.BooleanField(
                 label=f"{track.name} (ages {track.min_age}-{track.max_age})", required=False
             )
@@ -267,9 +310,9 @@ class AdmitForm(AvailabilityGridMixin):
                 min_value=Decimal("0.5"),
                 max_value=Decimal("40"),
                 decimal_places=1,
-                initial=track.min_weekly_hours,
+                initial=least,
                 required=False,
-                help_text=f"Track minimum {track.min_weekly_hours}",
+                help_text=f"At least {least.normalize():f} h a week",
             )
         self.add_grid(initial_blocks)
 
@@ -285,6 +328,35 @@ class AdmitForm(AvailabilityGridMixin):
             if data.get(f"hours_{track.pk}") is None and f"hours_{track.pk}" not in self.errors:
                 self.add_error(f"hours_{track.pk}", "Give the weekly hours for this track.")
         return data
+
+    def draft_tracks(self) -> list[tuple[Track, Decimal]]:
+        """The tracks ticked so far with their hours (the default when not a number), read
+        from the data as it stands, valid or not: for the availability warning."""
+        chosen: list[tuple[Track, Decimal]] = []
+        for track in self.tracks:
+            if not self.is_bound or not self.data.get(f"track_{track.pk}"):
+                continue
+            try:
+                hours = Decimal(str(self.data.get(f"hours_{track.pk}") or ""))
+            except ArithmeticError:
+                hours = Decimal(str(self.fields[f"hours_{track.pk}"].initial))
+            if not hours.is_finite() or hours <= 0:
+                hours = Decimal(str(self.fields[f"hours_{track.pk}"].initial))
+            chosen.append((track, hours))
+        return chosen
+
+    def draft_blocks(self) -> set[tuple[int, str]]:
+        """The grid as it stands (the initial grid when unbound), valid or not."""
+        return {
+            (d, block)
+            for block in BLOCK_TIMES
+            for d in range(7)
+            if (
+                self.data.get(grid_field_name(d, block))
+                if self.is_bound
+                else self.fields[grid_field_name(d, block)].initial
+            )
+        }
 
     def chosen_tracks(self) -> list[tuple[Track, Decimal]]:
         result: list[tuple[Track, Decimal]] = []
@@ -319,21 +391,17 @@ _DEFAULT_POLICY = PlacementPolicy()
 class PolicyForm(forms.Form):
     """A program's clinical-policy thresholds. Blank = the default shown."""
 
-    ciwa_ar_withdrawal_management_above = forms.IntegerField(
-        label="CIWA-Ar above this: withdrawal management first",
+    cows_withdrawal_management_min = forms.TypedChoiceField(
+        label="COWS band from which withdrawal management comes first",
         required=False,
-        min_value=0,
-        max_value=18,
-        help_text=f"Default {_DEFAULT_POLICY.ciwa_ar_withdrawal_management_above}; at most 18 "
-        "(ASAM 2020 calls 19 and above severe).",
-    )
-    cows_withdrawal_management_min = forms.IntegerField(
-        label="COWS at or above this: withdrawal management first",
-        required=False,
-        min_value=1,
-        max_value=48,
-        help_text=f"Default {_DEFAULT_POLICY.cows_withdrawal_management_min} (a program choice: "
-        "no published source ties COWS to a level of care).",
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", f"Default: {COWS_BAND_STARTS[25][1].lower()} and above"),
+            *((str(low), f"{label} and above") for low, (_, label) in COWS_BAND_STARTS.items()),
+        ],
+        help_text="A program choice: no published source ties COWS to a level of care. The "
+        "bands are the published ones the screening page shows (Wesson & Ling 2003).",
     )
     cows_rule_off = forms.BooleanField(label="Turn the COWS rule off", required=False)
     d1_withdrawal_management_min_rating = forms.IntegerField(
@@ -374,16 +442,7 @@ class PolicyForm(forms.Form):
         max_value=80,
         help_text="Default 33 (the literature gives 31-33 by population).",
     )
-    ciwa_withdrawal_flag_at = forms.IntegerField(
-        label="CIWA-Ar withdrawal flag at",
-        required=False,
-        min_value=10,
-        max_value=67,
-        help_text="Default 19 (ASAM 2020 severe).",
-    )
-
     SCALARS = (
-        "ciwa_ar_withdrawal_management_above",
         "cows_withdrawal_management_min",
         "d1_withdrawal_management_min_rating",
         "residential_min_inpatient_facts",
@@ -406,8 +465,8 @@ class PolicyForm(forms.Form):
                 initial[name] = "yes" if placement[name] else "no"
         if "probable_ptsd_at" in screening.get("pcl5", {}):
             initial["pcl5_probable_ptsd_at"] = screening["pcl5"]["probable_ptsd_at"]
-        if "withdrawal_flag_at" in screening.get("ciwa-ar", {}):
-            initial["ciwa_withdrawal_flag_at"] = screening["ciwa-ar"]["withdrawal_flag_at"]
+        for key, rating in (placement.get("evidence_ratings") or {}).items():
+            initial[evidence_field(key)] = rating
         return initial
 
     def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
@@ -421,9 +480,36 @@ class PolicyForm(forms.Form):
         screening: dict[str, dict[str, int]] = {}
         if data.get("pcl5_probable_ptsd_at") is not None:
             screening["pcl5"] = {"probable_ptsd_at": data["pcl5_probable_ptsd_at"]}
-        if data.get("ciwa_withdrawal_flag_at") is not None:
-            screening["ciwa-ar"] = {"withdrawal_flag_at": data["ciwa_withdrawal_flag_at"]}
+        ratings = {
+            row.key: data[evidence_field(row.key)]
+            for row in EVIDENCE_ROWS
+            if data.get(evidence_field(row.key)) is not None
+        }
+        if ratings:
+            placement["evidence_ratings"] = ratings
         return placement, screening
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for row in EVIDENCE_ROWS:
+            self.fields[evidence_field(row.key)] = forms.IntegerField(
+                label=row.label,
+                required=False,
+                min_value=0,
+                max_value=4,
+                help_text=f"Default {row.default}.",
+            )
+
+    def evidence_fields(self) -> list[tuple[int, forms.BoundField, str]]:
+        """(dimension, field, source of the band) for each row of the evidence table."""
+        return [
+            (int(row.dimension), self[evidence_field(row.key)], row.source) for row in EVIDENCE_ROWS
+        ]
+
+
+def evidence_field(key: str) -> str:
+    """The form field of an evidence-table row."""
+    return "evidence_" + key.replace("-", "_").replace(".", "__")
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]

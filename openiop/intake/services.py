@@ -20,6 +20,8 @@ from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
+from openiop.domain.compliance import admission_minimum_minutes
+from openiop.domain.compliance.combined import ADOLESCENT_BELOW_AGE
 from openiop.domain.placement import LevelOfCare, PlacementInputError
 from openiop.domain.screening import (
     INSTRUMENTS,
@@ -47,6 +49,7 @@ from openiop.intake.models import (
 )
 from openiop.intake.placement import (
     Assessment,
+    UnexplainedChange,
     assess,
     build_policy,
     policy_json,
@@ -506,6 +509,8 @@ def placement_decide(
     _require_patient_access(actor, patient, Action.PLACEMENT_DECIDE)
     try:
         assessed = assess(assessment, patient=patient, program=patient.program)
+    except UnexplainedChange as exc:  # a proposed rating changed without a reason
+        raise ValidationError(exc.errors) from exc
     except PlacementInputError as exc:
         raise ValidationError({"__all__": str(exc)}) from exc
     recommended = assessed.recommendation.level.value
@@ -542,9 +547,16 @@ def placement_decide(
         fields=["dimensions", "criteria", "decision"],
         request=request,
         detail=f"level of care {recommended} recommended, {final} decided"
-        + ("" if accept else " (override)"),
+        + ("" if accept else " (override)")
+        + _changed_ratings(assessed.dimensions_json),
     )
     return decision
+
+
+def _changed_ratings(dimensions: list[dict[str, Any]]) -> str:
+    """The dimensions whose proposed rating the clinician changed, for the audit detail."""
+    changed = [str(d["dimension"]) for d in dimensions if d.get("change_reason")]
+    return f"; proposed rating changed for dimension(s) {', '.join(changed)}" if changed else ""
 
 
 @service
@@ -789,13 +801,23 @@ def _track_problems(
                 f"{track.name} is for ages {track.min_age} to {track.max_age}; "
                 f"the patient will be {age}."
             )
+        # ASAM Level 2.1 (intensive outpatient): at least 9 hours a week for adults and 6
+        # for adolescents, whatever the track's own minimum says. Fewer hours come later,
+        # through an approved step-down only.
+        least = max(
+            track.min_weekly_hours,
+            Decimal(
+                admission_minimum_minutes(
+                    int(track.min_weekly_hours * 60), adolescent=age < ADOLESCENT_BELOW_AGE
+                )
+            )
+            / 60,
+        )
         if not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
             problems.append(f"Hours for {track.name} must be more than 0 and at most 40.")
-        elif hours < track.min_weekly_hours:
-            # ASAM Level 2.1 (intensive outpatient): at least 9 hours a week for adults and 6
-            # for adolescents. Fewer hours come later, through an approved step-down only.
+        elif hours < least:
             problems.append(
-                f"{track.name} needs at least {track.min_weekly_hours:g} hours a week "
+                f"{track.name} needs at least {least.normalize():f} hours a week "
                 "(ASAM Level 2.1). Fewer hours are possible later, through an approved "
                 "step-down."
             )

@@ -23,6 +23,7 @@ from openiop.core import access, audit, policy
 from openiop.core.forms import INVALID, form_status, render_form, submit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
+from openiop.domain.compliance import AvailabilityCheck, is_adolescent
 from openiop.domain.placement import PlacementInputError
 from openiop.domain.screening import INSTRUMENTS, requires_urgent_safety_task, score
 from openiop.domain.screening.model import InvalidAnswers
@@ -57,10 +58,13 @@ from openiop.intake.models import (
 )
 from openiop.intake.placement import (
     CONDITION_CHOICES,
+    UnexplainedChange,
     assess,
     latest_screening_facts,
+    latest_screens,
     level_label,
     policy_overrides,
+    propose_for,
 )
 from openiop.organization.models import Program
 from openiop.organization.selectors import org_programs, programs_for_user, sites_for_user
@@ -493,15 +497,24 @@ def _task_page(
     *,
     assign_form: SafetyTaskAssignForm | None = None,
     complete_form: SafetyTaskCompleteForm | None = None,
+    in_scope: bool = True,
 ) -> HttpResponse:
-    _view(request, user, obj=task, patient=patient, fields=["flags", "status"], detail="task")
+    _view(
+        request,
+        user,
+        obj=task,
+        patient=patient,
+        fields=["flags", "status", "assigned_to"],
+        detail="task" if in_scope else "task raised by the user; patient outside their scope",
+    )
     return render(
         request,
         "intake/safety_task.html",
         {
             "task": task,
             "patient": patient,
-            "can_act": services.is_clinician(user),
+            "in_scope": in_scope,
+            "can_act": in_scope and services.is_clinician(user),
             "assign_form": assign_form or SafetyTaskAssignForm(clinicians=_clinicians(user)),
             "complete_form": complete_form or SafetyTaskCompleteForm(),
             "crisis": crisis_resources(),
@@ -512,14 +525,16 @@ def _task_page(
 
 def safety_task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_READ)
-    return _task_page(request, user, task, patient)
+    task, patient, in_scope = access.safety_task_for(user, pk, request=request)
+    return _task_page(request, user, task, patient, in_scope=in_scope)
 
 
 @require_POST
 def safety_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
+    task, patient, _ = access.safety_task_for(
+        user, pk, action=Action.SAFETY_TASK_ACT, request=request
+    )
     form = SafetyTaskAssignForm(request.POST, clinicians=_clinicians(user))
     if form.is_valid():
         assigned = submit(
@@ -538,7 +553,9 @@ def safety_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def safety_task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
-    task, patient = _owned(request, user, SafetyTask, pk, Action.SAFETY_TASK_ACT)
+    task, patient, _ = access.safety_task_for(
+        user, pk, action=Action.SAFETY_TASK_ACT, request=request
+    )
     form = SafetyTaskCompleteForm(request.POST)
     if form.is_valid():
         completed = submit(
@@ -576,9 +593,13 @@ def _suggested_conditions(patient: Patient) -> list[str]:
 
 
 def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The level-of-care form: each dimension pre-filled with the rating and evidence proposed
+    from the latest screenings; a changed rating needs a reason (422 otherwise)."""
     user = access.staff(request)
     patient = access.patient_for(user, pk, action=Action.PLACEMENT_DECIDE, request=request)
-    initial = {"conditions": _suggested_conditions(patient)}
+    screens = latest_screens(patient)
+    proposal = propose_for(patient, patient.program, screens=screens)
+    initial = PlacementForm.initial_from(proposal, _suggested_conditions(patient))
     form = PlacementForm(request.POST or None, initial=initial)
     assessed = None
     ok = True
@@ -586,8 +607,13 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         ok = form.is_valid()
         if ok:
+            proposal = propose_for(patient, patient.program, form.assessment(), screens=screens)
             try:
                 assessed = assess(form.assessment(), patient=patient, program=patient.program)
+            except UnexplainedChange as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name, message)
+                ok = False
             except PlacementInputError as exc:
                 form.add_error(None, str(exc))
                 ok = False
@@ -627,7 +653,8 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "iop_fit": form.criteria_fields(IOP_FIT),
             "inpatient": form.criteria_fields(INPATIENT),
-            "screening_facts": latest_screening_facts(patient),
+            "dimensions": form.dimension_rows(proposal),
+            "screening_facts": latest_screening_facts(patient, screens=screens),
             "recommendation": recommendation,
             "level": level_label(recommendation.level.value) if recommendation else "",
             "crisis": crisis_resources(),
@@ -682,13 +709,24 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
         program_id = str(default.pk) if default else ""
     program = programs.filter(pk=program_id).first() if program_id.isdigit() else None
     form = None
+    hours_check: AvailabilityCheck | None = None
     if program is not None:
+        today = timezone.localdate()
         form = AdmitForm(
             request.POST or None,
             tracks=list(program.tracks.order_by("name")),
             counselors=services.counselors_for(program),
             initial_blocks=selectors.availability_blocks(patient),
+            adolescent=is_adolescent(patient.date_of_birth, today),
         )
+        hours_check = selectors.admission_availability(
+            form.draft_blocks(), form.draft_tracks(), born=patient.date_of_birth, on=today
+        )
+        if request.method == "POST" and request.POST.get("check"):
+            # The live warning while the form is filled in: nothing is saved.
+            return render(
+                request, "intake/partials/admit_warning.html", {"hours_check": hours_check}
+            )
         if request.method == "POST" and form.is_valid():
             admission = submit(
                 form,
@@ -707,6 +745,8 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if admission is not None:
                 messages.success(request, f"Admitted to {admission.program.name}.")
+                if not hours_check.enough:
+                    messages.warning(request, hours_check.warning)
                 return redirect("patients:chart_tab", pk=patient.pk, tab="intake")
     elif request.method == "POST":
         raise Http404("No such program.")
@@ -731,6 +771,7 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
             "referral": referral,
             "latest_decision": latest,
             "latest_level": level_label(latest.final_level) if latest else "",
+            "hours_check": hours_check,
         },
     )
 

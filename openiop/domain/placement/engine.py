@@ -27,6 +27,7 @@ from openiop.domain.placement.rules import (
     inpatient_criteria,
     iop_fit_criteria,
     iop_need_raise,
+    plain_facts,
     track_reasons,
 )
 from openiop.domain.placement.withdrawal import SAFETY_RULES, WITHDRAWAL_RULES
@@ -90,7 +91,7 @@ def _decision(level: LevelOfCare, need: list[Reason], wm_first: bool) -> Reason:
         effect=Effect.LEVEL,
         facts=setters,
         text=f"{then} {level} ({level.label}): the least intensive level that meets the "
-        f"highest need found, set by {', '.join(setters)}.",
+        f"highest need found, set by {_who_sets(setters)}.",
         source=RESOLUTION,
         level=level,
     )
@@ -106,14 +107,16 @@ def _conflicts(
     """PL-CONFLICT-*: signals that point different ways, each with its resolution."""
     c = inp.criteria
     out: list[Reason] = []
-    wm_rules = tuple(r.rule for r in withdrawal if r.effect is Effect.WITHDRAWAL_MANAGEMENT)
+    wm_reasons = [r for r in withdrawal if r.effect is Effect.WITHDRAWAL_MANAGEMENT]
+    wm_rules = tuple(r.rule for r in wm_reasons)
     if c.must_work_or_attend_school and wm_rules:
         out.append(
             _conflict(
                 "PL-CONFLICT-WM",
                 ("must_work_or_attend_school=True", *wm_rules),
-                "The person must keep working or attending school, which argues for an IOP "
-                "now, but the withdrawal findings call for withdrawal management first. "
+                "The person must keep working or studying, which argues for an IOP "
+                f"now, but {_withdrawal_findings(wm_reasons)} call for withdrawal management "
+                "first. "
                 f"Resolution: withdrawal management first, then level {level} "
                 f"({level.label}); plan a short leave of absence for withdrawal management "
                 "and flexible (evening or weekend) sessions afterwards.",
@@ -126,7 +129,7 @@ def _conflicts(
             _conflict(
                 "PL-CONFLICT-FIT",
                 (*(f"{name}=True" for name in fit), *setters),
-                f"{', '.join(n.replace('_', ' ') for n in fit).capitalize()} argue for an IOP, but "
+                f"{plain_facts(fit)} argue for an IOP, but "
                 f"{_who_sets(setters)} call for level {level} ({level.label}). Resolution: "
                 "the need outweighs convenience, so the higher level is recommended; a "
                 "clinician may override with a reason. Where work or school must continue, "
@@ -168,14 +171,42 @@ def _conflicts(
     return out
 
 
+_WITHDRAWAL_WORDS = {
+    "PL-WM-3": "moderate alcohol withdrawal with a complicating factor",
+    "PL-WM-5": "opioid withdrawal",
+    "PL-WM-6": "dangerous withdrawal symptoms",
+    "PL-WM-7": "the dimension 1 rating",
+}
+
+
+def _withdrawal_findings(reasons: list[Reason]) -> str:
+    """The withdrawal findings in words, naming a seizure or delirium history explicitly."""
+    words: list[str] = []
+    for r in reasons:
+        if r.rule == "PL-WM-2":
+            words.extend(
+                "a history of withdrawal seizures"
+                if "seizure" in f
+                else "a history of withdrawal delirium"
+                for f in r.facts
+            )
+        elif r.rule == "PL-WM-1":
+            words.append("severe alcohol withdrawal")
+        else:
+            words.append(_WITHDRAWAL_WORDS.get(r.rule, "the withdrawal findings"))
+    return ", ".join(dict.fromkeys(words)) or "the withdrawal findings"
+
+
 def _who_sets(rules: tuple[str, ...]) -> str:
     """The rules that set a level, in words (their codes stay in the reason's facts)."""
     dims = sorted(r.removeprefix("PL-DIM-") for r in rules if r.startswith("PL-DIM-"))
     plural = "s" if len(dims) > 1 else ""
     parts = [f"the rating{plural} of dimension{plural} {', '.join(dims)}"] if dims else []
-    if any(not r.startswith("PL-DIM-") for r in rules):
+    if any(r == "PL-CRIT-3" for r in rules):
+        parts.append("the step-down, relapse or co-occurring facts")
+    if any(not r.startswith("PL-DIM-") and r != "PL-CRIT-3" for r in rules):
         parts.append("the program's criteria")
-    return " and ".join(parts) if parts else "the findings"
+    return " and ".join(parts) if parts else "no rated need (outpatient is the least intensive)"
 
 
 def _conflict(rule: str, facts: tuple[str, ...], text: str) -> Reason:

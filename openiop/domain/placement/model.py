@@ -237,26 +237,37 @@ class ScreeningResults:
 
 @dataclass(frozen=True)
 class PlacementInput:
-    """Everything the engine reads: six dimension ratings, program criteria, screening."""
+    """Everything the engine reads: six dimension ratings, program criteria, screening.
+
+    ``unrated`` names the dimensions deliberately left unrated because no evidence speaks to
+    them (a proposal from screenings, see ``evidence.py``). They are never read as 0: each
+    gets a reason saying it is not rated and the level may rise once a clinician rates it.
+    Every other dimension must be rated exactly once.
+    """
 
     dimensions: tuple[DimensionRating, ...]
     criteria: ProgramCriteria
     screening: ScreeningResults
+    unrated: frozenset[Dimension] = frozenset()
 
     def __post_init__(self) -> None:
         seen = [rating.dimension for rating in self.dimensions]
-        missing = [str(int(d)) for d in Dimension if d not in seen]
+        missing = [str(int(d)) for d in Dimension if d not in seen and d not in self.unrated]
         repeated = sorted({str(int(d)) for d in seen if seen.count(d) > 1})
+        both = sorted(str(int(d)) for d in self.unrated if d in seen)
         problems = []
         if missing:
             problems.append("missing dimension(s) " + ", ".join(missing))
         if repeated:
             problems.append("dimension(s) rated more than once: " + ", ".join(repeated))
+        if both:
+            problems.append("dimension(s) both rated and unrated: " + ", ".join(both))
         if problems:
             raise PlacementInputError("; ".join(problems))
 
-    def rating(self, dimension: Dimension) -> DimensionRating:
-        return next(r for r in self.dimensions if r.dimension == dimension)
+    def rating(self, dimension: Dimension) -> DimensionRating | None:
+        """The rating of ``dimension``, or None when it is left unrated."""
+        return next((r for r in self.dimensions if r.dimension == dimension), None)
 
 
 class Effect(StrEnum):
@@ -294,6 +305,13 @@ class PlacementRecommendation:
     safety_screen_needed: bool
     tracks: tuple[Track, ...]
     reasons: tuple[Reason, ...]
+
+    @property
+    def urgent_evaluation(self) -> bool:
+        """Suicide risk must be evaluated before any outpatient level starts: a high C-SSRS
+        (Columbia triage; ASAM 2020 Rec III.2), or a positive PHQ-9 item 9 with no C-SSRS yet
+        (an unknown risk is not read as no risk)."""
+        return self.crisis_evaluation or self.safety_screen_needed
 
     @property
     def conflicts(self) -> tuple[Reason, ...]:

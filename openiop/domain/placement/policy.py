@@ -7,14 +7,34 @@ reasoning behind each default. See docs/placement.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from openiop.domain.placement.evidence_table import EVIDENCE_KEYS, default_evidence_ratings
 from openiop.domain.placement.model import Dimension, LevelOfCare, PlacementInputError
+from openiop.domain.screening.withdrawal import (
+    CIWA_AR_MODERATE_MIN,
+    CIWA_AR_SEVERE_MIN,
+    COWS_BANDS,
+)
 
-CIWA_AR_MODERATE_MIN = 10
-"""ASAM 2020 alcohol withdrawal guideline: CIWA-Ar < 10 mild, 10-18 moderate."""
-CIWA_AR_SEVERE_MIN = 19
-"""ASAM 2020 alcohol withdrawal guideline Rec. VII.5: CIWA-Ar >= 19 is severe."""
+__all__ = [
+    "CIWA_AR_MODERATE_MIN",
+    "CIWA_AR_SEVERE_MIN",
+    "COWS_BAND_STARTS",
+    "PlacementPolicy",
+    "cows_band",
+    "default_dimension_levels",
+]
+
+COWS_BAND_STARTS = {low: (code, label) for code, label, low, _ in COWS_BANDS if low > 0}
+"""The first score of each COWS band from mild up: the only allowed COWS thresholds."""
+
+
+def cows_band(total: int) -> tuple[str, str]:
+    """(code, label) of the COWS band of ``total`` (the scorer's bands, Wesson & Ling 2003)."""
+    return next((code, label) for code, label, low, high in COWS_BANDS if low <= total <= high)
+
 
 _L1 = LevelOfCare.OUTPATIENT
 _L21 = LevelOfCare.INTENSIVE_OUTPATIENT
@@ -54,15 +74,16 @@ def default_dimension_levels() -> tuple[LevelsByRating, ...]:
 class PlacementPolicy:
     """Configurable thresholds, one instance per program.
 
-    - ``ciwa_ar_withdrawal_management_above`` (default 15): a CIWA-Ar total above this sends
-      the person to withdrawal management first. 15 is the
-      top of the VA PAWS moderate band (8-15), above which the risk of severe withdrawal rises
-      (VA PAWS). ASAM 2020 calls >= 19 severe, so a program may raise this to
-      18 at most; moderate scores still need withdrawal management first when a complicating
-      factor is present (rule PL-WM-3).
+    - CIWA-Ar has no setting: the bands are published (ASAM 2020 Table 1) and shared with the
+      scorer (``openiop.domain.screening.withdrawal``): severe (>= 19) means withdrawal
+      management first; moderate (10-18) does too only with a complicating factor (PL-WM-3).
     - ``cows_withdrawal_management_min`` (default 25, the start of the "moderately severe"
-      COWS band, Wesson & Ling 2003 [S]); ``None`` disables the rule. No published source ties
-      a COWS score to a level of care: this default is the program's choice.
+      COWS band, Wesson & Ling 2003); ``None`` disables the rule. It must be the start of a
+      published band (5, 13, 25 or 37), so that the reason names the band the scorer shows.
+      No published source ties a COWS score to a level of care: the band is the program's
+      choice.
+    - ``evidence_ratings``: the rating each screening band or fact proposes for its dimension
+      (``evidence_table.EVIDENCE_ROWS``); a program's overrides are merged over the defaults.
     - ``d1_withdrawal_management_min_rating`` (default 3): a dimension 1 rating this high
       means severe withdrawal risk (PPC grids [S]: "severe withdrawal risk", level III/IV).
     - ``dimension_levels``: see ``default_dimension_levels``.
@@ -79,7 +100,6 @@ class PlacementPolicy:
       an eating-disorder track is still added.
     """
 
-    ciwa_ar_withdrawal_management_above: int = 15
     cows_withdrawal_management_min: int | None = 25
     d1_withdrawal_management_min_rating: int = 3
     dimension_levels: tuple[LevelsByRating, ...] = field(default_factory=default_dimension_levels)
@@ -87,6 +107,7 @@ class PlacementPolicy:
     iop_need_facts_raise_outpatient: bool = True
     adult_age: int = 18
     adolescent_track_replaces_adult_tracks: bool = True
+    evidence_ratings: Mapping[str, int] = field(default_factory=default_evidence_ratings)
 
     def __post_init__(self) -> None:
         problems = []
@@ -99,12 +120,25 @@ class PlacementPolicy:
                 ranks = [level.rank for level in row]
                 if ranks != sorted(ranks):
                     problems.append(f"dimension_levels row {number} must not decrease")
-        if not 0 <= self.ciwa_ar_withdrawal_management_above <= CIWA_AR_SEVERE_MIN - 1:
-            # ASAM 2020 (Rec. VII.5) calls CIWA-Ar >= 19 severe: no program may wait longer.
-            problems.append("ciwa_ar_withdrawal_management_above must be 0-18")
         cows = self.cows_withdrawal_management_min
-        if cows is not None and not 1 <= cows <= 48:
-            problems.append("cows_withdrawal_management_min must be 1-48 or None")
+        if cows is not None and cows not in COWS_BAND_STARTS:
+            starts = ", ".join(str(n) for n in COWS_BAND_STARTS)
+            problems.append(
+                f"cows_withdrawal_management_min must be a band start ({starts}) or None"
+            )
+        unknown = sorted(set(self.evidence_ratings) - EVIDENCE_KEYS)
+        if unknown:
+            problems.append(f"evidence_ratings: unknown rows {', '.join(unknown)}")
+        missing = sorted(EVIDENCE_KEYS - set(self.evidence_ratings))
+        if missing:
+            problems.append(f"evidence_ratings: missing rows {', '.join(missing)}")
+        bad = sorted(
+            k
+            for k, v in self.evidence_ratings.items()
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 4
+        )
+        if bad:
+            problems.append(f"evidence_ratings must be 0-4: {', '.join(bad)}")
         if not 1 <= self.d1_withdrawal_management_min_rating <= 4:
             problems.append("d1_withdrawal_management_min_rating must be 1-4")
         if self.residential_min_inpatient_facts < 1:

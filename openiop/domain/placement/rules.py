@@ -31,6 +31,19 @@ def dimension_reasons(inp: PlacementInput, policy: PlacementPolicy) -> list[Reas
     reasons = []
     for dimension in Dimension:
         rated = inp.rating(dimension)
+        if rated is None:
+            reasons.append(
+                Reason(
+                    rule=f"PL-DIM-{int(dimension)}",
+                    effect=Effect.INFO,
+                    facts=(f"D{int(dimension)} not rated",),
+                    text=f"Dimension {int(dimension)} ({dimension.label}) is not rated: no "
+                    "screening result or fact speaks to it. A clinician rates it at assessment; "
+                    "the level may rise when it is rated.",
+                    source="The ASAM Criteria, 3rd ed. (2013): six dimensions, each assessed",
+                )
+            )
+            continue
         level = policy.level_for(dimension, rated.rating)
         reasons.append(
             Reason(
@@ -40,8 +53,8 @@ def dimension_reasons(inp: PlacementInput, policy: PlacementPolicy) -> list[Reas
                     f"D{int(dimension)} rating={rated.rating}",
                     f"D{int(dimension)} evidence: {rated.evidence}",
                 ),
-                text=f"Dimension {int(dimension)} ({dimension.label}) rated {rated.rating}: "
-                f"fits level {level} ({level.label}) or above.",
+                text=f"Dimension {int(dimension)} ({dimension.label}) rated {rated.rating} "
+                f"({rated.evidence.strip()}): fits level {level} ({level.label}) or above.",
                 source=ASAM_GRIDS,
                 level=level,
             )
@@ -216,8 +229,34 @@ def _track(rule: str, fact: str, text: str) -> Reason:
     )
 
 
+FACT_WORDS = {
+    "early_stage_of_treatment": "early in treatment",
+    "transitioning_from_residential_or_hospital": "stepping down from residential care, "
+    "hospital or detox",
+    "has_support_system": "has support at home or in the community",
+    "must_work_or_attend_school": "must keep working or studying",
+    "cannot_afford_inpatient": "cannot afford inpatient care",
+    "history_of_relapse": "history of relapse or of returning after treatment",
+    "needs_full_time_supervision": "needs full-time supervision",
+    "severe_addiction": "severe addiction",
+    "high_tolerance": "high tolerance",
+    "unsupportive_social_environment": "unsupportive social environment",
+    "poor_living_conditions": "poor living conditions",
+    "history_of_dangerous_or_impulsive_behaviour": "history of dangerous or impulsive behaviour",
+    "significant_comorbidities": "a comorbidity needing 24-hour monitoring",
+    "co_occurring": "co-occurring disorder",
+}
+"""Plain words for each fact, so that no reason shows a field name."""
+
+
+def plain_facts(facts: list[str] | tuple[str, ...]) -> str:
+    """Facts (``name`` or ``name=value``) in plain words, capitalised (no field names)."""
+    return _names(facts)
+
+
 def _names(facts: list[str] | tuple[str, ...]) -> str:
-    words = [fact.split("=")[0].replace("_", " ") for fact in facts]
-    words = ["co-occurring disorder" if w == "co occurring" else w for w in words]
-    text = ", ".join(words)
+    words = [
+        FACT_WORDS.get(name, name.replace("_", " ")) for name in (f.split("=")[0] for f in facts)
+    ]
+    text = "; ".join(words)
     return text[:1].upper() + text[1:]

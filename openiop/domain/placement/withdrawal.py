@@ -15,7 +15,12 @@ from openiop.domain.placement.model import (
     PlacementInput,
     Reason,
 )
-from openiop.domain.placement.policy import CIWA_AR_MODERATE_MIN, PlacementPolicy
+from openiop.domain.placement.policy import (
+    CIWA_AR_MODERATE_MIN,
+    CIWA_AR_SEVERE_MIN,
+    PlacementPolicy,
+    cows_band,
+)
 
 ASAM_AWM_2020 = "ASAM Clinical Practice Guideline on Alcohol Withdrawal Management (2020)"
 COLUMBIA_TRIAGE = "C-SSRS screener with triage points, Columbia clinical triage guidelines"
@@ -23,52 +28,60 @@ POLICY = "program policy (set in Settings)"
 
 
 def ciwa_ar_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
-    """PL-WM-1: CIWA-Ar above the program threshold -> withdrawal management first.
+    """PL-WM-1: CIWA-Ar in the severe band (>= 19) -> withdrawal management first.
 
-    Source: VA PAWS bands, >= 15 raised risk of severe
-    withdrawal; ASAM 2020 Rec. VII.5, >= 19 severe. The threshold is
-    policy: ``PlacementPolicy.ciwa_ar_withdrawal_management_above``.
+    Source: ASAM 2020 alcohol withdrawal guideline, Table 1 (severe: CIWA-Ar >= 19) and Rec
+    VII.5; Rec VII.8 allows ambulatory withdrawal management only for mild or uncomplicated
+    moderate withdrawal. The threshold is the scorer's own band
+    (``openiop.domain.screening.withdrawal.CIWA_AR_SEVERE_MIN``), so the screening page and the
+    placement never disagree; it is not a setting.
     """
     total = inp.screening.ciwa_ar_total
-    limit = policy.ciwa_ar_withdrawal_management_above
-    if total is None or total <= limit:
+    if total is None or total < CIWA_AR_SEVERE_MIN:
         return None
     return Reason(
         rule="PL-WM-1",
         effect=Effect.WITHDRAWAL_MANAGEMENT,
-        facts=(f"ciwa_ar_total={total}", f"policy.ciwa_ar_withdrawal_management_above={limit}"),
-        text=f"CIWA-Ar {total} is above {limit}: risk of severe alcohol withdrawal; "
-        "medically supervised withdrawal management comes first.",
-        source=f"VA PAWS CIWA-Ar bands; {ASAM_AWM_2020}, Rec. VII.5; {POLICY}",
+        facts=(f"ciwa_ar_total={total}", "ciwa_ar_band=severe"),
+        text=f"CIWA-Ar {total}: severe alcohol withdrawal (19 or more); medically supervised "
+        "withdrawal management comes first.",
+        source=f"{ASAM_AWM_2020}, Table 1 and Rec VII.5, VII.8",
     )
 
 
 def complicated_withdrawal_history(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
     """PL-WM-2: a history of withdrawal seizures or delirium -> withdrawal management first.
 
-    Source: ASAM 2020 alcohol withdrawal guideline: "complicated" withdrawal is seizure or
-    delirium, and its history rules out ambulatory withdrawal management (Rec. VII.8).
+    Source: ASAM 2020 alcohol withdrawal guideline: a history of withdrawal delirium or
+    seizures is a risk factor for complicated withdrawal (Rec II.5), and ambulatory withdrawal
+    management needs "no history of complicated alcohol withdrawal (seizures, delirium)" (Rec
+    VII.8), so withdrawal is managed in a more intensive setting first, whatever the score.
     """
     s = inp.screening
-    facts = tuple(
-        f"{name}=True"
-        for name in ("withdrawal_seizure_history", "withdrawal_delirium_history")
+    named = [
+        (name, words)
+        for name, words in (
+            ("withdrawal_seizure_history", "withdrawal seizures"),
+            ("withdrawal_delirium_history", "withdrawal delirium"),
+        )
         if getattr(s, name)
-    )
-    if not facts:
+    ]
+    if not named:
         return None
+    what = " and ".join(words for _, words in named)
     return Reason(
         rule="PL-WM-2",
         effect=Effect.WITHDRAWAL_MANAGEMENT,
-        facts=facts,
-        text="History of complicated withdrawal (seizures or delirium): withdrawal must be "
-        "managed under medical supervision before outpatient treatment.",
-        source=f"{ASAM_AWM_2020}, Rec. VII.8",
+        facts=tuple(f"{name}=True" for name, _ in named),
+        text=f"History of {what}: risk of complicated withdrawal, so withdrawal is managed "
+        "first in a more intensive, medically supervised setting, before any outpatient "
+        "level, whatever the current withdrawal score.",
+        source=f"{ASAM_AWM_2020}, Rec II.5 and VII.8",
     )
 
 
 def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
-    """PL-WM-3 / PL-WM-4: moderate CIWA-Ar (10 up to the program threshold).
+    """PL-WM-3 / PL-WM-4: moderate CIWA-Ar (10-18, ASAM 2020 Table 1).
 
     With a complicating factor (intoxicated now, significant medical or psychiatric
     comorbidity, unable to attend ambulatory visits) withdrawal management comes first
@@ -77,8 +90,7 @@ def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | N
     (criteria for ambulatory withdrawal management).
     """
     total = inp.screening.ciwa_ar_total
-    limit = policy.ciwa_ar_withdrawal_management_above
-    if total is None or not CIWA_AR_MODERATE_MIN <= total <= limit:
+    if total is None or not CIWA_AR_MODERATE_MIN <= total < CIWA_AR_SEVERE_MIN:
         return None
     factors = tuple(
         f"{name}=True"
@@ -109,22 +121,30 @@ def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | N
 
 
 def cows_above_threshold(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
-    """PL-WM-5: COWS at or above the program threshold -> withdrawal management first.
+    """PL-WM-5: COWS in the program's band or above -> withdrawal management first.
 
-    Source: COWS bands (Wesson & Ling 2003: 25-36 moderately severe, > 36 severe) [S]; the
-    link to level of care is program policy (``cows_withdrawal_management_min``), not a
-    published rule.
+    Source: COWS bands (Wesson & Ling 2003: 5-12 mild, 13-24 moderate, 25-36 moderately severe,
+    > 36 severe), the scorer's own bands; which band calls for withdrawal management first is
+    program policy (``cows_withdrawal_management_min``, the start of a band), not a published
+    rule.
     """
     total = inp.screening.cows_total
     limit = policy.cows_withdrawal_management_min
     if total is None or limit is None or total < limit:
         return None
+    code, label = cows_band(total)
+    _, from_label = cows_band(limit)
     return Reason(
         rule="PL-WM-5",
         effect=Effect.WITHDRAWAL_MANAGEMENT,
-        facts=(f"cows_total={total}", f"policy.cows_withdrawal_management_min={limit}"),
-        text=f"COWS {total} (at least {limit}): opioid withdrawal to be managed first "
-        "(for example with buprenorphine induction) before the program.",
+        facts=(
+            f"cows_total={total}",
+            f"cows_band={code}",
+            f"policy.cows_withdrawal_management_min={limit}",
+        ),
+        text=f"COWS {total}: {label.lower()} opioid withdrawal; this program manages "
+        f"withdrawal first from the {from_label.lower()} band up (for example with "
+        "buprenorphine induction) before the program.",
         source=f"COWS bands, Wesson & Ling 2003; {POLICY}",
     )
 
@@ -155,7 +175,7 @@ def dimension_one_severe(inp: PlacementInput, policy: PlacementPolicy) -> Reason
     """
     rating = inp.rating(Dimension.INTOXICATION_WITHDRAWAL)
     limit = policy.d1_withdrawal_management_min_rating
-    if rating.rating < limit:
+    if rating is None or rating.rating < limit:
         return None
     return Reason(
         rule="PL-WM-7",
@@ -180,9 +200,9 @@ def cssrs_high(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
         rule="PL-SAFE-1",
         effect=Effect.CRISIS,
         facts=("cssrs_risk=high",),
-        text="C-SSRS high risk: keep the person safe and arrange a crisis evaluation by a "
-        "mental-health professional now (988 Suicide & Crisis Lifeline). The level below is "
-        "provisional until that evaluation.",
+        text="C-SSRS high risk: urgent evaluation by a mental-health professional now, before "
+        "any outpatient level (1, 2.1 or 2.5) starts; keep the person safe meanwhile (988 "
+        "Suicide & Crisis Lifeline). The level below is provisional until that evaluation.",
         source=f"{COLUMBIA_TRIAGE}; {ASAM_AWM_2020}, Rec. III.2",
     )
 

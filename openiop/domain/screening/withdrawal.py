@@ -6,19 +6,27 @@ that of the published two-column form read column by column (nausea/vomiting, tr
 sweats, anxiety, agitation, tactile, auditory, visual, headache, orientation), which is also the
 numbering of CamCOPS, UpToDate and CCJM copies found with the search tool. Every value in the
 item's range is allowed: the form anchors some values and leaves the ones between for the rater.
-- Bands follow ASAM 2020 (<10 mild, 10-18 moderate, >= 19 severe; Rec VII.5) [V]. The VA PAWS
-  bands (<8-10, 8-15, >= 15) overlap at their edges, so they cannot be bands; they are documented.
-- Flag: withdrawal management should be considered at CIWA-Ar >= 19 (ASAM 2020 severe) by default.
-  A stricter threshold (e.g. > 15, the VA raised-risk band) is local policy, so the threshold is the
-  setting `withdrawal_flag_at`. ASAM 2020 warns scales "should not be used alone to determine level
+- Bands follow ASAM 2020 (The ASAM Clinical Practice Guideline on Alcohol Withdrawal Management,
+  J Addict Med 2020;14(3S):1-72, doi:10.1097/ADM.0000000000000668, Table 1 "Alcohol Withdrawal
+  Severity": < 10 mild, 10-18 moderate, >= 19 severe; Rec VII.5 "severe (e.g. CIWA-Ar >= 19)") [V].
+  The constants below are the ONE CIWA-Ar threshold set: the level-of-care engine
+  (`openiop.domain.placement`) imports them, so scoring and placement cannot disagree. The VA PAWS
+  bands (<8-10, 8-15, >= 15) overlap at their edges, so they are not used.
+- Flag: `alcohol_withdrawal_risk` at the severe band (>= 19): withdrawal management comes first.
+  Not configurable (it was, and a program that set 16 saw "moderate, flagged" here while another
+  saw "moderate, no flag"). ASAM 2020 warns scales "should not be used alone to determine level
   of care" (Recs III.1, III.3): moderate withdrawal with complicating factors, and any history of
-  withdrawal seizures or delirium, are for the level-of-care engine, which knows those facts.
+  withdrawal seizures or delirium (Rec II.5, VII.8), are for the level-of-care engine, which knows
+  those facts.
 - LOINC: not verified, none given.
 
 COWS: eleven items with uneven point steps; a value not on the form is refused
 [V: Wesson & Ling, J Psychoactive Drugs 2003;35:253; form on NCBI Bookshelf NBK64244]. Total 0-48.
 Bands 5-12 mild, 13-24 moderate, 25-36 moderately severe, > 36 severe; < 5 is not conclusive of
-withdrawal [S: several copies citing Wesson & Ling]. No flag is defined: the reference gives none.
+withdrawal [S: several copies citing Wesson & Ling, e.g. the Valant measure page and the SUD
+training copy of the form]. `COWS_BANDS` is the one COWS threshold set: placement's
+withdrawal-management threshold must be the start of one of these bands. No flag is defined: the
+published form gives none.
 LOINC: not verified (public code tags COWS with 72514-3, which is a pain score), none given.
 """
 
@@ -31,9 +39,30 @@ from openiop.domain.screening.model import (
     Instrument,
     Item,
     ItemKind,
-    SettingDef,
 )
-from openiop.domain.screening.rules import Setting, Total
+from openiop.domain.screening.rules import Total
+
+CIWA_AR_MODERATE_MIN = 10
+"""ASAM 2020 Table 1: CIWA-Ar < 10 mild, 10-18 moderate."""
+CIWA_AR_SEVERE_MIN = 19
+"""ASAM 2020 Table 1 and Rec VII.5: CIWA-Ar >= 19 severe."""
+CIWA_AR_MAX = 67
+
+CIWA_AR_BANDS = (
+    ("mild", "Mild withdrawal (< 10)", 0, CIWA_AR_MODERATE_MIN - 1),
+    ("moderate", "Moderate withdrawal (10-18)", CIWA_AR_MODERATE_MIN, CIWA_AR_SEVERE_MIN - 1),
+    ("severe", "Severe withdrawal (>= 19)", CIWA_AR_SEVERE_MIN, CIWA_AR_MAX),
+)
+"""(code, label, low, high) of each CIWA-Ar band, ASAM 2020 Table 1."""
+
+COWS_BANDS = (
+    ("below_threshold", "< 5: not conclusive of withdrawal", 0, 4),
+    ("mild", "Mild (5-12)", 5, 12),
+    ("moderate", "Moderate (13-24)", 13, 24),
+    ("moderately_severe", "Moderately severe (25-36)", 25, 36),
+    ("severe", "Severe (> 36)", 37, 48),
+)
+"""(code, label, low, high) of each COWS band (Wesson & Ling 2003)."""
 
 
 def _scale(key: str, label: str, top: int, anchors: dict[int, str]) -> Item:
@@ -64,27 +93,14 @@ CIWA_AR = Instrument(
     source="Sullivan et al. 1989; VA PAWS; ASAM Alcohol Withdrawal Management Guideline 2020",
     items=_CIWA_ITEMS,
     total_items=tuple(str(n) for n in range(1, 11)),
-    bands=(
-        Band.range("mild", "Mild withdrawal (< 10)", 0, 9),
-        Band.range("moderate", "Moderate withdrawal (10-18)", 10, 18),
-        Band.range("severe", "Severe withdrawal (>= 19)", 19, 67),
-    ),
+    bands=tuple(Band.range(*band) for band in CIWA_AR_BANDS),
     flags=(
         Flag(
             "alcohol_withdrawal_risk",
-            "CIWA-Ar at or above the withdrawal-management threshold (default 19): "
-            "consider medically supervised withdrawal; IOP alone is not suitable",
-            Total(at_least=Setting("withdrawal_flag_at")),
-            "ASAM 2020 Rec VII.5 (severe >= 19) and VII.8; VA PAWS (> 15 raised risk)",
-        ),
-    ),
-    settings=(
-        SettingDef(
-            "withdrawal_flag_at",
-            19,
-            10,
-            67,
-            "CIWA-Ar total that raises the withdrawal flag: 19 per ASAM 2020; 16 for the VA's > 15",
+            "Severe alcohol withdrawal (CIWA-Ar 19 or more): medically supervised withdrawal "
+            "management comes first; IOP alone is not suitable",
+            Total(at_least=CIWA_AR_SEVERE_MIN),
+            "ASAM 2020 Table 1 and Rec VII.5 (severe >= 19)",
         ),
     ),
 )
@@ -148,11 +164,5 @@ COWS = Instrument(
     source="Wesson & Ling, J Psychoactive Drugs 2003;35:253; SAMHSA TIP (NBK64244)",
     items=_COWS_ITEMS,
     total_items=tuple(str(n) for n in range(1, 12)),
-    bands=(
-        Band.range("below_threshold", "< 5: not conclusive of withdrawal", 0, 4),
-        Band.range("mild", "Mild (5-12)", 5, 12),
-        Band.range("moderate", "Moderate (13-24)", 13, 24),
-        Band.range("moderately_severe", "Moderately severe (25-36)", 25, 36),
-        Band.range("severe", "Severe (> 36)", 37, 48),
-    ),
+    bands=tuple(Band.range(*band) for band in COWS_BANDS),
 )

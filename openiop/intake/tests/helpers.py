@@ -18,6 +18,7 @@ PHQ9_ZERO = {str(n): 0 for n in range(1, 10)}
 PHQ9_ITEM9 = {**PHQ9_ZERO, "1": 2, "2": 2, "9": 1}
 CSSRS_HIGH = {"1": True, "2": True, "3": True, "4": True, "5": False, "6": False}
 RATINGS = {n: (2, f"evidence for dimension {n}") for n in range(1, 7)}
+CHANGE_REASONS = {n: f"Interview findings for dimension {n} differ." for n in range(1, 7)}
 
 
 _DEFAULT: Any = object()

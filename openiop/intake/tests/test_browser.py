@@ -103,6 +103,10 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         for n in range(1, 7):
             page.locator(f'input[name="d{n}_rating"][value="2"]').check()
             page.get_by_label(f"Evidence for dimension {n}").fill(f"Observed at intake ({n}).")
+        # PHQ-9 8 proposes 1 for dimension 3: rating it 2 needs a reason.
+        page.get_by_label("Reason for changing the proposed rating of dimension 3").fill(
+            "Interview: low mood worse than the screen shows."
+        )
         page.get_by_label("Must keep working, studying or caring for family").check()
         page.get_by_role("button", name="Get recommendation").click()
         recommendation = page.locator("#recommendation")

@@ -53,3 +53,11 @@ def test_demo_shows_every_intake_feature_on_consistent_data() -> None:
     decisions = PlacementDecision.objects.all()
     assert decisions.filter(decision="accepted").exists()
     assert decisions.filter(decision="overridden").exclude(override_reason="").exists()
+    # Ratings come from the evidence table's proposals; a changed one carries its reason.
+    dims = [d for decision in decisions for d in decision.dimensions]
+    proposed = [d for d in dims if d["proposed"] is not None]
+    assert proposed and any(d["dimension"] == 5 for d in proposed)
+    assert all((d["rating"] == d["proposed"]) != bool(d["change_reason"]) for d in proposed)
+    assert any(d["change_reason"] for d in proposed)
+    assert all(not d["change_reason"] for d in dims if d["proposed"] is None)
+    assert all(d["evidence"] for d in dims)

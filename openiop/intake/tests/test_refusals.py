@@ -15,7 +15,14 @@ from openiop.core.testing import World, login, login_password_only
 from openiop.intake import services
 from openiop.intake.models import SafetyTask
 from openiop.intake.placement import Assessment
-from openiop.intake.tests.helpers import PHQ9_ITEM9, RATINGS, phq9, placement_post, referral
+from openiop.intake.tests.helpers import (
+    CHANGE_REASONS,
+    PHQ9_ITEM9,
+    RATINGS,
+    phq9,
+    placement_post,
+    referral,
+)
 
 Objects = dict[str, Any]
 
@@ -26,7 +33,11 @@ def _objects(world: World) -> Objects:
         actor=world.counselor_a1,
         patient=world.patient_a1,
         assessment=Assessment(
-            ratings=dict(RATINGS), criteria={}, conditions=frozenset(), screening_facts={}
+            ratings=dict(RATINGS),
+            criteria={},
+            conditions=frozenset(),
+            screening_facts={},
+            change_reasons=dict(CHANGE_REASONS),
         ),
         accept=True,
     )

@@ -262,12 +262,13 @@ def test_non_clinicians_and_other_sites_cannot_act_on_a_safety_task(world: World
 # --------------------------------------------------------------------------- level of care
 
 
-def _assessment(**criteria: bool) -> Assessment:
+def _assessment(change_reasons: dict[int, str] | None = None, **criteria: bool) -> Assessment:
     return Assessment(
         ratings=dict(RATINGS),
         criteria=criteria,
         conditions=frozenset({"substance_use"}),
         screening_facts={},
+        change_reasons=change_reasons or {},
     )
 
 
@@ -287,6 +288,9 @@ def test_accepting_the_recommendation_stores_inputs_reasons_and_decision(world: 
         "dimension": 1,
         "rating": 2,
         "evidence": "evidence for dimension 1",
+        "proposed": None,  # no screening: nothing to propose, so nothing to explain
+        "proposed_evidence": [],
+        "change_reason": "",
     }
     assert _audited("add", "intake.placementdecision", "counselor_a1")
 
@@ -325,21 +329,55 @@ def test_latest_screenings_feed_the_engine_crisis_and_withdrawal_signals(world: 
         instrument_id="cssrs",
         answers=CSSRS_HIGH,
     )
-    ciwa = {str(n): 2 for n in range(1, 10)} | {"10": 0}  # total 18
+    ciwa = {str(n): 2 for n in range(1, 10)} | {"10": 1}  # total 19: severe (ASAM 2020)
     services.screening_record(
         actor=world.counselor_a1, patient=world.patient_a1, instrument_id="ciwa-ar", answers=ciwa
     )
+    assessment = _assessment(must_work_or_attend_school=True)
+    with pytest.raises(ValidationError) as exc:  # proposals D1 3 and D3 3, rated 2 here
+        services.placement_decide(
+            actor=world.counselor_a1, patient=world.patient_a1, assessment=assessment, accept=True
+        )
+    assert set(exc.value.message_dict) == {"d1_reason", "d3_reason"}
+    assert "the evidence proposes 3 and you chose 2" in exc.value.message_dict["d1_reason"][0]
+    assert not PlacementDecision.objects.exists()
+    reasons = {1: "Tremor settled after two days.", 3: "Evaluated: passive ideation only."}
     decision = services.placement_decide(
         actor=world.counselor_a1,
         patient=world.patient_a1,
-        assessment=_assessment(must_work_or_attend_school=True),
+        assessment=_assessment(must_work_or_attend_school=True, change_reasons=reasons),
         accept=True,
     )
     assert decision.crisis_evaluation and decision.withdrawal_management_first
     rules = {r["rule"] for r in decision.reasons}
     assert {"PL-SAFE-1", "PL-WM-1", "PL-CONFLICT-WM"} <= rules
     used = {r["name"]: r["value"] for r in decision.screening["results"]}
-    assert used == {"cssrs_risk": "high", "ciwa_ar_total": 18}
+    assert used == {"cssrs_risk": "high", "ciwa_ar_total": 19}
+    d1, d2, d3 = decision.dimensions[:3]
+    assert (d1["proposed"], d1["rating"], d1["change_reason"]) == (3, 2, reasons[1])
+    assert d1["proposed_evidence"][0]["text"] == "CIWA-Ar severe withdrawal (19 or more): score 19"
+    assert (d2["proposed"], d2["change_reason"]) == (None, "")
+    assert d3["change_reason"] == reasons[3]
+    event = AuditEvent.objects.get(action="add", object_type="intake.placementdecision")
+    assert "proposed rating changed for dimension(s) 1, 3" in event.detail
+
+
+def test_moderate_ciwa_is_moderate_in_scoring_and_in_placement(world: World) -> None:
+    """CIWA-Ar 16-18 was 'moderate, no flag' on the screening page and 'withdrawal management
+    first' in placement; now both read the same ASAM 2020 bands."""
+    ciwa = {str(n): 2 for n in range(1, 10)} | {"10": 0}  # total 18
+    response = services.screening_record(
+        actor=world.counselor_a1, patient=world.patient_a1, instrument_id="ciwa-ar", answers=ciwa
+    )
+    assert (response.band, response.flags) == ("moderate", [])
+    decision = services.placement_decide(
+        actor=world.counselor_a1,
+        patient=world.patient_a1,
+        assessment=_assessment(must_work_or_attend_school=True),
+        accept=True,
+    )
+    assert not decision.withdrawal_management_first
+    assert "PL-WM-4" in {r["rule"] for r in decision.reasons}
 
 
 def test_incomplete_assessment_is_refused(world: World) -> None:
@@ -542,4 +580,60 @@ def test_availability_replaces_the_previous_grid_and_refuses_unknown_blocks(
     with pytest.raises(PermissionDenied):
         services.availability_set(
             actor=world.counselor_b1, patient=world.patient_a1, blocks={(1, "morning")}
+        )
+
+
+def test_retired_ciwa_settings_are_ignored_and_old_cows_values_move_to_a_band_start(
+    world: World,
+) -> None:
+    """Settings saved before the one CIWA-Ar/COWS threshold set still load (no crash)."""
+    from openiop.intake.models import PlacementPolicySetting
+    from openiop.intake.placement import policy_for
+
+    PlacementPolicySetting.objects.create(
+        program=world.program_a1,
+        placement={"ciwa_ar_withdrawal_management_above": 15, "cows_withdrawal_management_min": 20},
+        screening={"ciwa-ar": {"withdrawal_flag_at": 16}, "pcl5": {"probable_ptsd_at": 31}},
+        updated_at=timezone.now(),
+    )
+    placement_policy, screening = policy_for(world.program_a1)
+    assert placement_policy.cows_withdrawal_management_min == 13
+    assert screening == {"pcl5": {"probable_ptsd_at": 31}}
+    ciwa = {str(n): 2 for n in range(1, 10)} | {"10": 0}  # 18: moderate, no flag
+    response = services.screening_record(
+        actor=world.counselor_a1, patient=world.patient_a1, instrument_id="ciwa-ar", answers=ciwa
+    )
+    assert response.flags == []
+
+
+def test_a_programs_evidence_table_changes_the_proposal(world: World) -> None:
+    from openiop.domain.placement import Dimension
+    from openiop.intake.placement import propose_for
+
+    audit = dict(zip([str(n) for n in range(1, 11)], [4, 3, 3, 2, 2, 1, 2, 2, 0, 4], strict=True))
+    services.screening_record(
+        actor=world.counselor_a1, patient=world.patient_a1, instrument_id="audit", answers=audit
+    )
+    d5 = Dimension.RELAPSE_CONTINUED_USE
+    assert propose_for(world.patient_a1, world.program_a1).dimension(d5).rating == 2
+    services.placement_policy_set(
+        actor=world.director_a,
+        program=world.program_a1,
+        placement={"evidence_ratings": {"audit.possible_dependence": 3}},
+        screening={},
+    )
+    assert propose_for(world.patient_a1, world.program_a1).dimension(d5).rating == 3
+    with pytest.raises(ValidationError, match="0-4"):
+        services.placement_policy_set(
+            actor=world.director_a,
+            program=world.program_a1,
+            placement={"evidence_ratings": {"audit.possible_dependence": 7}},
+            screening={},
+        )
+    with pytest.raises(ValidationError, match="unknown rows"):
+        services.placement_policy_set(
+            actor=world.director_a,
+            program=world.program_a1,
+            placement={"evidence_ratings": {"audit.zone_v": 1}},
+            screening={},
         )

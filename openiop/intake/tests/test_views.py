@@ -356,6 +356,112 @@ def test_placement_form_names_missing_dimensions(client: Client, world: World) -
     assert b"Give the evidence for dimension 5" in response.content
 
 
+AUDIT_23 = dict(zip([str(n) for n in range(1, 11)], [4, 3, 3, 2, 2, 1, 2, 2, 0, 4], strict=True))
+CIWA_6 = {"1": 2, "2": 2, "3": 1, "4": 1} | {str(n): 0 for n in range(5, 11)}
+PHQ9_8 = {"1": 1, "2": 1, "3": 1, "4": 1, "5": 1, "6": 1, "7": 1, "8": 1, "9": 0}
+
+
+def _screen_working_adult(world: World) -> None:
+    for instrument, answers in (
+        ("audit", AUDIT_23),
+        ("ciwa-ar", CIWA_6),
+        ("phq9", PHQ9_8),
+        ("cssrs", {"1": False, "2": False, "6": False}),
+    ):
+        services.screening_record(
+            actor=world.counselor_a1,
+            patient=world.patient_a1,
+            instrument_id=instrument,
+            answers=answers,
+        )
+
+
+def _confirmed(**overrides: str) -> dict[str, str]:
+    """The form as proposed for the working adult (D2 and D4 rated by the clinician)."""
+    data = placement_post(
+        d1_rating="1", d3_rating="1", d5_rating="2", d6_rating="0", d2_rating="0", d4_rating="1"
+    )
+    data.update({"has_support_system": "on", "conditions": "alcohol"})
+    data.update(overrides)
+    return data
+
+
+def test_placement_form_prefills_each_dimension_from_the_latest_screenings(
+    client: Client, world: World
+) -> None:
+    _screen_working_adult(world)
+    login(client, world.counselor_a1)
+    response = client.get(reverse("intake:placement_new", args=[world.patient_a1.pk]))
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert {n: form.initial.get(f"d{n}_rating") for n in range(1, 7)} == {
+        1: "1",
+        2: None,
+        3: "1",
+        4: None,
+        5: "2",
+        6: None,
+    }
+    assert form.initial["d5_evidence"] == "AUDIT zone IV, possible dependence (20+): score 23"
+    assert form.initial["d1_evidence"] == "CIWA-Ar mild withdrawal (under 10): score 6"
+    content = response.content.decode()
+    assert "Proposed rating: 2" in content and "No proposed rating" in content
+    assert "program policy (set in Settings)" in content
+    assert "audit.possible_dependence" not in content.split("<details")[0]
+
+
+def test_adult_who_must_work_with_audit_23_gets_intensive_outpatient_from_the_evidence(
+    client: Client, world: World
+) -> None:
+    _screen_working_adult(world)
+    login(client, world.counselor_a1)
+    url = reverse("intake:placement_new", args=[world.patient_a1.pk])
+    response = client.post(url, {**_confirmed(), "action": "preview"})
+    content = response.content.decode()
+    assert response.status_code == 200, response.context["form"].errors
+    assert "Recommended: level 2.1 intensive outpatient" in content
+    assert "must keep working or studying" in content and "support at home" in content
+
+
+def test_changing_a_proposed_rating_needs_a_reason(client: Client, world: World) -> None:
+    _screen_working_adult(world)
+    login(client, world.counselor_a1)
+    url = reverse("intake:placement_new", args=[world.patient_a1.pk])
+    changed = _confirmed(d5_rating="1")
+    bad = client.post(url, {**changed, "action": "save", "decision": "accept"})
+    assert bad.status_code == 422
+    assert b"Dimension 5: the evidence proposes 2 and you chose 1" in bad.content
+    assert not PlacementDecision.objects.exists()
+    reason = "Drinking stopped a month ago; AUDIT covers the past year."
+    good = client.post(
+        url, {**changed, "d5_reason": reason, "action": "save", "decision": "accept"}, follow=True
+    )
+    assert good.status_code == 200
+    decision = PlacementDecision.objects.get()
+    d5 = decision.dimensions[4]
+    assert (d5["rating"], d5["proposed"], d5["change_reason"]) == (1, 2, reason)
+    assert decision.dimensions[0]["change_reason"] == ""  # confirmed as proposed
+    assert reason.encode() in good.content
+    event = AuditEvent.objects.get(action="add", object_type="intake.placementdecision")
+    assert "proposed rating changed for dimension(s) 5" in event.detail
+
+
+def test_a_ticked_withdrawal_seizure_raises_the_proposal_and_needs_a_reason_to_lower(
+    client: Client, world: World
+) -> None:
+    _screen_working_adult(world)
+    login(client, world.counselor_a1)
+    url = reverse("intake:placement_new", args=[world.patient_a1.pk])
+    data = _confirmed(withdrawal_seizure_history="on")
+    response = client.post(url, {**data, "action": "preview"})
+    assert response.status_code == 422
+    assert b"Dimension 1: the evidence proposes 3 and you chose 1" in response.content
+    response = client.post(url, {**data, "d1_rating": "3", "action": "preview"})
+    assert response.status_code == 200
+    assert b"Withdrawal management first" in response.content
+    assert b"History of withdrawal seizures" in response.content
+
+
 def test_intake_coordinator_cannot_decide_the_level_of_care(client: Client, world: World) -> None:
     login(client, world.intake_a1)
     url = reverse("intake:placement_new", args=[world.patient_a1.pk])
@@ -439,13 +545,29 @@ def test_director_sets_a_program_policy(client: Client, world: World) -> None:
     login(client, world.director_a)
     url = reverse("intake:policy", args=[world.program_a1.pk])
     assert b"Not built yet" in client.get(url).content
-    bad = client.post(url, {"ciwa_ar_withdrawal_management_above": "25"})
-    assert bad.status_code == 422 and b"less than or equal to 18" in bad.content
-    good = client.post(url, {"cows_rule_off": "on", "pcl5_probable_ptsd_at": "31"})
+    page = client.get(url).content.decode()
+    assert "Evidence table" in page and "program policy (set in settings)" in page.lower()
+    assert "AUDIT zone IV, possible dependence (20+)" in page
+    bad = client.post(url, {"evidence_audit__possible_dependence": "5"})
+    assert bad.status_code == 422 and b"less than or equal to 4" in bad.content
+    bad = client.post(url, {"cows_withdrawal_management_min": "20"})
+    assert bad.status_code == 422
+    good = client.post(
+        url,
+        {
+            "cows_rule_off": "on",
+            "pcl5_probable_ptsd_at": "31",
+            "evidence_audit__possible_dependence": "3",
+        },
+    )
     assert good.status_code == 302
     setting = PlacementPolicySetting.objects.get(program=world.program_a1)
-    assert setting.placement == {"cows_withdrawal_management_min": None}
+    assert setting.placement == {
+        "cows_withdrawal_management_min": None,
+        "evidence_ratings": {"audit.possible_dependence": 3},
+    }
     assert setting.screening == {"pcl5": {"probable_ptsd_at": 31}}
+    assert 'value="3"' in client.get(url).content.decode()
     login(client, world.counselor_a1)
     assert client.get(url).status_code == 403
 

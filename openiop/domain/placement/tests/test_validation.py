@@ -68,10 +68,23 @@ def test_negative_age_is_refused() -> None:
         ScreeningResults(age=-1, conditions=frozenset())
 
 
-def test_policy_may_not_wait_past_the_asam_severe_ciwa_band() -> None:
-    with pytest.raises(PlacementInputError, match="0-18"):
-        PlacementPolicy(ciwa_ar_withdrawal_management_above=19)
-    assert PlacementPolicy(ciwa_ar_withdrawal_management_above=18)
+def test_ciwa_ar_threshold_is_not_a_policy_setting() -> None:
+    """One published CIWA-Ar threshold set, shared with the scorer (ASAM 2020 Table 1)."""
+    with pytest.raises(TypeError):
+        PlacementPolicy(ciwa_ar_withdrawal_management_above=15)  # type: ignore[call-arg]
+
+
+def test_policy_evidence_table_is_validated() -> None:
+    from openiop.domain.placement.evidence_table import default_evidence_ratings
+
+    with pytest.raises(PlacementInputError, match=r"must be 0-4: audit\.harmful"):
+        PlacementPolicy(evidence_ratings=default_evidence_ratings() | {"audit.harmful": 5})
+    with pytest.raises(PlacementInputError, match="unknown rows nope"):
+        PlacementPolicy(evidence_ratings=default_evidence_ratings() | {"nope": 1})
+    ratings = default_evidence_ratings()
+    del ratings["cows.mild"]
+    with pytest.raises(PlacementInputError, match=r"missing rows cows\.mild"):
+        PlacementPolicy(evidence_ratings=ratings)
 
 
 def test_policy_dimension_table_must_have_six_rows() -> None:
@@ -92,10 +105,15 @@ def test_policy_dimension_row_must_not_decrease() -> None:
         PlacementPolicy(dimension_levels=tuple(rows))
 
 
-def test_policy_cows_threshold_range() -> None:
-    with pytest.raises(PlacementInputError, match="cows_withdrawal_management_min"):
-        PlacementPolicy(cows_withdrawal_management_min=0)
-    assert PlacementPolicy(cows_withdrawal_management_min=None)
+@pytest.mark.parametrize("value", [0, 1, 20, 24, 26, 48])
+def test_policy_cows_threshold_must_start_a_published_band(value: int) -> None:
+    with pytest.raises(PlacementInputError, match="band start"):
+        PlacementPolicy(cows_withdrawal_management_min=value)
+
+
+@pytest.mark.parametrize("value", [5, 13, 25, 37, None])
+def test_policy_cows_threshold_band_starts(value: int | None) -> None:
+    assert PlacementPolicy(cows_withdrawal_management_min=value)
 
 
 def test_policy_residential_fact_count_at_least_one() -> None:

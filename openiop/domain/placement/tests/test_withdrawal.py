@@ -17,31 +17,39 @@ def test_no_ciwa_score_means_no_ciwa_rule() -> None:
     assert not [r for r in rec.rules if r.startswith("PL-WM")]
 
 
-@pytest.mark.parametrize(("total", "first"), [(15, False), (16, True), (67, True)])
-def test_ciwa_ar_above_15_means_withdrawal_management_first(total: int, first: bool) -> None:
+@pytest.mark.parametrize(
+    ("total", "first"), [(15, False), (16, False), (18, False), (19, True), (67, True)]
+)
+def test_ciwa_ar_severe_band_means_withdrawal_management_first(total: int, first: bool) -> None:
+    """The scorer's bands (ASAM 2020 Table 1): 16-18 is moderate there and here."""
     rec = place(IOP, conditions=ALCOHOL, ciwa_ar_total=total)
     assert rec.withdrawal_management_first is first
     assert ("PL-WM-1" in rec.rules) is first
     assert rec.level is LevelOfCare.INTENSIVE_OUTPATIENT
 
 
-def test_ciwa_reason_names_score_and_policy_threshold() -> None:
+@pytest.mark.parametrize("total", range(0, 68))
+def test_placement_and_scoring_agree_on_every_ciwa_ar_total(total: int) -> None:
+    from openiop.domain.screening import score
+    from openiop.domain.screening.tests.support import answers_for_total
+
+    scored = score("ciwa-ar", answers_for_total("ciwa-ar", total))
+    rec = place(IOP, conditions=ALCOHOL, ciwa_ar_total=total)
+    assert ("alcohol_withdrawal_risk" in scored.flags) is rec.withdrawal_management_first
+    assert (scored.band == "severe") is ("PL-WM-1" in rec.rules)
+    assert (scored.band == "moderate") is ("PL-WM-4" in rec.rules)
+
+
+def test_ciwa_reason_names_score_and_band() -> None:
     reason = place(IOP, conditions=ALCOHOL, ciwa_ar_total=20).reason("PL-WM-1")
-    assert reason.facts == ("ciwa_ar_total=20", "policy.ciwa_ar_withdrawal_management_above=15")
-    assert "ASAM" in reason.source
+    assert reason.facts == ("ciwa_ar_total=20", "ciwa_ar_band=severe")
+    assert "severe alcohol withdrawal" in reason.text
+    assert "ASAM" in reason.source and "Table 1" in reason.source
 
 
-def test_program_may_use_the_asam_severe_band_instead() -> None:
-    policy = PlacementPolicy(ciwa_ar_withdrawal_management_above=18)
-    assert not place(
-        IOP, conditions=ALCOHOL, ciwa_ar_total=18, policy=policy
-    ).withdrawal_management_first
-    assert place(
-        IOP, conditions=ALCOHOL, ciwa_ar_total=19, policy=policy
-    ).withdrawal_management_first
-
-
-@pytest.mark.parametrize(("total", "rule"), [(9, None), (10, "PL-WM-4"), (15, "PL-WM-4")])
+@pytest.mark.parametrize(
+    ("total", "rule"), [(9, None), (10, "PL-WM-4"), (15, "PL-WM-4"), (18, "PL-WM-4")]
+)
 def test_moderate_ciwa_without_complications_allows_ambulatory_withdrawal_management(
     total: int, rule: str | None
 ) -> None:
@@ -84,6 +92,18 @@ def test_history_of_complicated_withdrawal_means_withdrawal_management_first(his
     rec = place(IOP, conditions=ALCOHOL, ciwa_ar_total=3, **flags)
     assert rec.withdrawal_management_first
     assert rec.reason("PL-WM-2").facts == (f"{history}=True",)
+    words = "withdrawal seizures" if "seizure" in history else "withdrawal delirium"
+    assert f"History of {words}" in rec.reason("PL-WM-2").text
+
+
+@pytest.mark.parametrize(
+    ("total", "band"), [(5, "mild"), (13, "moderate"), (25, "moderately severe"), (37, "severe")]
+)
+def test_cows_threshold_is_a_published_band_and_the_reason_names_it(total: int, band: str) -> None:
+    policy = PlacementPolicy(cows_withdrawal_management_min=total)
+    assert not place(IOP, cows_total=total - 1, policy=policy).withdrawal_management_first
+    reason = place(IOP, cows_total=total, policy=policy).reason("PL-WM-5")
+    assert f"from the {band} (" in reason.text
 
 
 @pytest.mark.parametrize(("total", "first"), [(24, False), (25, True)])

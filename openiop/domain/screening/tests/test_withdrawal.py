@@ -25,13 +25,28 @@ def test_ciwa_ar_withdrawal_flag_defaults_to_19(total: int, flagged: bool) -> No
     assert ("alcohol_withdrawal_risk" in result.flags) is flagged
 
 
-@pytest.mark.parametrize(("total", "flagged"), [(15, False), (16, True)])
-def test_ciwa_ar_withdrawal_flag_can_follow_the_va_threshold(total: int, flagged: bool) -> None:
-    result = score(
-        "ciwa-ar", answers_for_total("ciwa-ar", total), settings={"withdrawal_flag_at": 16}
-    )
-    assert ("alcohol_withdrawal_risk" in result.flags) is flagged
-    assert result.band == "moderate"
+@pytest.mark.parametrize("total", [16, 17, 18])
+def test_ciwa_ar_16_to_18_is_moderate_without_the_flag_and_the_flag_is_not_configurable(
+    total: int,
+) -> None:
+    """One threshold set (ASAM 2020 Table 1), shared with placement: no program may move it."""
+    result = score("ciwa-ar", answers_for_total("ciwa-ar", total))
+    assert (result.band, result.flags) == ("moderate", ())
+    with pytest.raises(ValueError, match="unknown setting"):
+        score("ciwa-ar", answers_for_total("ciwa-ar", total), settings={"withdrawal_flag_at": 16})
+
+
+def test_ciwa_ar_and_cows_bands_are_the_published_constants() -> None:
+    from openiop.domain.screening.withdrawal import CIWA_AR_BANDS, COWS_BANDS
+
+    assert [(b[0], b[2], b[3]) for b in CIWA_AR_BANDS] == [
+        ("mild", 0, 9),
+        ("moderate", 10, 18),
+        ("severe", 19, 67),
+    ]
+    assert [b.code for b in INSTRUMENTS["ciwa-ar"].bands] == [b[0] for b in CIWA_AR_BANDS]
+    assert [(b[2], b[3]) for b in COWS_BANDS] == [(0, 4), (5, 12), (13, 24), (25, 36), (37, 48)]
+    assert [b.code for b in INSTRUMENTS["cows"].bands] == [b[0] for b in COWS_BANDS]
 
 
 @pytest.mark.parametrize("item", [str(n) for n in range(1, 10)])
