@@ -22,6 +22,7 @@ from openiop.delivery import signing
 from openiop.delivery.models import (
     AttendanceRecord,
     AttendanceStatus,
+    BillingRule,
     LeaveOfAbsence,
     Note,
     NoteAmendment,
@@ -29,10 +30,11 @@ from openiop.delivery.models import (
     NoteKind,
     NoteSection,
     NoteStatus,
+    PerDiemBasis,
     StepDownAllowance,
 )
 from openiop.delivery.selectors import session_zone
-from openiop.organization.models import Organization
+from openiop.organization.models import Organization, Program
 from openiop.patients.models import Enrollment, EnrollmentStatus
 from openiop.scheduling.models import GroupSession, SessionAssignment, SessionStatus, WeekStatus
 
@@ -133,6 +135,29 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     if signed:
         _amend(rng.choice(signed))
     _leave_and_step_down(org, rng, today, now, creator=director or sessions[0].counselor)
+    _billing_rule(org)
+
+
+def _billing_rule(org: Organization) -> None:
+    """One program whose main payer also asks for the weekly minimum before a day bills per
+    diem, so the week page shows a payer rule overriding the HCPCS per-day default."""
+    admin = User.objects.filter(organization=org, role=Role.ADMINISTRATOR).first()
+    program = (
+        Program.objects.filter(site__organization=org, name="Evening IOP").order_by("pk").first()
+    )
+    if admin is None or program is None:
+        return
+    BillingRule.objects.create(
+        program=program,
+        payer="Commonwealth Health Plan (demo payer)",
+        basis=PerDiemBasis.DAY_AND_WEEK,
+        day_hours=Decimal(3),
+        week_hours=Decimal(9),
+        min_days=3,
+        source="Demo payer contract, intensive outpatient billing section (fictitious)",
+        updated_by=admin,
+        updated_at=timezone.now(),
+    )
 
 
 def _local_day(session: GroupSession) -> date:

@@ -33,17 +33,33 @@ MAX_PAGES = 400  # per role; with PER_SHAPE, enough to reach every kind of page 
 PER_SHAPE = 3  # pages of one kind (same path with other ids) visited per role
 
 
+# Developers' words that must not reach a page outside an opened <details>: issue numbers, file
+# names, evidence tags, rule codes, Python field names (snake_case words).
+JARGON = re.compile(
+    r"\bissue #?\d|\b\w+\.(?:md|py)\b|\[(?:S|R|V|S1|S2)\]|\b(?:PL|TP)-[A-Z]{2,}|\b[a-z]+_[a-z_]+\b"
+)
+HIDDEN_TEXT = ("details", "script", "style", "template", "textarea", "code")
+
+
 class _Page(HTMLParser):
-    """Links and forms of one HTML page (stdlib parser: no extra dependency)."""
+    """Links, forms and visible text of one HTML page (stdlib parser: no extra dependency)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
         self.forms: list[dict[str, Any]] = []
         self._form: dict[str, Any] | None = None
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.text.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
+        if tag in HIDDEN_TEXT:
+            self._hidden += 1
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "form":
@@ -62,6 +78,8 @@ class _Page(HTMLParser):
                 self._form["fields"].setdefault(name, a.get("value", ""))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in HIDDEN_TEXT and self._hidden:
+            self._hidden -= 1
         if tag == "form":
             self._form = None
 
@@ -84,13 +102,14 @@ def _shape(url: str) -> str:
     return re.sub(r"/\d+(?=/|$)", "/N", url.split("?")[0])
 
 
-def _crawl(client: Client) -> tuple[list[str], list[str], int, int]:
+def _crawl(client: Client) -> tuple[list[str], list[str], list[str], int, int]:
     refused_links: list[str] = []
     refused_forms: list[str] = []
     seen: set[str] = {"/"}
     queue: deque[tuple[str, str]] = deque([("/", "start")])
     tried_forms: set[tuple[str, str]] = set()
     shapes: Counter[str] = Counter()
+    jargon: set[str] = set()
     pages = 0
     while queue and pages < MAX_PAGES:
         url, came_from = queue.popleft()
@@ -103,6 +122,8 @@ def _crawl(client: Client) -> tuple[list[str], list[str], int, int]:
             continue
         parser = _Page()
         parser.feed(response.content.decode())
+        for match in JARGON.finditer(" ".join(parser.text)):
+            jargon.add(f"{_shape(url)}: {match.group(0)!r}")
         for href in parser.links:
             target = _internal(href, url)
             if target and target not in seen and shapes[_shape(target)] < PER_SHAPE:
@@ -122,7 +143,7 @@ def _crawl(client: Client) -> tuple[list[str], list[str], int, int]:
                 transaction.set_rollback(True)
             if answer.status_code == 403:
                 refused_forms.append(f"POST {action} -> 403 (form on {url})")
-    return refused_links, refused_forms, pages, len(tried_forms)
+    return refused_links, refused_forms, sorted(jargon), pages, len(tried_forms)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +165,7 @@ def test_no_page_offers_what_the_policy_refuses(
     if user is None:
         pytest.skip(f"the demo has no {role}")
     login(client, user)
-    links, forms, pages, forms_tried = _crawl(client)
+    links, forms, jargon, pages, forms_tried = _crawl(client)
     assert pages > 30 and forms_tried > 3  # the crawl reached the program, not just the home page
     assert links + forms == [], "\n".join(links + forms)
+    assert jargon == [], "\n".join(jargon)
