@@ -527,7 +527,7 @@ def _showcase(
         _relapse(relapse, clinician(relapse), today)
 
     def attends(e: Enrollment) -> bool:
-        recorded = taper_inputs.recorded_attendance(e, today)
+        recorded = taper_inputs.recorded_attendance(e, today, taper_inputs.policy_for(e))
         return long_enough(e) and (recorded is None or recorded[0] >= 0.8)
 
     down = pick(attends)

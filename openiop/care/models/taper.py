@@ -12,11 +12,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from openiop.domain.tapering import (
+    ATTENDANCE_WEEKS,
+    ATTENDANCE_WEEKS_BOUNDS,
+    LOOKBACK_WEEKS,
+    LOOKBACK_WEEKS_BOUNDS,
+)
+
 
 class TaperSettings(models.Model):
     """A program's taper phases and main thresholds; absent means the domain defaults
     (``TaperPolicy()``). ``phases`` is a list of {id, label, kind, hours_per_week,
-    days_per_week, min_weeks, max_weeks}, checked by building a ``TaperPolicy``."""
+    days_per_week, min_weeks, max_weeks}, checked by building a ``TaperPolicy``.
+
+    ``lookback_weeks`` (26, 4-104: drug screens and relapse events read) and
+    ``attendance_window_weeks`` (4, 1-26: complete weeks of attendance read) are the windows
+    of ``openiop.domain.tapering.window``; program policy, no published source."""
 
     program = models.OneToOneField(
         "organization.Program", on_delete=models.PROTECT, related_name="taper_settings"
@@ -30,10 +41,34 @@ class TaperSettings(models.Model):
     min_sober_supports = models.PositiveSmallIntegerField(default=2)
     min_attendance_for_step_down = models.DecimalField(max_digits=3, decimal_places=2, default=0.8)
     require_measures = models.BooleanField(default=True)
+    lookback_weeks = models.PositiveSmallIntegerField(
+        default=LOOKBACK_WEEKS, help_text="Weeks of drug screens and relapse events read (4-104)."
+    )
+    attendance_window_weeks = models.PositiveSmallIntegerField(
+        default=ATTENDANCE_WEEKS, help_text="Complete weeks of attendance read (1-26)."
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    lookback_weeks__gte=LOOKBACK_WEEKS_BOUNDS[0],
+                    lookback_weeks__lte=LOOKBACK_WEEKS_BOUNDS[1],
+                ),
+                name="taper_settings_lookback_weeks",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    attendance_window_weeks__gte=ATTENDANCE_WEEKS_BOUNDS[0],
+                    attendance_window_weeks__lte=ATTENDANCE_WEEKS_BOUNDS[1],
+                ),
+                name="taper_settings_attendance_window_weeks",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Taper settings of program {self.program_id}"

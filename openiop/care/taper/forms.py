@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from openiop.care.taper.services import TAPER_SETTING_FIELDS
+from openiop.domain.tapering import ATTENDANCE_WEEKS_BOUNDS, LOOKBACK_WEEKS_BOUNDS
 
 
 class AttendanceReportForm(forms.Form):
@@ -16,8 +17,9 @@ class AttendanceReportForm(forms.Form):
         required=False,
         min_value=0,
         max_value=100,
-        label="Attendance over the last 4 weeks, % of required hours",
-        help_text="Only used when no attendance is recorded; leave empty if you do not know.",
+        label="Recent attendance, % of required hours",
+        help_text="Over the program's attendance window (taper settings). Only used when no "
+        "attendance is recorded; leave empty if you do not know.",
     )
 
     def fraction(self) -> float | None:
@@ -34,6 +36,11 @@ class DeclineForm(forms.Form):
 PHASE_ROWS = ("phase-1", "phase-2", "phase-3", "step-down")
 
 
+def _weeks_messages(low: int, high: int) -> dict[str, str]:
+    text = f"Give a whole number of weeks from {low} to {high}."
+    return {"invalid": text, "min_value": text, "max_value": text}
+
+
 class TaperSettingsForm(forms.Form):
     """The program's phases (hours, days, minimum weeks) and main thresholds."""
 
@@ -47,6 +54,22 @@ class TaperSettingsForm(forms.Form):
         min_value=Decimal("0.1"), max_value=1, decimal_places=2
     )
     require_measures = forms.BooleanField(required=False)
+    lookback_weeks = forms.IntegerField(
+        min_value=LOOKBACK_WEEKS_BOUNDS[0],
+        max_value=LOOKBACK_WEEKS_BOUNDS[1],
+        label="Drug screens and relapse events read over the last (weeks)",
+        help_text=f"{LOOKBACK_WEEKS_BOUNDS[0]}-{LOOKBACK_WEEKS_BOUNDS[1]} weeks, longer when a "
+        "window above is longer; program policy (set in Settings).",
+        error_messages=_weeks_messages(*LOOKBACK_WEEKS_BOUNDS),
+    )
+    attendance_window_weeks = forms.IntegerField(
+        min_value=ATTENDANCE_WEEKS_BOUNDS[0],
+        max_value=ATTENDANCE_WEEKS_BOUNDS[1],
+        label="Attendance read over the last complete weeks",
+        help_text=f"{ATTENDANCE_WEEKS_BOUNDS[0]}-{ATTENDANCE_WEEKS_BOUNDS[1]} weeks, a week "
+        "without any attendance record counting as missed; program policy (set in Settings).",
+        error_messages=_weeks_messages(*ATTENDANCE_WEEKS_BOUNDS),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,7 +1,10 @@
 """Gathering the tapering engine's inputs from the database.
 
-``gather(enrollment)`` reads, for one enrolment (drug screens and relapse events over the last
-26 weeks, ``domain.LOOKBACK_WEEKS``, or longer when a program window reaches further back):
+``gather(enrollment)`` reads, for one enrolment, over the windows of the program's taper
+settings (``TaperPolicy.lookback_weeks`` for drug screens and relapse events, 26 weeks by
+default, or longer when another window of the program reaches further back,
+``domain.look_back_weeks``; ``TaperPolicy.attendance_window_weeks`` for attendance, 4 weeks
+by default):
 - phase and weeks in it: ``EnrollmentPhase`` (set by approved decisions); without one, the
   program phase whose weekly hours equal the enrolment's required hours, counted from the
   enrolment's start (named "inferred" in the facts);
@@ -12,7 +15,8 @@
   sober supports;
 - measure trends: scheduled instruments' baseline and latest totals with reliable change
   (``care.measures.selectors``), from intake's ``ScreeningResponse``;
-- attendance: delivery's attendance records over the last 4 complete weeks of the enrolment
+- attendance: delivery's attendance records over the program's last complete weeks of the
+  enrolment (``attendance_window_weeks``)
   against the required hours, a week without any record counting as missed and a week on
   leave left out (``domain.weekly_attendance``); when no attendance was ever recorded for the
   enrolment, the fraction a clinician reports; else unknown;
@@ -70,9 +74,6 @@ from openiop.domain.tapering import (
 )
 from openiop.patients.models import Enrollment, Patient
 
-LOOKBACK_WEEKS = domain.LOOKBACK_WEEKS  # 26 weeks of screens and relapse events (window.py)
-ATTENDANCE_WEEKS = domain.ATTENDANCE_WEEKS  # 4 complete weeks of attendance (window.py)
-
 SAFETY_FLAGS = {
     "suicidal_ideation": SafetyFlag.SUICIDAL_IDEATION,
     "suicide_risk_high": SafetyFlag.SUICIDE_RISK_HIGH,
@@ -124,6 +125,8 @@ def policy_from_settings(settings: TaperSettings | None) -> TaperPolicy:
         min_attendance_for_step_down=float(settings.min_attendance_for_step_down),
         low_attendance=min(0.5, float(settings.min_attendance_for_step_down)),
         require_measures=settings.require_measures,
+        lookback_weeks=settings.lookback_weeks,
+        attendance_window_weeks=settings.attendance_window_weeks,
     )
 
 
@@ -204,16 +207,17 @@ def _first_complete_week(starts_on: date) -> date:
     return first if first == starts_on else first + timedelta(weeks=1)
 
 
-def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dict[str, Any]] | None:
-    """Share of the required hours attended over the last ``ATTENDANCE_WEEKS`` complete weeks
-    of the enrolment (``domain.weekly_attendance``): a week with no attendance record at all
+def recorded_attendance(
+    enrollment: Enrollment, today: date, policy: TaperPolicy | None = None
+) -> tuple[float, dict[str, Any]] | None:
+    """Share of the required hours attended over the program's last complete weeks of the
+    enrolment (``policy.attendance_window_weeks``, 4 by default) (``domain.weekly_attendance``): a week with no attendance record at all
     counts as missed, and a week wholly on leave of absence is left out. None when attendance
     is not recorded for this enrolment at all (no record in its track, ever), or when delivery
     is not installed: then the clinician's report, else unknown."""
+    window = domain.attendance_weeks(policy or TaperPolicy())
     end_day = monday(today)
-    start_day = max(
-        end_day - timedelta(weeks=ATTENDANCE_WEEKS), _first_complete_week(enrollment.starts_on)
-    )
+    start_day = max(end_day - timedelta(weeks=window), _first_complete_week(enrollment.starts_on))
     if start_day >= end_day:
         return None
     tz = timezone.get_current_timezone()
@@ -273,6 +277,7 @@ def recorded_attendance(enrollment: Enrollment, today: date) -> tuple[float, dic
         return None
     return summary.fraction, {
         "attendance_source": "delivery attendance records",
+        "attendance_window_weeks": window,
         "attendance_weeks": summary.weeks,
         "attendance_weeks_recorded": summary.weeks_recorded,
         "attendance_weeks_missed": summary.weeks_missed,
@@ -382,7 +387,7 @@ def _attendance(
     read: _Read,
 ) -> float:
     """Recorded attendance, else the clinician's report, else unknown (a value that holds)."""
-    attendance = recorded_attendance(enrollment, today)
+    attendance = recorded_attendance(enrollment, today, policy)
     if attendance is not None:
         fraction, more = attendance
         read.facts.update(more)

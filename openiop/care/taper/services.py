@@ -31,7 +31,12 @@ from openiop.care.taper import inputs as taper_inputs
 from openiop.core import audit
 from openiop.core.models import AuditAction
 from openiop.core.services import service
-from openiop.domain.tapering import TaperInputError
+from openiop.domain.tapering import (
+    ATTENDANCE_WEEKS,
+    LOOKBACK_WEEKS,
+    TaperInputError,
+    window_problems,
+)
 from openiop.organization.models import Program
 from openiop.patients.models import Enrollment
 
@@ -193,6 +198,8 @@ TAPER_SETTING_FIELDS = (
     "min_sober_supports",
     "min_attendance_for_step_down",
     "require_measures",
+    "lookback_weeks",
+    "attendance_window_weeks",
 )
 
 
@@ -206,7 +213,11 @@ def taper_settings_set(
     request: HttpRequest | None = None,
 ) -> TaperSettings:
     """A program's phases and thresholds, refused (field ``phases``) when they break the
-    published bounds that ``TaperPolicy`` checks (9-19 h, step-down at most 2 weeks...)."""
+    published bounds that ``TaperPolicy`` checks (9-19 h, step-down at most 2 weeks...).
+
+    The look-back for drug screens and relapse events (``lookback_weeks``, 4-104) and the
+    attendance window (``attendance_window_weeks``, 1-26) are program policy, refused by
+    field outside the domain's bounds (``domain.tapering.window_problems``)."""
     require_configure(actor, program.site.organization_id)
     unknown = set(thresholds) - set(TAPER_SETTING_FIELDS)
     if unknown:
@@ -232,6 +243,12 @@ def taper_settings_set(
             errors["min_attendance_for_step_down"] = "Give a fraction from 0.1 to 1."
     except InvalidOperation:
         errors["min_attendance_for_step_down"] = "Give a fraction from 0.1 to 1."
+    errors.update(
+        window_problems(
+            thresholds.get("lookback_weeks", LOOKBACK_WEEKS),
+            thresholds.get("attendance_window_weeks", ATTENDANCE_WEEKS),
+        )
+    )
     if errors:
         raise ValidationError(errors)
     row = TaperSettings.objects.filter(program=program).first() or TaperSettings(program=program)

@@ -140,6 +140,8 @@ def taper_settings(request: HttpRequest, program_id: int) -> HttpResponse:
         "min_sober_supports": policy.min_sober_supports,
         "min_attendance_for_step_down": policy.min_attendance_for_step_down,
         "require_measures": policy.require_measures,
+        "lookback_weeks": policy.lookback_weeks,
+        "attendance_window_weeks": policy.attendance_window_weeks,
     }
     for p in phases_to_json(policy.phases):
         if p["id"] in PHASE_ROWS:

@@ -239,3 +239,63 @@ def test_a_programs_own_phases_are_used(world: World) -> None:
     )
     g = inputs.gather(e)
     assert g.inp.phase_id == "phase-3" and g.policy.phase("phase-3").hours_per_week == 10.0
+
+
+def _program_windows(world: World, **windows: int) -> None:
+    """Taper settings of program A1 with the default phases and the given windows."""
+    from openiop.domain.tapering import TaperPolicy
+
+    TaperSettings.objects.create(
+        program=world.program_a1,
+        phases=inputs.phases_to_json(TaperPolicy().phases),
+        updated_by=world.director_a,
+        updated_at=timezone.now(),
+        **windows,
+    )
+
+
+def test_a_program_with_a_12_week_look_back_ignores_a_20_week_old_positive_screen(
+    world: World,
+) -> None:
+    c = world.counselor_a1
+    e = enrol(world, weeks_ago=30)
+    support_profile_set(
+        actor=c,
+        patient=world.patient_a1,
+        data={"last_use_reported_on": today() - timedelta(weeks=30)},
+    )
+    resulted_screen(c, world.patient_a1, days_ago=20 * 7, positive=("cocaine",))
+    g = inputs.gather(e)  # the default 26 weeks read it
+    assert g.facts["look_back_weeks"] == 26 and len(g.inp.screens) == 1
+    facts = inputs.recommend(g).reason("weeks_without_use").facts
+    assert "weeks_without_use=20" in facts
+    _program_windows(world, lookback_weeks=12)
+    g = inputs.gather(e)
+    assert g.policy.lookback_weeks == 12 and g.facts["look_back_weeks"] == 12
+    assert g.inp.screens == () and g.facts["drug_screens"] == 0
+    facts = inputs.recommend(g).reason("weeks_without_use").facts
+    assert "weeks_without_use=30" in facts
+    assert not any(f.startswith("unexplained_positive_screen") for f in facts)
+
+
+def test_a_short_look_back_still_reads_as_far_as_the_programs_longer_windows(
+    world: World,
+) -> None:
+    e = enrol(world, weeks_ago=30)
+    resulted_screen(world.counselor_a1, world.patient_a1, days_ago=20 * 7, positive=("cocaine",))
+    _program_windows(world, lookback_weeks=12, min_weeks_without_use=24)
+    g = inputs.gather(e)
+    assert g.facts["look_back_weeks"] == 24 and len(g.inp.screens) == 1
+
+
+def test_a_two_week_attendance_window_changes_the_rate(world: World) -> None:
+    e = enrol(world)
+    # One hour a session in the older two weeks, the full three in the last two.
+    attendance(world.patient_a1, e, world.counselor_a1, hours=[1] * 6 + [3] * 6)
+    g = inputs.gather(e)
+    assert g.facts["attendance_window_weeks"] == 4
+    assert g.inp.attendance_fraction == pytest.approx(24 / 36, abs=0.001)
+    _program_windows(world, attendance_window_weeks=2)
+    g = inputs.gather(e)
+    assert g.facts["attendance_window_weeks"] == 2 and g.facts["attendance_weeks"] == 2
+    assert g.inp.attendance_fraction == pytest.approx(1.0)

@@ -394,3 +394,131 @@ def test_the_taper_settings_service_refuses_negative_thresholds(world: World) ->
         )
     assert set(refused.value.message_dict) == {"min_sober_supports", "min_peer_meetings_per_week"}
     assert not TaperSettings.objects.exists()
+
+
+def _taper_settings_data(client: Client, url: str) -> dict[str, Any]:
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["require_measures"] = "on"
+    return data
+
+
+def test_taper_settings_show_and_save_the_look_back_and_attendance_window(
+    client: Client, world: World
+) -> None:
+    from openiop.care.models import TaperSettings
+
+    login(client, world.admin_a)
+    url = reverse("care:settings_taper", args=[world.program_a1.pk])
+    response = client.get(url)
+    body = response.content.decode()
+    assert response.context["form"].initial["lookback_weeks"] == 26
+    assert response.context["form"].initial["attendance_window_weeks"] == 4
+    for name, label in (
+        ("lookback_weeks", "Drug screens and relapse events read over the last (weeks)"),
+        ("attendance_window_weeks", "Attendance read over the last complete weeks"),
+    ):
+        field = re.search(rf'<p class="field">.*?name="{name}".*?</p>', body, re.S)
+        assert field is not None and label in field.group(0)
+        assert "program policy (set in Settings)" in field.group(0)
+    data = _taper_settings_data(client, url)
+    data.update(lookback_weeks="12", attendance_window_weeks="2")
+    assert client.post(url, data).status_code == 302
+    row = TaperSettings.objects.get(program=world.program_a1)
+    assert (row.lookback_weeks, row.attendance_window_weeks) == (12, 2)
+    form = client.get(url).context["form"]
+    assert (form.initial["lookback_weeks"], form.initial["attendance_window_weeks"]) == (12, 2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lookback_weeks", "3"),
+        ("lookback_weeks", "105"),
+        ("lookback_weeks", "six months"),
+        ("attendance_window_weeks", "0"),
+        ("attendance_window_weeks", "27"),
+        ("attendance_window_weeks", "-2"),
+    ],
+)
+def test_taper_settings_refuse_windows_outside_their_bounds(
+    client: Client, world: World, field: str, value: str
+) -> None:
+    from openiop.care.models import TaperSettings
+
+    login(client, world.admin_a)
+    url = reverse("care:settings_taper", args=[world.program_a1.pk])
+    data = _taper_settings_data(client, url)
+    data[field] = value
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert response.context["form"].errors[field] == [
+        "Give a whole number of weeks from 4 to 104."
+        if field == "lookback_weeks"
+        else "Give a whole number of weeks from 1 to 26."
+    ]
+    assert "program policy (set in Settings)" in response.content.decode()
+    assert not TaperSettings.objects.filter(program=world.program_a1).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lookback_weeks", 3),
+        ("lookback_weeks", 105),
+        ("lookback_weeks", "26"),
+        ("attendance_window_weeks", 0),
+        ("attendance_window_weeks", 27),
+        ("attendance_window_weeks", True),
+    ],
+)
+def test_the_taper_settings_service_refuses_windows_outside_their_bounds(
+    world: World, field: str, value: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from openiop.care.models import TaperSettings
+    from openiop.care.taper import services as taper_services
+    from openiop.care.taper.inputs import phases_to_json
+    from openiop.domain.tapering import TaperPolicy
+
+    phases = phases_to_json(TaperPolicy().phases)
+    taper_services.taper_settings_set(
+        actor=world.admin_a, program=world.program_a1, phases=phases, thresholds={}
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        taper_services.taper_settings_set(
+            actor=world.admin_a,
+            program=world.program_a1,
+            phases=phases,
+            thresholds={field: value},
+        )
+    assert set(refused.value.message_dict) == {field}
+    assert "must be a whole number of weeks from" in refused.value.message_dict[field][0]
+    row = TaperSettings.objects.get(program=world.program_a1)
+    assert (row.lookback_weeks, row.attendance_window_weeks) == (26, 4)
+    assert AuditEvent.objects.count() == events
+
+
+def test_taper_settings_windows_refused_for_a_role_without_the_action_and_another_site(
+    client: Client, world: World
+) -> None:
+    from openiop.care.models import TaperSettings
+
+    url = reverse("care:settings_taper", args=[world.program_a1.pk])
+    login(client, world.admin_a)
+    data = _taper_settings_data(client, url)
+    data.update(lookback_weeks="12", attendance_window_weeks="2")
+    # A counselor (no care.settings) of the program's own site: 403, audited.
+    login(client, world.counselor_a1)
+    assert client.get(url).status_code == 403
+    assert client.post(url, data).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="counselor_a1").count() == 2
+    # The administrator of a site of another organization: 404, audited.
+    login(client, world.admin_b)
+    for response in (client.get(url), client.post(url, data)):
+        assert response.status_code == 404
+        assert "Evening IOP A1" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="denied", username="admin_b").count() == 2
+    assert not TaperSettings.objects.exists()

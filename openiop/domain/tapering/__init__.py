@@ -5,8 +5,9 @@ weeks without use (self-report, drug screens, relapse events; prescribed medicat
 use), plan progress, community support, measure trends, attendance, safety flags and age, and
 returns the decision, the target level, phase and weekly hours, and a reason for every input.
 Phases and thresholds are per program in ``TaperPolicy``. What it reads from the past (a
-26-week look-back for screens and relapse events; attendance over the last 4 complete weeks,
-a week without any record counting as missed) is in ``window``. See docs/tapering.md.
+look-back for screens and relapse events, 26 weeks by default; attendance over the last
+complete weeks, 4 by default, a week without any record counting as missed; both program
+policy in ``TaperPolicy``) is in ``window``. See docs/tapering.md.
 """
 
 from openiop.domain.tapering.engine import recommend_taper
@@ -26,19 +27,29 @@ from openiop.domain.tapering.model import (
     TaperReason,
     TaperRecommendation,
 )
-from openiop.domain.tapering.policy import PhaseKind, TaperPhase, TaperPolicy
+from openiop.domain.tapering.policy import (
+    ATTENDANCE_WEEKS_BOUNDS,
+    LOOKBACK_WEEKS_BOUNDS,
+    PhaseKind,
+    TaperPhase,
+    TaperPolicy,
+    window_problems,
+)
 from openiop.domain.tapering.window import (
     ATTENDANCE_WEEKS,
     LOOKBACK_WEEKS,
     AttendanceSummary,
     WeekAttendance,
+    attendance_weeks,
     look_back_weeks,
     weekly_attendance,
 )
 
 __all__ = [
     "ATTENDANCE_WEEKS",
+    "ATTENDANCE_WEEKS_BOUNDS",
     "LOOKBACK_WEEKS",
+    "LOOKBACK_WEEKS_BOUNDS",
     "AttendanceSummary",
     "CommunitySupport",
     "Decision",
@@ -58,7 +69,9 @@ __all__ = [
     "TaperReason",
     "TaperRecommendation",
     "WeekAttendance",
+    "attendance_weeks",
     "look_back_weeks",
     "recommend_taper",
     "weekly_attendance",
+    "window_problems",
 ]

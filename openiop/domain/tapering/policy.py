@@ -29,6 +29,18 @@ PARTIAL_HOSPITALISATION_MIN_HOURS = 20.0
 STEP_DOWN_MAX_WEEKS = 2
 """ASAM: fewer hours than the minimum "for one or two weeks" when stepping down (ASAM Criteria, 3rd ed. (Mee-Lee 2013), Level 2.1)."""
 
+LOOKBACK_WEEKS = 26
+"""Default look-back for drug screens and relapse events: 26 weeks, about six months
+(program policy, no published source; ``TaperPolicy.lookback_weeks``)."""
+LOOKBACK_WEEKS_BOUNDS = (4, 104)
+"""A program's look-back is 4 to 104 weeks: at least the default 4-week screen and relapse
+windows, at most two years (sanity bounds of OpenIOP, not a published rule)."""
+ATTENDANCE_WEEKS = 4
+"""Default attendance window: the last 4 complete weeks (program policy, no published source;
+``TaperPolicy.attendance_window_weeks``)."""
+ATTENDANCE_WEEKS_BOUNDS = (1, 26)
+"""A program's attendance window is 1 to 26 complete weeks (sanity bounds of OpenIOP)."""
+
 
 class PhaseKind(StrEnum):
     REGULAR = "regular"
@@ -121,7 +133,10 @@ class TaperPolicy:
     - community: at least 1 peer meeting a week, not falling by more than 0.5 a week, a sponsor
       or mentor or 2 sober supports (common IOP practice, "growing reliance on community support");
     - measures required; 2 reliable deteriorations step up;
-    - attendance: 80% of required hours to step down, below 50% flags engagement;
+    - attendance: 80% of required hours to step down, below 50% flags engagement, read over
+      ``attendance_window_weeks`` 4 complete weeks (1-26);
+    - look-back: drug screens and relapse events of the last ``lookback_weeks`` 26 (4-104),
+      widened to the longest of the program's own windows (``window.look_back_weeks``);
     - safety: high suicide risk -> 2.5, dangerous withdrawal -> 3.x (2.5 or 3.x only).
     """
 
@@ -147,6 +162,8 @@ class TaperPolicy:
     deteriorations_for_step_up: int = 2
     min_attendance_for_step_down: float = 0.8
     low_attendance: float = 0.5
+    attendance_window_weeks: int = ATTENDANCE_WEEKS
+    lookback_weeks: int = LOOKBACK_WEEKS
     suicide_risk_high_level: LevelOfCare = LevelOfCare.PARTIAL_HOSPITALISATION
     dangerous_withdrawal_level: LevelOfCare = LevelOfCare.RESIDENTIAL
 
@@ -167,6 +184,7 @@ class TaperPolicy:
             problems.append(
                 "need 1 <= relapses_for_partial_hospitalisation <= relapses_for_residential"
             )
+        problems += window_problems(self.lookback_weeks, self.attendance_window_weeks).values()
         if problems:
             raise TaperInputError("; ".join(problems))
 
@@ -188,6 +206,29 @@ class TaperPolicy:
 
     def minimum_hours(self, age: int) -> float:
         return ADOLESCENT_IOP_MIN_HOURS if age < self.adult_age else ADULT_IOP_MIN_HOURS
+
+
+def window_problems(lookback_weeks: object, attendance_window_weeks: object) -> dict[str, str]:
+    """The look-back and attendance window outside their bounds, by name, each with a plain
+    message (``LOOKBACK_WEEKS_BOUNDS``, ``ATTENDANCE_WEEKS_BOUNDS``); empty when both fit."""
+    problems: dict[str, str] = {}
+    for name, value, (low, high), what in (
+        (
+            "lookback_weeks",
+            lookback_weeks,
+            LOOKBACK_WEEKS_BOUNDS,
+            "The look-back for drug screens and relapse events",
+        ),
+        (
+            "attendance_window_weeks",
+            attendance_window_weeks,
+            ATTENDANCE_WEEKS_BOUNDS,
+            "The attendance window",
+        ),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems[name] = f"{what} must be a whole number of weeks from {low} to {high}."
+    return problems
 
 
 def _phase_problems(phases: tuple[TaperPhase, ...]) -> list[str]:

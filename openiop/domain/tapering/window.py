@@ -1,14 +1,17 @@
 """What the taper engine reads from the past: its look-back windows and the attendance fraction.
 
-Both windows are program policy (OpenIOP defaults; no published source fixes them):
+Both windows are program policy (OpenIOP defaults; no published source fixes them), set per
+program in the taper settings and carried by ``TaperPolicy``:
 
-- ``LOOKBACK_WEEKS`` 26: drug screens and relapse events older than 26 weeks (about six
-  months) before the day of the recommendation are not read. They bound "weeks without use"
-  (the weeks since the latest positive screen or relapse) and the relapse counts. The window
-  is never shorter than the program's own settings that look back (``look_back_weeks``), so
-  a program asking for 30 weeks without use reads 30 weeks.
-- ``ATTENDANCE_WEEKS`` 4: attendance is the share of the required hours attended over the
-  last 4 complete weeks (Monday to Sunday) since the enrolment began.
+- ``TaperPolicy.lookback_weeks`` (default ``LOOKBACK_WEEKS`` 26, 4-104): drug screens and
+  relapse events older than that (26 weeks is about six months) before the day of the
+  recommendation are not read. They bound "weeks without use" (the weeks since the latest
+  positive screen or relapse) and the relapse counts. The window is never shorter than the
+  program's own settings that look back (``look_back_weeks``), so a program asking for 30
+  weeks without use reads 30 weeks.
+- ``TaperPolicy.attendance_window_weeks`` (default ``ATTENDANCE_WEEKS`` 4, 1-26): attendance
+  is the share of the required hours attended over that many last complete weeks (Monday to
+  Sunday) since the enrolment began (``attendance_weeks``).
 
 A week in the attendance window with no attendance record at all counts as missed: the patient
 was enrolled and owed their hours, and no record means they were not checked in, not that the
@@ -25,24 +28,34 @@ from dataclasses import dataclass
 from datetime import date
 
 from openiop.domain.tapering.model import TaperInputError
-from openiop.domain.tapering.policy import TaperPolicy
+from openiop.domain.tapering.policy import ATTENDANCE_WEEKS, LOOKBACK_WEEKS, TaperPolicy
 
-LOOKBACK_WEEKS = 26
-"""Drug screens and relapse events are read over the last 26 weeks (program policy)."""
-
-ATTENDANCE_WEEKS = 4
-"""Attendance is read over the last 4 complete weeks (program policy)."""
+__all__ = [
+    "ATTENDANCE_WEEKS",
+    "LOOKBACK_WEEKS",
+    "AttendanceSummary",
+    "WeekAttendance",
+    "attendance_weeks",
+    "look_back_weeks",
+    "weekly_attendance",
+]
 
 
 def look_back_weeks(policy: TaperPolicy) -> int:
-    """The weeks of screens and relapse events to read: 26, or longer when one of the
-    program's windows reaches further back."""
+    """The weeks of screens and relapse events to read: the program's look-back
+    (``lookback_weeks``, 26 by default), or longer when one of its windows reaches further
+    back."""
     return max(
-        LOOKBACK_WEEKS,
+        policy.lookback_weeks,
         policy.min_weeks_without_use,
         policy.screen_window_weeks,
         policy.relapse_window_weeks,
     )
+
+
+def attendance_weeks(policy: TaperPolicy) -> int:
+    """The complete weeks of attendance to read (``attendance_window_weeks``, 4 by default)."""
+    return policy.attendance_window_weeks
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from openiop.domain.tapering import (
     TaperInputError,
     TaperPolicy,
     WeekAttendance,
+    attendance_weeks,
     look_back_weeks,
     weekly_attendance,
     window,
+    window_problems,
 )
 
 MONDAY = date(2026, 9, 7)
@@ -71,6 +73,43 @@ def test_the_look_back_is_26_weeks_and_documented() -> None:
 def test_the_look_back_covers_the_programs_own_windows() -> None:
     assert look_back_weeks(TaperPolicy(min_weeks_without_use=30)) == 30
     assert look_back_weeks(TaperPolicy(relapse_window_weeks=40)) == 40
+
+
+def test_both_windows_are_program_policy_with_the_old_values_as_defaults() -> None:
+    policy = TaperPolicy()
+    assert (policy.lookback_weeks, policy.attendance_window_weeks) == (26, 4)
+    assert attendance_weeks(policy) == 4
+    assert look_back_weeks(TaperPolicy(lookback_weeks=12)) == 12
+    assert look_back_weeks(TaperPolicy(lookback_weeks=104)) == 104
+    assert attendance_weeks(TaperPolicy(attendance_window_weeks=2)) == 2
+
+
+def test_a_short_look_back_still_widens_to_the_programs_longer_windows() -> None:
+    assert look_back_weeks(TaperPolicy(lookback_weeks=6, min_weeks_without_use=10)) == 10
+    assert look_back_weeks(TaperPolicy(lookback_weeks=4, screen_window_weeks=8)) == 8
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lookback_weeks", 3),
+        ("lookback_weeks", 105),
+        ("lookback_weeks", 0),
+        ("attendance_window_weeks", 0),
+        ("attendance_window_weeks", 27),
+        ("attendance_window_weeks", -1),
+        ("attendance_window_weeks", True),
+    ],
+)
+def test_windows_outside_their_bounds_are_refused_with_a_plain_message(
+    field: str, value: int
+) -> None:
+    with pytest.raises(TaperInputError, match="must be a whole number of weeks from"):
+        TaperPolicy(**{field: value})
+    assert set(
+        window_problems(**{"lookback_weeks": 26, "attendance_window_weeks": 4, field: value})
+    ) == {field}
+    assert window_problems(4, 1) == {} and window_problems(104, 26) == {}
 
 
 def test_the_look_back_and_missed_weeks_are_in_the_tapering_doc() -> None:
