@@ -16,8 +16,18 @@ from django.utils import timezone
 from openiop.accounts.models import User
 from openiop.core.forms import set_queryset
 from openiop.domain.compliance import admission_minimum_minutes
-from openiop.domain.placement import EVIDENCE_ROWS, Dimension, PlacementPolicy, Proposal
-from openiop.domain.placement.policy import COWS_BAND_STARTS
+from openiop.domain.placement import (
+    EVIDENCE_ROWS,
+    Dimension,
+    LevelOfCare,
+    PlacementPolicy,
+    Proposal,
+)
+from openiop.domain.placement.policy import (
+    COWS_BAND_STARTS,
+    RATINGS,
+    dimension_levels_table,
+)
 from openiop.intake.models import BLOCK_TIMES, WEEKDAYS, Block, ReferralSource, ReferralStage
 from openiop.intake.placement import (
     CONDITION_CHOICES,
@@ -386,6 +396,7 @@ class SafetyTaskCompleteForm(forms.Form):
 
 
 _DEFAULT_POLICY = PlacementPolicy()
+_DEFAULT_LEVELS = dimension_levels_table(_DEFAULT_POLICY.dimension_levels)
 
 
 class PolicyForm(forms.Form):
@@ -467,6 +478,10 @@ class PolicyForm(forms.Form):
             initial["pcl5_probable_ptsd_at"] = screening["pcl5"]["probable_ptsd_at"]
         for key, rating in (placement.get("evidence_ratings") or {}).items():
             initial[evidence_field(key)] = rating
+        table = placement.get("dimension_levels")
+        for number, row in (table if isinstance(table, dict) else _DEFAULT_LEVELS).items():
+            for rating, level in enumerate(row if isinstance(row, list) else []):
+                initial[level_field(int(number), rating)] = level
         return initial
 
     def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
@@ -487,6 +502,15 @@ class PolicyForm(forms.Form):
         }
         if ratings:
             placement["evidence_ratings"] = ratings
+        # The dimension table: all blank (not sent) = the default; the default table itself is
+        # not stored, so the program follows the default. Anything else goes to the domain as
+        # sent, which refuses an incomplete or decreasing table naming the dimension.
+        table = {
+            str(int(d)): [data.get(level_field(int(d), r)) or "" for r in RATINGS]
+            for d in Dimension
+        }
+        if any(any(row) for row in table.values()) and table != _DEFAULT_LEVELS:
+            placement["dimension_levels"] = table
         return placement, screening
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -499,12 +523,37 @@ class PolicyForm(forms.Form):
                 max_value=4,
                 help_text=f"Default {row.default}.",
             )
+        choices = [(level.value, level.value) for level in LevelOfCare]
+        for dimension in Dimension:
+            for rating in RATINGS:
+                # Any text passes the form: the domain checks the level and names the dimension.
+                self.fields[level_field(int(dimension), rating)] = forms.CharField(
+                    label=f"Dimension {int(dimension)}, rating {rating}",
+                    required=False,
+                    widget=forms.Select(choices=choices),
+                )
+
+    def dimension_rows(self) -> list[tuple[int, str, list[tuple[forms.BoundField, str]]]]:
+        """(dimension, its name, [(field, default level) for ratings 0-4]) for the table."""
+        return [
+            (
+                int(d),
+                d.label,
+                [(self[level_field(int(d), r)], _DEFAULT_LEVELS[str(int(d))][r]) for r in RATINGS],
+            )
+            for d in Dimension
+        ]
 
     def evidence_fields(self) -> list[tuple[int, forms.BoundField, str]]:
         """(dimension, field, source of the band) for each row of the evidence table."""
         return [
             (int(row.dimension), self[evidence_field(row.key)], row.source) for row in EVIDENCE_ROWS
         ]
+
+
+def level_field(dimension: int, rating: int) -> str:
+    """The form field of one cell of the dimension-to-level table."""
+    return f"level_d{dimension}_r{rating}"
 
 
 def evidence_field(key: str) -> str:

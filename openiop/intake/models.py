@@ -260,8 +260,9 @@ class PlacementDecision(models.Model):
 class PlacementPolicySetting(models.Model):
     """A program's overrides of the clinical-policy thresholds.
 
-    `placement` overrides fields of `openiop.domain.placement.PlacementPolicy` (scalars only;
-    the dimension table keeps its default); `screening` maps an instrument id to overrides of
+    `placement` overrides fields of `openiop.domain.placement.PlacementPolicy` (scalars, the
+    changed rows of the evidence table, and the whole dimension-to-level table when the
+    program changed it); `screening` maps an instrument id to overrides of
     its configurable thresholds (`Instrument.settings`, e.g. {"pcl5": {"probable_ptsd_at": 31}}).
     Absent keys take the domain defaults. Validated by the domain when saved and when read.
     """

@@ -40,7 +40,11 @@ from openiop.domain.placement import (
 )
 from openiop.domain.placement.evidence import screening_results
 from openiop.domain.placement.evidence_table import default_evidence_ratings
-from openiop.domain.placement.policy import COWS_BAND_STARTS
+from openiop.domain.placement.policy import (
+    COWS_BAND_STARTS,
+    dimension_levels_from_table,
+    dimension_levels_table,
+)
 from openiop.domain.screening import INSTRUMENTS
 
 if TYPE_CHECKING:
@@ -51,8 +55,9 @@ SCREENING_LOOKBACK_DAYS = 30
 """Screenings older than this are not used by the engine (a program choice: withdrawal scales
 and suicide screens describe the present, so a month-old score is read as not administered)."""
 
-# Policy fields a program may override (the dimension-to-level table keeps its default).
-# `evidence_ratings` holds only the rows the program changed; the rest take the defaults.
+# Policy fields a program may override. `evidence_ratings` holds only the rows the program
+# changed; the rest take the defaults. `dimension_levels`, when present, is the whole
+# dimension-to-level table ({"1": [level of rating 0, ..., of rating 4], ... "6": [...]}).
 POLICY_FIELDS: dict[str, type] = {
     "cows_withdrawal_management_min": int,  # or None: rule off
     "d1_withdrawal_management_min_rating": int,
@@ -61,6 +66,7 @@ POLICY_FIELDS: dict[str, type] = {
     "adult_age": int,
     "adolescent_track_replaces_adult_tracks": bool,
     "evidence_ratings": dict,
+    "dimension_levels": dict,
 }
 RETIRED_PLACEMENT_SETTINGS = frozenset({"ciwa_ar_withdrawal_management_above"})
 RETIRED_SCREENING_SETTINGS = {"ciwa-ar": frozenset({"withdrawal_flag_at"})}
@@ -159,6 +165,8 @@ def build_policy(placement: dict[str, Any]) -> PlacementPolicy:
     values = dict(placement)
     if "evidence_ratings" in values:
         values["evidence_ratings"] = {**default_evidence_ratings(), **values["evidence_ratings"]}
+    if "dimension_levels" in values:
+        values["dimension_levels"] = dimension_levels_from_table(values["dimension_levels"])
     return PlacementPolicy(**values)
 
 
@@ -178,11 +186,14 @@ def policy_for(program: Program | None) -> tuple[PlacementPolicy, dict[str, dict
 
 
 def policy_json(policy: PlacementPolicy) -> dict[str, Any]:
-    """The settings of a policy, as stored with each decision (the whole evidence table)."""
-    return {
+    """The settings of a policy, as stored with each decision (the whole evidence table and
+    the whole dimension table)."""
+    values = {
         name: dict(value) if isinstance(value := getattr(policy, name), dict) else value
         for name in POLICY_FIELDS
     }
+    values["dimension_levels"] = dimension_levels_table(policy.dimension_levels)
+    return values
 
 
 EVIDENCE_TABLE = [(r.key, int(r.dimension), r.label, r.default, r.source) for r in EVIDENCE_ROWS]

@@ -7,7 +7,7 @@ reasoning behind each default. See docs/placement.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from openiop.domain.placement.evidence_table import EVIDENCE_KEYS, default_evidence_ratings
@@ -25,6 +25,8 @@ __all__ = [
     "PlacementPolicy",
     "cows_band",
     "default_dimension_levels",
+    "dimension_levels_from_table",
+    "dimension_levels_table",
 ]
 
 COWS_BAND_STARTS = {low: (code, label) for code, label, low, _ in COWS_BANDS if low > 0}
@@ -70,6 +72,67 @@ def default_dimension_levels() -> tuple[LevelsByRating, ...]:
     )
 
 
+RATINGS = range(5)
+"""The ratings 0-4 of each dimension (ASAM Criteria, 3rd ed.)."""
+
+
+def dimension_levels_table(levels: Sequence[Sequence[LevelOfCare]]) -> dict[str, list[str]]:
+    """The dimension table as plain data: {"1": ["1", "1", "2.1", ...], ...} (one level per
+    rating 0-4, keyed by dimension number), as a program's settings store it."""
+    return {str(number): [level.value for level in row] for number, row in enumerate(levels, 1)}
+
+
+def dimension_levels_from_table(table: object) -> tuple[LevelsByRating, ...]:
+    """A program's dimension table from plain data (``dimension_levels_table``'s shape).
+
+    Refused (``PlacementInputError``, one plain sentence per problem, each naming the
+    dimension) unless every dimension 1-6 gives a known level for every rating 0-4 and no
+    rating calls for a less intensive level than a lower rating of the same dimension: a
+    worse rating never argues for less care.
+    """
+    if not isinstance(table, Mapping):
+        raise PlacementInputError("The dimension table must give the levels of all 6 dimensions.")
+    known = ", ".join(level.value for level in LevelOfCare)
+    problems = [
+        f"The dimension table has no dimension {key}."
+        for key in sorted(str(k) for k in table)
+        if key not in {str(int(d)) for d in Dimension}
+    ]
+    rows: list[LevelsByRating] = []
+    for dimension in Dimension:
+        name = f"Dimension {int(dimension)} ({dimension.label})"
+        row = table.get(str(int(dimension)), table.get(int(dimension)))
+        if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(RATINGS):
+            problems.append(f"{name}: give a level for each rating 0-4.")
+            continue
+        levels: list[LevelOfCare] = []
+        for rating, value in zip(RATINGS, row, strict=True):
+            if value in (None, ""):
+                problems.append(f"{name}: rating {rating} has no level.")
+            elif not isinstance(value, str) or value not in {lv.value for lv in LevelOfCare}:
+                problems.append(
+                    f"{name}: rating {rating} has an unknown level ({value}); "
+                    f"the levels are {known}."
+                )
+            else:
+                levels.append(LevelOfCare(value))
+        if len(levels) != len(RATINGS):
+            continue
+        for rating in RATINGS[1:]:
+            lower = max(levels[:rating], key=lambda level: level.rank)
+            if levels[rating].rank < lower.rank:
+                problems.append(
+                    f"{name}: rating {rating} calls for level {levels[rating].value}, less "
+                    f"intensive than level {lower.value} of a lower rating. A higher rating must "
+                    "call for the same level or a more intensive one."
+                )
+                break
+        rows.append((levels[0], levels[1], levels[2], levels[3], levels[4]))
+    if problems:
+        raise PlacementInputError(" ".join(problems))
+    return tuple(rows)
+
+
 @dataclass(frozen=True)
 class PlacementPolicy:
     """Configurable thresholds, one instance per program.
@@ -86,7 +149,9 @@ class PlacementPolicy:
       (``evidence_table.EVIDENCE_ROWS``); a program's overrides are merged over the defaults.
     - ``d1_withdrawal_management_min_rating`` (default 3): a dimension 1 rating this high
       means severe withdrawal risk (PPC grids [S]: "severe withdrawal risk", level III/IV).
-    - ``dimension_levels``: see ``default_dimension_levels``.
+    - ``dimension_levels``: see ``default_dimension_levels``; a program may set its own table
+      (``dimension_levels_from_table`` checks it: complete, known levels, never less intensive
+      for a higher rating).
     - ``residential_min_inpatient_facts`` (default 1): how many of the "needs
       inpatient/residential care" facts make residential the floor. Common IOP practice treats
       each fact on its own, hence 1. With a higher setting, fewer facts (but at least one) make partial

@@ -544,7 +544,7 @@ def test_intake_chart_tab_query_count_is_flat(client: Client, world: World, coun
 def test_director_sets_a_program_policy(client: Client, world: World) -> None:
     login(client, world.director_a)
     url = reverse("intake:policy", args=[world.program_a1.pk])
-    assert b"Not built yet" in client.get(url).content
+    assert b"Not built yet" not in client.get(url).content
     page = client.get(url).content.decode()
     assert "Evidence table" in page and "program policy (set in settings)" in page.lower()
     assert "AUDIT zone IV, possible dependence (20+)" in page
