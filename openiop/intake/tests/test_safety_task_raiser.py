@@ -72,6 +72,12 @@ def test_after_an_emergency_grant_ends_the_raiser_still_sees_the_task_and_its_as
     body = page.content.decode()
     assert "<dt>Assigned to</dt><dd>Counselor_A2</dd>" in body
     assert "Open the chart" not in body and "the chart stays closed to you" in body
+    # Once done, the raiser sees that and when, not the clinician's evaluation note.
+    services.safety_task_complete(
+        actor=world.counselor_a2, task=task, note="Evaluated: passive ideation, safety plan made"
+    )
+    body = client.get(reverse("intake:safety_task", args=[task.pk])).content.decode()
+    assert "Completed" in body and "passive ideation" not in body
     assert AuditEvent.objects.filter(
         action="view", username="intake_a1", object_type="intake.safetytask"
     ).exists()
