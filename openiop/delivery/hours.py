@@ -45,7 +45,7 @@ from openiop.delivery.models import (
 )
 from openiop.domain import compliance as dc
 from openiop.organization.models import TrackKind
-from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
+from openiop.patients.models import REQUIREMENT_STATUSES, Enrollment, EnrollmentStatus, Patient
 from openiop.scheduling.models import (
     GroupSession,
     ScheduleWeek,
@@ -176,7 +176,7 @@ def _enrolled(
     left out), in the order the enrolment rows come, from one query."""
     enrollments = Enrollment.objects.filter(
         patient__organization_id=organization_id,
-        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE],
+        status__in=REQUIREMENT_STATUSES,
         starts_on__lte=week_end,
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=week_start))
     if patients is not None:
@@ -262,10 +262,11 @@ def _payer_rules(enrolled: dict[int, _Enrolled]) -> dict[int, dc.PerDiemRule]:
 
 
 def patient_requirement(patient: Patient, on: date) -> dc.WeeklyRequirement:
-    """The patient's one weekly requirement on day `on`, over their active enrolments (one
-    query); the same function the week's compliance uses."""
+    """The patient's one weekly requirement on day `on`, over the enrolments that count toward
+    it (active or on leave, `REQUIREMENT_STATUSES`, as in the week's compliance; one query);
+    the same function the week's compliance uses."""
     rows = Enrollment.objects.filter(
-        patient=patient, status=EnrollmentStatus.ACTIVE, starts_on__lte=on
+        patient=patient, status__in=REQUIREMENT_STATUSES, starts_on__lte=on
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
     return dc.weekly_requirement(
         [

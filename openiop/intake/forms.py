@@ -279,6 +279,9 @@ class AvailabilityForm(AvailabilityGridMixin):
         self.add_grid(initial_blocks)
 
 
+MAX_WEEKLY_HOURS = Decimal("40")  # the most a track's weekly hours may be set to at admission
+
+
 class AdmitForm(AvailabilityGridMixin):
     """Tracks of one program, each with its required weekly hours (default: the track
     minimum), start date, primary counselor, hours-change reason and availability."""
@@ -318,7 +321,7 @@ class AdmitForm(AvailabilityGridMixin):
             self.fields[f"hours_{track.pk}"] = forms.DecimalField(
                 label=f"Weekly hours for {track.name}",
                 min_value=Decimal("0.5"),
-                max_value=Decimal("40"),
+                max_value=MAX_WEEKLY_HOURS,
                 decimal_places=1,
                 initial=least,
                 required=False,
@@ -340,18 +343,22 @@ class AdmitForm(AvailabilityGridMixin):
         return data
 
     def draft_tracks(self) -> list[tuple[Track, Decimal]]:
-        """The tracks ticked so far with their hours (the default when not a number), read
-        from the data as it stands, valid or not: for the availability warning."""
+        """The tracks ticked so far with their hours, read from the data as it stands, valid
+        or not: for the availability warning. Hours that are not a number, or outside
+        0-40 h (the field's maximum), count as the default; the form's own validation still
+        refuses them (422)."""
         chosen: list[tuple[Track, Decimal]] = []
         for track in self.tracks:
             if not self.is_bound or not self.data.get(f"track_{track.pk}"):
                 continue
+            field = self.fields[f"hours_{track.pk}"]
+            default = Decimal(str(field.initial))
             try:
                 hours = Decimal(str(self.data.get(f"hours_{track.pk}") or ""))
             except ArithmeticError:
-                hours = Decimal(str(self.fields[f"hours_{track.pk}"].initial))
-            if not hours.is_finite() or hours <= 0:
-                hours = Decimal(str(self.fields[f"hours_{track.pk}"].initial))
+                hours = default
+            if not hours.is_finite() or not 0 < hours <= MAX_WEEKLY_HOURS:
+                hours = default
             chosen.append((track, hours))
         return chosen
 

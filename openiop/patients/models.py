@@ -169,6 +169,10 @@ class Enrollment(models.Model):
 
 
 OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE)
+# The enrolments whose tracks make up the patient's one weekly requirement: the open ones (a
+# leave lowers or suspends the week's requirement, it does not take the track out of it). The
+# week's compliance, the plan page and the chart's Schedule tab all read this one set.
+REQUIREMENT_STATUSES = OPEN_STATUSES
 NOT_ENROLLED = "Not enrolled"
 
 

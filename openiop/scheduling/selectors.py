@@ -27,7 +27,7 @@ from openiop.domain.scheduling import (
     validate,
 )
 from openiop.organization.models import Room, Site, Track, TrackKind
-from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
+from openiop.patients.models import REQUIREMENT_STATUSES, Enrollment, Patient
 from openiop.scheduling import blocks as std
 from openiop.scheduling import curriculum
 from openiop.scheduling.models import (
@@ -451,7 +451,8 @@ def patient_sessions(
     """The patient's scheduled sessions this week and the next ``weeks - 1`` (two queries)."""
     today = today or timezone.localdate()
     monday = std.monday_of(today)
-    # One requirement across all of the patient's tracks, as on the plan and week pages.
+    # One requirement across all of the patient's tracks (the same enrolment statuses), as on
+    # the plan and week pages.
     combined = compliance.weekly_requirement(
         [
             compliance.TrackEnrolment(
@@ -461,7 +462,7 @@ def patient_sessions(
                 required_minutes=int(hours * 60),
             )
             for track_id, kind, track_min, hours in Enrollment.objects.filter(
-                patient=patient, status=EnrollmentStatus.ACTIVE
+                patient=patient, status__in=REQUIREMENT_STATUSES
             ).values_list(
                 "track_id", "track__kind", "track__min_weekly_hours", "required_weekly_hours"
             )

@@ -3,7 +3,11 @@ follow-ups, and the review of an adolescent track once the patient has turned 18
 
 A discharge ends treatment here by default: every open enrolment of the patient ends (each
 with its discharge record, the follow-ups on the one discharged from) and their group
-sessions not yet begun are cancelled. "This track only" ends one enrolment and cancels only
+sessions not yet begun are cancelled. Another track whose enrolment has not begun yet
+(admission allows a start up to a year ahead) is cancelled with them: it is closed as
+discharged (the only closed status an enrolment has), ending on its own start day, and its
+audit event says it was cancelled. The tracks that have begun must have begun by the
+discharge date. "This track only" ends one enrolment and cancels only
 that track's coming sessions; the other tracks continue. A change in level of care always
 ends every track. Pending taper recommendations of the ended enrolments are superseded.
 
@@ -131,7 +135,10 @@ def discharge_record(
             .exclude(pk=enrollment.pk)
             .order_by("pk")
         )
-        late = [e for e in others if e.starts_on > discharged_on]
+        # A track not begun yet (its start is after today, so after the discharge date too)
+        # is cancelled; only the tracks that have begun must have begun by the discharge date.
+        today = timezone.localdate()
+        late = [e for e in others if discharged_on < e.starts_on <= today]
         if late:
             errors["discharged_on"] = (
                 "Another track began after this date: choose a date on or after "
@@ -140,6 +147,7 @@ def discharge_record(
         ending += others
     if errors:
         raise ValidationError(errors)
+    cancelled_tracks = {e.pk for e in ending if e.starts_on > discharged_on}
     now = timezone.now()
     content = {
         "kind": kind,
@@ -162,7 +170,7 @@ def discharge_record(
     )
     for e in ending:
         e.status = EnrollmentStatus.DISCHARGED
-        e.ends_on = discharged_on
+        e.ends_on = e.starts_on if e.pk in cancelled_tracks else discharged_on
         e.save(update_fields=["status", "ends_on"])
     TaperRecommendation.objects.filter(
         enrollment__in=ending, status=RecommendationStatus.PENDING
@@ -180,7 +188,20 @@ def discharge_record(
             request,
         )
     for e in ending:
-        record(actor, AuditAction.CHANGE, patient, e, ["status", "ends_on"], request)
+        record(
+            actor,
+            AuditAction.CHANGE,
+            patient,
+            e,
+            ["status", "ends_on"],
+            request,
+            detail=(
+                f"discharge: not begun by {discharged_on:%Y-%m-%d} (start {e.starts_on:%Y-%m-%d}), "
+                "so the enrolment is cancelled"
+                if e.pk in cancelled_tracks
+                else ""
+            ),
+        )
     if cancelled:
         record(
             actor,

@@ -221,3 +221,84 @@ def test_another_sites_counselor_gets_404_on_the_page_and_it_is_audited(
     assert response.status_code == 404 and b"Quintero" not in response.content
     assert AuditEvent.objects.filter(action="denied", username="counselor_a2").count() == 1
     assert Enrollment.objects.filter(status="active").count() == 2
+
+
+def _with_a_future_track(world: World) -> dict[str, Any]:
+    """SUD began six weeks ago; the mental-health track is admitted to start in three weeks."""
+    mh = TrackFactory.create(
+        program=world.program_a1, name="Mental health A1", kind=TrackKind.MENTAL_HEALTH
+    )
+    sud = EnrollmentFactory.create(
+        patient=world.patient_a1, track=world.track_a1, starts_on=TODAY - timedelta(weeks=6)
+    )
+    future = EnrollmentFactory.create(
+        patient=world.patient_a1, track=mh, starts_on=TODAY + timedelta(weeks=3)
+    )
+    first_group = group_session(
+        track=mh, counselor=world.counselor_a1, day=TODAY + timedelta(weeks=3)
+    )
+    assign(first_group, world.patient_a1)
+    return {"sud": sud, "future": future}
+
+
+def test_every_track_cancels_a_track_that_has_not_begun_yet(world: World) -> None:
+    w = _with_a_future_track(world)
+    discharge_record(
+        actor=world.counselor_a1,
+        enrollment=w["sud"],
+        kind="completed",
+        discharged_on=TODAY,
+        summary="Completed the program; the planned mental-health track is not needed.",
+        crisis_plan=CRISIS,
+    )
+    w["sud"].refresh_from_db()
+    w["future"].refresh_from_db()
+    assert (w["sud"].status, w["sud"].ends_on) == (EnrollmentStatus.DISCHARGED, TODAY)
+    assert w["future"].status == EnrollmentStatus.DISCHARGED
+    assert w["future"].ends_on == w["future"].starts_on  # it never ran
+    assert not Enrollment.objects.filter(status__in=["active", "on_leave"]).exists()
+    assert not _assigned(world.patient_a1.pk)  # its first group is cancelled too
+    events = AuditEvent.objects.filter(username="counselor_a1", action="change")
+    cancelled = events.get(object_type="patients.enrollment", object_id=str(w["future"].pk))
+    assert "cancelled" in cancelled.detail
+    assert events.get(object_type="patients.enrollment", object_id=str(w["sud"].pk)).detail == ""
+
+
+def test_every_track_still_refuses_a_date_before_a_track_that_has_begun(world: World) -> None:
+    w = _with_a_future_track(world)
+    begun = EnrollmentFactory.create(
+        patient=world.patient_a1,
+        track=TrackFactory.create(program=world.program_a1, name="Family A1"),
+        starts_on=TODAY - timedelta(days=3),
+    )
+    with pytest.raises(ValidationError) as exc:
+        discharge_record(
+            actor=world.counselor_a1,
+            enrollment=w["sud"],
+            kind="completed",
+            discharged_on=TODAY - timedelta(days=7),
+            summary="Completed the program; the planned mental-health track is not needed.",
+            crisis_plan=CRISIS,
+        )
+    assert f"{begun.starts_on:%Y-%m-%d}" in exc.value.message_dict["discharged_on"][0]
+    assert Enrollment.objects.filter(status="active").count() == 3
+    assert not Discharge.objects.exists()
+
+
+def test_the_discharge_page_ends_every_track_with_one_not_begun(
+    client: Client, world: World
+) -> None:
+    w = _with_a_future_track(world)
+    login(client, world.counselor_a1)
+    response = client.post(
+        reverse("care:discharge", args=[world.patient_a1.pk, w["sud"].pk]),
+        {
+            "kind": "completed",
+            "scope": "every_track",
+            "discharged_on": TODAY.isoformat(),
+            "summary": "Completed the program; the planned mental-health track is not needed.",
+            "crisis_plan": CRISIS,
+        },
+    )
+    assert response.status_code == 302
+    assert not Enrollment.objects.filter(status__in=["active", "on_leave"]).exists()

@@ -20,7 +20,7 @@ from openiop.delivery.hours import patient_requirement, week_compliance
 from openiop.delivery.tests.factories import assign, enrolled_patient, group_session
 from openiop.domain.compliance import Status
 from openiop.organization.models import TrackKind
-from openiop.patients.models import Enrollment, Patient
+from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 
 NY = ZoneInfo("America/New_York")
 WEEK = date(2026, 11, 2)  # Monday
@@ -113,3 +113,47 @@ def test_week_page_leaves_a_patient_admitted_on_sunday_off_the_at_risk_list(worl
     assert "Earlier, Ed" in at_risk
     assert "Newcomer, Nia" not in at_risk
     assert "Newcomer, Nia" in body  # still listed among every patient
+
+
+def test_an_on_leave_track_counts_the_same_on_the_plan_schedule_and_week_pages(
+    world: Any,
+) -> None:
+    """One active track (9 h) and one on leave (12 h): every page counts both tracks."""
+    label = "12 h a week (one requirement across both tracks)"
+    with time_machine.travel(datetime.combine(WEEK + timedelta(days=2), time(12), NY), tick=False):
+        patient = enrolled_patient(world.track_a1, first_name="Lee", last_name="Onleave")
+        mh = TrackFactory.create(
+            program=world.program_a1, kind=TrackKind.MENTAL_HEALTH, name="MH A1"
+        )
+        Enrollment.objects.create(
+            patient=patient,
+            track=mh,
+            starts_on=date(2026, 1, 1),
+            status=EnrollmentStatus.ON_LEAVE,
+            required_weekly_hours=Decimal("12"),
+        )
+        _sessions(world, patient)
+        active = Enrollment.objects.get(patient=patient, status=EnrollmentStatus.ACTIVE)
+        plan = plan_create(
+            actor=world.counselor_a1, enrollment=active, review_on=WEEK + timedelta(days=30)
+        )
+        week = week_compliance(
+            organization_id=patient.organization_id,
+            week_start=WEEK,
+            as_of=None,
+            patients=Patient.objects.filter(pk=patient.pk),
+        ).results[patient.pk]
+        assert week.required_minutes == 720
+        assert patient_requirement(patient, WEEK + timedelta(days=2)).label == label
+        client = login(Client(), world.counselor_a1)
+        pages = {
+            "plan": reverse("care:plan", args=[patient.pk, plan.pk]),
+            "schedule": reverse("patients:chart_tab", args=[patient.pk, "schedule"]),
+            "week": reverse("delivery:week") + "?week=2026-11-02",
+        }
+        for name, url in pages.items():
+            response = client.get(url)
+            assert response.status_code == 200, name
+            body = response.content.decode()
+            assert label in body, name
+            assert "9 h a week" not in body, name

@@ -20,6 +20,10 @@ A leave of absence (common IOP practice) then reduces the
 requirement by the share of the patient's scheduled time that falls on leave days, or by the
 share of the 7 days on leave if nothing is scheduled; a leave covering the whole week, or every
 scheduled session, suspends it.
+
+The program's days a week (program compliance, reported only) follow the hours: prorated by the
+same share in the admission week and for leave days, rounded down
+(`program_days_required`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,37 @@ from datetime import date, timedelta
 from openiop.domain.compliance.clock import format_minutes
 from openiop.domain.compliance.combined import weekly_requirement
 from openiop.domain.compliance.model import CompliancePolicy, Patient, StepDown
+
+
+def prorate(value: int, part: int, whole: int) -> int:
+    """`value` x `part` / `whole`, rounded down, never above `value`; 0 when `whole` is 0
+    (nothing was there to share)."""
+    if not whole:
+        return 0
+    return min(value * part // whole, value)
+
+
+def program_days_required(
+    days: int,
+    *,
+    admission: tuple[int, int] | None,
+    on_leave: frozenset[int],
+    scheduled_minutes: int,
+    scheduled_on_leave_minutes: int,
+    suspended: bool,
+) -> int:
+    """The program's days a week (with the daily minimum attended), prorated the same way as
+    the hours: in the admission week by the share of group time left (`admission` is
+    (group minutes from the start day, group minutes of the week), None in other weeks), then
+    by the share a leave leaves; rounded down, and 0 when the requirement is suspended or
+    nothing is left (program policy, as the prorated hours)."""
+    if suspended:
+        return 0
+    if admission is not None:
+        days = prorate(days, *admission)
+    if on_leave:
+        days = prorate(days, *leave_share(on_leave, scheduled_minutes, scheduled_on_leave_minutes))
+    return days
 
 
 @dataclass(frozen=True)
@@ -99,6 +134,16 @@ def leave_days(patient: Patient, days: tuple[date, ...]) -> frozenset[int]:
     )
 
 
+def leave_share(
+    on_leave: frozenset[int], scheduled_minutes: int, scheduled_on_leave_minutes: int
+) -> tuple[int, int]:
+    """The part of the week a leave leaves to attend, as (kept, whole): the scheduled time
+    off leave days, or the days off leave of 7 if nothing is scheduled (module docstring)."""
+    if scheduled_minutes:
+        return scheduled_minutes - scheduled_on_leave_minutes, scheduled_minutes
+    return 7 - len(on_leave), 7
+
+
 def apply_leave(
     minutes: int,
     reasons: list[str],
@@ -113,12 +158,11 @@ def apply_leave(
         scheduled_minutes and scheduled_on_leave_minutes == scheduled_minutes
     ):
         return Requirement(0, True, (*reasons, "On leave: the requirement is suspended."))
+    kept, whole = leave_share(on_leave, scheduled_minutes, scheduled_on_leave_minutes)
+    reduced = minutes * kept // whole
     if scheduled_minutes:
-        kept = scheduled_minutes - scheduled_on_leave_minutes
-        reduced = minutes * kept // scheduled_minutes
         share = f"{format_minutes(scheduled_on_leave_minutes)} of scheduled time"
     else:
-        reduced = minutes * (7 - len(on_leave)) // 7
         share = f"{len(on_leave)} of 7 days"
     if reduced == 0:
         return Requirement(0, True, (*reasons, "On leave: the requirement is suspended."))
@@ -143,8 +187,7 @@ def admission_week(
     or after `starts_on`. Other weeks are unchanged."""
     if starts_on is None or not days[0] < starts_on <= days[-1]:
         return minutes, reasons
-    prorated = minutes * group_minutes_after // group_minutes if group_minutes else 0
-    prorated = min(prorated, minutes)
+    prorated = prorate(minutes, group_minutes_after, group_minutes)
     if prorated == minutes:
         return minutes, reasons
     when = f"{starts_on:%A} {starts_on.day} {starts_on:%B}"

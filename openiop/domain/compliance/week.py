@@ -24,7 +24,8 @@ for the patients billed under it. Days are local days in the patient's site zone
 
 Program compliance (H0015 describes a program of at least 3 hours a day and 3 days a week) is
 reported, never used to deny a day: the weekly hours are the status above, and the days with
-3 hours or more are `PatientWeek.program_days` against `program_days_required`.
+3 hours or more are `PatientWeek.program_days` against `program_days_required`, prorated like
+the hours in the admission week and for leave days (requirement.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from openiop.domain.compliance.requirement import (
     apply_leave,
     base_requirement,
     leave_days,
+    program_days_required,
 )
 
 _FOREVER = 2**62  # "now" when no as_of is given: the week is over
@@ -314,10 +316,17 @@ def _discrete_note(rule: PerDiemRule, minutes: list[int], final: bool) -> str:
 
 def _program_days_note(days: int, required: int, policy: CompliancePolicy) -> str:
     """Program compliance on days: reported, never a denial of a per-diem day."""
+    if required < policy.program_min_days:
+        wanted = (
+            f"fewer than the {required} required this week (the program's "
+            f"{policy.program_min_days} a week, prorated as the hours are)"
+        )
+    else:
+        wanted = f"fewer than the program's {required} a week"
     return (
         f"Program compliance: {days} day(s) with {format_minutes(policy.program_day_minutes)} "
-        f"or more attended, fewer than the program's {required} a week (HCPCS H0015 describes "
-        "a program of at least 3 hours a day and 3 days a week); the per-diem days still bill."
+        f"or more attended, {wanted} (HCPCS H0015 describes a program of at least 3 hours a "
+        "day and 3 days a week); the per-diem days still bill."
     )
 
 
@@ -364,10 +373,12 @@ def _one(
 
     base, reasons = base_requirement(patient, week_start, policy)
     starts_on = patient.starts_on
+    admission: tuple[int, int] | None = None  # (group minutes left, of the week's)
     if starts_on is not None and cal.days[0] < starts_on <= cal.days[-1]:
         total, after = _group_minutes(
             patient, windows, session_tracks, cal, (starts_on - cal.days[0]).days
         )
+        admission = (after, total)
         base, reasons = admission_week(
             base,
             reasons,
@@ -402,9 +413,20 @@ def _one(
         notes.append(_discrete_note(rule, tally.per_day, final))
     day_minimum = policy.program_day_minutes
     program_days = sum(m >= day_minimum for m in tally.per_day)
-    program_days_required = 0 if requirement.suspended or required == 0 else policy.program_min_days
-    if final and program_days < program_days_required:
-        notes.append(_program_days_note(program_days, program_days_required, policy))
+    days_required = (
+        0
+        if required == 0
+        else program_days_required(
+            policy.program_min_days,
+            admission=admission,
+            on_leave=on_leave,
+            scheduled_minutes=tally.scheduled_total,
+            scheduled_on_leave_minutes=tally.scheduled_on_leave,
+            suspended=requirement.suspended,
+        )
+    )
+    if final and program_days < days_required:
+        notes.append(_program_days_note(program_days, days_required, policy))
     margin = attended + remaining - required
     result = PatientWeek(
         patient_id=patient.id,
@@ -423,7 +445,7 @@ def _one(
         reasons=tuple(notes),
         per_diem_rule=rule,
         program_days=program_days,
-        program_days_required=program_days_required,
+        program_days_required=days_required,
     )
     need = (
         _Need(patient, gap, tally.busy, tally.seen | set(patient.scheduled), on_leave, cal)
