@@ -70,3 +70,15 @@ def login(page: Any, base: str, user: Any, password: str | None = None) -> None:
     page.get_by_label("Code from your authenticator app").fill(totp_now(user))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{base}/")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def phone(browser: Any) -> tuple[Any, Any, list[str]]:
+    """A phone-sized browser context, its page, and the console errors it collects."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return context, page, errors

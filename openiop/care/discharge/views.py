@@ -13,24 +13,32 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from openiop.accounts.models import User
 from openiop.care import access as care_access
 from openiop.care import pages
 from openiop.care.discharge import selectors, services
 from openiop.care.discharge.forms import AgeOutReviewForm, DischargeForm, FollowUpForm
 from openiop.care.models import AlumniFollowUp, Discharge, DischargeScope
 from openiop.domain import ageout
-from openiop.patients.models import Enrollment
+from openiop.patients.models import Enrollment, Patient
 
 
-def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse:
-    user, patient = pages.clinician(request, pk)
-    enrollment = care_access.inside(
+def _enrollment(
+    user: User, request: HttpRequest, patient: Patient, enrollment_id: int
+) -> Enrollment:
+    """One of the patient's enrolments, inside the clinician's scope (audited 404 otherwise)."""
+    return care_access.inside(
         user,
         request,
         Enrollment.objects.filter(patient=patient).select_related("patient", "track"),
         enrollment_id,
         "patients.enrollment",
     )
+
+
+def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse:
+    user, patient = pages.clinician(request, pk)
+    enrollment = _enrollment(user, request, patient, enrollment_id)
     others = selectors.other_open_tracks(enrollment)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -95,13 +103,7 @@ def _discharged_message(enrollment: Enrollment, others: list[Enrollment], scope:
 def age_out_review(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse:
     """Review an adolescent track for a patient who has turned 18; nothing moves."""
     user, patient = pages.clinician(request, pk)
-    enrollment = care_access.inside(
-        user,
-        request,
-        Enrollment.objects.filter(patient=patient).select_related("patient", "track"),
-        enrollment_id,
-        "patients.enrollment",
-    )
+    enrollment = _enrollment(user, request, patient, enrollment_id)
     form = AgeOutReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = pages.save(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import EnrollmentFactory, PatientFactory, TrackFactory, build_world
 from openiop.delivery.tests.factories import assign, group_session
 from openiop.organization.models import TrackKind
@@ -36,10 +36,7 @@ def at(day: date, hour: int = 12) -> datetime:
 
 
 def _phone(browser: Any) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = phone(browser)
     return context, page, errors
 
 

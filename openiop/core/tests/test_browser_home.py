@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import build_world
 from openiop.delivery import services as delivery_services
 from openiop.delivery.tests.factories import assign, enrolled_patient, group_session
@@ -66,10 +66,7 @@ def test_dashboard_nav_count_header_search_and_the_raisers_view_of_the_assignee(
         base = live_server.url
 
         with chromium_browser() as browser:
-            context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            context, page, errors = phone(browser)
 
             # 1. The counselor's home: four counts, each a link; the count in the navigation.
             login(page, base, world.counselor_a1)

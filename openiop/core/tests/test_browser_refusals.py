@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.models import AuditEvent
 from openiop.core.testing import build_world
 from openiop.delivery.tests.factories import enrolled_patient
@@ -20,10 +20,7 @@ def test_buttons_follow_the_policy_and_refusals_are_branded_pages(live_server: A
     patient = enrolled_patient(world.track_a1, first_name="Rosa", last_name="Quintero")
     base = live_server.url
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context, page, errors = phone(browser)
 
         # Billing reads the patient list but may not register patients: no button for it.
         login(page, base, world.billing_a1)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import PASSWORD, build_world
 from openiop.delivery import signing
 from openiop.delivery.models import AttendanceRecord, Note, NoteAmendment, NoteStatus
@@ -66,10 +66,7 @@ def test_counselor_runs_a_group_from_check_in_to_signed_note_and_hours(
         base = live_server.url
 
         with chromium_browser() as browser:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            context, page, errors = phone(browser)
             login(page, base, world.counselor_a1)
 
             page.get_by_role("link", name="Today", exact=True).click()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import build_world
 from openiop.intake.models import (
     Admission,
@@ -33,10 +33,7 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
     world = build_world()
     base = live_server.url
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context, page, errors = phone(browser)
 
         # 1. The intake coordinator records the referral.
         login(page, base, world.intake_a1)

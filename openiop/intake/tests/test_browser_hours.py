@@ -19,7 +19,7 @@ import time_machine
 from django.urls import reverse
 
 from openiop.care.plans.services import plan_create
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import TrackFactory, build_world
 from openiop.delivery.tests.factories import assign, enrolled_patient, group_session
 from openiop.intake.models import Admission
@@ -63,10 +63,7 @@ def test_one_requirement_on_plan_and_week_pages_and_the_admission_warning(
         base = live_server.url
 
         with chromium_browser() as browser:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            context, page, errors = phone(browser)
             login(page, base, world.counselor_a1)
 
             # The plan: one requirement across both tracks, not 18 hours.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser
+from openiop.core.browser import chromium_browser, phone
 from openiop.core.testing import build_world
 from openiop.intake.models import Referral
 from openiop.locator import services
@@ -37,10 +37,7 @@ def test_a_parent_finds_an_evening_adolescent_program_gets_an_estimate_and_asks_
     )
     base = live_server.url
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context, page, errors = phone(browser)
 
         page.goto(f"{base}/accounts/login/")
         page.get_by_role("link", name="Find a program").click()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.models import AuditEvent
 from openiop.core.testing import build_world
 
@@ -20,10 +20,7 @@ def test_staff_registers_finds_and_opens_a_patient_and_other_site_is_refused(
     world = build_world()
     base = live_server.url
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context, page, errors = phone(browser)
         login(page, base, world.counselor_a1)
         assert page.get_by_role("heading", name="Welcome").is_visible()
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.testing import (
     EnrollmentFactory,
     PatientFactory,
@@ -37,10 +37,7 @@ def test_the_list_and_chart_label_patients_by_their_open_enrolments(live_server:
         )
         base = live_server.url
         with chromium_browser() as browser:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            context, page, errors = phone(browser)
             login(page, base, world.counselor_a1)
             page.get_by_role("link", name="Patients", exact=True).click()
             page.wait_for_url("**/patients/")

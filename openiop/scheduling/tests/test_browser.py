@@ -14,7 +14,7 @@ import pytest
 import recurring_ical_events
 from django.utils import timezone
 
-from openiop.core.browser import chromium_browser, login
+from openiop.core.browser import chromium_browser, login, phone
 from openiop.core.models import AuditEvent
 from openiop.core.testing import build_world
 from openiop.patients.models import Enrollment
@@ -41,10 +41,7 @@ def test_administrator_builds_reviews_edits_publishes_and_the_feed_shows_session
     next_monday = monday_of(timezone.localdate()) + timedelta(days=7)
     base = live_server.url
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context, page, errors = phone(browser)
         login(page, base, world.admin_a)
 
         page.get_by_role("link", name="Schedule", exact=True).click()
