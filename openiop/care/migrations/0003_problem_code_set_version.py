@@ -5,27 +5,36 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Check every existing problem against the full ICD-10-CM code set: a billable code gets the
-    official description and the code set's version; any other code (accepted before the full
-    check) keeps its text, no version, and is flagged for review (code_in_table=False)."""
+    code set's version; any other code (accepted before the full check) keeps its text, no
+    version, and is flagged for review (code_in_table=False).
+
+    Only a problem of a draft plan is also normalised (canonical code, official description).
+    A problem of a signed or superseded plan is part of a signed clinical record: its code and
+    description stay exactly as signed, and only the two new fields are set."""
     Problem = apps.get_model("care", "Problem")
     problems = list(Problem.objects.all())
     if not problems:
         return  # the code set is parsed only when there is something to check
     from openiop.domain.diagnosis import icd10
 
+    # As TreatmentPlan.locked: every status but "draft" (signed, superseded) is signed content.
+    locked = set(Problem.objects.exclude(plan__status="draft").values_list("pk", flat=True))
+    drafts, signed = [], []
     for problem in problems:
         checked = icd10.check(problem.icd10_code)
+        problem.code_set_version = checked.version if checked.ok else ""
+        problem.code_in_table = checked.ok
+        if problem.pk in locked:
+            signed.append(problem)
+            continue
         if checked.ok:
             problem.icd10_code = checked.code
             problem.icd10_label = checked.description
-            problem.code_set_version = checked.version
-            problem.code_in_table = True
-        else:
-            problem.code_set_version = ""
-            problem.code_in_table = False
+        drafts.append(problem)
     Problem.objects.bulk_update(
-        problems, ["icd10_code", "icd10_label", "code_set_version", "code_in_table"], batch_size=500
+        drafts, ["icd10_code", "icd10_label", "code_set_version", "code_in_table"], batch_size=500
     )
+    Problem.objects.bulk_update(signed, ["code_set_version", "code_in_table"], batch_size=500)
 
 
 class Migration(migrations.Migration):

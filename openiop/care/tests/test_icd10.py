@@ -17,9 +17,9 @@ from django.apps import apps
 from django.core.management import call_command
 
 from openiop.care import demo
-from openiop.care.models import Problem
+from openiop.care.models import PlanStatus, Problem, TreatmentPlan
 from openiop.care.plans.services import plan_create
-from openiop.care.tests.factories import DIAGNOSIS_CODE, enrol, today
+from openiop.care.tests.factories import DIAGNOSIS_CODE, enrol, signed_plan, today
 from openiop.core.testing import World
 from openiop.domain.diagnosis import icd10
 
@@ -117,3 +117,33 @@ def test_the_migration_backfills_the_version_and_flags_codes_that_are_not_billab
     for problem in (heading, missing):
         problem.refresh_from_db()
         assert problem.code_set_version == "" and not problem.code_in_table
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [PlanStatus.SIGNED, PlanStatus.SUPERSEDED])
+def test_the_migration_leaves_the_code_and_description_of_a_signed_plan_as_signed(
+    world: World, status: str
+) -> None:
+    """A signed (or superseded) plan is a signed clinical record: the backfill sets only the new
+    fields; a draft's problem is normalised."""
+    plan = signed_plan(world.counselor_a1, enrol(world))
+    TreatmentPlan.objects.filter(pk=plan.pk).update(status=status)
+    as_signed = {"icd10_code": "f10.20", "icd10_label": "Alcohol use disorder (as signed)"}
+    Problem.objects.filter(plan=plan).update(**as_signed)
+    not_billable = Problem.objects.create(plan=plan, description="b", icd10_code="F43.8")
+    other = enrol(world, world.patient_a2)
+    draft = plan_create(actor=world.counselor_a1, enrollment=other, review_on=today())
+    draft_problem = Problem.objects.create(plan=draft, description="a", icd10_code="f10.20")
+    migration = importlib.import_module("openiop.care.migrations.0003_problem_code_set_version")
+    migration.backfill(apps, None)
+    signed = Problem.objects.get(plan=plan, description="Alcohol use disorder")
+    assert (signed.icd10_code, signed.icd10_label) == ("f10.20", "Alcohol use disorder (as signed)")
+    assert (signed.code_set_version, signed.code_in_table) == ("ICD-10-CM FY2026", True)
+    not_billable.refresh_from_db()
+    assert (not_billable.icd10_code, not_billable.code_set_version) == ("F43.8", "")
+    assert not not_billable.code_in_table
+    draft_problem.refresh_from_db()
+    assert (draft_problem.icd10_code, draft_problem.icd10_label) == (
+        "F10.20",
+        "Alcohol dependence, uncomplicated",
+    )

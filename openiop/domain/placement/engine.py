@@ -64,7 +64,7 @@ def recommend_placement(
         level=level,
         withdrawal_management_first=wm_first,
         crisis_evaluation=crisis,
-        safety_screen_needed=bool(inp.screening.phq9_item9) and inp.screening.cssrs_risk is None,
+        safety_screen_needed=_item9_positive(inp) and inp.screening.cssrs_risk is None,
         tracks=tracks,
         reasons=(
             *safety,
@@ -76,6 +76,12 @@ def recommend_placement(
             *track_notes,
         ),
     )
+
+
+def _item9_positive(inp: PlacementInput) -> bool:
+    """PHQ-9 item 9 known and above 0 (an unknown item 9 is PL-SAFE-4, not a positive)."""
+    item9 = inp.screening.phq9_item9
+    return item9 is not None and item9 > 0
 
 
 def _level_of(need: list[Reason]) -> LevelOfCare:

@@ -70,7 +70,8 @@ def scored_from_total(instrument_id: str, total: object) -> ScoredScreen:
 
     Raises ``PlacementInputError`` naming the instrument when it has no total (C-SSRS, BAM) or
     the total is not a whole number in the instrument's range. Flags that need the answers
-    (PHQ-9 item 9, for instance) are unknown, not false.
+    (PHQ-9 item 9, for instance) are unknown, not false; only a PHQ-9 total of 0 tells item 9
+    (every item is then 0).
     """
     instrument = INSTRUMENTS.get(instrument_id)
     if instrument is None:
@@ -85,7 +86,8 @@ def scored_from_total(instrument_id: str, total: object) -> ScoredScreen:
         raise PlacementInputError(f"{instrument_id}: total must be {low}-{high}, got {total}")
     facts = Facts({}, total=total, settings=instrument.resolve_settings())
     band = next((b.code for b in instrument.bands if b.when.evaluate(facts) is True), None)
-    return ScoredScreen(instrument=instrument_id, total=total, band=band)
+    item9 = 0 if instrument_id == "phq9" and total == 0 else None
+    return ScoredScreen(instrument=instrument_id, total=total, band=band, phq9_item9=item9)
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,8 @@ def propose(
 def screening_results(
     evidence: Evidence, conditions: frozenset[Condition] | None = None
 ) -> ScreeningResults:
-    """The engine's screening input from the evidence (``None`` = not given, never 0)."""
+    """The engine's screening input from the evidence (``None`` = not given, never 0; an
+    unknown withdrawal history or intoxication stays ``None``, never "no")."""
     screens = evidence.screens
     cssrs = screens.get("cssrs")
     phq9 = screens.get("phq9")
@@ -334,11 +337,12 @@ def screening_results(
         conditions=conditions_from_screens(screens) if conditions is None else conditions,
         ciwa_ar_total=screens["ciwa-ar"].total if "ciwa-ar" in screens else None,
         cows_total=screens["cows"].total if "cows" in screens else None,
-        withdrawal_seizure_history=facts.withdrawal_seizure_history is True,
-        withdrawal_delirium_history=facts.withdrawal_delirium_history is True,
-        currently_intoxicated=facts.currently_intoxicated is True,
+        withdrawal_seizure_history=facts.withdrawal_seizure_history,
+        withdrawal_delirium_history=facts.withdrawal_delirium_history,
+        currently_intoxicated=facts.currently_intoxicated,
         cssrs_risk=CssrsRisk(cssrs.band) if cssrs is not None and cssrs.band else None,
         phq9_item9=phq9.phq9_item9 if phq9 is not None else None,
+        phq9_given=phq9 is not None,
     )
 
 

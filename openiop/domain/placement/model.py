@@ -204,17 +204,22 @@ class ScreeningResults:
 
     ``None`` means "not administered"; a missing screen is never read as a zero score.
     Ranges: CIWA-Ar 0-67, COWS 0-48, PHQ-9 item 9 0-3 (the published forms).
+
+    The withdrawal history and intoxication facts are ``None`` when not known (the evidence
+    path): never read as "no" (rule PL-WM-8 asks for them). ``phq9_given`` says a PHQ-9 is on
+    file even when its item 9 is unknown (only the total was recorded): rule PL-SAFE-4.
     """
 
     age: int
     conditions: frozenset[Condition]
     ciwa_ar_total: int | None = None
     cows_total: int | None = None
-    withdrawal_seizure_history: bool = False
-    withdrawal_delirium_history: bool = False
-    currently_intoxicated: bool = False
+    withdrawal_seizure_history: bool | None = False
+    withdrawal_delirium_history: bool | None = False
+    currently_intoxicated: bool | None = False
     cssrs_risk: CssrsRisk | None = None
     phq9_item9: int | None = None
+    phq9_given: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -226,6 +231,11 @@ class ScreeningResults:
                 problems.append(f"{name} must be 0-{top}, got {value}")
         if problems:
             raise PlacementInputError("; ".join(problems))
+
+    @property
+    def phq9_item9_unknown(self) -> bool:
+        """A PHQ-9 is on file but its item 9 (thoughts of self-harm) is not known."""
+        return self.phq9_given and self.phq9_item9 is None
 
     @property
     def co_occurring(self) -> bool:

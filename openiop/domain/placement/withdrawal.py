@@ -9,6 +9,7 @@ indicator and never the level the person goes to afterwards.
 from __future__ import annotations
 
 from openiop.domain.placement.model import (
+    SUBSTANCE_CONDITIONS,
     CssrsRisk,
     Dimension,
     Effect,
@@ -110,6 +111,17 @@ def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | N
             "ambulatory withdrawal management is not suitable; manage withdrawal first.",
             source=f"{ASAM_AWM_2020}, Rec. VII.8",
         )
+    if inp.screening.currently_intoxicated is None:
+        return Reason(
+            rule="PL-WM-4",
+            effect=Effect.INFO,
+            facts=(f"ciwa_ar_total={total}", "currently_intoxicated=unknown"),
+            text=f"Moderate alcohol withdrawal (CIWA-Ar {total}) with no complicating factor "
+            "recorded, but whether the person is intoxicated now is not recorded: check it "
+            "first. Ambulatory withdrawal management alongside the program is acceptable only "
+            "if there is no complicating factor.",
+            source=f"{ASAM_AWM_2020}, Rec. VII.8",
+        )
     return Reason(
         rule="PL-WM-4",
         effect=Effect.INFO,
@@ -117,6 +129,44 @@ def ciwa_ar_moderate(inp: PlacementInput, policy: PlacementPolicy) -> Reason | N
         text=f"Moderate alcohol withdrawal (CIWA-Ar {total}) without complicating factors: "
         "ambulatory withdrawal management alongside the program is acceptable.",
         source=f"{ASAM_AWM_2020}, Rec. VII.8",
+    )
+
+
+def withdrawal_history_unknown(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
+    """PL-WM-8: the withdrawal seizure or delirium history is not recorded -> ask for it.
+
+    An unknown history is neither "no history" (which would allow ambulatory withdrawal
+    management) nor "history" (which would send to withdrawal management first): the
+    clinician must ask. Source: ASAM 2020 alcohol withdrawal guideline, Rec II.5 (risk factors
+    for complicated withdrawal) and VII.8 (ambulatory withdrawal management needs no history
+    of complicated withdrawal). It fires only where withdrawal is in question: a substance or
+    alcohol condition, or a CIWA-Ar or COWS score (program convention).
+    """
+    s = inp.screening
+    relevant = (
+        bool(s.conditions & SUBSTANCE_CONDITIONS)
+        or s.ciwa_ar_total is not None
+        or s.cows_total is not None
+    )
+    unknown = [
+        (name, words)
+        for name, words in (
+            ("withdrawal_seizure_history", "withdrawal seizures"),
+            ("withdrawal_delirium_history", "withdrawal delirium"),
+        )
+        if getattr(s, name) is None
+    ]
+    if not relevant or not unknown:
+        return None
+    what = " or ".join(words for _, words in unknown)
+    return Reason(
+        rule="PL-WM-8",
+        effect=Effect.SAFETY,
+        facts=tuple(f"{name}=unknown" for name, _ in unknown),
+        text=f"Whether the person has had {what} in the past is not recorded: ask before any "
+        f"outpatient level starts. A history of {what} means withdrawal management first; "
+        "not recorded is not read as no history.",
+        source=f"{ASAM_AWM_2020}, Rec II.5 and VII.8",
     )
 
 
@@ -249,9 +299,35 @@ def phq9_item9_positive(inp: PlacementInput, policy: PlacementPolicy) -> Reason 
 WITHDRAWAL_RULES = (
     ciwa_ar_above_threshold,
     complicated_withdrawal_history,
+    withdrawal_history_unknown,
     ciwa_ar_moderate,
     cows_above_threshold,
     dangerous_withdrawal_criterion,
     dimension_one_severe,
 )
-SAFETY_RULES = (cssrs_high, cssrs_low_or_moderate, phq9_item9_positive)
+
+
+def phq9_item9_unknown(inp: PlacementInput, policy: PlacementPolicy) -> Reason | None:
+    """PL-SAFE-4: a PHQ-9 on file whose item 9 is unknown, and no C-SSRS -> screen first.
+
+    Only the total was recorded, so suicidal ideation was asked but its answer is not known;
+    an unknown risk is not read as no risk. The program asks for a C-SSRS screen (or the
+    item 9 answer) before any outpatient level starts. It does not claim urgency
+    (``urgent_evaluation`` stays false): nothing positive is known. Program policy, following
+    PL-SAFE-3 (PHQ-9 item 9, MII PRO IG) and Columbia triage.
+    """
+    s = inp.screening
+    if not s.phq9_item9_unknown or s.cssrs_risk is not None:
+        return None
+    return Reason(
+        rule="PL-SAFE-4",
+        effect=Effect.SAFETY,
+        facts=("phq9_item9=unknown", "cssrs_done=False"),
+        text="PHQ-9 on file without the answer to item 9 (thoughts of self-harm): complete a "
+        "C-SSRS screen before any outpatient level starts; an unknown risk is not read as "
+        "no risk.",
+        source=f"PHQ-9 item 9, MII PRO IG; {COLUMBIA_TRIAGE}; {POLICY}",
+    )
+
+
+SAFETY_RULES = (cssrs_high, cssrs_low_or_moderate, phq9_item9_positive, phq9_item9_unknown)

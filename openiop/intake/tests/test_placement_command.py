@@ -206,3 +206,23 @@ def test_console_entry_point(tmp_path: Path) -> None:
     assert "Traceback" not in from_stdin.stderr
     no_input = _cli("recommend")
     assert no_input.returncode == 2 and "--input" in no_input.stderr
+
+
+def test_a_phq9_total_of_27_without_cssrs_asks_for_a_cssrs_screen(tmp_path: Path) -> None:
+    """Item 9 is unknown when only the total is given: not read as "no suicide risk"."""
+    result = ok(tmp_path, {"age": 30, "screenings": {"phq9": {"total": 27}}})
+    texts = " ".join(r["text"] for r in result["reasons"])
+    assert "C-SSRS" in texts and "before any outpatient level" in texts
+    assert result["urgent_evaluation"] is False  # required screen, no urgency claimed
+
+
+def test_unknown_withdrawal_history_is_asked_not_read_as_no(tmp_path: Path) -> None:
+    data = {"age": 45, "screenings": {"audit": AUDIT_23, "ciwa-ar": {"total": 12}}}
+    result = ok(tmp_path, data)
+    texts = " ".join(r["text"] for r in result["reasons"])
+    assert "had withdrawal seizures or withdrawal delirium in the past is not recorded" in texts
+    assert "without complicating factors" not in texts
+    assert not any("No withdrawal" in e for e in result["dimensions"]["1"]["evidence"])
+    answered = {"withdrawal_seizure_history": False, "withdrawal_delirium_history": False}
+    texts = " ".join(r["text"] for r in ok(tmp_path, data | {"facts": answered})["reasons"])
+    assert "in the past is not recorded" not in texts

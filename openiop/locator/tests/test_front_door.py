@@ -14,14 +14,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from openiop.core.testing import World
+from openiop.core.testing import EnrollmentFactory, World
 from openiop.locator import geo, selectors, services
 from openiop.locator.codes import Payment
 from openiop.locator.models import Facility, HoursBasis, ProgramListing
 from openiop.locator.publishing import Availability, GroupTime, availability
 from openiop.locator.tests.factories import FacilityFactory, adolescent_program, published_group
 from openiop.organization.models import Program, Site, StaffAvailability, StaffProfile
-from openiop.scheduling.models import SessionStatus
+from openiop.patients.models import Patient
+from openiop.scheduling.models import SessionAssignment, SessionStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -264,7 +265,9 @@ def test_a_referral_request_to_a_closed_program_says_so(client: Client, world: W
 
 
 def test_a_visitor_at_the_root_gets_the_public_home(client: Client, world: World) -> None:
-    published_group(world.track_a1, day=_day(1), start=time(18))
+    session = published_group(world.track_a1, day=_day(1), start=time(18))
+    EnrollmentFactory.create(patient=world.patient_a1, track=world.track_a1)
+    SessionAssignment.objects.create(session=session, patient=world.patient_a1)
     services.directory_publish(actor=None, organization=world.org_a)
     response = client.get("/")
     content = response.content.decode()
@@ -280,6 +283,10 @@ def test_a_visitor_at_the_root_gets_the_public_home(client: Client, world: World
     assert "Evening IOP A1 at A1" in content
     assert f'href="/public/programs/{facility_of(world.program_a1).pk}/"' in content
     assert "Log out" not in content and "Patients" not in content
+    patients = list(Patient.objects.all())
+    assert world.patient_a1 in patients and len(patients) >= 3
+    for patient in patients:  # no patient's name, not even one in the published group
+        assert patient.first_name not in content and patient.last_name not in content
 
 
 def test_the_home_page_queries_stay_flat_as_programs_are_published(

@@ -112,6 +112,23 @@ def solved_week(world: World, week_start: date = WEEK, actor: User | None = None
     return solved
 
 
+def greedy_solved(week: ScheduleWeek) -> ScheduleWeek:
+    """Store the greedy schedule of a draft or queued week the way the solver stores its result.
+
+    Unlike a CP-SAT solve, whose limit is wall-clock time, the greedy schedule is the same on
+    any machine under any load, so a test may rely on its exact groups."""
+    from openiop.domain.scheduling import parse_problem, solution_to_dict
+    from openiop.domain.scheduling.greedy import greedy
+
+    claimed = runner.claim(week.pk, only_if_queued=False)
+    assert claimed is not None
+    problem = parse_problem(claimed.problem)
+    solution = solution_to_dict(greedy(problem, start=problem.previous))
+    stored = services.week_solution_store(week_id=week.pk, solution=solution)
+    assert stored is not None and stored.status == "solved", stored and stored.error
+    return stored
+
+
 def published_week(world: World, week_start: date = WEEK) -> ScheduleWeek:
     return services.week_publish(actor=world.admin_a, week=solved_week(world, week_start))
 

@@ -170,7 +170,10 @@ def test_a_solved_resolve_keeps_surviving_sessions_and_names_every_change(world:
         assert solved is not None and solved.status == WeekStatus.SOLVED
         services.week_publish(actor=world.admin_a, week=solved)
     after = _members()
-    assert sum(newcomer.pk in ids for ids in after.values()) == 3  # new: no code to change
+    # Any answer the solver reaches within its (wall-clock) limit: the newcomer is in exactly
+    # the groups the solved week gives them, and, being new, has no code to change.
+    in_solution = sum(f"p{newcomer.pk}" in g["patients"] for g in solved.solution["groups"])
+    assert sum(newcomer.pk in ids for ids in after.values()) == in_solution
     notes = [n for n in ScheduleWeek.objects.get(pk=new.pk).notes if n["kind"] == "code_change"]
     told = {(n["ref"], n["text"].split(":")[0]) for n in notes}
     for pk, code in before.items():

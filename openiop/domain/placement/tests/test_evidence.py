@@ -207,3 +207,55 @@ def test_every_table_row_is_a_band_of_its_instrument_or_a_fact() -> None:
         else:
             assert prefix in {"history", "home", "housing"}, row.key
         assert 0 <= row.default <= 4 and row.source
+
+
+def test_a_phq9_total_without_item_9_and_no_cssrs_asks_for_a_cssrs_screen() -> None:
+    """Only the total is known, so item 9 (self-harm) is unknown: not read as "no risk"."""
+    evidence = Evidence(age=30, screens={"phq9": scored_from_total("phq9", 27)})
+    proposal, rec = recommend_from_evidence(evidence)
+    assert proposal.screening.phq9_item9 is None
+    reason = rec.reason("PL-SAFE-4")
+    assert "C-SSRS" in reason.text and "before any outpatient level" in reason.text
+    # docs/placement.md: the screen is required, but no urgency is claimed on an unknown.
+    assert not rec.urgent_evaluation and not rec.crisis_evaluation
+
+
+def test_a_phq9_total_with_a_cssrs_on_file_or_a_total_of_0_needs_no_screen() -> None:
+    with_cssrs = {"phq9": scored_from_total("phq9", 27), "cssrs": scored("cssrs", CSSRS_ALL_NO)}
+    assert "PL-SAFE-4" not in recommend_from_evidence(Evidence(30, with_cssrs))[1].rules
+    zero = Evidence(age=30, screens={"phq9": scored_from_total("phq9", 0)})
+    proposal, rec = recommend_from_evidence(zero)
+    assert proposal.screening.phq9_item9 == 0  # every item is 0 when the total is 0
+    assert not [r for r in rec.rules if r.startswith("PL-SAFE")]
+
+
+def test_unknown_withdrawal_history_and_intoxication_stay_unknown() -> None:
+    evidence = Evidence(
+        age=45,
+        screens={"audit": scored("audit", AUDIT_23), "ciwa-ar": scored_from_total("ciwa-ar", 12)},
+    )
+    proposal, rec = recommend_from_evidence(evidence)
+    s = proposal.screening
+    assert (s.withdrawal_seizure_history, s.withdrawal_delirium_history) == (None, None)
+    assert s.currently_intoxicated is None
+    assert "No withdrawal" not in proposal.dimension(Dimension.INTOXICATION_WITHDRAWAL).summary
+    asked = rec.reason("PL-WM-8")
+    assert "not recorded" in asked.text and "ask" in asked.text
+    assert "seizures" in asked.text and "delirium" in asked.text
+    assert not rec.withdrawal_management_first  # nor is unknown read as "yes"
+    moderate = rec.reason("PL-WM-4").text
+    assert "without complicating factors" not in moderate
+    assert "intoxicated" in moderate and "not recorded" in moderate
+
+
+def test_a_known_withdrawal_history_needs_no_question() -> None:
+    _, rec = recommend_from_evidence(working_adult())
+    assert "PL-WM-8" not in rec.rules
+    one_known = working_adult(withdrawal_delirium_history=None)
+    reason = recommend_from_evidence(one_known)[1].reason("PL-WM-8")
+    assert "delirium" in reason.text and "seizures" not in reason.text
+
+
+def test_no_withdrawal_question_without_substance_use_or_a_withdrawal_scale() -> None:
+    _, rec = recommend_from_evidence(Evidence(age=30, screens={"phq9": scored("phq9", PHQ9_8)}))
+    assert "PL-WM-8" not in rec.rules
