@@ -119,6 +119,11 @@ class LinkPatientForm(forms.Form):
     mrn = forms.CharField(label="Record number of the registered patient", max_length=20)
 
 
+# A withdrawal fact is yes, no or not asked yet: an unanswered question is never read as "no".
+FACT_CHOICES = [("", "Not asked yet"), ("on", "Yes"), ("no", "No")]
+FACT_VALUES: dict[str, bool | None] = {"": None, "on": True, "no": False}
+
+
 class PlacementForm(forms.Form):
     """Six ASAM dimensions (0-4 with evidence), the program criteria facts, conditions, and
     the clinician's decision (only needed when saving)."""
@@ -171,8 +176,8 @@ class PlacementForm(forms.Form):
         for name in CRITERIA_FIELDS:
             self.fields[name] = forms.BooleanField(label=CRITERIA_LABELS[name], required=False)
         for name in SCREENING_FACT_FIELDS:
-            self.fields[name] = forms.BooleanField(
-                label=SCREENING_FACT_LABELS[name], required=False
+            self.fields[name] = forms.ChoiceField(
+                label=SCREENING_FACT_LABELS[name], required=False, choices=FACT_CHOICES
             )
 
     def dimension_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -212,7 +217,9 @@ class PlacementForm(forms.Form):
             },
             criteria={name: bool(data.get(name)) for name in CRITERIA_FIELDS},
             conditions=frozenset(data.get("conditions") or []),
-            screening_facts={name: bool(data.get(name)) for name in SCREENING_FACT_FIELDS},
+            screening_facts={
+                name: FACT_VALUES[data.get(name) or ""] for name in SCREENING_FACT_FIELDS
+            },
             change_reasons={
                 n: data.get(f"d{n}_reason") or ""
                 for n, _ in DIMENSION_LABELS

@@ -313,7 +313,7 @@ class Assessment:
     ratings: dict[int, tuple[int, str]]  # dimension number -> (rating, evidence)
     criteria: dict[str, bool]
     conditions: frozenset[str]
-    screening_facts: dict[str, bool]
+    screening_facts: dict[str, bool | None]  # None: not asked yet
     change_reasons: dict[int, str] = field(default_factory=dict)  # why a proposal was changed
 
     def person_facts(self) -> PersonFacts:
@@ -327,9 +327,9 @@ class Assessment:
             must_work_or_study=True if c.get("must_work_or_attend_school") else None,
             supportive_home=home,
             stable_housing=False if c.get("poor_living_conditions") else None,
-            withdrawal_seizure_history=True if s.get("withdrawal_seizure_history") else None,
-            withdrawal_delirium_history=True if s.get("withdrawal_delirium_history") else None,
-            currently_intoxicated=True if s.get("currently_intoxicated") else None,
+            withdrawal_seizure_history=s.get("withdrawal_seizure_history"),
+            withdrawal_delirium_history=s.get("withdrawal_delirium_history"),
+            currently_intoxicated=s.get("currently_intoxicated"),
         )
 
 
@@ -463,7 +463,7 @@ def _screening_json(assessment: Assessment, age: int, found: list[ScreeningFact]
     return {
         "age": age,
         "conditions": sorted(assessment.conditions),
-        **{k: bool(assessment.screening_facts.get(k)) for k in SCREENING_FACT_FIELDS},
+        **{k: assessment.screening_facts.get(k) for k in SCREENING_FACT_FIELDS},
         "results": [
             {
                 "name": f.name,

@@ -58,6 +58,7 @@ from openiop.intake.models import (
 )
 from openiop.intake.placement import (
     CONDITION_CHOICES,
+    SCREENING_FACT_FIELDS,
     UnexplainedChange,
     assess,
     latest_screening_facts,
@@ -653,6 +654,7 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "iop_fit": form.criteria_fields(IOP_FIT),
             "inpatient": form.criteria_fields(INPATIENT),
+            "fact_fields": form.criteria_fields(SCREENING_FACT_FIELDS),
             "dimensions": form.dimension_rows(proposal),
             "screening_facts": latest_screening_facts(patient, screens=screens),
             "recommendation": recommendation,

@@ -462,6 +462,21 @@ def test_a_ticked_withdrawal_seizure_raises_the_proposal_and_needs_a_reason_to_l
     assert b"History of withdrawal seizures" in response.content
 
 
+def test_withdrawal_history_is_asked_until_answered_yes_or_no(client: Client, world: World) -> None:
+    """The form answers each withdrawal fact with yes, no or "not asked yet"; only the last
+    leaves the engine asking for it (never read as no history)."""
+    _screen_working_adult(world)
+    login(client, world.counselor_a1)
+    url = reverse("intake:placement_new", args=[world.patient_a1.pk])
+    asked = b"in the past is not recorded: ask before any outpatient level starts"
+    unanswered = client.post(url, {**_confirmed(), "action": "preview"})
+    assert unanswered.status_code == 200 and asked in unanswered.content
+    answered = _confirmed(withdrawal_seizure_history="no", withdrawal_delirium_history="no")
+    response = client.post(url, {**answered, "action": "preview"})
+    assert response.status_code == 200 and asked not in response.content
+    assert b"Withdrawal management first" not in response.content
+
+
 def test_intake_coordinator_cannot_decide_the_level_of_care(client: Client, world: World) -> None:
     login(client, world.intake_a1)
     url = reverse("intake:placement_new", args=[world.patient_a1.pk])
