@@ -1,0 +1,1 @@
+"""Tests of the X12 claim writers and validator (no database)."""
