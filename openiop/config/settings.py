@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "openiop.locator",
     "openiop.delivery",
     "openiop.care",
+    "openiop.billing",
 ]
 
 MIDDLEWARE = [

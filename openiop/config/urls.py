@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("openiop.care.api_urls")),
     path("delivery/", include("openiop.delivery.urls")),
     path("care/", include("openiop.care.urls")),
+    path("billing/", include("openiop.billing.urls")),
     path("intake/", include("openiop.intake.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),

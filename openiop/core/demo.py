@@ -299,13 +299,21 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
     Imported here rather than at the top because intake's demo borrows this module's name
     lists. Each extension's random stream is seeded with its module name, so renaming a
     module changes its demo data."""
+    from openiop.billing import demo as billing_demo
     from openiop.care import demo as care_demo
     from openiop.delivery import demo as delivery_demo
     from openiop.intake import demo as intake_demo
     from openiop.locator import demo as locator_demo
     from openiop.scheduling import demo as scheduling_demo
 
-    modules = (intake_demo, scheduling_demo, delivery_demo, care_demo, locator_demo)
+    modules = (
+        intake_demo,
+        scheduling_demo,
+        delivery_demo,
+        care_demo,
+        locator_demo,
+        billing_demo,
+    )
     return [(module.__name__, module.extend_demo) for module in modules]
 
 

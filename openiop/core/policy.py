@@ -67,6 +67,9 @@ class Action(StrEnum):
     STEP_DOWN_APPROVE = "step_down.approve"
     LETTER_ISSUE = "letter.issue"
     BILLING_RULES_MANAGE = "billing_rules.manage"
+    # Billing: payers, coverage, certifications and charges (never note text).
+    BILLING_READ = "billing.read"
+    BILLING_MANAGE = "billing.manage"
     # Care: plans, measures, drug screens, relapse, community support, taper, discharge.
     CARE_READ = "care.read"
     CARE_WRITE = "care.write"
@@ -117,6 +120,8 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.STEP_DOWN_APPROVE: _CLINICIANS,
     Action.LETTER_ISSUE: _CLINICIANS,
     Action.BILLING_RULES_MANAGE: frozenset({ADMIN, BILLING}),
+    Action.BILLING_READ: frozenset({ADMIN, DIRECTOR, BILLING}),
+    Action.BILLING_MANAGE: frozenset({ADMIN, BILLING}),
     Action.CARE_READ: _CLINICIANS,
     Action.CARE_WRITE: _CLINICIANS,
     Action.CARE_SETTINGS: frozenset({ADMIN, DIRECTOR}),
@@ -147,6 +152,8 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.STEP_DOWN_APPROVE: "Only counselors and clinical directors approve a step-down.",
     Action.LETTER_ISSUE: "Only counselors and clinical directors issue attendance letters.",
     Action.BILLING_RULES_MANAGE: "Only the administrator or billing staff change billing rules.",
+    Action.BILLING_READ: "Coverage and charges are open to billing staff, the administrator and the clinical director.",
+    Action.BILLING_MANAGE: "Only the administrator or billing staff change coverage and charges.",
     Action.CARE_READ: "Treatment plans and care records are open to clinicians only.",
     Action.CARE_WRITE: "Only counselors and clinical directors can do this.",
     Action.CARE_SETTINGS: "Only the administrator or clinical director changes care settings.",

@@ -1,0 +1,22 @@
+"""Billing's part of the demo: payers, coverage, certifications and charges."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from openiop.billing.models import Certification, Charge, Coverage, Payer
+from openiop.core import demo
+from openiop.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_payers_coverage_and_charges(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIOP_DEMO", "1")
+    demo.build_demo(seed=3, patients=60, today=timezone.localdate())
+    assert Payer.objects.filter(is_medicare=True).count() == 1 and Payer.objects.count() == 3
+    assert Coverage.objects.count() > Patient.objects.count() // 2
+    assert Certification.objects.exists()
+    assert Charge.objects.filter(status="ready").exists()
+    assert Charge.objects.filter(status="held").exists()
