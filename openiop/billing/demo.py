@@ -1,24 +1,32 @@
-"""Billing's part of `openiop demo-data`: three fictitious payers (Medicare, Medicaid, a
-commercial plan), coverage for most patients, certifications for Medicare patients, and the
-charges of the past weeks."""
+"""Billing's part of `openiop demo-data`: a fictitious billing provider, three fictitious payers
+(Medicare, Medicaid, a commercial plan), coverage for most patients, certifications for
+Medicare patients, the charges of the past weeks, the claims built from them, and one payment
+file (835) posted with one denial."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.billing import services
 from openiop.billing.models import (
+    BillingProvider,
     Certification,
+    Claim,
+    ClaimStatus,
     ClaimType,
     Coverage,
+    FilingIndicator,
     Payer,
     ProgramBilling,
     Relationship,
 )
+from openiop.billing.remit_text import RemitClaim, RemitLine, write_835
 from openiop.core import policy
 from openiop.core.policy import Action
 from openiop.organization.models import Organization, Program
@@ -42,12 +50,14 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         payer_id="DEMO-MCR",
         claim_type=ClaimType.INSTITUTIONAL,
         is_medicare=True,
+        filing_indicator=FilingIndicator.MEDICARE_PART_A,
     )
     medicaid = Payer.objects.create(
         organization=org,
         name="State Medicaid (demo)",
         payer_id="DEMO-MCD",
         claim_type=ClaimType.INSTITUTIONAL,
+        filing_indicator=FilingIndicator.MEDICAID,
     )
     commercial = Payer.objects.create(
         organization=org,
@@ -104,3 +114,93 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         services.generate_charges(
             actor=user, first_day=first, last_day=today - timedelta(days=1), signed_in=False
         )
+
+    BillingProvider.objects.create(
+        organization=org,
+        name="Demo Recovery IOP (fictitious)",
+        npi="1234567893",  # a check-digit-valid example number, not a real provider
+        tax_id="000000000",
+        taxonomy="261QR0405X",
+        address="1 Example Way",
+        city="Springfield",
+        state="OR",
+        zip_code="974770000",
+        submitter_id="DEMOSUB01",
+        contact_name="Demo Billing Office",
+        contact_phone="5555550100",
+        receiver_name="Demo Clearinghouse",
+        receiver_id="DEMOCLEAR01",
+        attending_last_name="Physician",
+        attending_first_name="Demo",
+        attending_npi="1245319599",
+        fees={"H0015": "162.50", "S9480": "150.00", "90853": "95.00", "90832": "120.00"},
+    )
+    # Claims need the subscriber's address: fictitious ones for demo patients without one.
+    missing = list(Patient.objects.filter(organization=org, address=""))
+    for n, person in enumerate(missing, start=1):
+        person.address, person.city = f"{n} Example Street", "Springfield"
+        person.state, person.zip_code = "OR", "97477"
+    Patient.objects.bulk_update(missing, ["address", "city", "state", "zip_code"])
+    for user in staff:
+        services.build_claims(
+            actor=user, first_day=first, last_day=today - timedelta(days=1), signed_in=False
+        )
+    _post_demo_remittance(staff[0], today)
+
+
+def _post_demo_remittance(actor: User, today: date) -> None:
+    """One payment file from the payer with the most ready claims: each claim paid less a
+    contractual reduction and coinsurance, the last one denied (no prior authorization)."""
+    org_id = int(actor.organization_id or 0)
+    ready = Claim.objects.filter(organization_id=org_id, status=ClaimStatus.READY)
+    counts = Counter(ready.values_list("payer_id", flat=True))
+    if not counts:
+        return
+    payer_id = counts.most_common(1)[0][0]
+    claims = list(
+        ready.filter(payer_id=payer_id).select_related("payer", "patient", "coverage")[:6]
+    )
+    bp = BillingProvider.objects.get(organization_id=org_id)
+    remitted = []
+    for n, claim in enumerate(claims):
+        denied = n == len(claims) - 1 and len(claims) > 1
+        lines = []
+        for ch in claim.charges.order_by("service_date", "id"):
+            amount = ch.billed_amount or Decimal("0")
+            if denied:
+                lines.append(
+                    RemitLine(
+                        ch.service_date, ch.code, amount, Decimal("0"), (("CO", "197", amount),)
+                    )
+                )
+                continue
+            reduction = (amount * Decimal("0.10")).quantize(Decimal("0.01"))
+            share = (amount * Decimal("0.20")).quantize(Decimal("0.01"))
+            lines.append(
+                RemitLine(
+                    ch.service_date,
+                    ch.code,
+                    amount,
+                    amount - reduction - share,
+                    (("CO", "45", reduction), ("PR", "2", share)),
+                )
+            )
+        remitted.append(
+            RemitClaim(
+                claim.control_number,
+                "4" if denied else "1",
+                services.x12_text(claim.patient.last_name),
+                services.x12_text(claim.patient.first_name),
+                services.x12_text(claim.coverage.member_id),
+                tuple(lines),
+            )
+        )
+    text = write_835(
+        remitted,
+        trace=f"DEMO{today:%Y%m%d}",
+        paid_on=today,
+        payer_name=services.x12_text(claims[0].payer.name),
+        payee_name=services.x12_text(bp.name),
+        payee_npi=bp.npi,
+    )
+    services.post_remittance(actor=actor, text=text, signed_in=False)

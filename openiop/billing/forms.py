@@ -39,3 +39,19 @@ class CertificationForm(forms.Form):
     physician_name = forms.CharField(label="Certifying physician", max_length=120)
     certified_on = forms.DateField(label="Certified on", widget=DATE)
     recertify_by = forms.DateField(label="Recertify by", widget=DATE)
+
+
+MAX_REMITTANCE_BYTES = 5 * 1024 * 1024
+
+
+class RemittanceForm(forms.Form):
+    file = forms.FileField(label="Payment file (835) from the payer or clearinghouse")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_REMITTANCE_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            return str(upload.read().decode("ascii"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError("This is not a payment file (835).") from None

@@ -3,6 +3,8 @@ charges. The rules are in `openiop.domain.billing`; nothing here decides a charg
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -21,6 +23,17 @@ def default_revenue_codes() -> dict[str, str]:
     return {"H0015": "0906", "S9480": "0905"}
 
 
+class FilingIndicator(models.TextChoices):
+    """SBR09 claim filing indicator (a few of the ASC X12N 005010 values)."""
+
+    MEDICARE_PART_A = "MA", "Medicare Part A"
+    MEDICARE_PART_B = "MB", "Medicare Part B"
+    MEDICAID = "MC", "Medicaid"
+    COMMERCIAL = "CI", "Commercial insurance"
+    BLUE_CROSS = "BL", "Blue Cross / Blue Shield"
+    HMO = "HM", "Health maintenance organization"
+
+
 class Payer(models.Model):
     organization = models.ForeignKey(
         "organization.Organization", on_delete=models.PROTECT, related_name="payers"
@@ -31,6 +44,12 @@ class Payer(models.Model):
     revenue_codes = models.JSONField(default=default_revenue_codes)
     place_of_service = models.CharField(max_length=2, default=DEFAULT_PLACE_OF_SERVICE)
     is_medicare = models.BooleanField(default=False)
+    filing_indicator = models.CharField(
+        max_length=2,
+        choices=FilingIndicator.choices,
+        default=FilingIndicator.COMMERCIAL,
+        help_text="The claim filing indicator sent on claims to this payer.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -162,6 +181,15 @@ class Charge(models.Model):
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     generated_at = models.DateTimeField()
+    claim = models.ForeignKey(
+        "billing.Claim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        help_text="The claim the charge is billed on (at most one).",
+    )
+    billed_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["service_date", "patient_id"]
@@ -174,3 +202,181 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"Charge {self.code or self.service} on {self.service_date}"
+
+
+class BillingProvider(models.Model):
+    """The organization's billing identity on claims (837 loops 1000A, 1000B, 2010AA, 2310A)
+    and its charge amounts per procedure code (its own fee schedule, program policy)."""
+
+    organization = models.OneToOneField(
+        "organization.Organization", on_delete=models.PROTECT, related_name="billing_provider"
+    )
+    name = models.CharField(max_length=60)
+    npi = models.CharField("NPI", max_length=10)
+    tax_id = models.CharField("tax id (EIN, 9 digits)", max_length=9)
+    taxonomy = models.CharField(max_length=10, blank=True)
+    address = models.CharField(max_length=55)
+    city = models.CharField(max_length=30)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField("ZIP+4 (9 digits)", max_length=9)
+    submitter_id = models.CharField(max_length=15, help_text="Our id at the receiver.")
+    contact_name = models.CharField(max_length=60)
+    contact_phone = models.CharField(max_length=10)
+    receiver_name = models.CharField(max_length=60)
+    receiver_id = models.CharField(max_length=15)
+    attending_last_name = models.CharField(max_length=60)
+    attending_first_name = models.CharField(max_length=35)
+    attending_npi = models.CharField("attending NPI", max_length=10)
+    facility_type = models.CharField(max_length=2, default="13")
+    fees = models.JSONField(default=dict, help_text="Charge per procedure code, e.g. 162.50.")
+    production = models.BooleanField(
+        default=False, help_text="Send files marked for production (otherwise test files)."
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (needs fixing)"
+    READY = "ready", "Ready to send"
+    SUBMITTED = "submitted", "Submitted"
+    ACCEPTED = "accepted", "Accepted"
+    DENIED = "denied", "Denied"
+    PAID = "paid", "Paid"
+    APPEALED = "appealed", "Appealed"
+
+
+class ClaimKind(models.TextChoices):
+    INSTITUTIONAL = "institutional", "Institutional (837I)"
+    PROFESSIONAL = "professional", "Professional (837P)"
+
+
+class ClaimFile(models.Model):
+    """One 837 file: the claims of one payer and claim type built together."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="claim_files"
+    )
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="claim_files")
+    kind = models.CharField(max_length=16, choices=ClaimKind.choices)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices)
+    text = models.TextField(blank=True)
+    problems = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Claim file {self.pk}"
+
+    @property
+    def filename(self) -> str:
+        suffix = "837i" if self.kind == ClaimKind.INSTITUTIONAL else "837p"
+        return f"claims-{self.pk}-{self.payer.payer_id}-{suffix}.x12"
+
+
+class Claim(models.Model):
+    """One claim: a patient's ready charges of a period for one payer and claim type.
+    `control_number` is our claim id (CLM01), echoed by the payer in the 835 (CLP01)."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="claims"
+    )
+    claim_file = models.ForeignKey(
+        ClaimFile, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="claims")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="claims")
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(max_length=16, choices=ClaimKind.choices)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, db_index=True)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    paid = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    patient_responsibility = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    control_number = models.CharField(max_length=20)
+    problems = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["first_day", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "control_number"], name="claim_control_number_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "first_day"])]
+
+    def __str__(self) -> str:
+        return f"Claim {self.control_number}"
+
+
+class Remittance(models.Model):
+    """One imported 835: the payment and its trace number."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="remittances"
+    )
+    trace_number = models.CharField(max_length=50)
+    payment_date = models.DateField()
+    payment = models.DecimalField(max_digits=12, decimal_places=2)
+    provider_adjustments = models.DecimalField(max_digits=12, decimal_places=2)
+    text = models.TextField()
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "trace_number"], name="remittance_trace_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Remittance {self.trace_number}"
+
+
+class Payment(models.Model):
+    """One claim paid (or denied) in a remittance (835 CLP)."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="payments")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payments")
+    status_code = models.CharField(max_length=2)
+    charge = models.DecimalField(max_digits=12, decimal_places=2)
+    paid = models.DecimalField(max_digits=12, decimal_places=2)
+    patient_responsibility = models.DecimalField(max_digits=12, decimal_places=2)
+    payer_claim_number = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return f"Payment of claim {self.claim_id}"
+
+
+class Adjustment(models.Model):
+    """One adjustment (835 CAS): group, reason code (CARC), remark codes (RARC), amount."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="adjustments")
+    group = models.CharField(max_length=2)
+    reason = models.CharField(max_length=5)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    remarks = models.CharField(max_length=100, blank=True)
+    procedure_code = models.CharField(max_length=5, blank=True)
+    service_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["payment_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.group}-{self.reason} {self.amount}"

@@ -10,3 +10,10 @@ urlpatterns = [
     path("patients/<id:pk>/coverage/add", views.coverage_add, name="coverage_add"),
     path("patients/<id:pk>/certifications/add", views.certification_add, name="certification_add"),
 ]
+urlpatterns += [
+    path("claims", views.claims, name="claims"),
+    path("claims/build", views.claims_build, name="claims_build"),
+    path("claims/<id:pk>", views.claim_detail, name="claim"),
+    path("remittances", views.remittance, name="remittance"),
+    path("denials", views.denials, name="denials"),
+]

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from openiop.billing.models import Certification, Charge, Coverage, Payer
+from openiop.billing.models import (
+    Certification,
+    Charge,
+    Claim,
+    ClaimFile,
+    Coverage,
+    Payer,
+    Remittance,
+)
 from openiop.core import demo
+from openiop.domain.claims import validate
 from openiop.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -20,3 +29,9 @@ def test_demo_has_payers_coverage_and_charges(monkeypatch: pytest.MonkeyPatch) -
     assert Certification.objects.exists()
     assert Charge.objects.filter(status="ready").exists()
     assert Charge.objects.filter(status="held").exists()
+    assert Claim.objects.filter(status="paid").exists()
+    assert Claim.objects.filter(status="denied").count() == 1
+    assert Remittance.objects.count() == 1
+    assert Charge.objects.filter(claim__isnull=False).exists()
+    for f in ClaimFile.objects.filter(status="ready"):
+        assert validate(f.text) == []

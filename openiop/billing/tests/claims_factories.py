@@ -1,0 +1,115 @@
+"""Ready charges with a billing provider, coverage and a diagnosis, for the claim tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from openiop.billing.models import (
+    BillingProvider,
+    Charge,
+    ChargeStatus,
+    ClaimType,
+    Coverage,
+    FilingIndicator,
+    Payer,
+)
+from openiop.care.models import Problem, TreatmentPlan
+from openiop.delivery.tests.factories import enrolled_patient
+from openiop.patients.models import Enrollment, Patient
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+MON = date(2026, 11, 2)
+
+
+def provider(org: Any) -> BillingProvider:
+    """Fictitious values: NPIs with a valid check digit, not assigned to anyone we know."""
+    return BillingProvider.objects.create(
+        organization=org,
+        name="Example Recovery IOP (test)",
+        npi="1234567893",
+        tax_id="931234567",
+        taxonomy="261QR0405X",
+        address="100 Main St",
+        city="Portland",
+        state="OR",
+        zip_code="972041234",
+        submitter_id="EXIOP001",
+        contact_name="Billing Office",
+        contact_phone="5035550100",
+        receiver_name="Example Clearinghouse",
+        receiver_id="CLEARHOUSE01",
+        attending_last_name="Nguyen",
+        attending_first_name="Linh",
+        attending_npi="1245319599",
+        fees={"H0015": "162.50", "S9480": "150.00", "90853": "95.00"},
+    )
+
+
+def payer(org: Any, kind: str, *, medicare: bool = False, pid: str = "P1") -> Payer:
+    return Payer.objects.create(
+        organization=org,
+        name=f"Payer {pid}",
+        payer_id=pid,
+        claim_type=kind,
+        is_medicare=medicare,
+        filing_indicator=FilingIndicator.MEDICARE_PART_A
+        if medicare
+        else FilingIndicator.COMMERCIAL,
+    )
+
+
+def patient(world: Any, who: Payer, *, diagnosis: str = "F10.20") -> Patient:
+    p = enrolled_patient(
+        world.track_a1,
+        address="12 Oak Ave",
+        city="Portland",
+        state="OR",
+        zip_code="97205",
+        sex_at_birth="female",
+    )
+    Coverage.objects.create(
+        patient=p,
+        rank=1,
+        payer=who,
+        member_id="W123456789",
+        eligibility_checked_on=MON,
+        guarantor_name="Self",
+        created_by=world.admin_a,
+        created_at=NOW,
+    )
+    if diagnosis:
+        plan = TreatmentPlan.objects.create(
+            enrollment=Enrollment.objects.get(patient=p),
+            patient=p,
+            review_on=MON + timedelta(days=30),
+            created_by=world.counselor_a1,
+            created_at=NOW,
+        )
+        Problem.objects.create(plan=plan, description="Use disorder", icd10_code=diagnosis)
+    return p
+
+
+def charges(world: Any, p: Patient, who: Payer, days: int = 3, code: str = "H0015") -> None:
+    medicare = who.is_medicare
+    Charge.objects.bulk_create(
+        Charge(
+            organization=world.org_a,
+            patient=p,
+            service_date=MON + timedelta(days=i),
+            service="per_diem",
+            status=ChargeStatus.READY,
+            code=code,
+            revenue_code="0906",
+            condition_codes="92" if medicare else "",
+            place_of_service="57",
+            minutes=180,
+            payer=who,
+            generated_at=NOW,
+        )
+        for i in range(days)
+    )
+
+
+__all__ = ["ClaimType", "Decimal"]
