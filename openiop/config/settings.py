@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "openiop.delivery",
     "openiop.care",
     "openiop.billing",
+    "openiop.authorizations",
 ]
 
 MIDDLEWARE = [

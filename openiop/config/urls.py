@@ -31,6 +31,7 @@ urlpatterns = [
     path("delivery/", include("openiop.delivery.urls")),
     path("care/", include("openiop.care.urls")),
     path("billing/", include("openiop.billing.urls")),
+    path("authorizations/", include("openiop.authorizations.urls")),
     path("intake/", include("openiop.intake.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),

@@ -299,6 +299,7 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
     Imported here rather than at the top because intake's demo borrows this module's name
     lists. Each extension's random stream is seeded with its module name, so renaming a
     module changes its demo data."""
+    from openiop.authorizations import demo as authorizations_demo
     from openiop.billing import demo as billing_demo
     from openiop.care import demo as care_demo
     from openiop.delivery import demo as delivery_demo
@@ -313,6 +314,7 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
         care_demo,
         locator_demo,
         billing_demo,
+        authorizations_demo,
     )
     return [(module.__name__, module.extend_demo) for module in modules]
 
