@@ -25,6 +25,7 @@ from openiop.billing.models import (
     Payer,
     ProgramBilling,
     Relationship,
+    Remittance,
 )
 from openiop.billing.remit_text import RemitClaim, RemitLine, write_835
 from openiop.core import policy
@@ -141,21 +142,29 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         person.address, person.city = f"{n} Example Street", "Springfield"
         person.state, person.zip_code = "OR", "97477"
     Patient.objects.bulk_update(missing, ["address", "city", "state", "zip_code"])
+    # Claims up to last Sunday: this week's ready charges are left for billing staff to build.
+    last_sunday = today - timedelta(days=today.weekday() + 1)
     for user in staff:
-        services.build_claims(
-            actor=user, first_day=first, last_day=today - timedelta(days=1), signed_in=False
-        )
+        services.build_claims(actor=user, first_day=first, last_day=last_sunday, signed_in=False)
     _post_demo_remittance(staff[0], today)
 
 
 def _post_demo_remittance(actor: User, today: date) -> None:
     """One payment file from the payer with the most ready claims: each claim paid less a
     contractual reduction and coinsurance, the last one denied (no prior authorization)."""
+    text = remittance_text(actor, today)
+    if text is not None:
+        services.post_remittance(actor=actor, text=text, signed_in=False)
+
+
+def remittance_text(actor: User, today: date) -> str | None:
+    """An 835 from the payer with the most ready claims (None when there are none): up to six
+    claims paid less a contractual reduction and coinsurance, the last one denied."""
     org_id = int(actor.organization_id or 0)
     ready = Claim.objects.filter(organization_id=org_id, status=ClaimStatus.READY)
     counts = Counter(ready.values_list("payer_id", flat=True))
     if not counts:
-        return
+        return None
     payer_id = counts.most_common(1)[0][0]
     claims = list(
         ready.filter(payer_id=payer_id).select_related("payer", "patient", "coverage")[:6]
@@ -195,12 +204,11 @@ def _post_demo_remittance(actor: User, today: date) -> None:
                 tuple(lines),
             )
         )
-    text = write_835(
+    return write_835(
         remitted,
-        trace=f"DEMO{today:%Y%m%d}",
+        trace=f"DEMO{today:%Y%m%d}{Remittance.objects.filter(organization_id=org_id).count() + 1}",
         paid_on=today,
         payer_name=services.x12_text(claims[0].payer.name),
         payee_name=services.x12_text(bp.name),
         payee_npi=bp.npi,
     )
-    services.post_remittance(actor=actor, text=text, signed_in=False)

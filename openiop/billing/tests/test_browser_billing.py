@@ -1,0 +1,79 @@
+"""Billing staff on a phone, on the demo program (a fixed Wednesday evening): the authorization
+work list shows one running out and its concurrent-review packet opens; this week's claims are
+built; a payment file with a denial is posted and the denial reads in words."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from openiop.accounts.models import Role, User
+from openiop.billing.demo import remittance_text
+from openiop.billing.models import Claim, ClaimStatus, Remittance
+from openiop.core import demo
+from openiop.core.browser import chromium_browser, login, phone
+from openiop.core.testing import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WEDNESDAY = datetime(2026, 11, 4, 19, 30, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_billing_staff_forecast_build_claims_and_post_a_denial(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.setenv("OPENIOP_DEMO", "1")
+    with time_machine.travel(WEDNESDAY, tick=False):
+        demo.build_demo(seed=5, patients=40, today=WEDNESDAY.date())
+        biller = User.objects.filter(role=Role.BILLING).order_by("pk").first()
+        assert biller is not None
+        biller.set_password(PASSWORD)  # the demo's passwords are random and printed once
+        biller.save(update_fields=["password"])
+        built_before = Claim.objects.count()
+        base = live_server.url
+        with chromium_browser() as browser:
+            context, page, errors = phone(browser)
+            login(page, base, biller)
+
+            page.get_by_role("link", name="Billing", exact=True).click()
+            page.get_by_role("link", name="Authorizations running out").click()
+            rows = page.locator("table tbody tr")
+            assert rows.count() >= 1 and "No authorization runs out" not in rows.first.inner_text()
+            assert re.search(r"\d+ of \d+ \w+ used", rows.first.inner_text())
+            rows.first.get_by_role("link").click()
+            packet = page.get_by_role("link", name="Concurrent review packet (PDF)")
+            answer = page.request.get(base + str(packet.get_attribute("href")))
+            assert answer.status == 200 and answer.body().startswith(b"%PDF")
+
+            # This week's ready charges (Monday, Tuesday) are not on a claim yet: build them.
+            page.get_by_role("link", name="Billing", exact=True).click()
+            page.get_by_role("link", name="Claims", exact=True).click()
+            page.wait_for_url("**/billing/claims*")
+            page.goto(f"{base}/billing/claims?first_day=2026-11-02&last_day=2026-11-08")
+            page.get_by_role("button", name="Build claims from this period's ready charges").click()
+            page.wait_for_load_state("load")
+            assert Claim.objects.count() > built_before
+            assert "No claims in this period" not in page.locator("main").inner_text()
+
+            # The payer's payment file for ready claims, the last one denied.
+            text = remittance_text(biller, WEDNESDAY.date())
+            assert text is not None
+            page.get_by_role("link", name="Post a payment file").first.click()
+            page.get_by_label("Payment file (835) from the payer or clearinghouse").set_input_files(
+                files=[{"name": "era.835", "mimeType": "text/plain", "buffer": text.encode()}]
+            )
+            page.get_by_role("button", name="Post payments").click()
+            page.wait_for_load_state("load")
+            assert Remittance.objects.count() == 2  # the demo's and this one
+            page.get_by_role("link", name="Billing", exact=True).click()
+            page.get_by_role("link", name="Denied claims").first.click()
+            denials = page.locator("main").inner_text()
+            assert "authorization" in denials.lower()  # CO-197 in words
+            assert Claim.objects.filter(status=ClaimStatus.DENIED).count() == 2
+            assert [e for e in errors if "Failed to load resource" not in e] == [], errors
+            context.close()
