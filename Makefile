@@ -77,6 +77,7 @@ bench: install
 	$(BIN)/python bench/scheduling/run.py
 	$(BIN)/python bench/locator/run.py
 	$(BIN)/python bench/patients/run.py
+	$(BIN)/python bench/billing/run.py
 
 clean:
 	rm -rf $(VENV) openiop.sqlite3* staticfiles .local
