@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from openiop.accounts.models import User
-from openiop.billing import services
+from openiop.billing import estimates, services
 from openiop.billing.models import (
     BillingProvider,
     Certification,
@@ -147,6 +147,31 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     for user in staff:
         services.build_claims(actor=user, first_day=first, last_day=last_sunday, signed_in=False)
     _post_demo_remittance(staff[0], today)
+    _demo_good_faith_estimate(staff[0], org, today)
+
+
+def _demo_good_faith_estimate(actor: User, org: Organization, today: date) -> None:
+    """One saved good-faith estimate for a self-pay patient (6 weeks, 3 days a week, at the
+    program's H0015 fee)."""
+    cover = (
+        Coverage.objects.filter(patient__organization=org, rank=1, self_pay=True)
+        .select_related("patient")
+        .order_by("patient_id")
+        .first()
+    )
+    if cover is None:
+        return
+    code, rate = estimates.default_code_and_rate(estimates.provider_of(cover.patient))
+    estimates.estimate_add(
+        actor=actor,
+        patient=cover.patient,
+        starts_on=today + timedelta(days=7),
+        weeks=6,
+        days_per_week=3,
+        service_code=code,
+        daily_rate=rate,
+        signed_in=False,
+    )
 
 
 def _post_demo_remittance(actor: User, today: date) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -55,3 +56,55 @@ class RemittanceForm(forms.Form):
             return str(upload.read().decode("ascii"))
         except UnicodeDecodeError:
             raise forms.ValidationError("This is not a payment file (835).") from None
+
+
+class EstimateForm(forms.Form):
+    """Inputs of a cost estimate before admission. Plan terms are asked only when the
+    patient's primary coverage is a plan (the good-faith estimate is for self-pay)."""
+
+    starts_on = forms.DateField(label="Expected first program day", widget=DATE)
+    weeks = forms.IntegerField(label="Expected weeks", min_value=1, max_value=52)
+    days_per_week = forms.IntegerField(label="Program days a week", min_value=1, max_value=7)
+    service_code = forms.ChoiceField(label="Service billed per program day")
+    daily_rate = forms.DecimalField(
+        label="Program's charge per day ($)",
+        min_value=Decimal("0.01"),
+        max_value=Decimal("10000.00"),
+        decimal_places=2,
+    )
+    deductible_remaining = forms.DecimalField(
+        label="Deductible left this plan year ($)",
+        required=False,
+        min_value=Decimal(0),
+        decimal_places=2,
+    )
+    coinsurance_percent = forms.DecimalField(
+        label="Coinsurance (%)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+    )
+    copay_per_day = forms.DecimalField(
+        label="Copay per program day ($)", required=False, min_value=Decimal(0), decimal_places=2
+    )
+    out_of_pocket_max_remaining = forms.DecimalField(
+        label="Out-of-pocket maximum left ($)",
+        required=False,
+        min_value=Decimal(0),
+        decimal_places=2,
+    )
+
+    PLAN_FIELDS = (
+        "deductible_remaining",
+        "coinsurance_percent",
+        "copay_per_day",
+        "out_of_pocket_max_remaining",
+    )
+
+    def __init__(self, *args: Any, codes: dict[str, str], good_faith: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_code"].choices = list(codes.items())  # type: ignore[attr-defined]
+        if good_faith:
+            for name in self.PLAN_FIELDS:
+                del self.fields[name]

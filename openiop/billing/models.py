@@ -3,6 +3,7 @@ charges. The rules are in `openiop.domain.billing`; nothing here decides a charg
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -380,3 +381,51 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}-{self.reason} {self.amount}"
+
+
+class CostEstimate(models.Model):
+    """A saved cost estimate for a patient before admission: the inputs, the totals and who
+    made it. `good_faith` marks a No Surprises Act good-faith estimate (uninsured or self-pay
+    patient, 45 CFR 149.610); otherwise it is an estimate under the patient's plan."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="cost_estimates"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="cost_estimates"
+    )
+    good_faith = models.BooleanField()
+    starts_on = models.DateField()
+    weeks = models.PositiveSmallIntegerField()
+    days_per_week = models.PositiveSmallIntegerField()
+    service_code = models.CharField(max_length=5)
+    daily_rate = models.DecimalField(max_digits=10, decimal_places=2)
+    insurance = models.JSONField(
+        default=dict, blank=True, help_text="The plan terms given (insured patients only)."
+    )
+    diagnoses = models.JSONField(default=list)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    patient_share = models.DecimalField(max_digits=12, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["patient_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weeks__gte=1, weeks__lte=52), name="estimate_weeks_1_52"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_per_week__gte=1, days_per_week__lte=7),
+                name="estimate_days_1_7",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cost estimate {self.pk}"
+
+    @property
+    def ends_on(self) -> date:
+        return self.starts_on + timedelta(weeks=self.weeks, days=-1)

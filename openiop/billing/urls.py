@@ -16,4 +16,7 @@ urlpatterns += [
     path("claims/<id:pk>", views.claim_detail, name="claim"),
     path("remittances", views.remittance, name="remittance"),
     path("denials", views.denials, name="denials"),
+    path("patients/<id:pk>/estimates", views.estimates_page, name="estimates"),
+    path("estimates/<id:pk>/pdf", views.estimate_pdf, name="estimate_pdf"),
+    path("patients/<id:pk>/statement", views.statement, name="statement"),
 ]

@@ -13,13 +13,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from openiop.billing import selectors, services
-from openiop.billing.forms import CertificationForm, CoverageForm, PeriodForm, RemittanceForm
+from openiop.billing import documents, estimates, selectors, services
+from openiop.billing.forms import (
+    CertificationForm,
+    CoverageForm,
+    EstimateForm,
+    PeriodForm,
+    RemittanceForm,
+)
 from openiop.billing.models import Payer
-from openiop.core import access, policy
+from openiop.core import access, audit, policy
 from openiop.core.forms import render_form, submit
+from openiop.core.models import AuditAction
 from openiop.core.policy import Action
+from openiop.domain.billing import good_faith
 from openiop.domain.billing.coverage import ELIGIBILITY_MAX_AGE_DAYS
+from openiop.patients.models import Patient
 
 
 def _period(request: HttpRequest) -> PeriodForm:
@@ -246,3 +255,102 @@ def denials(request: HttpRequest) -> HttpResponse:
         "billing/denials.html",
         {"denials": selectors.denials(user), "limit": selectors.WORKLIST_LIMIT},
     )
+
+
+# Estimates before admission and the patient's statement.
+
+
+def _estimates_page(
+    request: HttpRequest, patient: Patient, form: EstimateForm | None = None
+) -> HttpResponse:
+    user = access.staff(request)
+    gfe = estimates.good_faith_applies(patient)
+    if form is None:
+        code, rate = estimates.default_code_and_rate(estimates.provider_of(patient))
+        form = EstimateForm(
+            codes=estimates.SERVICE_CODES,
+            good_faith=gfe,
+            initial={"service_code": code, "daily_rate": rate, "weeks": 6, "days_per_week": 3},
+        )
+    rows = estimates.estimates_of(patient)
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        patient=patient,
+        obj=patient,
+        fields=["cost_estimates"],
+        request=request,
+        detail="cost estimates",
+    )
+    return render_form(
+        request,
+        "billing/estimates.html",
+        {
+            "patient": patient,
+            "good_faith": gfe,
+            "estimates": rows,
+            "form": form,
+            "not_applicable": good_faith.NOT_APPLICABLE,
+        },
+    )
+
+
+def estimates_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    if request.method != "POST":
+        patient = access.patient_for(user, pk, action=Action.BILLING_READ, request=request)
+        return _estimates_page(request, patient)
+    patient = access.patient_for(user, pk, action=Action.BILLING_MANAGE, request=request)
+    form = EstimateForm(
+        request.POST,
+        codes=estimates.SERVICE_CODES,
+        good_faith=estimates.good_faith_applies(patient),
+    )
+    saved = None
+    if form.is_valid():
+        saved = submit(
+            form,
+            lambda data: estimates.estimate_add(
+                actor=user, patient=patient, request=request, **data
+            ),
+        )
+    if saved is not None:
+        messages.success(request, "Estimate saved.")
+        return redirect("billing:estimates", pk=patient.pk)
+    return _estimates_page(request, patient, form)
+
+
+def estimate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    row = estimates.estimate_for(user, pk, action=Action.BILLING_READ, request=request)
+    content = documents.render_estimate(row)
+    audit.record(
+        actor=user,
+        action=AuditAction.PRINT,
+        patient=row.patient,
+        obj=row,
+        request=request,
+        detail="good-faith estimate" if row.good_faith else "cost estimate (insured)",
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="estimate-{row.pk}.pdf"'
+    return response
+
+
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.staff(request)
+    patient = access.patient_for(user, pk, action=Action.BILLING_READ, request=request)
+    today = timezone.localdate()
+    content = documents.render_statement(patient, estimates.statement_for(patient), today)
+    audit.record(
+        actor=user,
+        action=AuditAction.PRINT,
+        patient=patient,
+        obj=patient,
+        fields=["claims", "payments"],
+        request=request,
+        detail="patient statement",
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{patient.pk}.pdf"'
+    return response

@@ -10,6 +10,7 @@ from openiop.billing.models import (
     Charge,
     Claim,
     ClaimFile,
+    CostEstimate,
     Coverage,
     Payer,
     Remittance,
@@ -32,6 +33,8 @@ def test_demo_has_payers_coverage_and_charges(monkeypatch: pytest.MonkeyPatch) -
     assert Claim.objects.filter(status="paid").exists()
     assert Claim.objects.filter(status="denied").count() == 1
     assert Remittance.objects.count() == 1
+    estimate = CostEstimate.objects.get()
+    assert estimate.good_faith and estimate.patient.coverages.get(rank=1).self_pay
     assert Charge.objects.filter(claim__isnull=False).exists()
     for f in ClaimFile.objects.filter(status="ready"):
         assert validate(f.text) == []
