@@ -80,6 +80,8 @@ class Coverage(models.Model):
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, null=True, blank=True)
     member_id = models.CharField(max_length=40, blank=True)
     subscriber_name = models.CharField(max_length=120, blank=True)
+    subscriber_last_name = models.CharField(max_length=60, blank=True)
+    subscriber_first_name = models.CharField(max_length=35, blank=True)
     relationship = models.CharField(
         max_length=8, choices=Relationship.choices, default=Relationship.SELF
     )
@@ -240,12 +242,15 @@ class BillingProvider(models.Model):
 
 class ClaimStatus(models.TextChoices):
     DRAFT = "draft", "Draft (needs fixing)"
+    CHECKING = "checking", "Being checked"
     READY = "ready", "Ready to send"
     SUBMITTED = "submitted", "Submitted"
     ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected (fix and build again)"
     DENIED = "denied", "Denied"
     PAID = "paid", "Paid"
     APPEALED = "appealed", "Appealed"
+    VOID = "void", "Withdrawn"
 
 
 class ClaimKind(models.TextChoices):
@@ -270,6 +275,10 @@ class ClaimFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -308,6 +317,14 @@ class Claim(models.Model):
     control_number = models.CharField(max_length=20)
     problems = models.JSONField(default=list)
     created_at = models.DateTimeField()
+    primary_claim = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="secondary_claims",
+        help_text="For a claim to a secondary payer: the primary payer's claim of the same days.",
+    )
 
     class Meta:
         ordering = ["first_day", "id"]
@@ -320,6 +337,109 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim {self.control_number}"
+
+
+class ClaimEventSource(models.TextChoices):
+    STAFF = "staff", "Billing staff"
+    BUILD = "build", "Claim build"
+    ACK_999 = "999", "Acknowledgment of the file (999)"
+    ACK_277CA = "277ca", "Claim acknowledgment (277CA)"
+    REMITTANCE = "835", "Remittance (835)"
+
+
+class ClaimEvent(models.Model):
+    """One change of a claim's status: from what, to what, why, by whom or which file."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, choices=ClaimStatus.choices)
+    to_status = models.CharField(max_length=10, choices=ClaimStatus.choices)
+    source = models.CharField(max_length=6, choices=ClaimEventSource.choices)
+    note = models.TextField(blank=True)
+    codes = models.CharField(max_length=100, blank=True, help_text="e.g. 277CA STC codes.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["claim_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"Claim {self.claim_id}: {self.from_status} to {self.to_status}"
+
+
+class AcknowledgmentKind(models.TextChoices):
+    ACK_999 = "999", "File acknowledgment (999)"
+    ACK_277CA = "277ca", "Claim acknowledgment (277CA)"
+
+
+class Acknowledgment(models.Model):
+    """One imported acknowledgment file (999 or 277CA), kept with what it changed."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="acknowledgments"
+    )
+    kind = models.CharField(max_length=6, choices=AcknowledgmentKind.choices)
+    control_number = models.CharField(max_length=20, help_text="The file's ISA13.")
+    text = models.TextField()
+    summary = models.JSONField(default=dict)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "control_number"], name="acknowledgment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledgment {self.kind} {self.control_number}"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    CHECK = "check", "Check"
+    OTHER = "other", "Other"
+
+
+class PatientPayment(models.Model):
+    """A payment the patient (or guarantor) made to the program. Voided, never deleted."""
+
+    organization = models.ForeignKey(
+        "organization.Organization", on_delete=models.PROTECT, related_name="patient_payments"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="payments_made"
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    received_on = models.DateField()
+    method = models.CharField(max_length=6, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=40, blank=True, help_text="Check or receipt number.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="patient_payment_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of {self.amount} by patient {self.patient_id}"
 
 
 class Remittance(models.Model):
