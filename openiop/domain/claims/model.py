@@ -99,14 +99,57 @@ class Payer:
 
 @dataclass(frozen=True)
 class Subscriber:
-    """Loop 2010BA: the insured, who is also the patient here (SBR02 = 18, "self")."""
+    """Loop 2010BA: the insured [NM1*IL] and the member id [NM109, qualifier MI].
+
+    When the subscriber is the patient (the claim has no `patient`, SBR02 = 18) the birth date,
+    sex [DMG] and address [N3/N4] are required here; when the patient is someone else they are
+    left out ("Required when the patient is the subscriber or considered to be the subscriber.
+    If not required by this implementation guide, do not send": 005010X222A1 and 005010X223A2,
+    loop 2010BA, N3 and DMG notes, restated by X12 RFI 2281 and RFI 1496).
+    """
 
     last_name: str
     first_name: str
     member_id: str  # [NM109, qualifier MI]
-    birth_date: dt.date  # [DMG02]
-    sex: str  # [DMG03]: "M", "F" or "U"
+    birth_date: dt.date | None = None  # [DMG02]
+    sex: str = ""  # [DMG03]: "M", "F" or "U"
+    address: Address | None = None
+
+
+class PatientRelationship(StrEnum):
+    """PAT01 individual relationship code of a patient who is not the subscriber (loop 2000C),
+    and SBR02 of an other-subscriber loop (2320), where "18" (self) is also allowed.
+
+    Codes from 005010X222A1 / 005010X223A2, loop 2000C PAT01 (01 spouse, 19 child, 20 employee,
+    21 unknown, 39 organ donor, 40 cadaver donor, 53 life partner, G8 other relationship), as in
+    the guide maps bundled with pyx12 (837.5010.X222.A1.xml, 837Q3.I.5010.X223.A1.xml).
+    """
+
+    SPOUSE = "01"
+    CHILD = "19"
+    EMPLOYEE = "20"
+    UNKNOWN = "21"
+    LIFE_PARTNER = "53"
+    OTHER = "G8"
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Loops 2000C and 2010CA: the patient when not the subscriber.
+
+    HL*<n>*<subscriber HL>*23*0, PAT01 = `relationship`; 2010CA NM1*QC name, N3/N4 address and
+    DMG birth date and sex, all required in 2010CA (005010X222A1 and 005010X223A2, loops 2000C and
+    2010CA). Left out (None on the claim) when the patient is the subscriber: "When the patient is
+    the subscriber, loops 2000C and 2010CA are not sent" (837 guide, table 2, patient
+    hierarchical level).
+    """
+
+    last_name: str
+    first_name: str
+    birth_date: dt.date
+    sex: str  # "M", "F" or "U"
     address: Address
+    relationship: PatientRelationship
 
 
 @dataclass(frozen=True)
@@ -116,6 +159,68 @@ class Provider:
     last_name: str
     first_name: str
     npi: str
+
+
+class AdjustmentGroup(StrEnum):
+    """CAS01 claim adjustment group code (005010X222A1 / X223A2, loops 2320 and 2430)."""
+
+    CONTRACTUAL = "CO"
+    CORRECTION = "CR"
+    OTHER = "OA"
+    PAYER_INITIATED = "PI"
+    PATIENT = "PR"
+
+
+@dataclass(frozen=True)
+class CasAdjustment:
+    """One adjustment of another payer, as its 835 gave it: group [CAS01], claim adjustment
+    reason code (CARC) [CAS02, 05, 08...] and amount [CAS03, 06, 09...]."""
+
+    group: AdjustmentGroup
+    reason: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LineAdjudication:
+    """Loop 2430: how another payer adjudicated one service line.
+
+    SVD01 the other payer's id (the same as its 2330B NM109), SVD02 `paid`, SVD03 the line's
+    procedure, SVD04 its revenue code (837I only), SVD05 the paid units (the line's units);
+    CAS line adjustments; DTP*573 `adjudicated_on` (required in 2430).
+    Source: 005010X222A1 and 005010X223A2, loop 2430 (SVD, CAS, DTP*573 "Line Check or
+    Remittance Date"), as in the pyx12 guide maps.
+    """
+
+    payer_id: str
+    paid: Decimal
+    adjudicated_on: dt.date
+    adjustments: tuple[CasAdjustment, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherCoverage:
+    """Loops 2320, 2330A and 2330B: a payer that has already adjudicated this claim (e.g. the
+    primary payer, on a claim to the secondary payer).
+
+    2320: SBR01 `responsibility` of that payer ("P" primary), SBR02 `relationship` of the
+    patient to that payer's subscriber ("18" self, or a PAT01 code), SBR09 the payer's filing
+    indicator; CAS claim-level adjustments; AMT*D `paid` (the payer paid amount, sent when that
+    payer has adjudicated the claim); OI (benefits assigned, release of information).
+    2330A: the other subscriber [NM1*IL] with member id. 2330B: the other payer [NM1*PR] and
+    DTP*573 `adjudicated_on`.
+    Source: 005010X222A1 and 005010X223A2, loops 2320, 2330A, 2330B, as in the pyx12 guide maps.
+    """
+
+    payer: Payer
+    subscriber_last_name: str
+    subscriber_first_name: str
+    member_id: str
+    relationship: str  # "18" or a PatientRelationship value
+    paid: Decimal
+    adjudicated_on: dt.date | None = None
+    adjustments: tuple[CasAdjustment, ...] = ()
+    responsibility: str = "P"
 
 
 @dataclass(frozen=True)
@@ -134,6 +239,7 @@ class ServiceLine:
     modifiers: tuple[str, ...] = ()
     revenue_code: str = ""
     place_of_service: str = ""
+    adjudications: tuple[LineAdjudication, ...] = ()  # loop 2430, one per other payer
 
 
 @dataclass(frozen=True)
@@ -151,6 +257,11 @@ class Claim:
     https://www.cms.gov/files/document/mm13222-intensive-outpatient-program-services.pdf).
     `patient_status` is the NUBC patient discharge status, 837I only [CL103] ("30": still a patient).
     `attending` is required on the 837I (loop 2310A); `rendering` is optional on the 837P (2310B).
+    `patient` is set when the patient is not the subscriber (loop 2000C); `responsibility` is
+    this payer's place in the order of payment [SBR01]; `other_coverages` are the payers that
+    paid before (coordination of benefits, loop 2320), each matched by the lines' 2430 loops.
+    `prior_authorization` is the payer's authorization number for these services, when it
+    gave one [2300 REF*G1, "Prior Authorization", in both guides; at most 50 characters].
     """
 
     claim_id: str
@@ -165,6 +276,10 @@ class Claim:
     patient_status: str = "30"
     attending: Provider | None = None
     rendering: Provider | None = None
+    patient: Patient | None = None  # loops 2000C/2010CA when the patient is not the subscriber
+    responsibility: str = "P"  # [2000B SBR01] P primary, S secondary, T tertiary
+    other_coverages: tuple[OtherCoverage, ...] = ()  # loops 2320/2330A/2330B
+    prior_authorization: str = ""  # [2300 REF*G1]
 
     @property
     def total_charge(self) -> Decimal:

@@ -147,6 +147,8 @@ def validate(text: str) -> list[Problem]:
         )
     except (pyx12.errors.X12Error, pyx12.errors.EngineError) as exc:
         return [Problem(None, "ISA", 1, None, "X12", str(exc))]
+    except Exception:  # pyx12 fails with AttributeError etc. on some broken files
+        return [Problem(None, "ISA", 1, None, "X12", "the file is not a complete X12 interchange")]
     finally:
         logger.removeHandler(capture)
         logger.setLevel(level)

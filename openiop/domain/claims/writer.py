@@ -6,10 +6,15 @@ Layout, per the implementation guides (section 2.4 of each, "837 Transaction Set
     ST   transaction set header                      BHT  beginning of hierarchical transaction
     1000A submitter  NM1*41, PER                     1000B receiver  NM1*40
     2000A HL*20 billing provider: PRV, 2010AA NM1*85, N3, N4, REF*EI
-    2000B HL*22 subscriber (patient = subscriber): SBR, 2010BA NM1*IL, N3, N4, DMG; 2010BB NM1*PR
+    2000B HL*22 subscriber: SBR, 2010BA NM1*IL (+ N3, N4, DMG when the subscriber is the
+         patient: SBR02 = 18, HL04 = 0); 2010BB NM1*PR
+    2000C HL*23 patient, only when the patient is not the subscriber (subscriber HL04 = 1,
+         SBR02 empty): PAT, 2010CA NM1*QC, N3, N4, DMG
     2300 claim: CLM, (837I: DTP*434, CL1), HI (diagnoses), (837I: HI*BG condition codes),
-         2310A attending (837I) / 2310B rendering (837P)
-    2400 LX, SV1 (837P) or SV2 (837I), DTP*472
+         2310A attending (837I) / 2310B rendering (837P),
+         2320 other subscriber (a payer that paid before): SBR, CAS, AMT*D, OI;
+         2330A NM1*IL; 2330B NM1*PR, DTP*573
+    2400 LX, SV1 (837P) or SV2 (837I), DTP*472; 2430 SVD, CAS, DTP*573 per payer that paid before
     SE / GE / IEA trailers with their counts
 
 Separators: segment "~", element "*", component ":", repetition "^" (ISA11).
@@ -22,10 +27,16 @@ ASC X12.5 / X12.6 "Interchange Control Structures" and "Application Control Stru
 ISA/GS envelopes and the R data type; https://x12.org/products/transaction-sets.
 CMS MLN MM13222, "Intensive Outpatient Program Services" (condition code 92 on Medicare IOP
 claims, revenue codes 0905/0906), https://www.cms.gov/files/document/mm13222-intensive-outpatient-program-services.pdf.
+Loops 2000C/2010CA, 2320/2330A/2330B and 2430: their segments, usage and code values checked
+against the guide maps bundled with pyx12 (`837.5010.X222.A1.xml`, `837Q3.I.5010.X223.A1.xml`);
+the subscriber/patient split (2010BA N3/N4/DMG only when the patient is the subscriber, the
+patient's in 2010CA otherwise) as restated by X12 RFI 2281 ("Subscriber/Patient address",
+005010X222A1) and RFI 1496 (005010X222).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -34,9 +45,11 @@ from enum import StrEnum
 from openiop.domain.claims.model import (
     CENT,
     Address,
+    CasAdjustment,
     Claim,
     ClaimBatch,
     ClaimDataError,
+    PatientRelationship,
     ServiceLine,
 )
 
@@ -137,6 +150,132 @@ def _procedure(where: str, line: ServiceLine) -> str:
     return COMPONENT.join(parts)
 
 
+_CAS_PER_SEGMENT = 6  # CAS02-CAS19: six reason/amount/quantity triples
+_CAS_PER_LOOP = 5  # CAS repeats at most 5 times in 2320 and in 2430
+_OTHER_RELATIONSHIPS = frozenset({"18", *(r.value for r in PatientRelationship)})
+
+
+def _cas(where: str, adjustments: tuple[CasAdjustment, ...]) -> list[str]:
+    """CAS segments: one per group code (in order of first use), up to six reasons each.
+
+    Source: 005010X222A1 / 005010X223A2, loops 2320 "Claim Level Adjustments" and 2430 "Line
+    Adjustment" (CAS01 group CO, CR, OA, PI or PR; CAS02/03 the first reason and amount, CAS05/06
+    ... up to CAS17/18; the segment repeats at most 5 times), as in the pyx12 guide maps.
+    """
+    groups: dict[str, list[CasAdjustment]] = {}
+    for a in adjustments:
+        groups.setdefault(a.group.value, []).append(a)
+    out: list[str] = []
+    for group, items in groups.items():
+        for start in range(0, len(items), _CAS_PER_SEGMENT):
+            elements: list[str] = []
+            for a in items[start : start + _CAS_PER_SEGMENT]:
+                reason = _clean(where, a.reason)
+                if not re.fullmatch(r"[A-Z0-9]{1,5}", reason):
+                    raise ClaimDataError(where, f"adjustment reason {a.reason!r} is not a CARC")
+                elements += [reason, x12_amount(a.amount), ""]
+            out.append(_seg("CAS", group, *elements))
+    if len(out) > _CAS_PER_LOOP:
+        raise ClaimDataError(where, "too many adjustments for one loop (at most 5 CAS segments)")
+    return out
+
+
+def _other_coverage_segments(claim: Claim) -> list[str]:
+    """Loops 2320, 2330A and 2330B: each payer that adjudicated the claim before this one.
+
+    2320 SBR (SBR01 that payer's responsibility, SBR02 the patient's relationship to its
+    subscriber, required in 2320; SBR09 its filing indicator), CAS claim-level adjustments,
+    AMT*D payer paid amount, OI (OI03 benefits assigned "Y", OI06 release of information "Y",
+    as CLM08/CLM09); 2330A NM1*IL other subscriber with member id; 2330B NM1*PR other payer,
+    its id being the one the 2430 SVD01 repeats, and DTP*573 its adjudication date.
+    Source: 005010X222A1 and 005010X223A2, loops 2320, 2330A, 2330B, as in the pyx12 guide maps
+    (837.5010.X222.A1.xml, 837Q3.I.5010.X223.A1.xml).
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    for n, oc in enumerate(claim.other_coverages, start=1):
+        where = f"claim {claim.claim_id} other payer {n}"
+        if oc.responsibility == claim.responsibility or not re.fullmatch(
+            r"[A-HPSTU]", oc.responsibility
+        ):
+            raise ClaimDataError(where, "needs its own payer responsibility (SBR01)")
+        if oc.relationship not in _OTHER_RELATIONSHIPS:
+            raise ClaimDataError(where, f"relationship {oc.relationship!r} is not an SBR02 code")
+        payer_id = _clean(where, oc.payer.payer_id)
+        if payer_id in seen:
+            raise ClaimDataError(where, "the same other payer twice")
+        seen.add(payer_id)
+        out.append(
+            _seg(
+                "SBR",
+                oc.responsibility,
+                oc.relationship,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                oc.payer.filing_indicator.value,
+            )
+        )
+        out += _cas(where, oc.adjustments)
+        out.append(_seg("AMT", "D", x12_amount(oc.paid)))
+        out.append(_seg("OI", "", "", "Y", "", "", "Y"))
+        out.append(
+            _seg(
+                "NM1",
+                "IL",
+                "1",
+                _clean(where, oc.subscriber_last_name),
+                _clean(where, oc.subscriber_first_name),
+                "",
+                "",
+                "",
+                "MI",
+                _clean(where, oc.member_id),
+            )
+        )
+        out.append(
+            _seg("NM1", "PR", "2", _clean(where, oc.payer.name), "", "", "", "", "PI", payer_id)
+        )
+        if oc.adjudicated_on is not None:
+            out.append(_seg("DTP", "573", "D8", f"{oc.adjudicated_on:%Y%m%d}"))
+    return out
+
+
+def _line_adjudication_segments(
+    where: str, claim: Claim, line: ServiceLine, kind: Kind
+) -> list[str]:
+    """Loop 2430 of one line: SVD, CAS, DTP*573 for each payer that adjudicated it.
+
+    SVD01 is the other payer's id, which must be one of the claim's 2330B NM109; SVD02 the paid
+    amount; SVD03 the procedure; SVD04 the revenue code (837I only; not used on the 837P);
+    SVD05 the paid units. DTP*573 is required in 2430.
+    Source: 005010X222A1 and 005010X223A2, loop 2430, as in the pyx12 guide maps.
+    """
+    payer_ids = {oc.payer.payer_id.upper() for oc in claim.other_coverages}
+    out: list[str] = []
+    for adj in line.adjudications:
+        payer_id = _clean(where, adj.payer_id)
+        if payer_id not in payer_ids:
+            raise ClaimDataError(where, "line adjudication by a payer not among the other payers")
+        revenue = line.revenue_code if kind is Kind.INSTITUTIONAL else ""
+        out.append(
+            _seg(
+                "SVD",
+                payer_id,
+                x12_amount(adj.paid),
+                _procedure(where, line),
+                revenue,
+                x12_quantity(line.units),
+            )
+        )
+        out += _cas(where, adj.adjustments)
+        out.append(_seg("DTP", "573", "D8", f"{adj.adjudicated_on:%Y%m%d}"))
+    return out
+
+
 def _claim_segments(claim: Claim, kind: Kind) -> list[str]:
     """Loops 2300, 2310 and 2400 of one claim."""
     where = f"claim {claim.claim_id}"
@@ -159,6 +298,13 @@ def _claim_segments(claim: Claim, kind: Kind) -> list[str]:
         out.append(
             _seg("CL1", "", "", _digits(f"{where} patient status", claim.patient_status, (2,)))
         )
+    if claim.prior_authorization:
+        number = claim.prior_authorization.strip()  # sent as the payer wrote it
+        if any(ch in _RESERVED for ch in number):
+            raise ClaimDataError(where, f"{number!r} contains an X12 separator (~ * : ^)")
+        if len(number) > 50:
+            raise ClaimDataError(where, "the prior authorization number is over 50 characters")
+        out.append(_seg("REF", "G1", number))
     principal, *others = (_diagnosis(c) for c in claim.diagnoses)
     if kind is Kind.PROFESSIONAL:
         codes = [f"ABK{COMPONENT}{principal}", *(f"ABF{COMPONENT}{c}" for c in others)]
@@ -206,6 +352,7 @@ def _claim_segments(claim: Claim, kind: Kind) -> list[str]:
                 npi,
             )
         )
+    out += _other_coverage_segments(claim)
     pointers = COMPONENT.join(str(i) for i in range(1, min(len(claim.diagnoses), 4) + 1))
     for n, line in enumerate(claim.lines, start=1):
         lwhere = f"{where} line {n}"
@@ -221,7 +368,88 @@ def _claim_segments(claim: Claim, kind: Kind) -> list[str]:
                 _seg("SV2", line.revenue_code, _procedure(lwhere, line), charge, "UN", units)
             )
         out.append(_seg("DTP", "472", "D8", f"{line.service_date:%Y%m%d}"))
+        out += _line_adjudication_segments(lwhere, claim, line, kind)
     return out
+
+
+def _demographics(where: str, birth_date: dt.date | None, sex: str) -> str:
+    if birth_date is None:
+        raise ClaimDataError(where, "birth date is required")
+    if sex not in ("M", "F", "U"):
+        raise ClaimDataError(where, "sex must be M, F or U")
+    return _seg("DMG", "D8", f"{birth_date:%Y%m%d}", sex)
+
+
+def _subscriber_segments(claim: Claim, hl: int) -> list[str]:
+    """Loop 2000B and 2010BA.
+
+    When the patient is the subscriber: HL04 = 0, SBR02 = 18, and 2010BA carries the address
+    (N3/N4) and DMG. When the patient is someone else: HL04 = 1 (a 2000C patient level
+    follows), SBR02 is not sent (its only code is 18, "self"), and 2010BA has the subscriber's
+    name and member id without N3/N4/DMG ("Required when the patient is the subscriber or
+    considered to be the subscriber. If not required by this implementation guide, do not
+    send."). Sources: 005010X222A1 and 005010X223A2, loops 2000B (HL04, SBR02) and 2010BA (N3,
+    N4, DMG); X12 RFI 2281 and RFI 1496; the pyx12 guide maps (2000B SBR02 code 18 only).
+    """
+    s = claim.subscriber
+    where = f"claim {claim.claim_id} subscriber"
+    if not re.fullmatch(r"[A-HPSTU]", claim.responsibility):
+        raise ClaimDataError(where, "payer responsibility (SBR01) must be P, S, T or A to H, U")
+    is_patient = claim.patient is None
+    out = [
+        _seg("HL", str(hl), "1", "22", "0" if is_patient else "1"),
+        _seg(
+            "SBR",
+            claim.responsibility,
+            "18" if is_patient else "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            claim.payer.filing_indicator.value,
+        ),
+        _seg(
+            "NM1",
+            "IL",
+            "1",
+            _clean(where, s.last_name),
+            _clean(where, s.first_name),
+            "",
+            "",
+            "",
+            "MI",
+            _clean(where, s.member_id),
+        ),
+    ]
+    if is_patient:
+        if s.address is None:
+            raise ClaimDataError(
+                where, "the address is required when the subscriber is the patient"
+            )
+        out += [*_address(where, s.address), _demographics(where, s.birth_date, s.sex)]
+    return out
+
+
+def _patient_segments(claim: Claim, hl: int, parent: int) -> list[str]:
+    """Loop 2000C (HL*n*parent*23*0, PAT01) and 2010CA (NM1*QC, N3, N4, DMG).
+
+    PAT01: 01 spouse, 19 child, 20 employee, 21 unknown, 53 life partner, G8 other relationship
+    (39 and 40, organ donors, are not written here). Source: 005010X222A1 and 005010X223A2,
+    loops 2000C and 2010CA, as in the pyx12 guide maps; 2010CA N3, N4 and DMG are required.
+    """
+    pt = claim.patient
+    assert pt is not None
+    where = f"claim {claim.claim_id} patient"
+    relationship = PatientRelationship(pt.relationship)
+    return [
+        _seg("HL", str(hl), str(parent), "23", "0"),
+        _seg("PAT", relationship.value),
+        _seg("NM1", "QC", "1", _clean(where, pt.last_name), _clean(where, pt.first_name)),
+        *_address(where, pt.address),
+        _demographics(where, pt.birth_date, pt.sex),
+    ]
 
 
 def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
@@ -297,29 +525,14 @@ def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
         *_address("billing provider", bp.address, zip_lengths=(9,)),
         _seg("REF", "EI", _digits("billing provider tax id", bp.tax_id, (9,))),
     ]
-    for hl, claim in enumerate(batch.claims, start=2):
+    hl = 1
+    for claim in batch.claims:
         _check_claim(claim, kind)
-        s, p = claim.subscriber, claim.payer
-        where = f"claim {claim.claim_id} subscriber"
-        if s.sex not in ("M", "F", "U"):
-            raise ClaimDataError(where, "sex must be M, F or U")
-        body += [
-            _seg("HL", str(hl), "1", "22", "0"),
-            _seg("SBR", "P", "18", "", "", "", "", "", "", p.filing_indicator.value),
-            _seg(
-                "NM1",
-                "IL",
-                "1",
-                _clean(where, s.last_name),
-                _clean(where, s.first_name),
-                "",
-                "",
-                "",
-                "MI",
-                _clean(where, s.member_id),
-            ),
-            *_address(where, s.address),
-            _seg("DMG", "D8", f"{s.birth_date:%Y%m%d}", s.sex),
+        p = claim.payer
+        hl += 1
+        subscriber_hl = hl
+        body += _subscriber_segments(claim, subscriber_hl)
+        body.append(
             _seg(
                 "NM1",
                 "PR",
@@ -331,9 +544,12 @@ def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
                 "",
                 "PI",
                 _clean("payer", p.payer_id),
-            ),
-            *_claim_segments(claim, kind),
-        ]
+            )
+        )
+        if claim.patient is not None:
+            hl += 1
+            body += _patient_segments(claim, hl, subscriber_hl)
+        body += _claim_segments(claim, kind)
     body.append(_seg("SE", str(len(body) + 1), st02))
     return body
 

@@ -77,3 +77,10 @@ def test_truncated_file_reports_missing_trailers() -> None:
     text = write_837p(professional_batch())
     problems = validate(text[: text.index("HL*2*")])
     assert {p.segment for p in problems} >= {"IEA", "GE"}
+
+
+def test_an_interchange_without_a_group_is_a_problem_not_a_crash() -> None:
+    isa = "ISA*00*          *00*          *ZZ*CLEARHOUSE01   *ZZ*RRIOP001       *260309*1430*^*00501*000000901*0*T*:~"
+    for body in ("ST*999*0001*005010X231A1~", "ST*277*0001*005010X214~"):
+        problems = validate(isa + body)  # pyx12 itself raises AttributeError on this
+        assert problems and problems[0].segment == "ISA"

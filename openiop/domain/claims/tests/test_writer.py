@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,15 @@ def test_bad_input_names_the_claim() -> None:
         write_837i(dataclasses.replace(batch, claims=(starred,)))
     with pytest.raises(ClaimDataError, match="unique"):
         write_837i(dataclasses.replace(batch, claims=(batch.claims[0], batch.claims[0])))
+
+
+@pytest.mark.parametrize("write", [write_837p, write_837i])
+def test_a_prior_authorization_number_goes_on_the_claim_and_validates(write: Any) -> None:
+    batch = institutional_batch() if write is write_837i else professional_batch()
+    claim = dataclasses.replace(batch.claims[0], prior_authorization="Auth-2026-0042")
+    text = write(dataclasses.replace(batch, claims=(claim, *batch.claims[1:])))
+    assert "~REF*G1*Auth-2026-0042~" in text
+    assert validate(text) == []
+    with pytest.raises(ClaimDataError, match="separator"):
+        bad = dataclasses.replace(claim, prior_authorization="A*1")
+        write(dataclasses.replace(batch, claims=(bad,)))
