@@ -1,6 +1,6 @@
 """The patient's papers from billing (PDF, fpdf2 as the attendance letter and the review
 packet): the good-faith estimate (or the insured estimate) and the statement of what the
-patient owes. Only billing data: no note text, no screening answers."""
+patient owes after their payments. Only billing data: no note text, no screening answers."""
 
 from __future__ import annotations
 
@@ -153,15 +153,25 @@ def render_statement(patient: Patient, statement: Statement, today: date) -> byt
             "",
             5,
         )
+    heading("Payments you made")
+    if not statement.payments:
+        line("No payment from you has been recorded.")
+    for pay in statement.payments:
+        line(f"{_day(pay.received_on)}: {pay.method.lower()}, {usd(pay.amount)}", 10, "", 5)
     heading("Totals")
     line(f"Total billed: {usd(statement.billed)}")
     line(f"Total paid by your insurer: {usd(statement.insurer_paid)}")
-    line(f"Amount you owe: {usd(statement.owed)}", 12, "B", 7)
+    line(f"Your share: {usd(statement.owed)}")
+    line(f"Total of your payments: {usd(statement.paid_by_patient)}")
+    left = statement.balance
+    line(f"Amount you owe: {usd(left.owed)}", 12, "B", 7)
+    if left.credit:
+        line(f"You have a credit of {usd(left.credit)}.", 12, "B", 7)
     pdf.ln(2)
     line(
-        "Payments you made at the front desk are not shown yet: if you have paid, the program "
-        "will take it off what you owe. Your share is what your insurer said you are "
-        "responsible for (deductible, coinsurance, copay).",
+        "Your share is what your insurer said you are responsible for (deductible, "
+        "coinsurance, copay). The amount you owe is your share less the payments you made to "
+        "the program.",
         10,
         "",
         5,

@@ -3,7 +3,8 @@
 A good-faith estimate (No Surprises Act, 45 CFR 149.610; rules in
 `openiop.domain.billing.good_faith`) is owed to uninsured and self-pay patients; for a patient
 whose primary coverage is a plan, the same form gives the insurance-based estimate of
-`openiop.domain.costing`. The statement adds up what the patient owes on posted claims."""
+`openiop.domain.costing`. The statement adds up what the patient owes on posted claims, less the payments the patient made
+to the program."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from openiop.billing.models import (
     Claim,
     CostEstimate,
     Coverage,
+    PatientPayment,
     Payment,
 )
 from openiop.billing.services import _diagnoses
@@ -31,6 +33,7 @@ from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
 from openiop.domain.billing import good_faith
+from openiop.domain.billing.balance import Balance, balance
 from openiop.domain.costing import (
     DEFAULT_FEE_SCHEDULE,
     CostingInputError,
@@ -273,18 +276,35 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class StatementPayment:
+    received_on: date
+    method: str  # in words: "Cash", "Card", "Check", "Other"
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Statement:
     lines: list[StatementLine]
     billed: Decimal
     insurer_paid: Decimal
-    owed: Decimal
+    owed: Decimal  # the patient's share on answered claims, before the patient's payments
+    payments: tuple[StatementPayment, ...] = ()
+
+    @property
+    def paid_by_patient(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal("0.00"))
+
+    @property
+    def balance(self) -> Balance:
+        """What is left after the patient's payments (a credit when negative)."""
+        return balance(self.owed, (p.amount for p in self.payments))
 
 
 def statement_for(patient: Patient) -> Statement:
     """What the patient owes: the patient responsibility (835 group PR) on every claim of the
-    patient with a posted payment. Patient payments are not recorded yet, so nothing is
-    subtracted."""
-    claims = (
+    patient with a posted payment, less the patient's payments to the program that are not
+    voided."""
+    query = (
         Claim.objects.filter(patient=patient, payments__isnull=False)
         .distinct()
         .select_related("payer")
@@ -299,20 +319,35 @@ def statement_for(patient: Patient) -> Statement:
         .order_by("first_day", "id")
     )
     zero = Decimal("0.00")
+    claims = list(query)
+    # A primary claim whose secondary claim has been answered: the primary's patient share was
+    # passed on to the secondary payer, so the patient owes the secondary's share instead.
+    passed_on = {c.primary_claim_id for c in claims if c.primary_claim_id is not None}
     lines = []
     for claim in claims:
         payments = list(claim.payments.all())
+        share = sum((a.amount for p in payments for a in p.adjustments.all()), zero)
         lines.append(
             StatementLine(
                 claim=claim,
                 billed=claim.total,
                 insurer_paid=sum((p.paid for p in payments), zero),
-                your_share=sum((a.amount for p in payments for a in p.adjustments.all()), zero),
+                your_share=zero if claim.pk in passed_on else share,
             )
         )
+    received = tuple(
+        StatementPayment(
+            received_on=row.received_on, method=row.get_method_display(), amount=row.amount
+        )
+        for row in PatientPayment.objects.filter(patient=patient, voided_at__isnull=True).order_by(
+            "received_on", "id"
+        )
+    )
     return Statement(
         lines=lines,
-        billed=sum((line.billed for line in lines), zero),
+        # the same days billed again to a secondary payer are counted once
+        billed=sum((line.billed for line in lines if line.claim.primary_claim_id is None), zero),
         insurer_paid=sum((line.insurer_paid for line in lines), zero),
         owed=sum((line.your_share for line in lines), zero),
+        payments=received,
     )

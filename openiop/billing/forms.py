@@ -15,25 +15,71 @@ class PeriodForm(forms.Form):
     last_day = forms.DateField(label="To", widget=DATE)
 
 
-class CoverageForm(forms.Form):
-    rank = forms.IntegerField(label="Billing order (1 = primary)", min_value=1, max_value=9)
-    self_pay = forms.BooleanField(label="Self-pay", required=False)
-    payer = forms.ModelChoiceField(queryset=Payer.objects.none(), required=False)
+class CoverageDetailsForm(forms.Form):
+    """What a coverage says about the member and the subscriber (shared by add and edit)."""
+
     member_id = forms.CharField(label="Member id", max_length=40, required=False)
-    subscriber_name = forms.CharField(label="Subscriber", max_length=120, required=False)
     relationship = forms.ChoiceField(
         label="Subscriber is the patient's", choices=Relationship.choices
+    )
+    subscriber_last_name = forms.CharField(
+        label="Subscriber's last name",
+        max_length=60,
+        required=False,
+        help_text="Needed when the subscriber is not the patient.",
+    )
+    subscriber_first_name = forms.CharField(
+        label="Subscriber's first name",
+        max_length=35,
+        required=False,
+        help_text="Needed when the subscriber is not the patient.",
     )
     eligibility_checked_on = forms.DateField(
         label="Eligibility checked on", required=False, widget=DATE
     )
     guarantor_name = forms.CharField(label="Guarantor", max_length=120, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        relationship = data.get("relationship")
+        if relationship and relationship != Relationship.SELF:
+            for name, words in (
+                ("subscriber_last_name", "last name"),
+                ("subscriber_first_name", "first name"),
+            ):
+                if not (data.get(name) or "").strip():
+                    self.add_error(
+                        name, f"Give the subscriber's {words}: the subscriber is not the patient."
+                    )
+        return data
+
+
+class CoverageForm(CoverageDetailsForm):
+    rank = forms.IntegerField(label="Billing order (1 = primary)", min_value=1, max_value=9)
+    self_pay = forms.BooleanField(label="Self-pay", required=False)
+    payer = forms.ModelChoiceField(queryset=Payer.objects.none(), required=False)
+
+    field_order = [
+        "rank",
+        "self_pay",
+        "payer",
+        "member_id",
+        "relationship",
+        "subscriber_last_name",
+        "subscriber_first_name",
+        "eligibility_checked_on",
+        "guarantor_name",
+    ]
+
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payer"].queryset = Payer.objects.filter(  # type: ignore[attr-defined]
             organization_id=organization_id
         )
+
+
+class CoverageEditForm(CoverageDetailsForm):
+    """Edit a coverage: the payer and the billing order stay as they are."""
 
 
 class CertificationForm(forms.Form):

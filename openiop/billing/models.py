@@ -79,7 +79,6 @@ class Coverage(models.Model):
     self_pay = models.BooleanField(default=False)
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, null=True, blank=True)
     member_id = models.CharField(max_length=40, blank=True)
-    subscriber_name = models.CharField(max_length=120, blank=True)
     subscriber_last_name = models.CharField(max_length=60, blank=True)
     subscriber_first_name = models.CharField(max_length=35, blank=True)
     relationship = models.CharField(
@@ -355,7 +354,9 @@ class ClaimEvent(models.Model):
     to_status = models.CharField(max_length=10, choices=ClaimStatus.choices)
     source = models.CharField(max_length=6, choices=ClaimEventSource.choices)
     note = models.TextField(blank=True)
-    codes = models.CharField(max_length=100, blank=True, help_text="e.g. 277CA STC codes.")
+    codes = models.CharField(
+        max_length=500, blank=True, help_text="e.g. 277CA STC codes, or a 999's errors."
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -380,7 +381,10 @@ class Acknowledgment(models.Model):
         "organization.Organization", on_delete=models.PROTECT, related_name="acknowledgments"
     )
     kind = models.CharField(max_length=6, choices=AcknowledgmentKind.choices)
-    control_number = models.CharField(max_length=20, help_text="The file's ISA13.")
+    control_number = models.CharField(
+        max_length=40,
+        help_text="The sender's id and the file's control number (ISA06 and ISA13).",
+    )
     text = models.TextField()
     summary = models.JSONField(default=dict)
     imported_by = models.ForeignKey(

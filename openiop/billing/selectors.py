@@ -17,6 +17,7 @@ from openiop.billing.models import (
     Charge,
     ChargeStatus,
     Claim,
+    ClaimEvent,
     ClaimStatus,
     Coverage,
     Payment,
@@ -68,7 +69,8 @@ def coverage_rows(patient: Patient) -> tuple[list[CoverageRow], list[Certificati
             self_pay=c.self_pay,
             payer_name=c.payer.name if c.payer else "",
             member_id=c.member_id,
-            subscriber_name=c.subscriber_name,
+            subscriber_last_name=c.subscriber_last_name,
+            subscriber_first_name=c.subscriber_first_name,
             relationship=c.relationship,
             eligibility_checked_on=c.eligibility_checked_on,
             guarantor_name=c.guarantor_name,
@@ -142,6 +144,31 @@ def denials(user: User) -> list[Denial]:
     for claim in claims:
         adjustments = [a for p in claim.payments.all() for a in p.adjustments.all()]
         out.append(Denial(claim, reasons(adjustments)))
+    return out
+
+
+@dataclass(frozen=True)
+class Rejection:
+    claim: Claim
+    answer: ClaimEvent | None
+
+
+def rejected(user: User) -> list[Rejection]:
+    """Claims rejected before processing (999 or 277CA), oldest first, each with the answer
+    that rejected it (fixed queries)."""
+    claims = list(
+        _claims(user)
+        .filter(status=ClaimStatus.REJECTED)
+        .select_related("patient", "payer")
+        .prefetch_related(
+            Prefetch("events", queryset=ClaimEvent.objects.filter(to_status=ClaimStatus.REJECTED))
+        )
+        .order_by("first_day", "id")[:WORKLIST_LIMIT]
+    )
+    out = []
+    for claim in claims:
+        events = sorted(claim.events.all(), key=lambda e: (e.at, e.pk))
+        out.append(Rejection(claim, events[-1] if events else None))
     return out
 
 

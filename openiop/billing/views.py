@@ -21,7 +21,7 @@ from openiop.billing.forms import (
     PeriodForm,
     RemittanceForm,
 )
-from openiop.billing.models import Payer
+from openiop.billing.models import ClaimStatus, Payer
 from openiop.core import access, audit, policy
 from openiop.core.forms import render_form, submit
 from openiop.core.models import AuditAction
@@ -168,6 +168,7 @@ def _claims_page(
             "last": last,
             "claims": claims,
             "total": sum((c.total for c in claims), Decimal("0")),
+            "checking": sum(1 for c in claims if c.status == ClaimStatus.CHECKING),
             "build_form": build_form,
         },
     )
@@ -195,35 +196,30 @@ def claims_build(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.POST)
     if form.is_valid():
         result = submit(
-            form, lambda data: services.build_claims(actor=user, request=request, **data)
+            form,
+            lambda data: services.build_claims(
+                actor=user, request=request, check_in_background=True, **data
+            ),
         )
         if result is not None:
-            drafts = sum(1 for f in result.files if f.status != "ready")
+            # The files are checked on the task queue: nobody waits here for the check.
             messages.success(
                 request,
                 f"{result.claims} claims built from {result.charges} charges "
-                f"in {len(result.files)} files"
-                + (f"; {drafts} files need fixing." if drafts else "."),
+                f"in {len(result.files)} files."
+                + (f" {result.drafts} claims need fixing already." if result.drafts else "")
+                + (
+                    " The files are being checked now; reload this page in a minute to see "
+                    "which claims are ready to send."
+                    if result.files
+                    else ""
+                ),
             )
             d = form.cleaned_data
             return redirect(
                 f"{reverse('billing:claims')}?first_day={d['first_day']}&last_day={d['last_day']}"
             )
     return _claims_page(request, _month(request), build_form=form)
-
-
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = access.staff(request)
-    claim = selectors.claim_for(user, pk, action=Action.BILLING_READ, request=request)
-    return render(
-        request,
-        "billing/claim.html",
-        {
-            "claim": claim,
-            "charges": list(claim.charges.order_by("service_date", "id")),
-            "payments": selectors.claim_payments(claim),
-        },
-    )
 
 
 def remittance(request: HttpRequest) -> HttpResponse:
@@ -253,7 +249,11 @@ def denials(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/denials.html",
-        {"denials": selectors.denials(user), "limit": selectors.WORKLIST_LIMIT},
+        {
+            "denials": selectors.denials(user),
+            "rejected": selectors.rejected(user),
+            "limit": selectors.WORKLIST_LIMIT,
+        },
     )
 
 

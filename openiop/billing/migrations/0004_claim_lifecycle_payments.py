@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('to_status', models.CharField(choices=[('draft', 'Draft (needs fixing)'), ('checking', 'Being checked'), ('ready', 'Ready to send'), ('submitted', 'Submitted'), ('accepted', 'Accepted'), ('rejected', 'Rejected (fix and build again)'), ('denied', 'Denied'), ('paid', 'Paid'), ('appealed', 'Appealed'), ('void', 'Withdrawn')], max_length=10)),
                 ('source', models.CharField(choices=[('staff', 'Billing staff'), ('build', 'Claim build'), ('999', 'Acknowledgment of the file (999)'), ('277ca', 'Claim acknowledgment (277CA)'), ('835', 'Remittance (835)')], max_length=6)),
                 ('note', models.TextField(blank=True)),
-                ('codes', models.CharField(blank=True, help_text='e.g. 277CA STC codes.', max_length=100)),
+                ('codes', models.CharField(blank=True, help_text='e.g. 277CA STC codes, or a 999\'s errors.', max_length=500)),
                 ('at', models.DateTimeField()),
                 ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='billing.claim')),
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('999', 'File acknowledgment (999)'), ('277ca', 'Claim acknowledgment (277CA)')], max_length=6)),
-                ('control_number', models.CharField(help_text="The file's ISA13.", max_length=20)),
+                ('control_number', models.CharField(help_text="The sender's id and the file's control number (ISA06 and ISA13).", max_length=40)),
                 ('text', models.TextField()),
                 ('summary', models.JSONField(default=dict)),
                 ('imported_at', models.DateTimeField()),

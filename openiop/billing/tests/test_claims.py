@@ -157,6 +157,23 @@ def test_command_writes_one_file_per_payer_and_type(world: Any, setup: Any, tmp_
         assert validate(text) == [] and f["status"] == "ready"
 
 
+def test_command_checks_each_file_itself_and_queues_no_check(
+    world: Any, setup: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from openiop.billing.models import ClaimEvent
+    from openiop.billing.tasks import check_claim_file
+    from openiop.core.testing_tasks import results
+
+    with django_capture_on_commit_callbacks(execute=True):
+        code, out, _ = _command(
+            "--from", str(MON), "--to", str(SUN), "-o", str(tmp_path), "--organization", "Org A"
+        )
+    assert code == 0 and results(check_claim_file) == []
+    assert {f["status"] for f in json.loads(out)["files"]} == {"ready"}
+    moves = list(ClaimEvent.objects.values_list("from_status", "to_status"))
+    assert moves == [(ClaimStatus.CHECKING, ClaimStatus.READY)] * 4
+
+
 @pytest.mark.parametrize(
     "args",
     [

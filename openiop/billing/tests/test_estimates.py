@@ -267,7 +267,6 @@ def test_statement_totals_to_the_cent_from_a_posted_remittance(client: Client, w
         "Example Recovery IOP (test)",
         "100 Main St, Portland, OR 97204-1234",
         "Contact: Billing Office, (503) 555-0100",
-        "Payments you made at the front desk are not shown yet",
         f"{MON:%d %B %Y}",
     ):
         assert s in pdf, s

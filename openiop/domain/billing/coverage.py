@@ -1,7 +1,8 @@
 """Checks of a coverage before any claim, and whether a Medicare certification is current.
 
 Sources: the subscriber and member fields are those an 837 claim carries for the subscriber
-(ASC X12N 005010X222A1 / X223A2, loop 2010BA, subscriber name and member identification);
+(ASC X12N 005010X222A1 / X223A2, loop 2010BA, subscriber last and first name and member
+identification; when the subscriber is not the patient, the patient is loop 2000C/2010CA);
 the Medicare physician certification for intensive outpatient services is 42 CFR 424.24(d)
 (https://www.ecfr.gov/current/title-42/section-424.24), its dates entered as the physician
 signed them.
@@ -24,7 +25,8 @@ class CoverageFacts:
     self_pay: bool
     payer_name: str
     member_id: str
-    subscriber_name: str
+    subscriber_last_name: str
+    subscriber_first_name: str
     relationship: str  # "self", "spouse", "child", "other"
     eligibility_checked_on: date | None
     guarantor_name: str
@@ -43,8 +45,22 @@ def coverage_problems(c: CoverageFacts, today: date) -> tuple[str, ...]:
         problems.append("No payer is chosen.")
     if not c.member_id.strip():
         problems.append("The member id is missing.")
-    if c.relationship != "self" and not c.subscriber_name.strip():
-        problems.append("The subscriber is not the patient, and the subscriber's name is missing.")
+    if c.relationship != "self":
+        # a claim for a patient who is not the subscriber names the subscriber (loop 2010BA
+        # NM103 last name required, NM104 first name for a person) and the patient (2010CA)
+        missing = [
+            part
+            for part, value in (
+                ("last name", c.subscriber_last_name),
+                ("first name", c.subscriber_first_name),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            problems.append(
+                "The subscriber is not the patient, and the subscriber's "
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing."
+            )
     if c.eligibility_checked_on is None:
         problems.append("Eligibility has never been checked.")
     elif c.eligibility_checked_on > today:

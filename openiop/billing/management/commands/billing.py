@@ -8,7 +8,10 @@ written too, with status "draft"). Bad dates, a period the service refuses or a 
 be written print a message to stderr and exit with status 2; nothing is built then.
 
 The claims are built by `openiop.billing.services.build_claims` as each active billing user of
-the organization in turn (the role and an active account are checked, not a web session).
+the organization in turn (the role and an active account are checked, not a web session). Each
+file is checked against the 837 guide here, before it is written (the same check the task queue
+runs for a build from the claims page, `services.claim_file_check`), so no worker is needed and
+every file written has been checked: "ready", or "draft" with its problems.
 """
 
 from __future__ import annotations
@@ -80,8 +83,13 @@ class Command(BaseCommand):
         total = Decimal("0")
         try:
             for actor in actors:
+                # check_in_background=False: each file is checked here before it is written.
                 result = services.build_claims(
-                    actor=actor, first_day=first, last_day=last, signed_in=False
+                    actor=actor,
+                    first_day=first,
+                    last_day=last,
+                    signed_in=False,
+                    check_in_background=False,
                 )
                 files += result.files
                 claims += result.claims

@@ -19,7 +19,8 @@ def _c(**kw: object) -> CoverageFacts:
         "self_pay": False,
         "payer_name": "Medicaid",
         "member_id": "M1",
-        "subscriber_name": "",
+        "subscriber_last_name": "",
+        "subscriber_first_name": "",
         "relationship": "self",
         "eligibility_checked_on": date(2026, 11, 20),
         "guarantor_name": "Pat",
@@ -41,6 +42,17 @@ def test_each_problem_is_listed() -> None:
     assert any("member id" in p for p in problems)
     assert any("subscriber" in p for p in problems)
     assert any("never been checked" in p for p in problems)
+
+
+def test_subscriber_names_are_needed_when_not_self() -> None:
+    (problem,) = coverage_problems(_c(relationship="child", subscriber_first_name="Ana"), TODAY)
+    assert problem == (
+        "The subscriber is not the patient, and the subscriber's last name is missing."
+    )
+    (problem,) = coverage_problems(_c(relationship="child"), TODAY)
+    assert "last name and first name are missing" in problem
+    named = _c(relationship="child", subscriber_last_name="Ruiz", subscriber_first_name="Ana")
+    assert coverage_problems(named, TODAY) == ()
 
 
 def test_eligibility_older_than_30_days_is_program_policy() -> None:
