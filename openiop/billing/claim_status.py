@@ -212,10 +212,33 @@ def record_answer(
 ) -> Claim:
     """Record by hand that the payer accepted or rejected a sent claim (no acknowledgment file
     came); the note says how it was learned."""
+    return _staff_change(
+        actor,
+        claim_id,
+        ClaimStatus.ACCEPTED if accepted else ClaimStatus.REJECTED,
+        note,
+        required="Say how you learned this (e.g. a call with the payer).",
+        detail=f"claim {'accepted' if accepted else 'rejected'} recorded by hand",
+        request=request,
+        signed_in=signed_in,
+    )
+
+
+def _staff_change(
+    actor: User,
+    claim_id: int,
+    to: str,
+    note: str,
+    *,
+    required: str,
+    detail: str,
+    request: HttpRequest | None,
+    signed_in: bool,
+) -> Claim:
+    """One claim's status changed by billing staff with a note saying why; audited."""
     _require(actor, request, signed_in, "billing.claim")
     claim = _claim(actor, claim_id, request)
-    text = _note(note, required="Say how you learned this (e.g. a call with the payer).")
-    to = ClaimStatus.ACCEPTED if accepted else ClaimStatus.REJECTED
+    text = _note(note, required=required)
     move(claim, to, Source.STAFF, actor=actor, at=timezone.now(), note=text)
     audit.record(
         actor=actor,
@@ -223,7 +246,7 @@ def record_answer(
         obj=claim,
         request=request,
         organization_id=claim.organization_id,
-        detail=f"claim {'accepted' if accepted else 'rejected'} recorded by hand",
+        detail=detail,
     )
     return claim
 
@@ -238,19 +261,16 @@ def appeal_claim(
     signed_in: bool = True,
 ) -> Claim:
     """A denied claim is appealed; the note says on what grounds and how it was sent."""
-    _require(actor, request, signed_in, "billing.claim")
-    claim = _claim(actor, claim_id, request)
-    text = _note(note, required="Say on what grounds the denial is appealed.")
-    move(claim, ClaimStatus.APPEALED, Source.STAFF, actor=actor, at=timezone.now(), note=text)
-    audit.record(
-        actor=actor,
-        action=AuditAction.CHANGE,
-        obj=claim,
-        request=request,
-        organization_id=claim.organization_id,
+    return _staff_change(
+        actor,
+        claim_id,
+        ClaimStatus.APPEALED,
+        note,
+        required="Say on what grounds the denial is appealed.",
         detail="claim appealed",
+        request=request,
+        signed_in=signed_in,
     )
-    return claim
 
 
 @service

@@ -27,9 +27,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openiop.domain.claims.model import ClaimDataError
-from openiop.domain.claims.writer import COMPONENT, ELEMENT, REPETITION, SEGMENT, Kind, x12_amount
-
-_RESERVED = frozenset(SEGMENT + ELEMENT + COMPONENT + REPETITION)
+from openiop.domain.claims.writer import (
+    COMPONENT,
+    ELEMENT,
+    REPETITION,
+    SEGMENT,
+    Kind,
+    _clean,
+    _seg,
+    x12_amount,
+)
 
 
 @dataclass(frozen=True)
@@ -78,19 +85,6 @@ class SetResult:
 
 _ACCEPTED = ("A", "E")
 _SET_CODES = ("A", "E", "M", "R", "W", "X")
-
-
-def _clean(where: str, value: str) -> str:
-    if any(ch in _RESERVED for ch in value):
-        raise ClaimDataError(where, f"{value!r} contains an X12 separator (~ * : ^)")
-    return value.upper()
-
-
-def _seg(*elements: str) -> str:
-    parts = list(elements)
-    while parts and parts[-1] == "":
-        parts.pop()
-    return ELEMENT.join(parts)
 
 
 def _envelope(
