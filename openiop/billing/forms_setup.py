@@ -55,6 +55,19 @@ class PayerForm(forms.Form):
         "institutional claims.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        saved = (self.initial or {}).get("place_of_service", "")
+        if saved and saved not in PLACE_OF_SERVICE:
+            # Never preselect another code silently: show the saved one, asking for a choice.
+            field = self.fields["place_of_service"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [
+                ("", f"{saved} (saved earlier, not in this list: choose one)"),
+                *field.choices,
+            ]
+            self.initial["place_of_service"] = ""
+
     @classmethod
     def initial_of(cls, payer: Payer) -> dict[str, Any]:
         codes = payer.revenue_codes or {}

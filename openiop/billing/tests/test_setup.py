@@ -471,3 +471,14 @@ def test_the_payer_list_runs_a_fixed_number_of_queries(
         _payer(world.org_a, pid=f"P{n}")
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_a_saved_place_of_service_outside_the_list_is_never_replaced_silently(
+    client: Client, world: Any
+) -> None:
+    payer = _payer(world.org_a, place_of_service="99")  # saved before, e.g. through the admin
+    login(client, world.billing_a1)
+    url = reverse("billing:setup_payer_edit", args=[payer.pk])
+    page = client.get(url).content.decode()
+    assert "99 (saved earlier, not in this list: choose one)" in page
+    assert 'value="57" selected' not in page and 'value="11" selected' not in page
