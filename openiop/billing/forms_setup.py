@@ -15,6 +15,9 @@ from openiop.domain.billing.identifiers import PLACE_OF_SERVICE
 DIGITS = {"inputmode": "numeric", "autocomplete": "off"}
 
 
+PLACE_OF_SERVICE_CHOICES = [(code, f"{code} {words}") for code, words in PLACE_OF_SERVICE.items()]
+
+
 class PayerForm(forms.Form):
     name = forms.CharField(label="Payer name", max_length=120)
     payer_id = forms.CharField(
@@ -35,7 +38,7 @@ class PayerForm(forms.Form):
     )
     place_of_service = forms.ChoiceField(
         label="Place of service",
-        choices=[(code, f"{code} {words}") for code, words in PLACE_OF_SERVICE.items()],
+        choices=PLACE_OF_SERVICE_CHOICES,
         help_text="From the CMS place-of-service code set; sent on professional claims.",
     )
     revenue_h0015 = forms.CharField(
@@ -64,7 +67,7 @@ class PayerForm(forms.Form):
             assert isinstance(field, forms.ChoiceField)
             field.choices = [
                 ("", f"{saved} (saved earlier, not in this list: choose one)"),
-                *field.choices,
+                *PLACE_OF_SERVICE_CHOICES,
             ]
             self.initial["place_of_service"] = ""
 
