@@ -112,4 +112,44 @@ def charges(world: Any, p: Patient, who: Payer, days: int = 3, code: str = "H001
     )
 
 
+def post_patient_share(world: Any, claims: Any, *, trace: str, paid_on: date) -> None:
+    """The payer's 835 for `claims`: each day of $162.50 paid less $33.33 for the patient
+    (PR-1, deductible) and a $10.01 contractual reduction (CO-45)."""
+    from openiop.billing import services
+    from openiop.billing.remit_text import RemitClaim, RemitLine, write_835
+
+    d = Decimal
+    remit = []
+    for claim in claims:
+        lines = tuple(
+            RemitLine(
+                ch.service_date,
+                ch.code,
+                d("162.50"),
+                d("162.50") - d("33.33") - d("10.01"),
+                (("PR", "1", d("33.33")), ("CO", "45", d("10.01"))),
+            )
+            for ch in claim.charges.order_by("service_date")
+        )
+        remit.append(
+            RemitClaim(
+                claim.control_number,
+                "1",
+                claim.patient.last_name.upper(),
+                claim.patient.first_name.upper(),
+                "W123456789",
+                lines,
+            )
+        )
+    text = write_835(
+        remit,
+        trace=trace,
+        paid_on=paid_on,
+        payer_name="PAYER ACME",
+        payee_name="EXAMPLE RECOVERY IOP",
+        payee_npi="1234567893",
+    )
+    services.post_remittance(actor=world.billing_a1, text=text, signed_in=False)
+
+
 __all__ = ["ClaimType", "Decimal"]

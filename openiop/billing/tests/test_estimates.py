@@ -17,8 +17,15 @@ from django.urls import reverse
 
 from openiop.billing import estimates, services
 from openiop.billing.models import Claim, CostEstimate, Coverage
-from openiop.billing.remit_text import RemitClaim, RemitLine, write_835
-from openiop.billing.tests.claims_factories import MON, NOW, charges, patient, payer, provider
+from openiop.billing.tests.claims_factories import (
+    MON,
+    NOW,
+    charges,
+    patient,
+    payer,
+    post_patient_share,
+    provider,
+)
 from openiop.core.models import AuditEvent
 from openiop.core.testing import login
 from openiop.domain.billing import good_faith
@@ -219,37 +226,9 @@ def test_statement_totals_to_the_cent_from_a_posted_remittance(client: Client, w
     services.build_claims(
         actor=world.billing_a1, first_day=MON, last_day=MON + timedelta(days=6), signed_in=False
     )
-    remit = []
-    for claim in Claim.objects.order_by("pk"):
-        lines = tuple(
-            RemitLine(
-                ch.service_date,
-                ch.code,
-                D("162.50"),
-                D("162.50") - D("33.33") - D("10.01"),
-                (("PR", "1", D("33.33")), ("CO", "45", D("10.01"))),
-            )
-            for ch in claim.charges.order_by("service_date")
-        )
-        remit.append(
-            RemitClaim(
-                claim.control_number,
-                "1",
-                claim.patient.last_name.upper(),
-                claim.patient.first_name.upper(),
-                "W123456789",
-                lines,
-            )
-        )
-    text = write_835(
-        remit,
-        trace="TRACE-ST-1",
-        paid_on=MON + timedelta(days=20),
-        payer_name="PAYER ACME",
-        payee_name="EXAMPLE RECOVERY IOP",
-        payee_npi="1234567893",
+    post_patient_share(
+        world, Claim.objects.order_by("pk"), trace="TRACE-ST-1", paid_on=MON + timedelta(days=20)
     )
-    services.post_remittance(actor=world.billing_a1, text=text, signed_in=False)
     statement = estimates.statement_for(p)
     assert statement.owed == D("99.99")  # 3 x 33.33, the other patient's claim not counted
     assert statement.billed == D("487.50")

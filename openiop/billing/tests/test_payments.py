@@ -18,8 +18,15 @@ from django.urls import reverse
 
 from openiop.billing import estimates, payments, services
 from openiop.billing.models import Claim, PatientPayment
-from openiop.billing.remit_text import RemitClaim, RemitLine, write_835
-from openiop.billing.tests.claims_factories import MON, NOW, charges, patient, payer, provider
+from openiop.billing.tests.claims_factories import (
+    MON,
+    NOW,
+    charges,
+    patient,
+    payer,
+    post_patient_share,
+    provider,
+)
 from openiop.core.models import AuditEvent
 from openiop.core.testing import login
 from openiop.patients.models import Patient
@@ -57,37 +64,12 @@ def _owing(world: Any) -> Patient:
     services.build_claims(
         actor=world.billing_a1, first_day=MON, last_day=MON + timedelta(days=6), signed_in=False
     )
-    remit = []
-    for claim in Claim.objects.filter(patient=p):
-        lines = tuple(
-            RemitLine(
-                ch.service_date,
-                ch.code,
-                D("162.50"),
-                D("162.50") - D("33.33") - D("10.01"),
-                (("PR", "1", D("33.33")), ("CO", "45", D("10.01"))),
-            )
-            for ch in claim.charges.order_by("service_date")
-        )
-        remit.append(
-            RemitClaim(
-                claim.control_number,
-                "1",
-                claim.patient.last_name.upper(),
-                claim.patient.first_name.upper(),
-                "W123456789",
-                lines,
-            )
-        )
-    text = write_835(
-        remit,
+    post_patient_share(
+        world,
+        Claim.objects.filter(patient=p),
         trace="TRACE-PAY-1",
         paid_on=MON + timedelta(days=10),
-        payer_name="PAYER ACME",
-        payee_name="EXAMPLE RECOVERY IOP",
-        payee_npi="1234567893",
     )
-    services.post_remittance(actor=world.billing_a1, text=text, signed_in=False)
     return p
 
 
@@ -384,12 +366,9 @@ def test_list_page_queries_do_not_grow_with_payments(
 ) -> None:
     for n in range(12):
         _pay(world, world.patient_a1, f"{n + 1}.00")
-    payments.void_payment(
-        world.billing_a1,
-        PatientPayment.objects.first().pk,
-        "x",
-        signed_in=False,  # type: ignore[union-attr]
-    )
+    first = PatientPayment.objects.first()
+    assert first is not None
+    payments.void_payment(world.billing_a1, first.pk, "x", signed_in=False)
     login(client, world.billing_a1)
     with django_assert_max_num_queries(40):
         assert (

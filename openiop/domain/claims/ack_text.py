@@ -34,6 +34,7 @@ from openiop.domain.claims.writer import (
     SEGMENT,
     Kind,
     _clean,
+    _nm1,
     _seg,
     x12_amount,
 )
@@ -264,30 +265,15 @@ def write_277ca(
         _seg("ST", "277", "0001", "005010X214"),
         _seg("BHT", "0085", "08", f"{control}", day, f"{created:%H%M}", "TH"),
         _seg("HL", "1", "", "20", "1"),
-        _seg(
-            "NM1",
-            "PR",
-            "2",
-            _clean("payer", payer_name),
-            "",
-            "",
-            "",
-            "",
-            "PI",
-            _clean("payer", payer_id),
-        ),
+        _nm1("PR", "2", _clean("payer", payer_name), "", "PI", _clean("payer", payer_id)),
         _seg("TRN", "1", f"{control}"),
         _seg("DTP", "050", "D8", day),
         _seg("DTP", "009", "D8", day),
         _seg("HL", "2", "1", "21", "1"),
-        _seg(
-            "NM1",
+        _nm1(
             "41",
             "2",
             _clean("submitter", submitter_name),
-            "",
-            "",
-            "",
             "",
             "46",
             _clean("submitter", submitter_id),
@@ -296,17 +282,8 @@ def write_277ca(
         _seg("STC", "A1:19:PR", day, "WQ", _amount(total)),
         *totals("90", "AA"),
         _seg("HL", "3", "2", "19", "1"),
-        _seg(
-            "NM1",
-            "85",
-            "2",
-            _clean("provider", provider_name),
-            "",
-            "",
-            "",
-            "",
-            "XX",
-            _clean("provider", provider_npi),
+        _nm1(
+            "85", "2", _clean("provider", provider_name), "", "XX", _clean("provider", provider_npi)
         ),
         _seg("TRN", "1", "0"),
         _seg("STC", "A1:19:PR", "", "WQ", _amount(total)),
@@ -322,15 +299,11 @@ def write_277ca(
         )
         body += [
             _seg("HL", str(hl), "3", "PT"),
-            _seg(
-                "NM1",
+            _nm1(
                 "QC",
                 "1",
                 _clean(where, c.last_name),
                 _clean(where, c.first_name),
-                "",
-                "",
-                "",
                 "MI",
                 _clean(where, c.member_id),
             ),

@@ -93,6 +93,13 @@ def _clean(where: str, value: str) -> str:
     return value.upper()
 
 
+def _nm1(entity: str, kind: str, name: str, first: str, qualifier: str, ident: str) -> str:
+    """NM1: entity code, 1 person or 2 organization, last or organization name [NM103], first
+    name [NM104], id qualifier [NM108] and id [NM109]; middle name, prefix and suffix
+    [NM105-NM107] are left empty. Values are already cleaned."""
+    return _seg("NM1", entity, kind, name, first, "", "", "", qualifier, ident)
+
+
 def _seg(*elements: str) -> str:
     """One segment: trailing empty elements dropped, as X12 requires."""
     parts = list(elements)
@@ -223,22 +230,16 @@ def _other_coverage_segments(claim: Claim) -> list[str]:
         out.append(_seg("AMT", "D", x12_amount(oc.paid)))
         out.append(_seg("OI", "", "", "Y", "", "", "Y"))
         out.append(
-            _seg(
-                "NM1",
+            _nm1(
                 "IL",
                 "1",
                 _clean(where, oc.subscriber_last_name),
                 _clean(where, oc.subscriber_first_name),
-                "",
-                "",
-                "",
                 "MI",
                 _clean(where, oc.member_id),
             )
         )
-        out.append(
-            _seg("NM1", "PR", "2", _clean(where, oc.payer.name), "", "", "", "", "PI", payer_id)
-        )
+        out.append(_nm1("PR", "2", _clean(where, oc.payer.name), "", "PI", payer_id))
         if oc.adjudicated_on is not None:
             out.append(_seg("DTP", "573", "D8", f"{oc.adjudicated_on:%Y%m%d}"))
     return out
@@ -322,35 +323,13 @@ def _claim_segments(claim: Claim, kind: Kind) -> list[str]:
         a = claim.attending
         npi = _digits(f"{where} attending NPI", a.npi, (10,))
         out.append(
-            _seg(
-                "NM1",
-                "71",
-                "1",
-                _clean(where, a.last_name),
-                _clean(where, a.first_name),
-                "",
-                "",
-                "",
-                "XX",
-                npi,
-            )
+            _nm1("71", "1", _clean(where, a.last_name), _clean(where, a.first_name), "XX", npi)
         )
     if kind is Kind.PROFESSIONAL and claim.rendering is not None:
         r = claim.rendering
         npi = _digits(f"{where} rendering NPI", r.npi, (10,))
         out.append(
-            _seg(
-                "NM1",
-                "82",
-                "1",
-                _clean(where, r.last_name),
-                _clean(where, r.first_name),
-                "",
-                "",
-                "",
-                "XX",
-                npi,
-            )
+            _nm1("82", "1", _clean(where, r.last_name), _clean(where, r.first_name), "XX", npi)
         )
     out += _other_coverage_segments(claim)
     pointers = COMPONENT.join(str(i) for i in range(1, min(len(claim.diagnoses), 4) + 1))
@@ -410,15 +389,11 @@ def _subscriber_segments(claim: Claim, hl: int) -> list[str]:
             "",
             claim.payer.filing_indicator.value,
         ),
-        _seg(
-            "NM1",
+        _nm1(
             "IL",
             "1",
             _clean(where, s.last_name),
             _clean(where, s.first_name),
-            "",
-            "",
-            "",
             "MI",
             _clean(where, s.member_id),
         ),
@@ -446,7 +421,7 @@ def _patient_segments(claim: Claim, hl: int, parent: int) -> list[str]:
     return [
         _seg("HL", str(hl), str(parent), "23", "0"),
         _seg("PAT", relationship.value),
-        _seg("NM1", "QC", "1", _clean(where, pt.last_name), _clean(where, pt.first_name)),
+        _nm1("QC", "1", _clean(where, pt.last_name), _clean(where, pt.first_name), "", ""),
         *_address(where, pt.address),
         _demographics(where, pt.birth_date, pt.sex),
     ]
@@ -474,18 +449,7 @@ def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
             f"{env.created:%H%M}",
             "CH",
         ),
-        _seg(
-            "NM1",
-            "41",
-            "2",
-            _clean("submitter", sub.name),
-            "",
-            "",
-            "",
-            "",
-            "46",
-            _clean("submitter", sub.etin),
-        ),
+        _nm1("41", "2", _clean("submitter", sub.name), "", "46", _clean("submitter", sub.etin)),
         _seg(
             "PER",
             "IC",
@@ -493,31 +457,16 @@ def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
             "TE",
             _digits("submitter phone", sub.phone, (10,)),
         ),
-        _seg(
-            "NM1",
-            "40",
-            "2",
-            _clean("receiver", rec.name),
-            "",
-            "",
-            "",
-            "",
-            "46",
-            _clean("receiver", rec.etin),
-        ),
+        _nm1("40", "2", _clean("receiver", rec.name), "", "46", _clean("receiver", rec.etin)),
         _seg("HL", "1", "", "20", "1"),
     ]
     if bp.taxonomy:
         body.append(_seg("PRV", "BI", "PXC", _clean("billing provider", bp.taxonomy)))
     body += [
-        _seg(
-            "NM1",
+        _nm1(
             "85",
             "2",
             _clean("billing provider", bp.name),
-            "",
-            "",
-            "",
             "",
             "XX",
             _digits("billing provider NPI", bp.npi, (10,)),
@@ -533,14 +482,10 @@ def _transaction(batch: ClaimBatch, kind: Kind) -> list[str]:
         subscriber_hl = hl
         body += _subscriber_segments(claim, subscriber_hl)
         body.append(
-            _seg(
-                "NM1",
+            _nm1(
                 "PR",
                 "2",
                 _clean(f"claim {claim.claim_id} payer", p.name),
-                "",
-                "",
-                "",
                 "",
                 "PI",
                 _clean("payer", p.payer_id),
