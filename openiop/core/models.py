@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Failed log-in"
     BREAK_GLASS = "break_glass", "Emergency access"
     SECURITY = "security", "Security change"
+    DISCLOSE = "disclose", "Disclosure outside the program"
 
 
 class AuditEvent(models.Model):

@@ -78,6 +78,16 @@ class Action(StrEnum):
     SETUP_MANAGE = "setup.manage"
     LOCATOR_MANAGE = "locator.manage"
     AUDIT_READ = "audit.read"
+
+    # 42 CFR Part 2: consents, the admission notice, disclosures, breaches, FHIR.
+    CONSENT_READ = "consent.read"
+    CONSENT_RECORD = "consent.record"
+    DISCLOSURE_READ = "disclosure.read"
+    DISCLOSURE_REPORT = "disclosure.report"
+    EMERGENCY_DISCLOSE = "disclosure.emergency"
+    BREACH_MANAGE = "breach.manage"
+    FHIR_READ = "fhir.read"
+    FHIR_CLIENT_MANAGE = "fhir_client.manage"
     # Scope: every patient, referral and session of the organization, not only one's own
     # sites and programs.
     SCOPE_ORGANIZATION = "scope.organization"
@@ -129,6 +139,14 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.LOCATOR_MANAGE: frozenset({ADMIN}),
     Action.AUDIT_READ: frozenset({ADMIN, DIRECTOR}),
     Action.SCOPE_ORGANIZATION: frozenset({DIRECTOR}),
+    Action.CONSENT_READ: frozenset({ADMIN, DIRECTOR, COUNSELOR, INTAKE}),
+    Action.CONSENT_RECORD: _INTAKE_TEAM,
+    Action.DISCLOSURE_READ: frozenset({ADMIN, DIRECTOR, COUNSELOR, INTAKE}),
+    Action.DISCLOSURE_REPORT: frozenset({ADMIN, DIRECTOR}),
+    Action.EMERGENCY_DISCLOSE: _CLINICIANS,
+    Action.BREACH_MANAGE: frozenset({ADMIN, DIRECTOR}),
+    Action.FHIR_READ: _CLINICIANS,
+    Action.FHIR_CLIENT_MANAGE: frozenset({ADMIN}),
 }
 
 # What each refusal tells the user (plain words; the audit event keeps the action name).
@@ -160,6 +178,14 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.SETUP_MANAGE: "Only the administrator changes the program setup.",
     Action.LOCATOR_MANAGE: "Only the administrator manages the program directory.",
     Action.AUDIT_READ: "Only the administrator or clinical director reads the audit trail.",
+    Action.CONSENT_READ: "Consents are open to the intake team, clinicians and the administrator.",
+    Action.CONSENT_RECORD: "Consents are recorded by the intake team and clinicians.",
+    Action.DISCLOSURE_READ: "The accounting of disclosures is open to the intake team, clinicians and the administrator.",
+    Action.DISCLOSURE_REPORT: "Only the administrator or clinical director reads the program's disclosure report.",
+    Action.EMERGENCY_DISCLOSE: "Only counselors and clinical directors record an emergency disclosure.",
+    Action.BREACH_MANAGE: "Only the administrator or clinical director keeps the breach log.",
+    Action.FHIR_READ: "Reading whole records through the FHIR API is open to clinicians only.",
+    Action.FHIR_CLIENT_MANAGE: "Only the administrator registers FHIR clients.",
 }
 
 
