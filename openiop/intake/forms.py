@@ -42,6 +42,7 @@ from openiop.intake.placement import (
 from openiop.organization.models import Program, Track
 from openiop.patients.forms import DateInput
 from openiop.patients.models import PHONE_VALIDATOR
+from openiop.privacy.models import NoticeMethod
 
 
 class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -302,6 +303,14 @@ class AdmitForm(AvailabilityGridMixin):
         help_text="Required only if you change a track's weekly hours.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    notice = forms.ChoiceField(
+        label="42 CFR Part 2 notice given",
+        choices=NoticeMethod.choices,
+        widget=forms.RadioSelect,
+        help_text="How the patient was given the program's privacy notice (42 CFR 2.22).",
+    )
+    notice_acknowledged = forms.BooleanField(label="Acknowledged by the patient", required=False)
 
     def __init__(
         self,

@@ -642,9 +642,14 @@ def patient_admit(
     hours_change_reason: str = "",
     availability: set[tuple[int, str]] | None = None,
     referral: Referral | None = None,
+    notice: str | None = None,
+    notice_acknowledged: bool = False,
     request: HttpRequest | None = None,
 ) -> Admission:
     """Admit a patient to a program and one or more of its tracks.
+
+    With `notice` (a `privacy.NoticeMethod`), records in the same transaction that the
+    patient was given the program's Part 2 notice at admission (42 CFR 2.22).
 
     Each track becomes an active `patients.Enrollment` whose required weekly hours default
     to the track minimum; other hours need `hours_change_reason`. With `availability`, the
@@ -677,6 +682,17 @@ def patient_admit(
         referral=referral,
         request=request,
     )
+    if notice is not None:
+        from openiop.privacy.services import notice_record_at_admission
+
+        notice_record_at_admission(
+            actor,
+            patient,
+            method=notice,
+            given_on=timezone.localdate(),
+            acknowledged=notice_acknowledged,
+            request=request,
+        )
     if availability is not None:
         availability_set(actor=actor, patient=patient, blocks=availability, request=request)
     if referral is not None:

@@ -742,6 +742,8 @@ def admit(request: HttpRequest, pk: int) -> HttpResponse:
                     hours_change_reason=data.get("hours_change_reason") or "",
                     availability=form.blocks(),
                     referral=referral,
+                    notice=data["notice"],
+                    notice_acknowledged=data.get("notice_acknowledged") or False,
                     request=request,
                 ),
             )

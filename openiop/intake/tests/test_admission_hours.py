@@ -34,6 +34,7 @@ def _post(world: World, *blocks: str, **overrides: str) -> dict[str, str]:
         f"hours_{world.track_a1.pk}": "9",
         "starts_on": timezone.localdate().isoformat(),
         "primary_counselor": str(world.counselor_a1.pk),
+        "notice": "paper",
     }
     data.update({f"avail_{b}": "on" for b in blocks})
     data.update(overrides)

@@ -35,6 +35,7 @@ def _post(world: World, hours: str) -> dict[str, str]:
         f"hours_{world.track_a1.pk}": hours,
         "starts_on": "2026-11-04",
         "primary_counselor": str(world.counselor_a1.pk),
+        "notice": "paper",
         "avail_0_evening": "on",
     }
 

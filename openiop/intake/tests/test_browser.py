@@ -128,6 +128,8 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
         page.get_by_label("Primary counselor").select_option(index=1)
         for cell in ("Mon evening", "Wed evening", "Sat morning"):
             page.get_by_label(cell, exact=True).check()
+        # The 42 CFR 2.22 notice is given at admission, and the form records how.
+        page.get_by_label("Given on paper", exact=True).check()
         page.get_by_role("button", name="Admit", exact=True).click()
         page.wait_for_url("**/patients/*/intake/")
         assert page.get_by_role("cell", name="SUD A1").is_visible()
@@ -146,3 +148,4 @@ def test_referral_screening_recommendation_and_admission_with_a_safety_task(
     assert PlacementDecision.objects.get().decision == "accepted"
     assert Admission.objects.get().referral == referral
     assert PatientAvailability.objects.filter(patient=referral.patient).count() == 3
+    assert referral.patient.part2_notices.get().method == "paper"

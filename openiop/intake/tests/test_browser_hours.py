@@ -95,6 +95,7 @@ def test_one_requirement_on_plan_and_week_pages_and_the_admission_warning(
             # Back to too little: admitting still works, and the warning follows it.
             page.get_by_label("Fri evening", exact=True).uncheck()
             warning.get_by_text("holds only 6 h").wait_for()
+            page.get_by_label("Given on paper", exact=True).check()
             page.get_by_role("button", name="Admit", exact=True).click()
             page.wait_for_url("**/patients/*/intake/")
             assert page.get_by_text("The availability given holds only 6 h").is_visible()

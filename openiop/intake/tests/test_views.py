@@ -493,6 +493,7 @@ def _admit_post(world: World, **overrides: str) -> dict[str, str]:
         f"hours_{world.track_a1.pk}": "9",
         "starts_on": timezone.localdate().isoformat(),
         "primary_counselor": str(world.counselor_a1.pk),
+        "notice": "paper",
         "avail_0_evening": "on",
         "avail_2_evening": "on",
         "avail_5_morning": "on",

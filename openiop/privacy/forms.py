@@ -1,0 +1,142 @@
+"""Consent, revocation, notice and emergency-disclosure forms. The forms parse; the 2.31
+elements are checked by the service (`missing_elements`), so its errors, which cite the
+regulation, are the ones shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from openiop.patients.forms import DateInput
+from openiop.privacy.limits import MAX_SCAN_BYTES
+from openiop.privacy.models import (
+    DATA_CHOICES,
+    PURPOSE_CHOICES,
+    RECIPIENT_KIND_CHOICES,
+    ConsentKind,
+    NoticeMethod,
+    RevocationMethod,
+    SignatureMethod,
+    SignerRelation,
+)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of consent", choices=ConsentKind.choices, widget=forms.RadioSelect
+    )
+    disclosing_party = forms.CharField(
+        label="Who may disclose", max_length=200, required=False, help_text="The program."
+    )
+    recipient_kind = forms.ChoiceField(
+        label="Kind of recipient",
+        choices=[("", "Choose…"), *RECIPIENT_KIND_CHOICES],
+        required=False,
+    )
+    recipient_name = forms.CharField(label="To whom", max_length=200, required=False)
+    purpose = forms.ChoiceField(
+        label="Purpose", choices=[("", "Choose…"), *PURPOSE_CHOICES], required=False
+    )
+    purpose_detail = forms.CharField(
+        label="Purpose in the patient's words", max_length=300, required=False
+    )
+    information = forms.MultipleChoiceField(
+        label="What information",
+        choices=DATA_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    data_detail = forms.CharField(
+        label="How much",
+        max_length=300,
+        required=False,
+        help_text="For example a period or a limit.",
+    )
+    expires_on = forms.DateField(label="Expires on", required=False, widget=DateInput())
+    ends_with_treatment = forms.BooleanField(label="Ends at the end of treatment", required=False)
+    signer_name = forms.CharField(label="Signed by", max_length=200, required=False)
+    signer_relation = forms.ChoiceField(
+        label="The signer is", choices=SignerRelation.choices, initial=SignerRelation.PATIENT
+    )
+    signed_on = forms.DateField(label="Signed on", required=False, widget=DateInput())
+    signature_method = forms.ChoiceField(
+        label="How it was signed",
+        choices=SignatureMethod.choices,
+        widget=forms.RadioSelect,
+        initial=SignatureMethod.SCREEN,
+    )
+    typed_name = forms.CharField(
+        label="Signer types their full name", max_length=200, required=False
+    )
+    agreed = forms.BooleanField(label="I have read this consent and sign it", required=False)
+    scan = forms.FileField(
+        label="Scan of the signed paper (PDF, PNG or JPEG, at most 5 MB)", required=False
+    )
+
+    def clean_scan(self) -> Any:
+        upload = self.cleaned_data.get("scan")
+        if upload is not None and upload.size > MAX_SCAN_BYTES:
+            raise forms.ValidationError(
+                "The scan is larger than 5 MB; scan it at a lower resolution."
+            )
+        return upload
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["data"] = data.pop("information", [])
+        upload = data.pop("scan", None)
+        data["scan"] = upload.read() if upload is not None else None
+        # (an upload over the limit never gets here: `clean_scan` refuses it unread)
+        data["scan_type"] = getattr(upload, "content_type", "") or ""
+        return data
+
+
+class RevokeForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How the patient revoked it",
+        choices=RevocationMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the patient said it: what they said, and when.",
+    )
+
+
+class NoticeForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How the notice was given", choices=NoticeMethod.choices, widget=forms.RadioSelect
+    )
+    given_on = forms.DateField(label="Given on", widget=DateInput())
+    acknowledged = forms.BooleanField(
+        label="The patient signed that they received it", required=False
+    )
+
+
+class EmergencyForm(forms.Form):
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["data"] = data.pop("information", [])
+        return data
+
+    personnel = forms.CharField(
+        label="Medical staff who received the information", max_length=200, required=False
+    )
+    affiliation = forms.CharField(label="Their hospital or service", max_length=200, required=False)
+    nature = forms.CharField(
+        label="Nature of the emergency",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    information = forms.MultipleChoiceField(
+        label="What information was disclosed",
+        choices=[c for c in DATA_CHOICES if c[0] != "sud_notes"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(label="Anything else to record", max_length=300, required=False)

@@ -1,0 +1,470 @@
+"""Part 2 writes: record, replace and revoke a consent (42 CFR 2.31), record the admission
+notice (2.22) and an emergency disclosure (2.51). One `@service` each, audited in the same
+transaction; refusals are audited even when the transaction rolls back."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from openiop.core import access, audit, policy
+from openiop.core.models import AuditAction
+from openiop.core.policy import Action
+from openiop.core.services import service
+from openiop.domain.compliance.combined import is_adolescent
+from openiop.domain.consent import DATA, TPO_RECIPIENT_WORDING, missing_elements, same_name
+from openiop.domain.consent import ConsentKind as DomainKind
+from openiop.patients.models import Patient
+from openiop.privacy.limits import MAX_SCAN_BYTES
+from openiop.privacy.models import (
+    Channel,
+    Consent,
+    ConsentKind,
+    Disclosure,
+    NoticeGiven,
+    NoticeMethod,
+    RevocationMethod,
+    SignatureMethod,
+    SignerRelation,
+)
+from openiop.privacy.notice import NOTICE_VERSION
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from openiop.accounts.models import User
+
+# Magic numbers of the accepted scan formats (never trust the file name).
+SCAN_TYPES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+MINOR_SIGNERS = frozenset({SignerRelation.PATIENT, SignerRelation.PARENT, SignerRelation.GUARDIAN})
+ADULT_SIGNERS = frozenset({SignerRelation.PATIENT, SignerRelation.REPRESENTATIVE})
+# 42 CFR 2.14: who may consent for a minor depends on state law.
+MINOR_NOTE = "The patient is under 18. Who may sign for a minor depends on state law (42 CFR 2.14)."
+
+
+def sniff_scan(content: bytes) -> str:
+    """The content type of a scan from its first bytes, or "" if it is not a PDF, PNG or
+    JPEG."""
+    for magic, content_type in SCAN_TYPES:
+        if content.startswith(magic):
+            return content_type
+    return ""
+
+
+def _in_scope(
+    actor: User, patient: Patient, *, request: HttpRequest | None, signed_in: bool
+) -> None:
+    """The patient is in the actor's organization and scope (an audited 403 otherwise)."""
+    if patient.organization_id != actor.organization_id:
+        raise policy.refuse(
+            actor,
+            "This patient belongs to another organization.",
+            request=request,
+            object_type="patients.patient",
+            object_id=str(patient.pk),
+            detail="write refused: patient of another organization",
+        )
+    if signed_in:
+        access.require_in_scope(actor, patient, request=request)
+    elif not Patient.objects.filter(
+        access.membership_patients_filter(actor), pk=patient.pk
+    ).exists():
+        raise policy.refuse(
+            actor,
+            "This patient is outside your sites and programs.",
+            object_type="patients.patient",
+            object_id=str(patient.pk),
+            detail="write refused: patient outside the user's scope",
+        )
+
+
+def _check_signature(
+    patient: Patient,
+    errors: dict[str, str],
+    *,
+    signer_name: str,
+    signer_relation: str,
+    signed_on: date | None,
+    signature_method: str,
+    typed_name: str,
+    agreed: bool,
+    scan: bytes | None,
+) -> str:
+    """Add the signature's problems to `errors`; return the scan's content type."""
+    if signed_on is not None and signed_on > timezone.localdate():
+        errors["signed_on"] = "The date it was signed cannot be in the future."
+    minor = signed_on is not None and is_adolescent(patient.date_of_birth, signed_on)
+    if signer_relation not in SignerRelation.values:
+        errors["signer_relation"] = "Say who signed: the patient or someone for them."
+    elif minor and signer_relation not in MINOR_SIGNERS:
+        errors["signer_relation"] = (
+            "For a patient under 18, the patient, a parent or a legal guardian signs; who may "
+            "sign depends on state law (42 CFR 2.14)."
+        )
+    elif not minor and signer_relation not in ADULT_SIGNERS:
+        errors["signer_relation"] = (
+            "An adult patient signs, or their authorized representative (42 CFR 2.31(a)(8))."
+        )
+    scan_type = ""
+    if signature_method == SignatureMethod.SCREEN:
+        if not typed_name.strip() or not same_name(typed_name, signer_name):
+            errors["typed_name"] = "The signer types their full name, as written above."
+        if not agreed:
+            errors["agreed"] = "The signer ticks the box to sign."
+    elif signature_method == SignatureMethod.PAPER:
+        if not scan:
+            errors["scan"] = "Attach the scan of the signed paper consent."
+        elif len(scan) > MAX_SCAN_BYTES:
+            errors["scan"] = "The scan is larger than 5 MB; scan it at a lower resolution."
+        else:
+            scan_type = sniff_scan(scan)
+            if not scan_type:
+                errors["scan"] = "The scan must be a PDF, PNG or JPEG file."
+    else:
+        errors["signature_method"] = "Say how the consent was signed."
+    return scan_type
+
+
+@service
+def consent_record(
+    actor: User,
+    patient: Patient,
+    *,
+    kind: str,
+    recipient_kind: str = "",
+    recipient_name: str = "",
+    recipient_key: str = "",
+    purpose: str = "",
+    purpose_detail: str = "",
+    data: Iterable[str] = (),
+    data_detail: str = "",
+    expires_on: date | None = None,
+    ends_with_treatment: bool = False,
+    signer_name: str = "",
+    signer_relation: str = SignerRelation.PATIENT,
+    signed_on: date | None = None,
+    signature_method: str = SignatureMethod.SCREEN,
+    typed_name: str = "",
+    agreed: bool = False,
+    scan: bytes | None = None,
+    scan_type: str = "",
+    disclosing_party: str = "",
+    replaces: Consent | None = None,
+    request: HttpRequest | None = None,
+    signed_in: bool = True,
+) -> Consent:
+    """Record a patient's written consent (42 CFR 2.31(a)), or a new version of one
+    (`replaces`). `scan_type` as sent by the browser is ignored: the type is read from the
+    file's first bytes."""
+    policy.require(
+        actor,
+        Action.CONSENT_RECORD,
+        request=request,
+        patient=patient,
+        obj=patient,
+        signed_in=signed_in,
+    )
+    _in_scope(actor, patient, request=request, signed_in=signed_in)
+    errors: dict[str, str] = {}
+    if kind not in ConsentKind.values:
+        raise ValidationError({"kind": "Choose the kind of consent."})
+    data = sorted(set(data))
+    signer_name = signer_name.strip()
+    disclosing_party = disclosing_party.strip() or patient.organization.name
+    if kind == ConsentKind.TPO:
+        recipient_name = TPO_RECIPIENT_WORDING
+        recipient_kind = recipient_kind or "treating_provider"
+        purpose = "treatment"  # the gate accepts any TPO purpose under a TPO consent
+    errors.update(
+        missing_elements(
+            kind=DomainKind(kind),
+            recipient_name=recipient_name,
+            recipient_kind=recipient_kind,
+            purpose=purpose,
+            data=data,
+            expires_on=expires_on,
+            ends_with_treatment=ends_with_treatment,
+            signer_name=signer_name,
+            signed_on=signed_on,
+            disclosing_party=disclosing_party,
+        )
+    )
+    stored_type = _check_signature(
+        patient,
+        errors,
+        signer_name=signer_name,
+        signer_relation=signer_relation,
+        signed_on=signed_on,
+        signature_method=signature_method,
+        typed_name=typed_name,
+        agreed=agreed,
+        scan=scan,
+    )
+    if replaces is not None:
+        replaces = Consent.objects.select_for_update().get(pk=replaces.pk)
+        if replaces.patient_id != patient.pk:
+            errors["replaces"] = "That consent belongs to another patient."
+        elif replaces.revoked_at is not None:
+            errors["replaces"] = "A revoked consent cannot be replaced; record a new one."
+        elif replaces.superseded_at is not None:
+            errors["replaces"] = "This consent was already replaced by a newer version."
+    if errors:
+        raise ValidationError(errors)
+    assert signed_on is not None  # missing_elements refused a missing date
+    now = timezone.now()
+    paper = signature_method == SignatureMethod.PAPER
+    consent = Consent.objects.create(
+        organization_id=patient.organization_id,
+        patient=patient,
+        kind=kind,
+        version=replaces.version + 1 if replaces else 1,
+        supersedes=replaces,
+        disclosing_party=disclosing_party[:200],
+        recipient_kind=recipient_kind,
+        recipient_name=recipient_name.strip()[:200],
+        recipient_key=recipient_key[:64],
+        purpose=purpose,
+        purpose_detail=purpose_detail.strip()[:300],
+        data=data,
+        data_detail=data_detail.strip()[:300],
+        expires_on=expires_on,
+        ends_with_treatment=ends_with_treatment,
+        signer_name=signer_name[:200],
+        signer_relation=signer_relation,
+        signed_on=signed_on,
+        signature_method=signature_method,
+        scan=scan if paper else None,
+        scan_type=stored_type,
+        scan_sha256=hashlib.sha256(scan).hexdigest() if paper and scan else "",
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    if replaces is not None:
+        replaces.superseded_at = now
+        replaces.save(update_fields=["superseded_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            patient=patient,
+            obj=replaces,
+            request=request,
+            detail=f"consent replaced by version {consent.version}",
+        )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=consent,
+        fields=data,
+        request=request,
+        detail=f"{kind} consent version {consent.version}",
+    )
+    return consent
+
+
+@service
+def consent_revoke(
+    actor: User,
+    consent: Consent,
+    *,
+    method: str,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Consent:
+    """Revoke a consent from now on (42 CFR 2.31(a)(6), 2.35): it covers no disclosure
+    made after this moment; disclosures already made in reliance on it stay lawful."""
+    patient = consent.patient
+    policy.require(actor, Action.CONSENT_RECORD, request=request, patient=patient, obj=consent)
+    _in_scope(actor, patient, request=request, signed_in=True)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    errors: dict[str, str] = {}
+    if consent.revoked_at is not None:
+        errors["method"] = "This consent was already revoked."
+    elif consent.superseded_at is not None:
+        errors["method"] = "This version was replaced; revoke the current version."
+    if method not in RevocationMethod.values:
+        errors["method"] = "Say how the patient revoked it."
+    elif method == RevocationMethod.SPOKEN and not note.strip():
+        errors["note"] = "Write down what the patient said, and when."
+    if errors:
+        raise ValidationError(errors)
+    consent.revoked_at = timezone.now()
+    consent.revoked_by = actor
+    consent.revocation_method = method
+    consent.revocation_note = note.strip()[:300]
+    consent.save(update_fields=["revoked_at", "revoked_by", "revocation_method", "revocation_note"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        patient=patient,
+        obj=consent,
+        request=request,
+        detail=f"consent revoked ({method})",
+    )
+    return consent
+
+
+def _notice(
+    actor: User,
+    patient: Patient,
+    *,
+    method: str,
+    given_on: date | None,
+    acknowledged: bool,
+    request: HttpRequest | None,
+) -> NoticeGiven:
+    errors: dict[str, str] = {}
+    if method not in NoticeMethod.values:
+        errors["method"] = "Say how the notice was given."
+    if given_on is None:
+        errors["given_on"] = "Give the date the notice was given."
+    elif given_on > timezone.localdate():
+        errors["given_on"] = "The date cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    assert given_on is not None
+    notice = NoticeGiven.objects.create(
+        patient=patient,
+        version=NOTICE_VERSION,
+        given_on=given_on,
+        method=method,
+        acknowledged=acknowledged,
+        given_by=actor,
+        recorded_at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=notice,
+        request=request,
+        detail=f"Part 2 notice {NOTICE_VERSION} given ({method})",
+    )
+    return notice
+
+
+def notice_record_at_admission(
+    actor: User,
+    patient: Patient,
+    *,
+    method: str,
+    given_on: date,
+    acknowledged: bool,
+    request: HttpRequest | None = None,
+) -> NoticeGiven:
+    """The notice given at admission (42 CFR 2.22(a)), written inside the admission
+    service's transaction: the admission service has already checked the actor's role and
+    scope for this patient."""
+    return _notice(
+        actor,
+        patient,
+        method=method,
+        given_on=given_on,
+        acknowledged=acknowledged,
+        request=request,
+    )
+
+
+@service
+def notice_record(
+    actor: User,
+    patient: Patient,
+    *,
+    method: str,
+    given_on: date | None,
+    acknowledged: bool,
+    request: HttpRequest | None = None,
+    signed_in: bool = True,
+) -> NoticeGiven:
+    """Record that the patient was given the program's Part 2 notice (42 CFR 2.22)."""
+    policy.require(
+        actor,
+        Action.CONSENT_RECORD,
+        request=request,
+        patient=patient,
+        obj=patient,
+        signed_in=signed_in,
+    )
+    _in_scope(actor, patient, request=request, signed_in=signed_in)
+    return _notice(
+        actor,
+        patient,
+        method=method,
+        given_on=given_on,
+        acknowledged=acknowledged,
+        request=request,
+    )
+
+
+@service
+def emergency_disclose(
+    actor: User,
+    patient: Patient,
+    *,
+    personnel: str,
+    affiliation: str,
+    nature: str,
+    data: Iterable[str],
+    description: str = "",
+    request: HttpRequest | None = None,
+) -> Disclosure:
+    """Record a disclosure to medical personnel in a bona fide medical emergency, with the
+    details 42 CFR 2.51(c) requires: who received it, their affiliation, who disclosed it,
+    when, and the nature of the emergency."""
+    policy.require(actor, Action.EMERGENCY_DISCLOSE, request=request, patient=patient, obj=patient)
+    _in_scope(actor, patient, request=request, signed_in=True)
+    personnel, affiliation, nature = personnel.strip(), affiliation.strip(), nature.strip()
+    data = sorted(set(data))
+    errors: dict[str, str] = {}
+    if not personnel:
+        errors["personnel"] = (
+            "Name the medical staff who received the information (42 CFR 2.51(c))."
+        )
+    if not affiliation:
+        errors["affiliation"] = "Give their hospital or service (42 CFR 2.51(c))."
+    if not nature:
+        errors["nature"] = "Describe the nature of the emergency (42 CFR 2.51(c))."
+    if not data:
+        errors["data"] = "Say what information was disclosed."
+    elif set(data) - DATA.keys():
+        errors["data"] = "Unknown kind of information."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    disclosure = Disclosure.objects.create(
+        organization_id=patient.organization_id,
+        patient=patient,
+        consent=None,
+        channel=Channel.EMERGENCY,
+        recipient_kind="treating_provider",
+        recipient_name=f"{personnel} ({affiliation})"[:200],
+        purpose="treatment",
+        data=data,
+        description=(description.strip() or "Medical emergency")[:300],
+        made_at=now,
+        made_by=actor,
+        emergency=True,
+        emergency_personnel=personnel[:200],
+        emergency_affiliation=affiliation[:200],
+        emergency_nature=nature[:500],
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.DISCLOSE,
+        patient=patient,
+        obj=disclosure,
+        fields=data,
+        request=request,
+        detail="medical emergency disclosure without consent (42 CFR 2.51)",
+        organization_id=patient.organization_id,
+    )
+    return disclosure
