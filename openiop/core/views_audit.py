@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from openiop.core import access, audit, policy
+from openiop.core import access, audit, csvstream, policy
 from openiop.core.forms import AuditFilterForm
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
@@ -31,11 +30,6 @@ CSV_COLUMNS = [
     "detail",
     "hash",
 ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
@@ -67,21 +61,17 @@ def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             detail=f"audit report CSV export, filters {sorted(k for k, v in filters.items() if v)}",
             part2=False,
         )
-        writer = csv.writer(_Echo())
-
-        def rows() -> Any:
-            yield writer.writerow(CSV_COLUMNS)
-            for e in events.iterator(2000):
-                yield writer.writerow(
-                    [
-                        getattr(e, c) if c != "occurred_at" else e.occurred_at.isoformat()
-                        for c in CSV_COLUMNS
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="openiop-audit.csv"'
-        return response
+        return csvstream.response(
+            CSV_COLUMNS,
+            (
+                [
+                    getattr(e, c) if c != "occurred_at" else e.occurred_at.isoformat()
+                    for c in CSV_COLUMNS
+                ]
+                for e in events.iterator(2000)
+            ),
+            filename="openiop-audit.csv",
+        )
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
