@@ -2,7 +2,11 @@
 asks for to extend an authorization, and only what billing staff may see (minimum necessary):
 diagnosis codes of the treatment plan in effect, attended hours of the recent weeks, the
 latest measure totals, plan progress as counts of objectives, and the taper phase. Never note
-text, problem or objective descriptions, or screening answers."""
+text, problem or objective descriptions, or screening answers.
+
+It is a disclosure to the payer for payment: `services.review_packet_issue` asks the one gate
+(`openiop.privacy.gate`) for a consent covering `DATA`, and the PDF ends with the summary of
+that consent (42 CFR 2.32(b)) and the notice of 42 CFR 2.32(a)(1)."""
 
 from __future__ import annotations
 
@@ -20,12 +24,17 @@ from openiop.care.measures import selectors as measures
 from openiop.care.models import EnrollmentPhase, RecommendationStatus, TaperRecommendation
 from openiop.care.taper.inputs import current_plan, policy_for
 from openiop.delivery.hours import attended_sessions
-from openiop.delivery.letter import PART2_NOTICE
 from openiop.domain.authorization import Forecast
 from openiop.organization.models import TrackKind
 from openiop.patients.models import Enrollment
+from openiop.privacy import gate
+from openiop.privacy.models import Consent
 
 ATTENDANCE_WEEKS = 4
+# What the packet discloses, in the consent's terms (`openiop.domain.consent.DATA`): name,
+# record number and birth date; diagnosis codes; attended hours; measure totals; plan
+# progress and level of care.
+DATA = frozenset({"demographics", "diagnosis", "attendance", "screenings", "treatment_plan"})
 
 
 @dataclass(frozen=True)
@@ -133,7 +142,14 @@ def gather(auth: Authorization, today: date) -> Packet:
     return Packet(diagnoses, attendance, measure_lines, plan_text, taper_text, part2)
 
 
-def render(auth: Authorization, f: Forecast, today: date) -> bytes:
+def render(
+    auth: Authorization,
+    f: Forecast,
+    today: date,
+    consent: Consent | None = None,
+    *,
+    with_measures: bool = True,
+) -> bytes:
     data = gather(auth, today)
     pdf = FPDF(format="letter")
     pdf.compress = False
@@ -171,13 +187,19 @@ def render(auth: Authorization, f: Forecast, today: date) -> bytes:
     for a in data.attendance:
         line(a)
     heading("Measures")
-    for m in data.measures or ["No measure recorded."]:
-        line(m)
+    if not with_measures:
+        line("Not included: the patient's consent does not cover screening and measure results.")
+    else:
+        for m in data.measures or ["No measure recorded."]:
+            line(m)
     heading("Treatment plan progress")
     line(data.plan)
     heading("Level of care")
     line(data.taper)
-    if data.part2:
-        pdf.ln(4)
-        line(PART2_NOTICE, 9, "I", 5)
+    pdf.ln(4)
+    if consent is not None:
+        line(gate.consent_summary(consent), 9, "", 5)
+        pdf.ln(2)
+    line("Notice to the recipient (42 CFR 2.32)", 9, "B", 5)
+    line(gate.NOTICE, 8, "", 4)
     return bytes(pdf.output())

@@ -17,7 +17,10 @@ from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
+from openiop.domain.consent import Recipient
 from openiop.patients.models import Patient
+from openiop.privacy import gate
+from openiop.privacy.models import Channel
 
 MAX_LEAD_BUSINESS_DAYS = 30
 
@@ -117,3 +120,64 @@ def authorization_change(
         detail=f"changed: {', '.join(_label(k) for k in changed) or 'nothing'}",
     )
     return authorization
+
+
+@service
+def review_packet_issue(
+    *, actor: User, authorization: Authorization, request: HttpRequest | None = None
+) -> bytes:
+    """The concurrent-review packet for the payer's reviewer: a disclosure to the payer for
+    payment, allowed and logged by the one gate under the consent that covers it (or refused,
+    audited, with the reason), then printed with that consent's summary and the notice of
+    42 CFR 2.32."""
+    from openiop.authorizations import packet, selectors
+
+    policy.require(
+        actor,
+        Action.BILLING_READ,
+        request=request,
+        object_type="authorizations.authorization",
+    )
+    payer = authorization.payer
+    recipient = Recipient("health_plan", payer.name, f"payer:{payer.pk}")
+    data = packet.DATA
+    # Minimum necessary: when the consent covers everything but the measure results, the
+    # packet goes without them (and says so) rather than not at all.
+    lean = data - {"screenings"}
+    if (
+        not gate.check(
+            authorization.patient, recipient=recipient, purpose="payment", data=data
+        ).allowed
+        and gate.check(
+            authorization.patient, recipient=recipient, purpose="payment", data=lean
+        ).allowed
+    ):
+        data = lean
+    disclosure = gate.disclose(
+        authorization.patient,
+        recipient=recipient,
+        purpose="payment",
+        data=data,
+        channel=Channel.PACKET,
+        description=f"Concurrent review packet for authorization {authorization.number}",
+        actor=actor,
+        obj=authorization,
+        request=request,
+    )
+    today = timezone.localdate()
+    content = packet.render(
+        authorization,
+        selectors.forecast_for(authorization, today),
+        today,
+        disclosure.consent,
+        with_measures="screenings" in data,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.PRINT,
+        patient=authorization.patient,
+        obj=authorization,
+        request=request,
+        detail="concurrent review packet",
+    )
+    return content

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from openiop.accounts.models import User
-from openiop.authorizations import packet, selectors, services
+from openiop.authorizations import selectors, services
 from openiop.authorizations.forms import AuthorizationForm, WorkListForm
 from openiop.authorizations.models import SERVICE_SUGGESTIONS, Authorization
-from openiop.core import access, audit, policy
+from openiop.core import access, policy
 from openiop.core.forms import render_form, submit
-from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 
 OBJECT_TYPE = "authorizations.authorization"
@@ -134,19 +134,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, auth)
 
 
+@require_POST
 def review_packet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The packet PDF, made by the button on the authorization's page. Making it discloses
+    the record to the payer (recorded by the gate), so it is a POST with the CSRF token: no
+    other site can make a signed-in browser issue it (a GET answers 405). Without a consent
+    covering the payer the gate refuses it (403 with the reason, audited)."""
     user = access.staff(request)
     auth = authorization_for(user, pk, action=Action.BILLING_READ, request=request)
-    today = timezone.localdate()
-    content = packet.render(auth, selectors.forecast_for(auth, today), today)
-    audit.record(
-        actor=user,
-        action=AuditAction.PRINT,
-        patient=auth.patient,
-        obj=auth,
-        request=request,
-        detail="concurrent review packet",
-    )
+    content = services.review_packet_issue(actor=user, authorization=auth, request=request)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="review-packet-{auth.pk}.pdf"'
     return response

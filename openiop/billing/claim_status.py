@@ -6,8 +6,8 @@ claim. The allowed changes are in `openiop.domain.claims.lifecycle`; each change
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from openiop.billing.models import (
     ClaimFile,
     ClaimKind,
     ClaimStatus,
+    Payer,
 )
 from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
@@ -34,20 +35,80 @@ from openiop.core.services import service
 from openiop.domain.claims import ack as dack
 from openiop.domain.claims import lifecycle
 from openiop.domain.claims.lifecycle import Source
+from openiop.domain.consent import Decision, Recipient
+from openiop.patients.models import Patient
+from openiop.privacy import gate
+from openiop.privacy.models import Disclosure
 
 __all__ = [
+    "CLAIM_DATA",
+    "ClaimsNotCovered",
     "Source",
     "appeal_claim",
+    "claim_decision",
     "file_for",
     "files_with_claims_outside",
     "import_acknowledgment",
     "mark_file_sent",
     "move",
+    "payer_recipient",
     "record_answer",
+    "release_file",
     "scoped_claims",
+    "service_moment",
     "withdraw_claim",
 ]
-from openiop.patients.models import Patient
+
+# A claim discloses the patient's record to the payer for payment (42 CFR 2.31, 2.33): it
+# needs a consent that covers the payer, asked of the one gate (`openiop.privacy.gate`).
+CLAIM_DATA = frozenset({"billing", "diagnosis", "demographics"})
+
+
+def payer_recipient(payer: Payer) -> Recipient:
+    return Recipient("health_plan", payer.name, f"payer:{payer.pk}")
+
+
+def service_moment(day: date) -> datetime:
+    """When the program acted in reliance on the consent for a service of `day`: the end of
+    that day, local time (23:59:59.999999). 42 CFR 2.31(a)(6) lets a claim go for treatment
+    given in reliance on a consent to disclose to the payer; a claim carries the day of service,
+    not the hour, so the moment is read conservatively: a revocation at any time that day
+    (09:00) stops the claim for that day's services, even one given later (18:00)."""
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def claim_decision(
+    known: gate.PatientConsents,
+    payer: Payer,
+    *,
+    at: datetime,
+    relied_on: datetime,
+    data: Collection[str] = CLAIM_DATA,
+) -> Decision:
+    """The gate's decision for a claim to `payer`, with reliance on the service day
+    (42 CFR 2.31(a)(6)); `known` comes from `gate.load` (one batch for many patients)."""
+    return gate.decision(
+        known,
+        recipient=payer_recipient(payer),
+        purpose="payment",
+        data=data,
+        at=at,
+        relied_on=relied_on,
+    )
+
+
+class ClaimsNotCovered(gate.DisclosureRefused):
+    """No consent covers some claims of a file any more: the file is neither downloaded nor
+    sent, and each refusal is audited (kept after the service's rollback)."""
+
+    def __init__(self, message: str, refusals: list[gate.DisclosureRefused]) -> None:
+        super().__init__(message, refusals[0].event, refusals[0].recorded)
+        self.refusals = refusals
+
+    def ensure_recorded(self) -> None:
+        for refusal in self.refusals:
+            refusal.ensure_recorded()
+
 
 NOTE_MAX = 1000
 _NOT_SENT = frozenset(
@@ -152,12 +213,11 @@ def _require(actor: User, request: HttpRequest | None, signed_in: bool, object_t
     )
 
 
-@service
-def mark_file_sent(
-    *, actor: User, file_id: int, request: HttpRequest | None = None, signed_in: bool = True
+def _locked_file(
+    actor: User, file_id: int, request: HttpRequest | None, signed_in: bool
 ) -> ClaimFile:
-    """The file was sent to the clearinghouse or payer: the file and its ready claims are
-    submitted. Only a file whose check found no problem can be sent."""
+    """The claim file, locked (before its claims, as `withdraw_claim` takes them), if the
+    role allows and every claim in it is in the actor's scope; else an audited refusal."""
     _require(actor, request, signed_in, "billing.claimfile")
     claim_file = (
         ClaimFile.objects.select_for_update()
@@ -174,6 +234,47 @@ def mark_file_sent(
             object_id=str(file_id)[:64],
             detail="claim file change refused: outside the user's scope, or unknown",
         )
+    return claim_file
+
+
+@service
+def release_file(
+    *, actor: User, file_id: int, request: HttpRequest | None = None, signed_in: bool = True
+) -> ClaimFile:
+    """The 837 leaves the program when it is downloaded to be sent: each claim in it (to a
+    primary or a secondary payer) not yet disclosed is disclosed now, under the consent that
+    covers it (one `Disclosure` per claim, none twice), or the whole download is refused and
+    each refusal audited. Only a file whose check found no problem can be downloaded."""
+    claim_file = _locked_file(actor, file_id, request, signed_in)
+    if not claim_file.text or claim_file.status in (ClaimStatus.DRAFT, ClaimStatus.CHECKING):
+        raise ValidationError(
+            {
+                "__all__": "This file has problems to fix or is still being checked; "
+                "it cannot be sent."
+            }
+        )
+    claims = list(claim_file.claims.select_for_update().order_by("pk"))
+    _disclose_claims(actor, claim_file, claims, timezone.now(), request)
+    audit.record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=claim_file,
+        request=request,
+        organization_id=claim_file.organization_id,
+        detail=f"claim file downloaded for sending: {len(claims)} claims",
+    )
+    return claim_file
+
+
+@service
+def mark_file_sent(
+    *, actor: User, file_id: int, request: HttpRequest | None = None, signed_in: bool = True
+) -> ClaimFile:
+    """The file was sent to the clearinghouse or payer: the file and its ready claims are
+    submitted. Only a file whose check found no problem can be sent. Claims not disclosed at
+    download (a file sent without being downloaded here) are disclosed now, or the file is
+    refused."""
+    claim_file = _locked_file(actor, file_id, request, signed_in)
     if claim_file.status != ClaimStatus.READY:
         raise ValidationError(
             {
@@ -182,7 +283,10 @@ def mark_file_sent(
             }
         )
     now = timezone.now()
-    claims = list(claim_file.claims.select_for_update().filter(status=ClaimStatus.READY))
+    claims = list(
+        claim_file.claims.select_for_update().filter(status=ClaimStatus.READY).order_by("pk")
+    )
+    _disclose_claims(actor, claim_file, claims, now, request)
     for claim in claims:
         move(claim, ClaimStatus.SUBMITTED, Source.STAFF, actor=actor, at=now)
     claim_file.status = ClaimStatus.SUBMITTED
@@ -198,6 +302,79 @@ def mark_file_sent(
         detail=f"claim file marked as sent: {len(claims)} claims",
     )
     return claim_file
+
+
+def _disclose_claims(
+    actor: User,
+    claim_file: ClaimFile,
+    claims: list[Claim],
+    now: datetime,
+    request: HttpRequest | None,
+) -> None:
+    """Record one disclosure to the payer per claim not yet disclosed, under the consent that
+    covers it now (with reliance on the days of service); refuse the whole file, naming the
+    claims, when no consent covers some of them any more. The caller holds the file's lock,
+    so a claim is never disclosed twice."""
+    done = set(
+        Disclosure.objects.filter(
+            channel="claim",
+            object_type=Claim._meta.label_lower,
+            object_id__in=[str(c.pk) for c in claims],
+        ).values_list("object_id", flat=True)
+    )
+    claims = [c for c in claims if str(c.pk) not in done]
+    if not claims:
+        return
+    payer = Payer.objects.get(pk=claim_file.payer_id)
+    recipient = payer_recipient(payer)
+    patients = Patient.objects.in_bulk({c.patient_id for c in claims})
+    known = gate.load(patients)
+    refusals: list[gate.DisclosureRefused] = []
+    uncovered: list[str] = []
+    allowed: list[tuple[Claim, Decision]] = []
+    for claim in claims:
+        decision = claim_decision(
+            known[claim.patient_id], payer, at=now, relied_on=service_moment(claim.last_day)
+        )
+        if decision.allowed:
+            allowed.append((claim, decision))
+            continue
+        uncovered.append(f"claim {claim.control_number} ({decision.reason.rstrip('.')})")
+        refusals.append(
+            gate.refusal(
+                patients[claim.patient_id],
+                decision,
+                recipient=recipient,
+                purpose="payment",
+                channel="claim",
+                actor=actor,
+                request=request,
+            )
+        )
+    if refusals:
+        raise ClaimsNotCovered(
+            f"File {claim_file.pk} cannot be downloaded or sent, because no consent covers "
+            + "; ".join(uncovered)
+            + ". Withdraw the file's claims (that withdraws the whole file) and build again: "
+            "the days a consent covers go into a new file, and the others stay held until the "
+            "patient signs a consent (42 CFR 2.31).",
+            refusals,
+        )
+    for claim, decision in allowed:
+        gate.record(
+            patients[claim.patient_id],
+            decision,
+            recipient=recipient,
+            purpose="payment",
+            data=CLAIM_DATA,
+            channel="claim",
+            description=f"Claim {claim.control_number} for services "
+            f"{claim.first_day.isoformat()}\u2013{claim.last_day.isoformat()}",
+            actor=actor,
+            obj=claim,
+            request=request,
+            at=now,
+        )
 
 
 @service

@@ -52,7 +52,9 @@ from openiop.domain import claims as dcl
 from openiop.domain.billing import charges as dch
 from openiop.domain.billing.coverage import current_on
 from openiop.domain.billing.prior_auth import AuthFacts, authorization_number
+from openiop.domain.consent import Decision
 from openiop.patients.models import Enrollment, Patient
+from openiop.privacy import gate
 
 MAX_PERIOD_DAYS = 62
 
@@ -541,12 +543,28 @@ def generate_charges(
 
 
 @dataclass(frozen=True)
+class Held:
+    """A patient's charges for a payer left unbilled: no consent covers the claim."""
+
+    patient_id: int
+    patient: str  # as billing staff know the patient: name and record number
+    payer: str
+    charges: int
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"Held, not billed ({self.patient}, {self.charges} charges): {self.reason}"
+
+
+@dataclass(frozen=True)
 class BuildResult:
     files: list[ClaimFile]
     claims: int
     charges: int
     total_billed: Decimal
     drafts: int = 0  # claims that need fixing before any check (incomplete data)
+    held: tuple[Held, ...] = ()  # charges left unbilled for want of a consent
 
 
 def claim_kind(payer: Payer) -> str:
@@ -807,6 +825,13 @@ def build_claims(
         coverages[(cov.patient_id, cov.payer_id)] = cov  # type: ignore[index]
     diagnoses = _diagnoses(patient_ids)
     auths = _authorizations(org_id, patient_ids)
+    now = timezone.now()
+    # A claim is a disclosure to the payer (42 CFR 2.31): each charge needs a consent covering
+    # the payer on the day of service (reliance, 2.31(a)(6)); the consents of every patient are
+    # loaded in one batch.
+    consents = gate.load(patient_ids)
+    decisions: dict[tuple[int, int, date], Decision] = {}
+    held: dict[tuple[int, int], tuple[Decision, int]] = {}
     # One claim per patient, payer, claim type and prior authorization (a claim quotes one).
     groups: dict[tuple[int, str], dict[tuple[int, str], list[Charge]]] = defaultdict(
         lambda: defaultdict(list)
@@ -816,12 +841,24 @@ def build_claims(
         payer = payers[ch.payer_id]  # type: ignore[index]
         if (ch.patient_id, payer.pk) not in coverages:
             continue  # coverage removed since the charge was generated: left for the next run
+        key = (ch.patient_id, payer.pk, ch.service_date)
+        if key not in decisions:
+            decisions[key] = claim_status.claim_decision(
+                consents[ch.patient_id],
+                payer,
+                at=now,
+                relied_on=claim_status.service_moment(ch.service_date),
+            )
+        if not decisions[key].allowed:
+            before = held.get((ch.patient_id, payer.pk))
+            held[(ch.patient_id, payer.pk)] = (decisions[key], (before[1] if before else 0) + 1)
+            continue  # left unbilled until a consent covers it
         number = authorization_number(
             auths.get((ch.patient_id, payer.pk), ()), ch.code, ch.service_date
         )
         groups[(payer.pk, claim_kind(payer))][(ch.patient_id, number)].append(ch)
     plan = sorted(groups.items())
-    now = timezone.now()
+    held_list = _hold(actor, request, patients, payers, held)
     files = ClaimFile.objects.bulk_create(
         [
             ClaimFile(
@@ -906,7 +943,7 @@ def build_claims(
     Claim.objects.bulk_update(drafts, ["problems", "status"])
     ClaimFile.objects.bulk_update(files, ["text"])
     total = sum((claim.total for claim, _ in built), Decimal("0"))
-    result = BuildResult(files, len(built), n_charges, total, len(drafts))
+    result = BuildResult(files, len(built), n_charges, total, len(drafts), held_list)
     audit.record(
         actor=actor,
         action=AuditAction.ADD,
@@ -916,6 +953,7 @@ def build_claims(
         detail=(
             f"claims built for {first_day.isoformat()} to {last_day.isoformat()}: "
             f"{len(built)} claims, {n_charges} charges, {len(files)} files"
+            + (f", {len(held_list)} patients held for want of consent" if held_list else "")
         ),
     )
     if check_in_background:
@@ -931,8 +969,42 @@ def build_claims(
             result.charges,
             result.total_billed,
             result.drafts,
+            result.held,
         )
     return result
+
+
+def _hold(
+    actor: User,
+    request: HttpRequest | None,
+    patients: dict[int, Patient],
+    payers: dict[int, Payer],
+    held: dict[tuple[int, int], tuple[Decision, int]],
+) -> tuple[Held, ...]:
+    """One audited refusal per patient and payer whose charges are held, and the list shown
+    after the build."""
+    out: list[Held] = []
+    for (pid, payer_id), (decision, n) in sorted(held.items()):
+        patient, payer = patients[pid], payers[payer_id]
+        gate.refusal(
+            patient,
+            decision,
+            recipient=claim_status.payer_recipient(payer),
+            purpose="payment",
+            channel="claim",
+            actor=actor,
+            request=request,
+        )
+        out.append(
+            Held(
+                pid,
+                f"{patient.last_name}, {patient.first_name} (record {patient.mrn})",
+                payer.name,
+                n,
+                decision.reason,
+            )
+        )
+    return tuple(out)
 
 
 def _control_number(org_id: int, claim_id: int) -> str:

@@ -215,6 +215,8 @@ def claims_build(request: HttpRequest) -> HttpResponse:
                     else ""
                 ),
             )
+            for held in result.held:
+                messages.warning(request, held.message)
             d = form.cleaned_data
             return redirect(
                 f"{reverse('billing:claims')}?first_day={d['first_day']}&last_day={d['last_day']}"

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_POST
 from openiop.billing import claim_status, selectors
 from openiop.billing.forms_claims import AcknowledgmentForm, AnswerForm, AppealForm, WithdrawForm
 from openiop.billing.models import Acknowledgment, Claim, ClaimFile, ClaimStatus
-from openiop.core import access, audit, policy
+from openiop.core import access, htmx, policy
 from openiop.core.forms import form_status, submit
-from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 
 FILES_SHOWN = 100
@@ -146,25 +145,35 @@ def claim_files(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _refused_here(request: HttpRequest, message: str) -> HttpResponse:
+    """A refusal shown on the files page, where the user clicked: with htmx a short 403 that
+    core/static/core/app.js shows next to the button, else back to the page with the message."""
+    if getattr(request, "htmx", False):
+        return htmx.reason(message, 403)
+    messages.error(request, message)
+    return redirect("billing:files")
+
+
+@require_POST
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """The 837 to send: only a file whose check found no problem."""
+    """The 837 to send: only a file whose check found no problem, and only when a consent
+    covers every claim in it (the download is the disclosure to the payer). A POST, so that
+    no other site can make a signed-in browser disclose the claims."""
     user = access.staff(request)
     claim_file = claim_status.file_for(user, pk, action=Action.BILLING_MANAGE, request=request)
-    if not claim_file.text or claim_file.status in (ClaimStatus.DRAFT, ClaimStatus.CHECKING):
-        messages.error(
-            request, "This file has problems to fix or is still being checked; it cannot be sent."
+    form = forms.Form(request.POST)
+    try:
+        released = submit(
+            form,
+            lambda _: claim_status.release_file(actor=user, file_id=claim_file.pk, request=request),
         )
-        return redirect("billing:files")
-    audit.record(
-        actor=user,
-        action=AuditAction.EXPORT,
-        obj=claim_file,
-        request=request,
-        organization_id=claim_file.organization_id,
-        detail=f"claim file downloaded for sending: {claim_file.claims.count()} claims",
-    )
-    response = HttpResponse(claim_file.text, content_type="application/edi-x12")
-    response["Content-Disposition"] = f'attachment; filename="{claim_file.filename}"'
+    except claim_status.ClaimsNotCovered as refused:
+        # Audited already; nothing leaves and the page says what to do.
+        return _refused_here(request, str(refused.args[0]))
+    if released is None:
+        return _refused_here(request, " ".join(str(e) for e in form.non_field_errors()))
+    response = HttpResponse(released.text, content_type="application/edi-x12")
+    response["Content-Disposition"] = f'attachment; filename="{released.filename}"'
     return response
 
 
@@ -173,14 +182,18 @@ def file_sent(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.staff(request)
     claim_file = claim_status.file_for(user, pk, action=Action.BILLING_MANAGE, request=request)
     form = forms.Form(request.POST)
-    sent = submit(
-        form,
-        lambda _: claim_status.mark_file_sent(actor=user, file_id=claim_file.pk, request=request),
-    )
+    try:
+        sent = submit(
+            form,
+            lambda _: claim_status.mark_file_sent(
+                actor=user, file_id=claim_file.pk, request=request
+            ),
+        )
+    except claim_status.ClaimsNotCovered as refused:
+        # Audited already; the file stays unsent and the page says what to do.
+        return _refused_here(request, str(refused.args[0]))
     if sent is None:
-        for error in form.non_field_errors():
-            messages.error(request, str(error))
-        return redirect("billing:files")
+        return _refused_here(request, " ".join(str(e) for e in form.non_field_errors()))
     messages.success(request, f"File {sent.pk} is marked as sent.")
     return redirect("billing:files")
 

@@ -136,6 +136,47 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         _amend(rng.choice(signed))
     _leave_and_step_down(org, rng, today, now, creator=director or sessions[0].counselor)
     _billing_rule(org)
+    if director is not None:
+        _letters(org, director, today)
+
+
+DEMO_LETTERS = 3
+
+
+def _letters(org: Organization, actor: User, today: date) -> None:
+    """A few proof-of-attendance letters, each made under the patient's consent to tell their
+    employer about their attendance (the privacy demo records those consents); patients
+    without one get no letter."""
+    from openiop.delivery import letter, services
+    from openiop.patients.models import Patient
+    from openiop.privacy.models import Consent
+
+    with_employer = (
+        Consent.objects.filter(
+            organization=org, kind="named", recipient_kind="employer", revoked_at=None
+        )
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    made = 0
+    for patient in Patient.objects.filter(pk__in=list(with_employer)).order_by("pk"):
+        consents = [c for c in letter.letter_consents(patient) if "attendance" in c.data]
+        if not consents:
+            continue
+        services.disclosure_letter_create(
+            actor=actor,
+            patient=patient,
+            consent_id=consents[0].pk,
+            period_start=today - timedelta(days=28),
+            period_end=today,
+            include=["dates", "hours"],
+            statement="",
+            signed_in=False,
+        )
+        made += 1
+        if made >= DEMO_LETTERS:
+            return
 
 
 def _billing_rule(org: Organization) -> None:

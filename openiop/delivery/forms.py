@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils import timezone
 
 from openiop.delivery import formats, letter
 from openiop.delivery.models import AttendanceStatus, NoteFormat
 from openiop.patients.models import Patient
+from openiop.privacy.models import Consent
 
 
 class DateInput(forms.DateInput):
@@ -177,15 +177,26 @@ class StepDownForm(forms.Form):
     reason = forms.CharField(max_length=300)
 
 
+class ConsentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return letter.consent_label(obj)
+
+
 class LetterForm(forms.Form):
-    recipient = forms.CharField(
-        max_length=200, help_text="Person or organization: employer, court, school."
+    """A letter is made under one of the patient's recorded consents to a named recipient:
+    the recipient and purpose are the consent's; the items ticked must be covered by it."""
+
+    consent = ConsentChoice(
+        queryset=None,
+        label="Under the patient's written consent",
+        empty_label=None,
+        widget=forms.RadioSelect,
+        help_text="The letter goes to the recipient named on the consent, for its purpose.",
     )
-    purpose = forms.CharField(max_length=200, help_text="For example: proof of attendance.")
     period_start = forms.DateField(label="From", widget=DateInput())
     period_end = forms.DateField(label="To", widget=DateInput())
     include = forms.MultipleChoiceField(
-        label="State in the letter (only what the patient consented to)",
+        label="State in the letter (only what the consent covers)",
         choices=list(letter.ITEMS.items()),
         widget=forms.CheckboxSelectMultiple,
         initial=["dates", "hours"],
@@ -195,22 +206,22 @@ class LetterForm(forms.Form):
         max_length=300,
         required=False,
     )
-    consent_given_by = forms.CharField(
-        max_length=200, label="Written consent given by", help_text="The patient or guardian."
-    )
-    consent_on = forms.DateField(label="Consent dated", widget=DateInput())
-    consent_confirmed = forms.BooleanField(
-        label="I have the signed consent, and it covers every item ticked above."
-    )
+
+    def __init__(self, *args: Any, consents: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["consent"]
+        assert isinstance(field, ConsentChoice)
+        field.queryset = Consent.objects.filter(pk__in=[c.pk for c in consents]).order_by(
+            "-recorded_at", "-id"
+        )
+        if len(consents) == 1:
+            field.initial = consents[0].pk
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "The period ends before it starts.")
-        consent_on = data.get("consent_on")
-        if consent_on and consent_on > timezone.localdate():
-            self.add_error("consent_on", "Consent cannot be dated in the future.")
         return data
 
 

@@ -1,10 +1,12 @@
 """The proof-of-attendance letter (PDF, fpdf2): only what the patient consented to disclose.
 
-Always: the organization, the patient's name, the period, the recipient and purpose, a
-reference number, and the 42 CFR Part 2 notice that must accompany a disclosure made with
-the patient's consent (42 CFR 2.32 [R: the short form of the notice is quoted from the
-regulation; verify the current wording]). The rest only when ticked: dates attended, hours,
-date of birth, program type, and a diagnosis statement worded as the patient agreed.
+A letter is made under one of the patient's recorded consents to a named recipient (42 CFR
+2.31), through the one disclosure gate (`openiop.privacy.gate`). Always: the organization,
+the patient's name, the period, the recipient and purpose from the consent, a reference
+number, and at the bottom the full notice of 42 CFR 2.32(a)(1) with a summary of the
+consent's scope (2.32(b)). The rest only when ticked and covered by the consent: dates
+attended, hours, date of birth, program type, and a diagnosis statement worded as the
+patient agreed.
 
 The PDF is rendered deterministically from the `Disclosure` row (fixed creation date, no
 compression) so the recorded SHA-256 can be checked against a copy at any time.
@@ -14,15 +16,21 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.utils import timezone
 from fpdf import FPDF
 
 from openiop.delivery.hours import AttendedSession, attended_sessions, monday_of
 from openiop.delivery.models import Disclosure
+from openiop.domain.consent import DATA, PURPOSES, DisclosureRequest, decide
 from openiop.organization.models import TrackKind
+from openiop.patients.models import Patient
+from openiop.privacy import gate
+from openiop.privacy.models import Consent
 
-PART2_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+PART2_NOTICE = gate.NOTICE
 ITEMS = {
     "dates": "Dates attended",
     "hours": "Hours attended",
@@ -30,6 +38,59 @@ ITEMS = {
     "program": "Program type",
     "diagnosis": "Diagnosis statement",
 }
+# What kind of information (`openiop.domain.consent.DATA`) each item discloses; the consent
+# must cover every ticked item's.
+ITEM_DATA = {
+    "dates": "attendance",
+    "hours": "attendance",
+    "date_of_birth": "demographics",
+    "program": "attendance",
+    "diagnosis": "diagnosis",
+}
+
+
+def items_data(items: Iterable[str]) -> set[str]:
+    return {ITEM_DATA[i] for i in items if i in ITEM_DATA}
+
+
+def letter_consents(patient: Patient) -> list[Consent]:
+    """The patient's consents to a named recipient under which a letter can be made now: in
+    effect (signed, not revoked, replaced, expired or ended with treatment) and covering at
+    least the dates attended. Two queries and one of the gate's decisions per consent."""
+    known = gate.load([patient.pk])[patient.pk]
+    now = timezone.localtime()  # an expiry day is the clinic's day
+    covering = [
+        f.id
+        for f in known.consents
+        if f.kind == "named"
+        and decide(
+            [f],
+            DisclosureRequest(
+                recipient=f.recipient,
+                purpose=f.purpose,
+                data=frozenset({"attendance"}),
+                at=now,
+            ),
+        ).allowed
+    ]
+    return list(Consent.objects.filter(pk__in=covering).order_by("-recorded_at", "-id"))
+
+
+def consent_label(consent: Consent) -> str:
+    """A consent as the letter form lists it, in words."""
+    data = ", ".join(DATA.get(d, d).lower() for d in consent.data)
+    until = (
+        f"until {consent.expires_on:%d %b %Y}"
+        if consent.expires_on
+        else "until the end of treatment"
+        if consent.ends_with_treatment
+        else "no expiry"
+    )
+    return (
+        f"To {consent.recipient_name}, for {PURPOSES.get(consent.purpose, consent.purpose).lower()}"
+        f"; covers {data}; signed by {consent.signer_name} on {consent.signed_on:%d %b %Y}, "
+        f"{until}"
+    )
 
 
 def _latin1(text: str) -> str:
@@ -153,22 +214,19 @@ def _hours_attended(pdf: FPDF, attended: list[AttendedSession]) -> None:
 
 
 def _consent_and_notice(pdf: FPDF, disclosure: Disclosure) -> None:
-    """Whose consent released the letter, and the notice 42 CFR 2.32 requires with it."""
+    """Whose consent released the letter, its scope (42 CFR 2.32(b)) and the notice of
+    42 CFR 2.32(a)(1) that must accompany it."""
     pdf.ln(6)
-    _line(
-        pdf,
-        f"Released with the written consent of {disclosure.consent_given_by} dated "
-        f"{disclosure.consent_on.isoformat()}. It states only what that consent covers.",
-        10,
-    )
+    consent = disclosure.consent
+    if consent is not None:
+        _line(pdf, gate.consent_summary(consent), 9)
+    else:  # a letter made before consents were recorded
+        _line(
+            pdf,
+            f"Released with the written consent of {disclosure.consent_given_by} dated "
+            f"{disclosure.consent_on.isoformat()}. It states only what that consent covers.",
+            9,
+        )
     pdf.ln(4)
-    _line(pdf, PART2_NOTICE, 9, "B")
-    _line(
-        pdf,
-        "This information has been disclosed to you from records protected by federal "
-        "confidentiality rules (42 CFR part 2). Further use or disclosure is not permitted "
-        "unless the patient consents in writing or the regulation allows it.",
-        8,
-        "",
-        4,
-    )
+    _line(pdf, "Notice to the recipient (42 CFR 2.32)", 9, "B")
+    _line(pdf, gate.NOTICE, 8, "", 4)

@@ -369,6 +369,18 @@ class Disclosure(models.Model):
     )
     consent_given_by = models.CharField(max_length=200)
     consent_on = models.DateField()
+    # The recorded consent the letter was made under and the disclosure the one gate logged
+    # (`openiop.privacy.gate`); empty only on letters made before consents were recorded.
+    consent = models.ForeignKey(
+        "privacy.Consent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    part2_disclosure = models.OneToOneField(
+        "privacy.Disclosure",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letter",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

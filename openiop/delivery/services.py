@@ -46,7 +46,10 @@ from openiop.delivery.models import (
     StepDownAllowance,
 )
 from openiop.domain import compliance as dc
+from openiop.domain.consent import DATA, PURPOSES, Recipient
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
+from openiop.privacy import gate
+from openiop.privacy.models import Channel, Consent, ConsentKind
 from openiop.scheduling.models import GroupSession, SessionAssignment, SessionStatus
 
 if TYPE_CHECKING:
@@ -1032,54 +1035,76 @@ def disclosure_letter_create(
     *,
     actor: User,
     patient: Patient,
-    recipient: str,
-    purpose: str,
+    consent_id: int,
     period_start: date,
     period_end: date,
     include: Collection[str],
     statement: str,
-    consent_given_by: str,
-    consent_on: date,
     request: HttpRequest | None = None,
+    signed_in: bool = True,
 ) -> tuple[Disclosure, bytes]:
-    """Make a proof-of-attendance PDF stating only what the patient consented to, log the
-    disclosure with the SHA-256 of the PDF and audit it as a print."""
-    _require(actor, Action.LETTER_ISSUE, request)
+    """Make a proof-of-attendance PDF under the patient's recorded consent to a named
+    recipient, stating only what that consent covers: the one gate (`privacy.gate`) allows and
+    logs the disclosure (or refuses it, audited); the letter is kept with the SHA-256 of the
+    PDF and audited as a print."""
+    # `signed_in=False` only for the demo data (no session, no second factor).
+    policy.require(actor, Action.LETTER_ISSUE, request=request, signed_in=signed_in)
     _same_org(actor, patient)
-    recipient, purpose = recipient.strip(), purpose.strip()
-    consent_given_by, statement = consent_given_by.strip(), statement.strip()
+    statement = statement.strip()
+    consent = Consent.objects.filter(pk=consent_id, patient=patient, kind=ConsentKind.NAMED).first()
     errors = _letter_errors(
-        recipient=recipient,
-        purpose=purpose,
         period_start=period_start,
         period_end=period_end,
         include=include,
         statement=statement,
-        consent_given_by=consent_given_by,
-        consent_on=consent_on,
-        today=timezone.now().date(),
     )
+    if consent is None:
+        errors["consent"] = "Choose one of the patient's consents to a named recipient."
+    else:
+        not_covered = letter.items_data(include) - set(consent.data)
+        if not_covered and "include" not in errors:
+            errors["include"] = (
+                "The chosen consent does not cover: "
+                + ", ".join(DATA[d].lower() for d in sorted(not_covered))
+                + " (42 CFR 2.31(a)(3)). Untick these items."
+            )
     if errors:
         raise ValidationError(errors)
+    assert consent is not None
     items = [item for item in letter.ITEMS if item in include]
+    purpose = PURPOSES.get(consent.purpose, consent.purpose)
+    if consent.purpose_detail:
+        purpose += f": {consent.purpose_detail}"
     disclosure = Disclosure(
         patient=patient,
-        recipient=recipient,
-        purpose=purpose,
+        recipient=consent.recipient_name[:200],
+        purpose=purpose[:200],
         what=items,
         period_start=period_start,
         period_end=period_end,
         statement=statement if "diagnosis" in items else "",
-        consent_given_by=consent_given_by,
-        consent_on=consent_on,
+        consent_given_by=consent.signer_name[:200],
+        consent_on=consent.signed_on,
+        consent=consent,
         created_by=actor,
         created_at=timezone.now(),
         digest="",
     )
     disclosure.save()
+    disclosure.part2_disclosure = gate.disclose(
+        patient,
+        recipient=Recipient(consent.recipient_kind, consent.recipient_name, consent.recipient_key),
+        purpose=consent.purpose,
+        data=letter.items_data(items),
+        channel=Channel.LETTER,
+        description=f"Proof of attendance {period_start.isoformat()} to {period_end.isoformat()}",
+        actor=actor,
+        obj=disclosure,
+        request=request,
+    )
     pdf = letter.render(disclosure)
     disclosure.digest = signing.sha256(pdf)
-    disclosure.save(update_fields=["digest"])
+    disclosure.save(update_fields=["digest", "part2_disclosure"])
     audit.record(
         actor=actor,
         action=AuditAction.PRINT,
@@ -1087,34 +1112,23 @@ def disclosure_letter_create(
         obj=disclosure,
         fields=items,
         request=request,
-        detail=f"proof of attendance to {recipient[:80]} for {purpose[:80]}; sha256 "
-        f"{disclosure.digest}",
+        detail=f"proof of attendance to {disclosure.recipient[:80]} for {consent.purpose}; "
+        f"sha256 {disclosure.digest}",
     )
     return disclosure, pdf
 
 
 def _letter_errors(
     *,
-    recipient: str,
-    purpose: str,
     period_start: date,
     period_end: date,
     include: Collection[str],
     statement: str,
-    consent_given_by: str,
-    consent_on: date,
-    today: date,
 ) -> dict[str, str]:
     """What is wrong with a letter request, by field. A letter states only what the patient
-    consented to: at least the dates or hours, a diagnosis only with its agreed wording, a
-    period of at most a year, and consent given by someone on a day not in the future."""
+    consented to: at least the dates or hours, a diagnosis only with its agreed wording, and a
+    period of at most a year."""
     errors: dict[str, str] = {}
-    if not recipient:
-        errors["recipient"] = "Name the recipient (person or organization)."
-    if not purpose:
-        errors["purpose"] = "Give the purpose of the disclosure."
-    if not consent_given_by:
-        errors["consent_given_by"] = "Who gave written consent (the patient or their guardian)."
     unknown = set(include) - set(letter.ITEMS)
     if unknown:
         errors["include"] = "Unknown item(s): " + ", ".join(sorted(unknown))
@@ -1128,11 +1142,6 @@ def _letter_errors(
         errors["period_end"] = "The period ends before it starts."
     elif (period_end - period_start).days + 1 > MAX_LETTER_DAYS:
         errors["period_end"] = "At most one year per letter."
-    if consent_on > today:
-        errors["consent_on"] = "Consent cannot be dated in the future."
-    for name, value in (("recipient", recipient), ("purpose", purpose)):
-        if len(value) > 200:
-            errors[name] = "At most 200 characters."
     return errors
 
 

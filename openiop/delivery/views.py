@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -31,7 +32,9 @@ from openiop.delivery.forms import (
     StepDownForm,
 )
 from openiop.delivery.hours import monday_of
+from openiop.delivery.letter import letter_consents
 from openiop.delivery.models import AttendanceStatus, Note, NoteKind
+from openiop.privacy.gate import DisclosureRefused
 from openiop.scheduling.models import GroupSession, SessionStatus
 
 
@@ -359,36 +362,37 @@ def step_down_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
-    """Proof of attendance: a PDF stating only what the patient consented to disclose."""
+    """Proof of attendance: a PDF under one of the patient's recorded consents to a named
+    recipient, stating only what that consent covers."""
     user = access.staff(request)
     patient = access.patient_for(user, pk, action=Action.LETTER_ISSUE, request=request)
     today_ = timezone.localdate()
+    consents = letter_consents(patient)
     form = LetterForm(
         request.POST if request.method == "POST" else None,
-        initial={
-            "period_start": today_.replace(day=1),
-            "period_end": today_,
-            "consent_on": today_,
-            "purpose": "Proof of attendance",
-        },
+        initial={"period_start": today_.replace(day=1), "period_end": today_},
+        consents=consents,
     )
     if request.method == "POST" and form.is_valid():
-        issued = submit(
-            form,
-            lambda data: services.disclosure_letter_create(
-                actor=user,
-                patient=patient,
-                recipient=data["recipient"],
-                purpose=data["purpose"],
-                period_start=data["period_start"],
-                period_end=data["period_end"],
-                include=data["include"],
-                statement=data.get("statement", ""),
-                consent_given_by=data["consent_given_by"],
-                consent_on=data["consent_on"],
-                request=request,
-            ),
-        )
+        try:
+            issued = submit(
+                form,
+                lambda data: services.disclosure_letter_create(
+                    actor=user,
+                    patient=patient,
+                    consent_id=data["consent"].pk,
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    include=data["include"],
+                    statement=data.get("statement", ""),
+                    request=request,
+                ),
+            )
+        except DisclosureRefused as refused:
+            # Refused by the gate (e.g. the consent was revoked meanwhile): audited already,
+            # nothing saved; the reason is shown on the form.
+            form.add_error(None, f"The letter was not made: {refused.args[0]}")
+            issued = None
         if issued is not None:
             disclosure, pdf = issued
             response = HttpResponse(pdf, content_type="application/pdf")
@@ -408,8 +412,18 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             detail="letter form and disclosure log",
         )
+    try:
+        consent_url = reverse("privacy:consent_new", args=[patient.pk])
+    except NoReverseMatch:
+        consent_url = ""
     return render_form(
         request,
         "delivery/letter.html",
-        {"form": form, "patient": patient, "disclosures": disclosures},
+        {
+            "form": form,
+            "patient": patient,
+            "disclosures": disclosures,
+            "consents": consents,
+            "consent_url": consent_url,
+        },
     )

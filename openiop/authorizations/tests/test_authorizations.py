@@ -18,11 +18,14 @@ from django.urls import reverse
 from openiop.authorizations import selectors
 from openiop.authorizations.models import Authorization
 from openiop.billing.models import Charge, Payer
+from openiop.billing.tests.claims_factories import give_tpo_consent
 from openiop.core.models import AuditEvent
 from openiop.core.testing import World, login
 from openiop.delivery.models import Note, NoteKind, NoteStatus
 from openiop.delivery.tests.factories import assign, enrolled_patient, group_session
 from openiop.patients.models import Patient
+from openiop.privacy import gate
+from openiop.privacy.models import Disclosure as Part2Disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -206,13 +209,70 @@ def test_packet_is_a_pdf_without_note_text(client: Client, world: World) -> None
         signed_hash="0" * 64,
         content={"data": "Zanzibarquokka disclosed", "assessment": "x", "plan": "y"},
     )
+    consent = give_tpo_consent(p, world.intake_a1)
     login(client, world.billing_a1)
-    response = client.get(reverse("authorizations:packet", args=[auth.pk]))
+    response = client.post(reverse("authorizations:packet", args=[auth.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert b"Zanzibarquokka" not in response.content
     assert b"A-1" in response.content and b"Monday-Friday" in response.content
     assert AuditEvent.objects.filter(action="print", object_type__contains="authorization").exists()
+    shown = _words(response.content)
+    assert gate.NOTICE in shown and gate.consent_summary(consent) in shown
+    row = Part2Disclosure.objects.get()
+    assert row.consent == consent and row.channel == "packet" and row.purpose == "payment"
+    assert row.recipient_key == f"payer:{auth.payer_id}" and row.recipient_kind == "health_plan"
+    assert row.data == ["attendance", "demographics", "diagnosis", "screenings", "treatment_plan"]
+    assert row.object_type == "authorizations.authorization" and row.object_id == str(auth.pk)
+    assert row.made_by == world.billing_a1
+
+
+def _words(pdf: bytes) -> str:
+    import re
+
+    shown = re.findall(rb"\((.*?)(?<!\\)\) ?Tj", pdf)
+    joined = " ".join(p.decode("latin-1") for p in shown)
+    return re.sub(r"\s+", " ", joined.replace("\\(", "(").replace("\\)", ")"))
+
+
+def test_packet_leaves_out_measures_the_consent_does_not_cover(
+    client: Client, world: World
+) -> None:
+    p = enrolled_patient(world.track_a1)
+    auth = _auth(world, p)
+    give_tpo_consent(
+        p, world.intake_a1, data=["attendance", "demographics", "diagnosis", "treatment_plan"]
+    )
+    login(client, world.billing_a1)
+    response = client.post(reverse("authorizations:packet", args=[auth.pk]))
+    assert response.status_code == 200
+    assert "does not cover screening and measure results" in _words(response.content)
+    assert Part2Disclosure.objects.get().data == [
+        "attendance",
+        "demographics",
+        "diagnosis",
+        "treatment_plan",
+    ]
+
+
+def test_packet_without_a_consent_covering_the_payer_is_refused_with_the_reason(
+    client: Client, world: World
+) -> None:
+    p = enrolled_patient(world.track_a1)
+    auth = _auth(world, p)
+    # A consent that leaves out the measure results does not cover the packet.
+    give_tpo_consent(p, world.intake_a1, data=["attendance", "demographics", "diagnosis"])
+    login(client, world.billing_a1)
+    response = client.post(reverse("authorizations:packet", args=[auth.pk]))
+    assert response.status_code == 403
+    assert b"does not include" in response.content
+    assert not Part2Disclosure.objects.exists()
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", object_type="privacy.disclosure", patient_id_value=p.pk
+        ).count()
+        == 1
+    )
 
 
 def test_command_prints_json(world: World) -> None:
@@ -299,7 +359,7 @@ def test_refusals_are_404_or_403_and_audited(client: Client, world: World, name:
     ):
         login(client, user)
         before = _denials(user)
-        response = client.get(url)
+        response = client.post(url) if name == "packet" else client.get(url)
         assert response.status_code == status, (user, url)
         assert _denials(user) == before + 1
         assert "Quintero" not in response.content.decode()
@@ -315,3 +375,23 @@ def test_director_reads_but_does_not_change(client: Client, world: World) -> Non
     login(client, world.counselor_a1)
     assert client.get(reverse("authorizations:work_list")).status_code == 403
     assert client.get(reverse("authorizations:add")).status_code == 403
+
+
+def test_packet_is_made_by_a_post_with_the_csrf_token_only(client: Client, world: World) -> None:
+    """Making the packet records a disclosure: a GET (a link another site could trigger)
+    answers 405 and a POST without the CSRF token is refused, neither disclosing anything."""
+    p = enrolled_patient(world.track_a1)
+    auth = _auth(world, p)
+    give_tpo_consent(p, world.intake_a1)
+    url = reverse("authorizations:packet", args=[auth.pk])
+    login(client, world.billing_a1)
+    page = client.get(reverse("authorizations:detail", args=[auth.pk])).content.decode()
+    assert f'<form method="post" action="{url}">' in page and "csrfmiddlewaretoken" in page
+    assert "Make the review packet (PDF)</button>" in page
+    assert client.get(url).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    login(strict, world.billing_a1)
+    assert strict.post(url).status_code == 403
+    assert not Part2Disclosure.objects.exists()
+    assert client.post(url).status_code == 200
+    assert Part2Disclosure.objects.count() == 1

@@ -18,6 +18,7 @@ from openiop.billing.models import (
 from openiop.care.models import Problem, TreatmentPlan
 from openiop.delivery.tests.factories import enrolled_patient
 from openiop.patients.models import Enrollment, Patient
+from openiop.privacy.models import Consent
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 MON = date(2026, 11, 2)
@@ -60,7 +61,39 @@ def payer(org: Any, kind: str, *, medicare: bool = False, pid: str = "P1") -> Pa
     )
 
 
-def patient(world: Any, who: Payer, *, diagnosis: str = "F10.20") -> Patient:
+def give_tpo_consent(patient: Patient, staff: Any, **fields: Any) -> Consent:
+    """The patient's signed consent to disclose for treatment, payment and health care
+    operations (42 CFR 2.31(a)(4)(i)): without it no claim goes to a payer."""
+    values: dict[str, Any] = {
+        "organization_id": patient.organization_id,
+        "patient": patient,
+        "kind": "tpo",
+        "disclosing_party": "Example Recovery IOP",
+        "recipient_kind": "health_plan",
+        "recipient_name": "treating providers, health plans and payers",
+        "purpose": "treatment",
+        "data": [
+            "attendance",
+            "billing",
+            "demographics",
+            "diagnosis",
+            "screenings",
+            "treatment_plan",
+        ],
+        "ends_with_treatment": False,
+        "signer_name": f"{patient.first_name} {patient.last_name}",
+        "signed_on": date(2026, 10, 1),
+        "signature_method": "screen",
+        "recorded_by": staff,
+        "recorded_at": datetime(2026, 10, 1, 15, 0, tzinfo=UTC),
+    }
+    values.update(fields)
+    return Consent.objects.create(**values)
+
+
+def patient(world: Any, who: Payer, *, diagnosis: str = "F10.20", consent: bool = True) -> Patient:
+    """A billable patient: enrolled, covered by `who`, with a diagnosis and (unless
+    `consent=False`) a TPO consent, so that claims may go to the payer."""
     p = enrolled_patient(
         world.track_a1,
         address="12 Oak Ave",
@@ -88,6 +121,8 @@ def patient(world: Any, who: Payer, *, diagnosis: str = "F10.20") -> Patient:
             created_at=NOW,
         )
         Problem.objects.create(plan=plan, description="Use disorder", icd10_code=diagnosis)
+    if consent:
+        give_tpo_consent(p, world.intake_a1)
     return p
 
 

@@ -22,6 +22,7 @@ from openiop.core.testing import PASSWORD
 from openiop.core.testing_tasks import run_tasks
 from openiop.domain.claims.ack_text import ClaimStatus as Answer
 from openiop.domain.claims.ack_text import write_277ca
+from openiop.privacy.models import Disclosure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,9 +51,16 @@ def test_billing_staff_forecast_build_claims_and_post_a_denial(
             assert rows.count() >= 1 and "No authorization runs out" not in rows.first.inner_text()
             assert re.search(r"\d+ of \d+ \w+ used", rows.first.inner_text())
             rows.first.get_by_role("link").click()
-            packet = page.get_by_role("link", name="Concurrent review packet (PDF)")
-            answer = page.request.get(base + str(packet.get_attribute("href")))
-            assert answer.status == 200 and answer.body().startswith(b"%PDF")
+            # Making the packet discloses to the payer: a button (a POST with the CSRF token).
+            detail = page.url
+            with page.expect_response(lambda r: "review-packet" in r.url) as made:
+                page.get_by_role("button", name="Make the review packet (PDF)").click()
+            answer = made.value
+            assert answer.request.method == "POST"
+            # (Chromium shows it in its PDF viewer, whose page replaces the body read here.)
+            assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+            assert Disclosure.objects.filter(channel="packet").count() == 1
+            page.goto(detail)
 
             # This week's ready charges (Monday, Tuesday) are not on a claim yet: build them.
             page.get_by_role("link", name="Billing", exact=True).click()

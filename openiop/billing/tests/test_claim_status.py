@@ -304,7 +304,9 @@ def test_files_page_download_and_mark_sent(
     login(client, world.billing_a1)
     page = client.get(reverse("billing:files")).content.decode()
     assert "Mark as sent" in page and "Ready to send" in page
-    response = client.get(reverse("billing:file_download", args=[claim_file.pk]))
+    download = reverse("billing:file_download", args=[claim_file.pk])
+    assert client.get(download).status_code == 405  # a disclosure: a POST only
+    response = client.post(download)
     assert response.status_code == 200 and response.content.startswith(b"ISA*")
     assert "attachment" in response["Content-Disposition"]
     assert AuditEvent.objects.filter(action="export", detail__startswith="claim file").exists()
@@ -324,12 +326,12 @@ def test_files_are_refused_to_other_roles_and_organizations(
     sent = reverse("billing:file_sent", args=[claim_file.pk])
     login(client, world.director_a)
     assert client.get(reverse("billing:files")).status_code == 200
-    assert client.get(download).status_code == 403
+    assert client.post(download).status_code == 403
     assert client.post(sent).status_code == 403
     login(client, world.counselor_a1)
     assert client.get(reverse("billing:files")).status_code == 403
     login(client, world.admin_b)
-    assert client.get(download).status_code == 404
+    assert client.post(download).status_code == 404
     assert client.post(sent).status_code == 404
     assert (
         str(claim_file.pk)

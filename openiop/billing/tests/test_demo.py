@@ -16,8 +16,10 @@ from openiop.billing.models import (
     Remittance,
 )
 from openiop.core import demo
+from openiop.core.models import AuditEvent
 from openiop.domain.claims import validate
 from openiop.patients.models import Patient
+from openiop.privacy.models import Disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +40,12 @@ def test_demo_has_payers_coverage_and_charges(monkeypatch: pytest.MonkeyPatch) -
     assert Charge.objects.filter(claim__isnull=False).exists()
     for f in ClaimFile.objects.filter(status="ready"):
         assert validate(f.text) == []
+    # Every claim sent is a disclosure to the payer under the patient's consent; patients
+    # without one are held, their refusal audited.
+    sent = Claim.objects.exclude(status__in=["draft", "checking", "ready", "void"])
+    claim_disclosures = Disclosure.objects.filter(channel="claim")
+    assert claim_disclosures.exists()
+    assert {d.object_id for d in claim_disclosures} >= {str(c.pk) for c in sent if c.claim_file_id}
+    assert AuditEvent.objects.filter(
+        action="denied", object_type="privacy.disclosure", detail__contains="by claim"
+    ).exists()

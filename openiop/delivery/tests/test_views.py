@@ -311,24 +311,74 @@ def test_chart_attendance_tab_draws_the_svg_chart_with_a_table(setup: dict[str, 
 
 
 def test_letter_view_returns_a_pdf_and_logs_the_disclosure(setup: dict[str, Any]) -> None:
+    from openiop.delivery.tests.test_letter import named_consent
+
     w, p = setup["world"], setup["patients"][0]
     c = client_for(w.counselor_a1)
+    url = f"/delivery/patients/{p.pk}/letter/"
+    empty = c.get(url)
+    assert empty.status_code == 200 and b"no written consent in effect" in empty.content
+    consent = named_consent(
+        p,
+        w.intake_a1,
+        recipient_name="County Court",
+        recipient_kind="court",
+        purpose="legal",
+        purpose_detail="",
+    )
+    page = c.get(url)
+    assert b"To County Court, for court, probation or parole" in page.content
     data = {
-        "recipient": "County Court",
-        "purpose": "Proof of attendance",
+        "consent": str(consent.pk),
         "period_start": "2026-11-01",
         "period_end": "2026-11-04",
         "include": ["dates", "hours"],
-        "consent_given_by": "The patient",
-        "consent_on": "2026-11-01",
-        "consent_confirmed": "on",
     }
-    response = c.post(f"/delivery/patients/{p.pk}/letter/", data)
+    response = c.post(url, data)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "Viewz" not in response["Content-Disposition"]
     assert Disclosure.objects.filter(patient=p, recipient="County Court").exists()
-    bad = c.post(f"/delivery/patients/{p.pk}/letter/", {**data, "consent_confirmed": ""})
+    bad = c.post(url, {**data, "include": ["program"]})
     assert bad.status_code == 422 and Disclosure.objects.count() == 1
+
+
+def test_a_letter_refused_by_the_gate_shows_the_reason_on_the_form(
+    setup: dict[str, Any], monkeypatch: Any
+) -> None:
+    from openiop.delivery.tests.test_letter import named_consent
+    from openiop.privacy.models import Consent
+
+    w, p = setup["world"], setup["patients"][0]
+    consent = named_consent(p, w.intake_a1)
+    c = client_for(w.counselor_a1)
+    url = f"/delivery/patients/{p.pk}/letter/"
+    assert c.get(url).status_code == 200
+    # Revoked while the form was being filled in: the form still offered it (a race), the gate
+    # refuses it.
+    Consent.objects.filter(pk=consent.pk).update(
+        revoked_at=datetime.now(tz=NY), revoked_by=w.intake_a1, revocation_method="spoken"
+    )
+    from openiop.delivery import views
+
+    monkeypatch.setattr(views, "letter_consents", lambda patient: [consent])
+    response = c.post(
+        url,
+        {
+            "consent": str(consent.pk),
+            "period_start": "2026-11-01",
+            "period_end": "2026-11-04",
+            "include": ["dates"],
+        },
+    )
+    assert response.status_code == 422
+    assert b"The letter was not made" in response.content and b"was revoked on" in response.content
+    assert Disclosure.objects.count() == 0
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", object_type="privacy.disclosure", patient_id_value=p.pk
+        ).count()
+        == 1
+    )
 
 
 def test_leave_form_saves_and_bad_dates_are_422(setup: dict[str, Any]) -> None:
