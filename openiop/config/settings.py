@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "openiop.core",
     "openiop.accounts",
     "openiop.organization",
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "openiop.care",
     "openiop.billing",
     "openiop.authorizations",
+    "openiop.privacy",
+    "openiop.fhir",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +150,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: server-side (database) sessions so logout ends them for good.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Flash messages can name a patient ("Held, not billed (Quintero, Alma ...)"): keep them in
+# the server-side session, never in a cookie (no PHI in browser storage).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 15, minimum=1, maximum=30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(
     hours=env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1, maximum=12)
@@ -251,6 +257,63 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
+# The FHIR API's OAuth 2.0 server (django-oauth-toolkit): system clients only, with the
+# client-credentials grant (SMART Backend Services style scopes, docs/fhir.md). Client secrets
+# are stored hashed; a token lives one hour. Which scopes a client may ask for is the
+# client's own list (openiop.fhir.scopes.ClientScopes). Secrets are hashed by default
+# (Application.hash_client_secret, CLIENT_SECRET_HASHER "default").
+# django-oauth-toolkit's own models, named so that `makemigrations` can resolve the swappable
+# references in openiop.fhir's migrations.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "system/*.rs": "Read and search every FHIR resource the client's consents allow",
+        **{
+            f"system/{t}.rs": f"Read and search {t}"
+            for t in (
+                "Patient",
+                "Practitioner",
+                "Organization",
+                "Location",
+                "Encounter",
+                "Condition",
+                "Observation",
+                "QuestionnaireResponse",
+                "CarePlan",
+                "Goal",
+                "Consent",
+                "Coverage",
+            )
+        },
+    },
+    "DEFAULT_SCOPES": ["system/*.rs"],
+    "SCOPES_BACKEND_CLASS": "openiop.fhir.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "OAUTH2_VALIDATOR_CLASS": "openiop.fhir.scopes.ClientCredentialsValidator",
+    # OAuth 2.0 Security Best Current Practice (RFC 9700): every compliant behaviour on,
+    # although only the client credentials grant is accepted here (no redirects, no refresh
+    # tokens are issued).
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    **{
+        f"COMPLIANT_BCP_RFC9700_{name}": True
+        for name in (
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "REDIRECT_URI_SCHEME",
+            "REFRESH_TOKEN",
+            "TOKEN_STORAGE",
+        )
+    },
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenIOP API",
     "DESCRIPTION": "REST API of OpenIOP. Every endpoint needs a staff session verified with MFA.",

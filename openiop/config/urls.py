@@ -32,6 +32,8 @@ urlpatterns = [
     path("care/", include("openiop.care.urls")),
     path("billing/", include("openiop.billing.urls")),
     path("authorizations/", include("openiop.authorizations.urls")),
+    path("privacy/", include("openiop.privacy.urls")),
+    path("fhir/", include("openiop.fhir.urls")),
     path("intake/", include("openiop.intake.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),

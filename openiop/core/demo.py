@@ -303,18 +303,22 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
     from openiop.billing import demo as billing_demo
     from openiop.care import demo as care_demo
     from openiop.delivery import demo as delivery_demo
+    from openiop.fhir import demo as fhir_demo
     from openiop.intake import demo as intake_demo
     from openiop.locator import demo as locator_demo
+    from openiop.privacy import demo as privacy_demo
     from openiop.scheduling import demo as scheduling_demo
 
     modules = (
         intake_demo,
+        privacy_demo,
         scheduling_demo,
         delivery_demo,
         care_demo,
         locator_demo,
         billing_demo,
         authorizations_demo,
+        fhir_demo,
     )
     return [(module.__name__, module.extend_demo) for module in modules]
 

@@ -34,6 +34,11 @@ PUBLIC_PREFIXES = (
     "/api/v1/locator/",
     "/favicon.ico",
 )
+# The FHIR API authenticates its own requests (OAuth bearer tokens of system clients, or a
+# verified staff session) and answers 401 itself, as FHIR clients expect; its client
+# registration pages stay behind the staff session like every other page.
+FHIR_PREFIX = "/fhir/"
+FHIR_SESSION_PREFIXES = ("/fhir/clients/",)
 PUBLIC_HOME = "/"  # exactly this path, for anonymous visitors only
 MFA_PREFIXES = ("/accounts/mfa/",)
 ACTIVITY_RESOLUTION = 30  # seconds
@@ -73,6 +78,8 @@ class LoginRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
+            return self.get_response(request)
+        if path.startswith(FHIR_PREFIX) and not path.startswith(FHIR_SESSION_PREFIXES):
             return self.get_response(request)
         user = request.user
         is_api = path.startswith("/api/")
