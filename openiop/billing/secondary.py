@@ -55,6 +55,7 @@ from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
 from openiop.domain import claims as dcl
+from openiop.privacy import gate
 
 ZERO = Decimal("0")
 
@@ -197,8 +198,24 @@ def build_secondary_claim(
     if bp is None:
         raise _refuse("Set up the billing provider (NPI, tax id, address) before building claims.")
     payer = secondary.payer
-    kind = claim_kind(payer)
     now = timezone.now()
+    # A claim is a disclosure to the payer (42 CFR 2.31): the consent must cover the secondary
+    # payer too, with reliance on the claim's last day of service (the strictest of its days).
+    known = gate.load([primary.patient_id])[primary.patient_id]
+    decision = claim_status.claim_decision(
+        known, payer, at=now, relied_on=claim_status.service_moment(primary.last_day)
+    )
+    if not decision.allowed:
+        raise gate.refusal(
+            primary.patient,
+            decision,
+            recipient=claim_status.payer_recipient(payer),
+            purpose="payment",
+            channel="claim",
+            actor=actor,
+            request=request,
+        )
+    kind = claim_kind(payer)
     claim = Claim.objects.create(
         organization_id=org_id,
         patient=primary.patient,

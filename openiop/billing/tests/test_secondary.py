@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from openiop.billing import services
 from openiop.billing.models import Claim, ClaimFile, ClaimStatus, Coverage, Payer
@@ -21,6 +22,7 @@ from openiop.billing.tests.claims_factories import MON, NOW, charges, patient, p
 from openiop.core.models import AuditEvent
 from openiop.core.testing import login
 from openiop.domain.claims import validate
+from openiop.privacy import gate
 
 D = Decimal
 PAID_ON = MON + timedelta(days=20)
@@ -117,6 +119,25 @@ def test_secondary_claim_carries_the_primary_payment_and_validates(world: Any, s
     assert AuditEvent.objects.filter(
         action="add", object_type="billing.claim", object_id=str(secondary.pk)
     ).exists()
+
+
+def test_the_secondary_payer_needs_a_consent_too(world: Any, setup: Any) -> None:
+    # The patient replaced their consent after the primary claim with none in its place: the
+    # secondary payer is not covered (42 CFR 2.31); refused, audited, nothing built.
+    _second(world, setup["patient"], setup["medicaid"])
+    _pay(world, setup["claim"])
+    consent = setup["patient"].consents.get()
+    consent.superseded_at = timezone.now() - timedelta(hours=1)
+    consent.save(update_fields=["superseded_at"])
+    with pytest.raises(gate.DisclosureRefused, match="No consent from this patient"):
+        _build(world, setup["claim"])
+    assert not Claim.objects.filter(primary_claim=setup["claim"]).exists()
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", object_type="privacy.disclosure", patient_id_value=setup["patient"].pk
+        ).count()
+        == 1
+    )
 
 
 def test_secondary_institutional_claim_validates(world: Any, setup: Any) -> None:
