@@ -6,7 +6,9 @@ nothing is deleted; the services only read their own organization's rows) with b
 tracks, cohorts of 10 patients meeting Monday, Wednesday and Thursday for 3 hours in a
 published week, attendance (mostly present, some late, some absent), a signed group note with
 a section per attendee, a treatment plan with a diagnosis, one coverage each (Medicare,
-Medicaid or a commercial plan; certifications for Medicare), a billing provider with fees.
+Medicaid or a commercial plan; certifications for Medicare), a treatment, payment and
+operations consent for 95% of them (42 CFR 2.31: the others' charges are held by the disclosure
+gate), a billing provider with fees.
 Then the real services run as the billing user for November 2026, each timed and its queries
 counted (CaptureQueriesContext):
 

@@ -33,6 +33,7 @@ from openiop.delivery.models import (
     NoteSection,
     NoteStatus,
 )
+from openiop.domain.consent import TPO_RECIPIENT_WORDING
 from openiop.organization.models import (
     Organization,
     Program,
@@ -43,6 +44,7 @@ from openiop.organization.models import (
     TrackKind,
 )
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
+from openiop.privacy.models import Consent
 from openiop.scheduling.models import GroupSession, ScheduleWeek, SessionAssignment, WeekStatus
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
@@ -167,8 +169,38 @@ def build(n_patients: int, *, seed: int) -> User:
         batch_size=1000,
     )
     _coverage(rng, patients, payers, billing)
+    _consents(rng, org, patients, counselor)
     _sessions(rng, org, site, tracks, rooms, counselor, patients)
     return billing
+
+
+def _consents(rng: random.Random, org: Organization, patients: list[Patient], by: User) -> None:
+    """A treatment, payment and operations consent for 95% of the patients (signed at
+    admission, ending with treatment); the others' charges are held by the disclosure gate
+    (42 CFR 2.31), as in a real program where a few have not signed yet."""
+    Consent.objects.bulk_create(
+        (
+            Consent(
+                organization=org,
+                patient=p,
+                kind="tpo",
+                disclosing_party="Bench IOP",
+                recipient_kind="health_plan",
+                recipient_name=TPO_RECIPIENT_WORDING,
+                purpose="treatment",
+                data=["demographics", "attendance", "diagnosis", "billing", "treatment_plan"],
+                ends_with_treatment=True,
+                signer_name=f"{p.first_name} {p.last_name}",
+                signed_on=date(2026, 10, 19),
+                signature_method="screen",
+                recorded_by=by,
+                recorded_at=NOW - timedelta(days=44),
+            )
+            for p in patients
+            if rng.random() < 0.95
+        ),
+        batch_size=1000,
+    )
 
 
 def _payers(org: Organization) -> list[Payer]:
