@@ -1,4 +1,4 @@
-"""The breach log in the demo: one closed entry found to be of low probability of compromise,
+"""An emergency disclosure and the breach log in the demo: one closed entry found to be of low probability of compromise,
 and one open breach of three people whose annual notice to HHS is still to come. Written
 directly (the demo may date entries in the past); no patient names in the log."""
 
@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from openiop.accounts.models import User
 from openiop.core.policy import Action, roles_for
 from openiop.organization.models import Organization
-from openiop.privacy.models import Breach, BreachOutcome
+from openiop.patients.models import Patient
+from openiop.privacy.models import Breach, BreachOutcome, Channel, Disclosure
 
 
 def _at(day: date) -> datetime:
@@ -18,6 +19,47 @@ def _at(day: date) -> datetime:
 
 
 def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
+    _emergency(org=org, rng=rng, today=today)
+    _breaches(org=org, rng=rng, today=today)
+
+
+def _emergency(*, org: Organization, rng: random.Random, today: date) -> None:
+    """One disclosure in a medical emergency (42 CFR 2.51): a counselor told the emergency
+    department about a patient's recent use after the patient collapsed in group."""
+    clinician = (
+        User.objects.filter(
+            organization=org, role__in=roles_for(Action.EMERGENCY_DISCLOSE), is_active=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    patient = Patient.objects.filter(organization=org).order_by("pk").first()
+    if (
+        clinician is None
+        or patient is None
+        or Disclosure.objects.filter(organization=org, emergency=True).exists()
+    ):
+        return
+    day = today - timedelta(days=5 + rng.randrange(10))
+    Disclosure.objects.create(
+        organization=org,
+        patient=patient,
+        channel=Channel.EMERGENCY,
+        recipient_kind="treating_provider",
+        recipient_name="Dr. Amara Osei (St. Vincent Emergency Department)",
+        purpose="treatment",
+        data=["demographics", "diagnosis", "drug_screens"],
+        description="Substances used in the last 48 hours and the latest drug screen",
+        made_at=datetime.combine(day, time(19, 40), tzinfo=UTC),
+        made_by=clinician,
+        emergency=True,
+        emergency_personnel="Dr. Amara Osei",
+        emergency_affiliation="St. Vincent Emergency Department",
+        emergency_nature="Collapsed during evening group; unresponsive, suspected overdose.",
+    )
+
+
+def _breaches(*, org: Organization, rng: random.Random, today: date) -> None:
     officer = (
         User.objects.filter(
             organization=org, role__in=roles_for(Action.BREACH_MANAGE), is_active=True
