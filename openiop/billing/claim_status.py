@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -68,13 +69,13 @@ def payer_recipient(payer: Payer) -> Recipient:
     return Recipient("health_plan", payer.name, f"payer:{payer.pk}")
 
 
-def service_moment(day: date) -> datetime:
+def service_moment(day: date, zone: str) -> datetime:
     """When the program acted in reliance on the consent for a service of `day`: the end of
-    that day, local time (23:59:59.999999). 42 CFR 2.31(a)(6) lets a claim go for treatment
-    given in reliance on a consent to disclose to the payer; a claim carries the day of service,
-    not the hour, so the moment is read conservatively: a revocation at any time that day
-    (09:00) stops the claim for that day's services, even one given later (18:00)."""
-    return timezone.make_aware(datetime.combine(day, time.max))
+    that day in the site's time zone (23:59:59.999999). 42 CFR 2.31(a)(6) lets a claim go for
+    treatment given in reliance on a consent to disclose to the payer; a claim carries the day
+    of service, not the hour, so the moment is read conservatively: a revocation at any time
+    that day (09:00) stops the claim for that day's services, even one given later (18:00)."""
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(zone))
 
 
 def claim_decision(
@@ -82,19 +83,29 @@ def claim_decision(
     payer: Payer,
     *,
     at: datetime,
-    relied_on: datetime,
+    first_day: date,
+    last_day: date | None = None,
     data: Collection[str] = CLAIM_DATA,
 ) -> Decision:
-    """The gate's decision for a claim to `payer`, with reliance on the service day
-    (42 CFR 2.31(a)(6)); `known` comes from `gate.load` (one batch for many patients)."""
-    return gate.decision(
-        known,
-        recipient=payer_recipient(payer),
-        purpose="payment",
-        data=data,
-        at=at,
-        relied_on=relied_on,
-    )
+    """The gate's decision for a claim to `payer` for services from `first_day` to
+    `last_day` (one day if omitted), with reliance on the service days (42 CFR 2.31(a)(6));
+    `known` comes from `gate.load` (one batch for many patients).
+
+    Reliance must hold for every day of the claim: the consent was already in effect on the
+    first day and not yet revoked (nor expired, nor ended with treatment) on the last, so both
+    ends are asked and the first refusal is the answer."""
+    decisions = [
+        gate.decision(
+            known,
+            recipient=payer_recipient(payer),
+            purpose="payment",
+            data=data,
+            at=at,
+            relied_on=service_moment(day, known.zone),
+        )
+        for day in dict.fromkeys((first_day, last_day or first_day))
+    ]
+    return next((d for d in decisions if not d.allowed), decisions[0])
 
 
 class ClaimsNotCovered(gate.DisclosureRefused):
@@ -246,6 +257,10 @@ def release_file(
     covers it (one `Disclosure` per claim, none twice), or the whole download is refused and
     each refusal audited. Only a file whose check found no problem can be downloaded."""
     claim_file = _locked_file(actor, file_id, request, signed_in)
+    if claim_file.status == ClaimStatus.VOID:
+        raise ValidationError(
+            {"__all__": "This file was withdrawn with its claims; it cannot be sent."}
+        )
     if not claim_file.text or claim_file.status in (ClaimStatus.DRAFT, ClaimStatus.CHECKING):
         raise ValidationError(
             {
@@ -334,7 +349,11 @@ def _disclose_claims(
     allowed: list[tuple[Claim, Decision]] = []
     for claim in claims:
         decision = claim_decision(
-            known[claim.patient_id], payer, at=now, relied_on=service_moment(claim.last_day)
+            known[claim.patient_id],
+            payer,
+            at=now,
+            first_day=claim.first_day,
+            last_day=claim.last_day,
         )
         if decision.allowed:
             allowed.append((claim, decision))

@@ -200,10 +200,10 @@ def build_secondary_claim(
     payer = secondary.payer
     now = timezone.now()
     # A claim is a disclosure to the payer (42 CFR 2.31): the consent must cover the secondary
-    # payer too, with reliance on the claim's last day of service (the strictest of its days).
+    # payer too, with reliance on the claim's days of service.
     known = gate.load([primary.patient_id])[primary.patient_id]
     decision = claim_status.claim_decision(
-        known, payer, at=now, relied_on=claim_status.service_moment(primary.last_day)
+        known, payer, at=now, first_day=primary.first_day, last_day=primary.last_day
     )
     if not decision.allowed:
         raise gate.refusal(

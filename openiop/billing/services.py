@@ -844,10 +844,7 @@ def build_claims(
         key = (ch.patient_id, payer.pk, ch.service_date)
         if key not in decisions:
             decisions[key] = claim_status.claim_decision(
-                consents[ch.patient_id],
-                payer,
-                at=now,
-                relied_on=claim_status.service_moment(ch.service_date),
+                consents[ch.patient_id], payer, at=now, first_day=ch.service_date
             )
         if not decisions[key].allowed:
             before = held.get((ch.patient_id, payer.pk))

@@ -11,6 +11,12 @@ providers, health plans, third-party payers, and people helping to operate this 
 * an `operations` client (someone helping to operate this program) serves every patient of
   the program.
 
+A consent other than TPO covers a client only when it is bound to it (its `recipient_key`
+is the client's key, set by choosing the registered system on the consent form), never
+because the names match: an administrator registering a client under a name a patient wrote
+on a paper consent must not get that patient's data. `decide()` therefore shows the gate
+only the patient's TPO consents and the consents bound to the client (`for_client`).
+
 `decide()` answers for many patients in a constant number of queries (the coverages, then
 the consents through `gate.load`).
 """
@@ -18,13 +24,13 @@ the consents through `gate.load`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils import timezone
 
 from openiop.billing.models import Coverage
-from openiop.domain.consent import Decision, Recipient
+from openiop.domain.consent import ConsentKind, Decision, Recipient
 from openiop.fhir.models import FhirClient
 from openiop.privacy import gate
 
@@ -52,6 +58,19 @@ def served(client: FhirClient, patient_ids: Iterable[int]) -> set[int]:
             ).values_list("patient_id", flat=True)
         )
     return set()
+
+
+def for_client(known: gate.PatientConsents, client: FhirClient) -> gate.PatientConsents:
+    """The consents that may cover the client: the TPO consents (which describe their
+    recipients as a class) and those bound to the client's key. A consent naming the client
+    by name only (no key, or another key) is left out."""
+    key = client.recipient_key
+    return replace(
+        known,
+        consents=tuple(
+            f for f in known.consents if f.kind == ConsentKind.TPO or f.recipient.key == key
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,10 @@ def decide(
         who = mine if pid in own else others
         recipients[pid] = who
         decisions[pid] = gate.decision(
-            known[pid], recipient=who, purpose=client.purpose, data=wanted, at=when
+            for_client(known[pid], client),
+            recipient=who,
+            purpose=client.purpose,
+            data=wanted,
+            at=when,
         )
     return Decisions(decisions, recipients)

@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.billing.models import Coverage
@@ -409,6 +410,16 @@ def goal(g: Goal) -> dict[str, Any]:
 _PURPOSE_CODES = {"treatment": "TREAT", "payment": "HPAYMT", "operations": "HOPERAT"}
 
 
+def consent_status(c: Consent, today: date | None = None) -> str:
+    """The FHIR Consent.status: "inactive" once revoked, replaced by a newer version or
+    expired (its expiry date before today, the program's local date), else "active"."""
+    if not c.is_current:  # revoked or superseded
+        return "inactive"
+    if c.expires_on is not None and c.expires_on < (today or timezone.localdate()):
+        return "inactive"
+    return "active"
+
+
 def consent(c: Consent) -> dict[str, Any]:
     period: dict[str, Any] = {"start": _iso(c.recorded_at)}
     if c.revoked_at:
@@ -444,7 +455,7 @@ def consent(c: Consent) -> dict[str, Any]:
         "resourceType": "Consent",
         "id": str(c.pk),
         "meta": _meta(None),
-        "status": "active" if c.is_current else "inactive",
+        "status": consent_status(c),
         "scope": {
             "coding": [
                 {

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
+from openiop.fhir.models import FhirClient
 from openiop.patients.forms import DateInput
 from openiop.privacy.limits import MAX_SCAN_BYTES
 from openiop.privacy.models import (
@@ -20,6 +22,13 @@ from openiop.privacy.models import (
     SignatureMethod,
     SignerRelation,
 )
+
+
+class FhirClientChoice(forms.ModelChoiceField[FhirClient]):
+    """A registered FHIR system client, labelled with its name and kind."""
+
+    def label_from_instance(self, obj: FhirClient) -> str:
+        return f"{obj.name} ({obj.get_recipient_kind_display().lower()})"
 
 
 class ConsentForm(forms.Form):
@@ -35,6 +44,17 @@ class ConsentForm(forms.Form):
         required=False,
     )
     recipient_name = forms.CharField(label="To whom", max_length=200, required=False)
+    # A named consent binds to a registered system only through this choice (its key
+    # `fhir-client:<id>`), never by name: the field is shown only when the organization has an
+    # active client (`clients`), and the service checks the choice again.
+    fhir_client = FhirClientChoice(
+        label="A registered system (FHIR client)",
+        queryset=FhirClient.objects.none(),
+        required=False,
+        empty_label="None",
+        help_text="Only if the patient named this system. The consent then covers it, and "
+        "only it, through the API.",
+    )
     purpose = forms.ChoiceField(
         label="Purpose", choices=[("", "Choose…"), *PURPOSE_CHOICES], required=False
     )
@@ -74,6 +94,17 @@ class ConsentForm(forms.Form):
         label="Scan of the signed paper (PDF, PNG or JPEG, at most 5 MB)", required=False
     )
 
+    def __init__(
+        self, *args: Any, clients: QuerySet[FhirClient] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["fhir_client"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if clients is not None:
+            field.queryset = clients
+        if clients is None or not clients.exists():
+            del self.fields["fhir_client"]
+
     def clean_scan(self) -> Any:
         upload = self.cleaned_data.get("scan")
         if upload is not None and upload.size > MAX_SCAN_BYTES:
@@ -89,6 +120,8 @@ class ConsentForm(forms.Form):
         data["scan"] = upload.read() if upload is not None else None
         # (an upload over the limit never gets here: `clean_scan` refuses it unread)
         data["scan_type"] = getattr(upload, "content_type", "") or ""
+        client = data.pop("fhir_client", None)
+        data["fhir_client"] = client.pk if client is not None else None
         return data
 
 

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -79,6 +80,7 @@ class DisclosureRefused(Refused):
 class PatientConsents:
     consents: tuple[ConsentFacts, ...]
     treatment_ended_on: date | None
+    zone: str = "UTC"  # the time zone of the patient's site: days are the clinic's days
 
 
 def _label(consent: Consent) -> str:
@@ -139,7 +141,8 @@ def episode_ends(spans: Iterable[tuple[date, date | None]]) -> tuple[list[date],
 
 def load(patient_ids: Iterable[int]) -> dict[int, PatientConsents]:
     """The consents of many patients, each with the day its treatment episode ended (for a
-    consent that ends with treatment), in two queries whatever the number of patients.
+    consent that ends with treatment), and the time zone of each patient's site, in three
+    queries whatever the number of patients (the scans of paper consents are not read).
 
     A consent that ends with treatment ends with the episode it was signed in (or the next
     one, if signed before admission): a later readmission does not bring it back."""
@@ -152,16 +155,20 @@ def load(patient_ids: Iterable[int]) -> dict[int, PatientConsents]:
         closed = status not in OPEN_STATUSES
         spans[pid].append((starts_on, (ends_on or starts_on) if closed else None))
     episodes = {pid: episode_ends(spans[pid]) for pid in ids}
+    zones = dict(Patient.objects.filter(pk__in=ids).values_list("pk", "site__timezone"))
     by_patient: dict[int, list[ConsentFacts]] = defaultdict(list)
-    for consent in Consent.objects.filter(patient_id__in=ids):
-        ends, _ = episodes[consent.patient_id]
+    for consent in Consent.objects.filter(patient_id__in=ids).defer("scan"):
+        ends, open_now = episodes[consent.patient_id]
         ended = next((e for e in ends if e >= consent.signed_on), None)
+        if ended is None and not open_now and ends:
+            # signed after the last episode ended, with none open: treatment had ended
+            ended = ends[-1]
         by_patient[consent.patient_id].append(facts(consent, ended))
     result = {}
     for pid in ids:
         ends, open_now = episodes[pid]
         last = ends[-1] if ends and not open_now else None
-        result[pid] = PatientConsents(tuple(by_patient[pid]), last)
+        result[pid] = PatientConsents(tuple(by_patient[pid]), last, zones.get(pid) or "UTC")
     return result
 
 
@@ -173,14 +180,15 @@ def _request(
     at: datetime,
     relied_on: datetime | None = None,
 ) -> DisclosureRequest:
-    # Dates (expiry, end of treatment) are the program's local days, so the moments are
-    # compared in local time: a consent that expires today covers all of today.
+    # Dates (expiry, end of treatment) are the clinic's days, so the moments are compared in
+    # the time zone of the patient's site: a consent that expires today covers all of today.
+    zone = ZoneInfo(known.zone)
     return DisclosureRequest(
         recipient=recipient,
         purpose=purpose,
         data=frozenset(data),
-        at=timezone.localtime(at),
-        relied_on=timezone.localtime(relied_on) if relied_on is not None else None,
+        at=at.astimezone(zone),
+        relied_on=relied_on.astimezone(zone) if relied_on is not None else None,
     )
 
 

@@ -19,6 +19,7 @@ from openiop.core.services import service
 from openiop.domain.compliance.combined import is_adolescent
 from openiop.domain.consent import DATA, TPO_RECIPIENT_WORDING, missing_elements, same_name
 from openiop.domain.consent import ConsentKind as DomainKind
+from openiop.fhir.models import FhirClient
 from openiop.patients.models import Patient
 from openiop.privacy.limits import MAX_SCAN_BYTES
 from openiop.privacy.models import (
@@ -134,6 +135,37 @@ def _check_signature(
     return scan_type
 
 
+def _bind_client(
+    patient: Patient,
+    errors: dict[str, str],
+    *,
+    kind: str,
+    client_id: int,
+    recipient_name: str,
+    recipient_kind: str,
+    recipient_key: str,
+) -> tuple[str, str, str]:
+    """The recipient's name, kind and key of a consent bound to a registered FHIR client; the
+    choice's problems added to `errors`."""
+    if kind == ConsentKind.TPO:
+        errors["fhir_client"] = (
+            "A treatment, payment and operations consent names no one (42 CFR 2.31(a)(4)(i)): "
+            "leave the registered system empty."
+        )
+        return recipient_name, recipient_kind, recipient_key
+    client = FhirClient.objects.filter(
+        pk=client_id, organization_id=patient.organization_id, active=True
+    ).first()
+    if client is None:
+        errors["fhir_client"] = "Choose an active registered system of this organization."
+        return recipient_name, recipient_kind, recipient_key
+    if not recipient_name.strip():
+        recipient_name = client.name
+    elif not same_name(recipient_name, client.name):
+        errors["recipient_name"] = "The name differs from the registered system's name."
+    return recipient_name, recipient_kind or client.recipient_kind, client.recipient_key
+
+
 @service
 def consent_record(
     actor: User,
@@ -143,6 +175,7 @@ def consent_record(
     recipient_kind: str = "",
     recipient_name: str = "",
     recipient_key: str = "",
+    fhir_client: int | None = None,
     purpose: str = "",
     purpose_detail: str = "",
     data: Iterable[str] = (),
@@ -164,7 +197,13 @@ def consent_record(
 ) -> Consent:
     """Record a patient's written consent (42 CFR 2.31(a)), or a new version of one
     (`replaces`). `scan_type` as sent by the browser is ignored: the type is read from the
-    file's first bytes."""
+    file's first bytes.
+
+    `fhir_client`: the id of a registered FHIR system client the patient named (an active
+    client of the patient's organization, for a consent other than TPO). The consent is then
+    bound to it (`recipient_key` "fhir-client:<id>"), its recipient's name and kind taken from
+    the client when left empty: the API matches a client to a named consent by this key only,
+    never by name (`openiop.fhir.recipients`)."""
     policy.require(
         actor,
         Action.CONSENT_RECORD,
@@ -180,6 +219,16 @@ def consent_record(
     data = sorted(set(data))
     signer_name = signer_name.strip()
     disclosing_party = disclosing_party.strip() or patient.organization.name
+    if fhir_client is not None:
+        recipient_name, recipient_kind, recipient_key = _bind_client(
+            patient,
+            errors,
+            kind=kind,
+            client_id=fhir_client,
+            recipient_name=recipient_name,
+            recipient_kind=recipient_kind,
+            recipient_key=recipient_key,
+        )
     if kind == ConsentKind.TPO:
         recipient_name = TPO_RECIPIENT_WORDING
         recipient_kind = recipient_kind or "treating_provider"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -18,6 +19,7 @@ from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.domain.compliance.combined import is_adolescent
 from openiop.domain.consent import TPO_RECIPIENT_WORDING
+from openiop.fhir.models import FhirClient
 from openiop.patients.models import Patient
 from openiop.privacy import notice as notice_text
 from openiop.privacy import selectors, services
@@ -64,6 +66,19 @@ def consents(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _clients(patient: Patient) -> QuerySet[FhirClient]:
+    """The registered systems a consent of this patient may be bound to."""
+    return FhirClient.objects.filter(organization_id=patient.organization_id, active=True)
+
+
+def _bound_client(consent: Consent) -> FhirClient | None:
+    """The registered system a consent is bound to (its key "fhir-client:<id>"), if any."""
+    prefix, _, pk = consent.recipient_key.partition(":")
+    if prefix != "fhir-client" or not pk.isdigit():
+        return None
+    return FhirClient.objects.filter(pk=int(pk), organization_id=consent.organization_id).first()
+
+
 def _form_page(
     request: HttpRequest, patient: Patient, form: ConsentForm, replaces: Consent | None
 ) -> HttpResponse:
@@ -85,7 +100,7 @@ def _form_page(
 
 def _save(request: HttpRequest, patient: Patient, replaces: Consent | None) -> HttpResponse:
     user = access.staff(request)
-    form = ConsentForm(request.POST, request.FILES)
+    form = ConsentForm(request.POST, request.FILES, clients=_clients(patient))
     saved = None
     if form.is_valid():
         saved = submit(
@@ -111,7 +126,8 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
             "disclosing_party": patient.organization.name,
             "signed_on": timezone.localdate(),
             "signer_name": f"{patient.first_name} {patient.last_name}",
-        }
+        },
+        clients=_clients(patient),
     )
     return _form_page(request, patient, form, None)
 
@@ -121,14 +137,18 @@ def consent_replace(request: HttpRequest, pk: int) -> HttpResponse:
     old = selectors.consent_for(user, pk, action=Action.CONSENT_RECORD, request=request)
     if request.method == "POST":
         return _save(request, old.patient, old)
-    skip = ("scan", "typed_name", "agreed", "information")
+    skip = ("scan", "typed_name", "agreed", "information", "fhir_client")
     fields = [n for n in ConsentForm.base_fields if n not in skip]
     initial: dict[str, Any] = {name: getattr(old, name) for name in fields}
     initial["information"] = list(old.data)
     initial["signed_on"] = timezone.localdate()
     if old.kind == "tpo":
         initial["recipient_name"] = ""
-    return _form_page(request, old.patient, ConsentForm(initial=initial), old)
+    bound = _bound_client(old)
+    if bound is not None:
+        initial["fhir_client"] = bound.pk  # the new version keeps the binding
+    form = ConsentForm(initial=initial, clients=_clients(old.patient))
+    return _form_page(request, old.patient, form, old)
 
 
 def consent(request: HttpRequest, pk: int) -> HttpResponse:
@@ -150,6 +170,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
             "c": c,
             "patient": c.patient,
             "status": selectors.status_now(c, today),
+            "bound_client": _bound_client(c),
             "data_words": selectors.data_labels(c),
             "versions": selectors.versions_of(c),
             "revoke_form": RevokeForm(),
@@ -183,6 +204,7 @@ def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             "c": c,
             "patient": c.patient,
             "status": selectors.status_now(c, today),
+            "bound_client": _bound_client(c),
             "data_words": selectors.data_labels(c),
             "versions": selectors.versions_of(c),
             "revoke_form": form,

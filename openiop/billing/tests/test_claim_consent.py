@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from openiop.billing import claim_status, services
@@ -187,9 +187,8 @@ def test_a_revocation_in_the_morning_stops_that_days_claim(
     assert not Charge.objects.filter(patient=p, claim__isnull=False).exists()
 
 
-@override_settings(TIME_ZONE="America/New_York")
-def test_reliance_is_the_end_of_the_service_day_in_local_time() -> None:
-    moment = claim_status.service_moment(date(2026, 11, 2))
+def test_reliance_is_the_end_of_the_service_day_in_the_sites_zone() -> None:
+    moment = claim_status.service_moment(date(2026, 11, 2), "America/New_York")
     local = ZoneInfo("America/New_York")
     assert moment == datetime(2026, 11, 2, 23, 59, 59, 999999, tzinfo=local)
     assert moment.astimezone(local).date() == date(2026, 11, 2)
@@ -204,17 +203,18 @@ def test_a_file_no_consent_covers_any_more_is_not_sent(
     charges(world, p, who, 2)
     build(world, django_capture_on_commit_callbacks)
     claim = Claim.objects.get()
-    # The patient replaced the consent after the build with one that no longer covers the
-    # payer (a narrower new version counts from its moment on; reliance lifts only a
-    # revocation, an expiry or the end of treatment after the service).
+    # The consent was signed only after these services (so the program did not give them in
+    # reliance on it, 42 CFR 2.31(a)(6)) and the patient revoked it after the build.
     consent = p.consents.get()
-    consent.superseded_at = NOW - timedelta(hours=1)
+    consent.recorded_at = NOW - timedelta(hours=2)
+    consent.revoked_at = NOW - timedelta(hours=1)
+    consent.revoked_by = world.intake_a1
     consent.save()
     assert claim.claim_file is not None
     login(client, world.billing_a1)
     response = client.post(reverse("billing:file_sent", args=[claim.claim_file.pk]), follow=True)
     body = response.content.decode()
-    assert f"claim {claim.control_number}" in body and "No consent from this patient" in body
+    assert f"claim {claim.control_number}" in body and "was revoked on" in body
     assert "cannot be downloaded or sent" in body
     assert "Withdraw the file&#x27;s claims (that withdraws the whole file) and build again" in body
     assert "stay held until the patient signs a consent (42 CFR 2.31)" in body
@@ -264,6 +264,50 @@ def test_downloading_a_file_records_one_disclosure_per_claim_once(
     )
     assert AuditEvent.objects.filter(action="export", object_type="billing.claimfile").count() == 3
     assert ClaimFile.objects.get(pk=claim_file.pk).status == ClaimStatus.SUBMITTED
+
+
+def test_a_withdrawn_file_cannot_be_downloaded(
+    world: Any, django_capture_on_commit_callbacks: Any, client: Client
+) -> None:
+    _, claim_file = _two_claims(world, django_capture_on_commit_callbacks)
+    ClaimFile.objects.filter(pk=claim_file.pk).update(status=ClaimStatus.VOID)
+    login(client, world.billing_a1)
+    response = _download(client, claim_file)
+    assert not response.content.startswith(b"ISA*")
+    assert not Disclosure.objects.exists()
+
+
+def test_the_command_writes_only_files_it_may_disclose(
+    world: Any, django_capture_on_commit_callbacks: Any, tmp_path: Any
+) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    provider(world.org_a)
+    who = payer(world.org_a, "professional", pid="ACME")
+    covered, uncovered = patient(world, who), patient(world, who, consent=False)
+    charges(world, covered, who, 2)
+    charges(world, uncovered, who, 2)
+    out = io.StringIO()
+    call_command(
+        "billing",
+        "claims",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "-o",
+        str(tmp_path),
+        "--organization",
+        "Org A",
+        stdout=out,
+    )
+    report = json.loads(out.getvalue())
+    [entry] = report["files"]
+    assert entry["status"] == "ready" and entry["file"] and entry["claims"] == 1
+    assert list(Disclosure.objects.values_list("patient_id", "channel")) == [(covered.pk, "claim")]
 
 
 def test_a_file_sent_without_download_is_disclosed_at_mark_as_sent_only_for_the_rest(

@@ -122,14 +122,17 @@ def test_secondary_claim_carries_the_primary_payment_and_validates(world: Any, s
 
 
 def test_the_secondary_payer_needs_a_consent_too(world: Any, setup: Any) -> None:
-    # The patient replaced their consent after the primary claim with none in its place: the
-    # secondary payer is not covered (42 CFR 2.31); refused, audited, nothing built.
+    # The consent was signed only after the services (no reliance on it for them, 42 CFR
+    # 2.31(a)(6)) and revoked after the primary claim: the secondary payer is not covered;
+    # refused, audited, nothing built.
     _second(world, setup["patient"], setup["medicaid"])
     _pay(world, setup["claim"])
     consent = setup["patient"].consents.get()
-    consent.superseded_at = timezone.now() - timedelta(hours=1)
-    consent.save(update_fields=["superseded_at"])
-    with pytest.raises(gate.DisclosureRefused, match="No consent from this patient"):
+    consent.recorded_at = timezone.now() - timedelta(hours=2)
+    consent.revoked_at = timezone.now() - timedelta(hours=1)
+    consent.revoked_by = world.intake_a1
+    consent.save(update_fields=["recorded_at", "revoked_at", "revoked_by"])
+    with pytest.raises(gate.DisclosureRefused, match="was revoked on"):
         _build(world, setup["claim"])
     assert not Claim.objects.filter(primary_claim=setup["claim"]).exists()
     assert (

@@ -202,14 +202,23 @@ def decide(consents: Iterable[ConsentFacts], request: DisclosureRequest) -> Deci
     """The consent that covers `request`, or the reason none does.
 
     Only the current version of each consent counts (a superseded version covers nothing
-    after the moment it was replaced). The newest matching consent's problem is the reason
+    after the moment it was replaced, except what the program did in reliance on it while it
+    was in effect). The newest matching consent's problem is the reason
     given when none covers the request."""
     if not request.data:
         return Decision(False, None, "Say what information is to be disclosed.")
     unknown = request.data - DATA.keys()
     if unknown:
         return Decision(False, None, f"Unknown kind of information: {', '.join(sorted(unknown))}.")
-    current = [c for c in consents if c.superseded_at is None or c.superseded_at > request.at]
+    relied = request.relied_on
+    current = [
+        c
+        for c in consents
+        if c.superseded_at is None
+        or c.superseded_at > request.at
+        # reliance: a version in effect when the program relied on it, replaced later
+        or (relied is not None and c.effective_at <= relied < c.superseded_at)
+    ]
     matching = sorted(
         (c for c in current if _covers_recipient(c, request.recipient)),
         key=lambda c: (c.effective_at, c.id),

@@ -25,6 +25,7 @@ def test_consent_expiry_ends_the_disclosure_on_the_next_day(
     Consent.objects.filter(pk=data["consent"].pk).update(
         kind="named",
         recipient_name="Lakeside Community Health Plan",
+        recipient_key=registered.client.recipient_key,
         purpose="payment",
         expires_on=timezone.now().date() + timedelta(days=10),
     )

@@ -16,7 +16,7 @@ from openiop.core.models import AuditAction, AuditEvent
 from openiop.core.policy import Action, roles_for
 from openiop.core.testing import World, login
 from openiop.core.testing_tasks import run_tasks
-from openiop.fhir import services
+from openiop.fhir import recipients, resources, services
 from openiop.fhir.models import ExportJob
 from openiop.fhir.tests.conftest import (
     get,
@@ -25,9 +25,10 @@ from openiop.fhir.tests.conftest import (
     post_search,
     r4b,
     register_plan,
+    revoke,
     token_for,
 )
-from openiop.privacy.models import Disclosure
+from openiop.privacy.models import Consent, Disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,38 @@ def test_treating_provider_client_needs_a_consent_naming_it(world: World, data: 
     assert get(f"/fhir/Patient/{world.patient_a2.pk}", token).status_code == 200
 
 
+def test_a_consent_naming_a_treating_provider_client_by_name_only_gives_it_nothing(
+    world: World, data: Any
+) -> None:
+    # A client registered under the name a patient wrote on a paper consent gets nothing:
+    # a named consent covers a client only through its key (the registered-system choice).
+    made = services.register_client(
+        world.admin_a, name="Dr Clinic", recipient_kind="treating_provider", scopes="system/*.rs"
+    )
+    token = token_for(made)
+    by_name = make_consent(
+        world,
+        world.patient_a2,
+        kind="named",
+        recipient_kind="treating_provider",
+        recipient_name="Dr Clinic",
+        purpose="treatment",
+    )
+    assert _patients(token) == set()
+    assert get(f"/fhir/Patient/{world.patient_a2.pk}", token).status_code == 404
+    assert get(f"/fhir/Consent/{by_name.pk}", token).status_code == 404
+    decided = recipients.decide(made.client, [world.patient_a2.pk], ["demographics"])
+    assert not decided.decisions[world.patient_a2.pk].allowed
+    # Another client's key does not cover it either, whatever the name.
+    Consent.objects.filter(pk=by_name.pk).update(recipient_key="fhir-client:999999")
+    assert _patients(token) == set()
+    # Bound to the client's key: the same consent gives it the data.
+    Consent.objects.filter(pk=by_name.pk).update(recipient_key=made.client.recipient_key)
+    assert _patients(token) == {world.patient_a2.pk}
+    assert get(f"/fhir/Patient/{world.patient_a2.pk}", token).status_code == 200
+    assert get(f"/fhir/Consent/{by_name.pk}", token).status_code == 200
+
+
 def test_operations_client_is_covered_by_the_tpo_consent(world: World, data: Any) -> None:
     made = services.register_client(
         world.admin_a, name="QI contractor", recipient_kind="operations", scopes="system/*.rs"
@@ -188,6 +221,38 @@ def test_client_sees_only_tpo_consents_and_those_naming_it(
         notes.pk,
         mine.pk,
     }
+
+
+def test_consent_status_is_inactive_once_revoked_replaced_or_expired(
+    world: World, data: Any, token: str
+) -> None:
+    c = data["consent"]
+    today = timezone.localdate()
+    assert get(f"/fhir/Consent/{c.pk}", token).json()["status"] == "active"
+    # Staff see every version (a client loses the patient once the consent stops covering).
+    staff = login(Client(), world.counselor_a1)
+
+    def status() -> str:
+        return str(staff.get(f"/fhir/Consent/{c.pk}").json()["status"])
+
+    assert status() == "active"
+    assert resources.consent_status(c, today) == "active"
+    Consent.objects.filter(pk=c.pk).update(expires_on=today)  # the last day it covers
+    assert status() == "active"
+    Consent.objects.filter(pk=c.pk).update(expires_on=today - timedelta(days=1))
+    assert status() == "inactive"
+    c.refresh_from_db()
+    assert resources.consent_status(c, today) == "inactive"
+    assert resources.consent_status(c, today - timedelta(days=1)) == "active"
+    Consent.objects.filter(pk=c.pk).update(expires_on=None, superseded_at=timezone.now())
+    assert status() == "inactive"
+    Consent.objects.filter(pk=c.pk).update(superseded_at=None)
+    assert status() == "active"
+    revoke(c, world.intake_a1)
+    c.refresh_from_db()
+    assert c.revoked_at is not None
+    assert resources.consent_status(c, today) == "inactive"
+    assert status() == "inactive"
 
 
 # --- 3. export lifetime ----------------------------------------------------------------------

@@ -18,6 +18,8 @@ from django.urls import reverse
 from openiop.core.models import AuditEvent
 from openiop.core.testing import PatientFactory, World, login
 from openiop.domain.consent import TPO_RECIPIENT_WORDING, Recipient
+from openiop.fhir.models import FhirClient
+from openiop.fhir.services import register_client
 from openiop.patients.models import Patient
 from openiop.privacy import gate, services
 from openiop.privacy.models import Consent
@@ -337,6 +339,126 @@ def test_detail_replace_and_revoke_pages(client: Client, world: World) -> None:
     r = client.get(reverse("privacy:consents", args=[world.patient_a1.pk]))
     assert "Revoked on 16 Nov 2026" in r.content.decode()
     assert "Replaced on 16 Nov 2026" in r.content.decode()
+
+
+# ---------------------------------------------------------------- registered systems
+
+
+def _client(world: World, name: str = "Riverside Clinic", org_admin: Any = None) -> FhirClient:
+    return register_client(
+        org_admin or world.admin_a,
+        name=name,
+        recipient_kind="treating_provider",
+        scopes="system/*.rs",
+    ).client
+
+
+def _bound(world: World, client: FhirClient, **kw: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "recipient_kind": "",
+        "recipient_name": "",
+        "purpose": "treatment",
+        "fhir_client": client.pk,
+    }
+    return _named(**(values | kw))
+
+
+def test_a_named_consent_is_bound_to_a_registered_system_by_its_key(world: World) -> None:
+    client = _client(world)
+    c = services.consent_record(world.intake_a1, world.patient_a1, **_bound(world, client))
+    assert c.recipient_key == f"fhir-client:{client.pk}"
+    assert c.recipient_name == "Riverside Clinic" and c.recipient_kind == "treating_provider"
+    # The same name, written differently, is accepted; the kind chosen is kept.
+    c2 = services.consent_record(
+        world.intake_a1,
+        world.patient_a1,
+        **_bound(world, client, kind="research", purpose="research", data=["screenings"])
+        | {"recipient_name": "riverside  clinic", "recipient_kind": "researcher"},
+    )
+    assert c2.recipient_key == client.recipient_key and c2.recipient_kind == "researcher"
+
+
+def test_binding_refuses_another_name_a_tpo_consent_and_an_unusable_client(
+    world: World,
+) -> None:
+    client = _client(world)
+    with pytest.raises(ValidationError) as exc:
+        services.consent_record(
+            world.intake_a1,
+            world.patient_a1,
+            **_bound(world, client) | {"recipient_name": "Someone Else"},
+        )
+    assert exc.value.message_dict["recipient_name"] == [
+        "The name differs from the registered system's name."
+    ]
+    with pytest.raises(ValidationError) as exc:
+        _tpo(world, fhir_client=client.pk)
+    assert "fhir_client" in exc.value.message_dict
+    other = _client(world, "Elsewhere Clinic", world.admin_b)
+    for bad in (other.pk, 999999):  # another organization's client, no client
+        with pytest.raises(ValidationError) as exc:
+            services.consent_record(
+                world.intake_a1, world.patient_a1, **_bound(world, client, fhir_client=bad)
+            )
+        assert "fhir_client" in exc.value.message_dict
+    FhirClient.objects.filter(pk=client.pk).update(active=False)
+    with pytest.raises(ValidationError) as exc:
+        services.consent_record(world.intake_a1, world.patient_a1, **_bound(world, client))
+    assert "fhir_client" in exc.value.message_dict
+    assert not Consent.objects.exists()
+
+
+def test_the_form_offers_active_clients_only_when_there_is_one(
+    client: Client, world: World
+) -> None:
+    login(client, world.intake_a1)
+    url = reverse("privacy:consent_new", args=[world.patient_a1.pk])
+    assert "A registered system (FHIR client)" not in client.get(url).content.decode()
+    riverside = _client(world)
+    gone = _client(world, "Closed Clinic")
+    FhirClient.objects.filter(pk=gone.pk).update(active=False)
+    _client(world, "Elsewhere Clinic", world.admin_b)
+    body = client.get(url).content.decode()
+    assert "A registered system (FHIR client)" in body
+    assert "Riverside Clinic (a treating provider)" in body
+    assert "Closed Clinic" not in body and "Elsewhere Clinic" not in body
+    # Chosen on the page: bound; a different name or a TPO consent: 422 on the field.
+    data = _post(world, recipient_name="Someone Else") | {"fhir_client": str(riverside.pk)}
+    r = client.post(url, data)
+    assert r.status_code == 422
+    assert "The name differs from the registered system&#x27;s name" in r.content.decode()
+    r = client.post(url, data | {"kind": "tpo", "recipient_name": ""})
+    assert r.status_code == 422
+    r = client.post(url, data | {"fhir_client": str(gone.pk)})
+    assert r.status_code == 422
+    assert not Consent.objects.exists()
+    r = client.post(url, data | {"recipient_name": "", "recipient_kind": ""})
+    assert r.status_code == 302
+    c = Consent.objects.get()
+    assert c.recipient_key == riverside.recipient_key and c.recipient_name == "Riverside Clinic"
+
+
+def test_replacing_a_bound_consent_keeps_the_binding_and_the_page_shows_it(
+    client: Client, world: World
+) -> None:
+    riverside = _client(world)
+    old = services.consent_record(world.intake_a1, world.patient_a1, **_bound(world, riverside))
+    login(client, world.intake_a1)
+    body = client.get(reverse("privacy:consent", args=[old.pk])).content.decode()
+    assert "Bound to the registered system Riverside Clinic" in body
+    r = client.get(reverse("privacy:consent_replace", args=[old.pk]))
+    form = r.context["form"]
+    assert form.initial["fhir_client"] == riverside.pk
+    assert f'<option value="{riverside.pk}" selected>' in r.content.decode()
+    data = _post(world, recipient_name="Riverside Clinic", recipient_kind="treating_provider")
+    data |= {"purpose": "treatment", "fhir_client": str(riverside.pk)}
+    r = client.post(reverse("privacy:consent_replace", args=[old.pk]), data)
+    assert r.status_code == 302
+    new = Consent.objects.get(supersedes=old)
+    assert new.recipient_key == riverside.recipient_key
+    unbound = services.consent_record(world.intake_a1, world.patient_a1, **_named())
+    body = client.get(reverse("privacy:consent", args=[unbound.pk])).content.decode()
+    assert "Bound to the registered system" not in body
 
 
 # ---------------------------------------------------------------- refusals

@@ -319,9 +319,9 @@ def test_checker_costs_the_same_queries_for_1_and_10_patients(
         if i % 2:
             consent(p, world.intake_a1)
         EnrollmentFactory.create(patient=p, track=world.track_a1)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         one = gate.checker([patients[1].pk], recipient=PAYER, purpose="payment", data=CLAIM_DATA)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         ten = gate.checker(
             [p.pk for p in patients], recipient=PAYER, purpose="payment", data=CLAIM_DATA
         )
@@ -367,3 +367,38 @@ def test_treatment_episodes_from_enrolments() -> None:
         False,
     )
     assert episode_ends([]) == ([], False)
+
+
+def test_days_are_the_sites_days_and_a_late_consent_ends_with_past_treatment(world: Any) -> None:
+    from datetime import timedelta
+
+    p = world.patient_a1
+    site = p.site
+    site.timezone = "America/Los_Angeles"
+    site.save(update_fields=["timezone"])
+    # NOW is 15:00 UTC on 7 Dec = 07:00 in Los Angeles: a consent that expires on 7 Dec
+    # still covers the whole Los Angeles day, and one that expired on 6 Dec does not.
+    c = consent(p, world.intake_a1, expires_on=date(2026, 12, 7))
+    assert gate.check(p, recipient=PAYER, purpose="payment", data=CLAIM_DATA).allowed
+    with time_machine.travel(datetime(2026, 12, 8, 7, 59, tzinfo=UTC), tick=False):
+        # 23:59 on 7 Dec in Los Angeles, already 8 Dec in UTC
+        assert gate.check(p, recipient=PAYER, purpose="payment", data=CLAIM_DATA).allowed
+    c.delete()
+    # Treatment ended on 20 Nov; a consent "until the end of treatment" signed afterwards,
+    # with no new admission, has already ended.
+    EnrollmentFactory.create(
+        patient=p,
+        track=world.track_a1,
+        starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 11, 20),
+        status=EnrollmentStatus.DISCHARGED,
+    )
+    consent(
+        p,
+        world.intake_a1,
+        ends_with_treatment=True,
+        signed_on=date(2026, 12, 1),
+        recorded_at=NOW - timedelta(days=6),
+    )
+    d = gate.check(p, recipient=PAYER, purpose="payment", data=CLAIM_DATA)
+    assert not d.allowed and "ended with treatment on 20 Nov 2026" in d.reason

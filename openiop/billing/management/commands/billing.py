@@ -3,15 +3,19 @@ period and write one X12 837 file per payer and claim type into DIR.
 
 The contract: on success one JSON object is printed,
 ``{"files": [{"file", "payer", "type", "status", "claims", "problems"}, ...], "claims": N,
-"charges": N, "total_billed": "1234.50"}``, and the exit status is 0 (files with problems are
-written too, with status "draft"). Bad dates, a period the service refuses or a DIR that cannot
+"charges": N, "total_billed": "1234.50"}``, and the exit status is 0. Only files that can
+be sent are written ("ready"): writing one is the moment its claims leave the program, so each
+goes through the disclosure gate first (`claim_status.release_file`, 42 CFR Part 2: one
+disclosure per claim, or the file is not written and its status is "refused" with the reason).
+Files with problems are listed with status "draft", their problems counted and no "file" (fix
+them on the claims page). Bad dates, a period the service refuses or a DIR that cannot
 be written print a message to stderr and exit with status 2; nothing is built then.
 
 The claims are built by `openiop.billing.services.build_claims` as each active billing user of
 the organization in turn (the role and an active account are checked, not a web session). Each
 file is checked against the 837 guide here, before it is written (the same check the task queue
 runs for a build from the claims page, `services.claim_file_check`), so no worker is needed and
-every file written has been checked: "ready", or "draft" with its problems.
+every file written has been checked.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
 from openiop.accounts.models import User
-from openiop.billing import services
-from openiop.billing.models import ClaimFile
+from openiop.billing import claim_status, services
+from openiop.billing.models import ClaimFile, ClaimStatus
 from openiop.core import policy
 from openiop.core.policy import Action
 from openiop.organization.models import Organization
@@ -99,21 +103,28 @@ class Command(BaseCommand):
             self._fail("; ".join(m for m in exc.messages))
         report = []
         for f in files:
+            entry: dict[str, Any] = {
+                "file": None,
+                "payer": f.payer.name,
+                "type": f.kind,
+                "status": f.status,
+                "claims": f.claims.count(),
+                "problems": len(f.problems),
+            }
+            report.append(entry)
+            if f.status != ClaimStatus.READY:
+                continue
+            try:
+                claim_status.release_file(actor=f.created_by, file_id=f.pk, signed_in=False)
+            except claim_status.ClaimsNotCovered as exc:
+                entry.update(status="refused", reason=str(exc))
+                continue
             path = out / f.filename
             try:
                 path.write_text(f.text, encoding="ascii")
             except OSError as exc:
                 self._fail(f"cannot write {path}: {exc.strerror}")
-            report.append(
-                {
-                    "file": str(path),
-                    "payer": f.payer.name,
-                    "type": f.kind,
-                    "status": f.status,
-                    "claims": f.claims.count(),
-                    "problems": len(f.problems),
-                }
-            )
+            entry["file"] = str(path)
         self.stdout.write(
             json.dumps(
                 {

@@ -296,3 +296,12 @@ def test_a_tpo_consent_covers_only_the_patients_own_providers_and_plans() -> Non
         purpose="payment",
     )
     assert decide([tpo(), named], ask(recipient=stranger)).consent_id == 2
+
+
+def test_a_replaced_version_keeps_covering_what_was_done_in_reliance_on_it() -> None:
+    # Version 1 was in effect on the day of service and replaced later: the claim for that
+    # day may still go; for a service after the replacement it covers nothing.
+    v1 = tpo(superseded_at=NOW - timedelta(days=3))
+    assert decide([v1], ask(relied_on=NOW - timedelta(days=5))).allowed
+    d = decide([v1], ask(relied_on=NOW - timedelta(days=1)))
+    assert not d.allowed and "No consent from this patient" in d.reason
