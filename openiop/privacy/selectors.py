@@ -64,8 +64,10 @@ def status_now(consent: Consent, today: date) -> Status:
 
 
 def data_labels(consent: Consent) -> str:
-    """The consent's information in words."""
-    return ", ".join(DATA.get(d, d) for d in consent.data)
+    """The consent's information in words, as one sentence ("Dates and hours attended,
+    diagnoses, ...")."""
+    words = [DATA.get(d, d) for d in consent.data]
+    return ", ".join(w if i == 0 else w[:1].lower() + w[1:] for i, w in enumerate(words))
 
 
 def consents_of(patient: Patient, today: date) -> list[tuple[Consent, Status, str]]:
