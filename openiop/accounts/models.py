@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     INTAKE_COORDINATOR = "intake_coordinator", "Intake coordinator"
     BILLING = "billing", "Billing"
     FRONT_DESK = "front_desk", "Front desk"
+    # Portal accounts (no staff action; see the access policy).
+    PATIENT = "patient", "Patient"
+    FAMILY = "family", "Family member"
 
 
 class User(AbstractUser):

@@ -20,13 +20,14 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openiop.accounts import services
-from openiop.accounts.forms import TokenForm
+from openiop.accounts.forms import StaffAuthenticationForm, TokenForm
 from openiop.core import access, audit
 from openiop.core.models import AuditAction
 
 
 class StaffLoginView(LoginView):
     template_name = "accounts/login.html"
+    authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = False
 
     def get_success_url(self) -> str:

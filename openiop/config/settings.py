@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "openiop.authorizations",
     "openiop.privacy",
     "openiop.fhir",
+    "openiop.portal",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,28 @@ AXES_CLIENT_IP_CALLABLE = "openiop.core.clientip.client_ip"  # the proxy-aware a
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "OpenIOP")
 
 BREAK_GLASS_MAX_HOURS = 4
+
+# The patient and family portal. Invitation links expire after this many hours.
+PORTAL_INVITE_HOURS = env_int("PORTAL_INVITE_HOURS", 72, minimum=1, maximum=336)
+# Web push (RFC 8292 VAPID): the application server's key pair, from the environment only.
+# Without them the portal offers e-mail reminders alone and says so.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:privacy@example.org")
+
+# Outgoing e-mail (portal invitations and reminders; never any health detail). Without
+# EMAIL_HOST, messages are written to the server's console (development and the demo).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Background work: one task queue (Django's Tasks API through the django-tasks backport),
 # stored in this database and run by `openiop db_worker` on any number of machines

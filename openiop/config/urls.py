@@ -34,6 +34,8 @@ urlpatterns = [
     path("authorizations/", include("openiop.authorizations.urls")),
     path("privacy/", include("openiop.privacy.urls")),
     path("fhir/", include("openiop.fhir.urls")),
+    path("portal/", include("openiop.portal.urls")),
+    path("portal-access/", include("openiop.portal.staff_urls")),
     path("intake/", include("openiop.intake.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),

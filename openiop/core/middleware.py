@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from openiop.core.policy import is_portal_account
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 PUBLIC_PREFIXES = (
@@ -41,6 +43,18 @@ FHIR_PREFIX = "/fhir/"
 FHIR_SESSION_PREFIXES = ("/fhir/clients/",)
 PUBLIC_HOME = "/"  # exactly this path, for anonymous visitors only
 MFA_PREFIXES = ("/accounts/mfa/",)
+# The patient and family portal: its own log-in, invitation and app-shell paths are open; a
+# portal account reaches nothing outside `/portal/` (staff pages answer it with a redirect to
+# the portal, the API with 403), and passes the portal's own second-factor step.
+PORTAL_PREFIX = "/portal/"
+PORTAL_PUBLIC = (
+    "/portal/login/",
+    "/portal/welcome/",
+    "/portal/manifest.webmanifest",
+    "/portal/sw.js",
+    "/portal/offline/",
+)
+PORTAL_MFA_PREFIXES = ("/portal/mfa/", "/portal/logout/")
 ACTIVITY_RESOLUTION = 30  # seconds
 
 
@@ -61,7 +75,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse({"title": "Session expired", "status": 401}, status=401)
-                return redirect(f"{reverse('accounts:login')}?expired=1")
+                login = "portal:login" if request.path.startswith("/portal/") else "accounts:login"
+                return redirect(f"{reverse(login)}?expired=1")
             if "_openiop_started" not in session:
                 session["_openiop_started"] = started
             if now - last >= ACTIVITY_RESOLUTION or "_openiop_last" not in session:
@@ -77,7 +92,7 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        if path.startswith(PUBLIC_PREFIXES):
+        if path.startswith(PUBLIC_PREFIXES) or path.startswith(PORTAL_PUBLIC):
             return self.get_response(request)
         if path.startswith(FHIR_PREFIX) and not path.startswith(FHIR_SESSION_PREFIXES):
             return self.get_response(request)
@@ -88,7 +103,11 @@ class LoginRequiredMiddleware:
                 return self.get_response(request)
             if is_api:
                 return JsonResponse({"title": "Authentication required", "status": 401}, status=401)
+            if path.startswith(PORTAL_PREFIX):
+                return redirect(reverse("portal:login"))
             return redirect(reverse("accounts:login"))
+        if is_portal_account(user):
+            return self._portal(request, path, is_api)
         if path.startswith(MFA_PREFIXES):
             return self.get_response(request)
         if not user.is_verified():
@@ -97,6 +116,20 @@ class LoginRequiredMiddleware:
                     {"title": "Multi-factor verification required", "status": 403}, status=403
                 )
             return redirect(reverse("accounts:mfa"))
+        return self.get_response(request)
+
+    def _portal(self, request: HttpRequest, path: str, is_api: bool) -> HttpResponse:
+        """A patient or family account: the portal only, after its second factor."""
+        if is_api or not path.startswith(PORTAL_PREFIX):
+            if is_api:
+                return JsonResponse(
+                    {"title": "Not available to portal accounts", "status": 403}, status=403
+                )
+            return redirect(reverse("portal:home"))
+        if path.startswith(PORTAL_MFA_PREFIXES):
+            return self.get_response(request)
+        if not getattr(request.user, "is_verified", lambda: False)():
+            return redirect(reverse("portal:mfa"))
         return self.get_response(request)
 
 

@@ -88,6 +88,11 @@ class Action(StrEnum):
     BREACH_MANAGE = "breach.manage"
     FHIR_READ = "fhir.read"
     FHIR_CLIENT_MANAGE = "fhir_client.manage"
+    # The patient and family portal: staff invite and reset accounts; a patient reaches only
+    # their own record; a family member only what the patient's consent names.
+    PORTAL_MANAGE = "portal.manage"
+    PORTAL_SELF = "portal.self"
+    PORTAL_FAMILY = "portal.family"
     # Scope: every patient, referral and session of the organization, not only one's own
     # sites and programs.
     SCOPE_ORGANIZATION = "scope.organization"
@@ -101,6 +106,11 @@ INTAKE = "intake_coordinator"
 BILLING = "billing"
 FRONT_DESK = "front_desk"
 ROLES = (ADMIN, DIRECTOR, COUNSELOR, INTAKE, BILLING, FRONT_DESK)
+# Portal accounts: a patient, and a family member invited under the patient's consent. They
+# hold no staff action; staff hold no portal action.
+PATIENT = "patient"
+FAMILY = "family"
+PORTAL_ROLES = (PATIENT, FAMILY)
 
 _ALL = frozenset(ROLES)
 _CLINICIANS = frozenset({DIRECTOR, COUNSELOR})
@@ -147,6 +157,9 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.BREACH_MANAGE: frozenset({ADMIN, DIRECTOR}),
     Action.FHIR_READ: _CLINICIANS,
     Action.FHIR_CLIENT_MANAGE: frozenset({ADMIN}),
+    Action.PORTAL_MANAGE: _INTAKE_TEAM,
+    Action.PORTAL_SELF: frozenset({PATIENT}),
+    Action.PORTAL_FAMILY: frozenset({FAMILY}),
 }
 
 # What each refusal tells the user (plain words; the audit event keeps the action name).
@@ -186,17 +199,41 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.BREACH_MANAGE: "Only the administrator or clinical director keeps the breach log.",
     Action.FHIR_READ: "Reading whole records through the FHIR API is open to clinicians only.",
     Action.FHIR_CLIENT_MANAGE: "Only the administrator registers FHIR clients.",
+    Action.PORTAL_MANAGE: "Portal invitations are sent by the intake team and clinicians.",
+    Action.PORTAL_SELF: "This page is for patients signed in to their own portal.",
+    Action.PORTAL_FAMILY: "This page is for family members invited by a patient.",
 }
 
 
-def is_verified_staff(user: Any) -> bool:
-    """Logged in, active, attached to an organization, and past the TOTP step."""
+def _verified(user: Any) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and user.is_active
         and getattr(user, "organization_id", None)
         and getattr(user, "is_verified", lambda: False)()
     )
+
+
+def is_verified_staff(user: Any) -> bool:
+    """A staff member (not a portal account): logged in, active, attached to an
+    organization, and past the TOTP step."""
+    return _verified(user) and str(getattr(user, "role", "")) in ROLES
+
+
+def is_portal_account(user: Any) -> bool:
+    """A patient or family portal account (signed in or not): for routing, never for
+    authorizing a request."""
+    return str(getattr(user, "role", "")) in PORTAL_ROLES
+
+
+def portal_role(kind: str) -> str:
+    """The role of a new portal account of this kind ("patient" or "family")."""
+    return {"patient": PATIENT, "family": FAMILY}[kind]
+
+
+def is_verified_portal(user: Any) -> bool:
+    """A patient or family member signed in to the portal and past its second factor."""
+    return _verified(user) and is_portal_account(user)
 
 
 def role_allows(role: str, action: Action) -> bool:
@@ -212,8 +249,11 @@ def has_role_for(user: Any, action: Action) -> bool:
 
 
 def allows(user: Any, action: Action) -> bool:
-    """May this signed-in, verified staff user do `action` at all (before object scope)?"""
-    return is_verified_staff(user) and role_allows(str(user.role), action)
+    """May this signed-in, verified user (staff or portal) do `action` at all (before object
+    scope)?"""
+    return (is_verified_staff(user) or is_verified_portal(user)) and role_allows(
+        str(user.role), action
+    )
 
 
 def roles_for(action: Action) -> frozenset[str]:
@@ -286,7 +326,7 @@ def require(
     step of a web session, which the view in front of the service has already checked."""
     if allows(user, action) or (not signed_in and has_role_for(user, action)):
         return
-    if signed_in and not is_verified_staff(user):
+    if signed_in and not (is_verified_staff(user) or is_verified_portal(user)):
         message = "Multi-factor verification is required."
     else:
         message = REFUSAL_TEXT.get(action, "Your role does not allow this.")

@@ -27,6 +27,8 @@ HEADERS = {
     "Intake coordinator": Role.INTAKE_COORDINATOR,
     "Billing": Role.BILLING,
     "Front desk": Role.FRONT_DESK,
+    "Patient": Role.PATIENT,
+    "Family member": Role.FAMILY,
 }
 
 
