@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "openiop.core.context_processors.navigation",
+                "openiop.portal.context.portal_nav",
             ],
             # `|words` (stored identifiers to words) in every template without a {% load %}.
             "builtins": ["openiop.core.templatetags.words"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from openiop.portal import views_staff
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("patients/<id:pk>/invite/<str:kind>/", views_staff.invite, name="invite"),
     path("patients/<id:pk>/accounts/<id:account_id>/reset/", views_staff.reset, name="reset"),
     path("patients/<id:pk>/accounts/<id:account_id>/end/", views_staff.end, name="end"),
+    path("", include("openiop.portal.family.staff_urls")),
 ]
