@@ -280,6 +280,17 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     result.patients = patients
     for name, extend_demo in _extensions():
         extend_demo(org=org, rng=random.Random(f"{seed}:{name}"), today=today)
+    # The portal comes last (it needs consents, published weeks and admissions) and returns
+    # its two logins (a patient and a family member) for printing.
+    from openiop.portal import demo as portal_demo
+
+    for row in portal_demo.extend_demo(
+        org=org,
+        rng=random.Random(f"{seed}:{portal_demo.__name__}"),
+        today=today,
+        make_password=_password,
+    ):
+        result.logins.append(DemoLogin(*row))
     audit.record(
         actor=None,
         organization_id=org.pk,
