@@ -82,3 +82,20 @@ def phone(browser: Any) -> tuple[Any, Any, list[str]]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     return context, page, errors
+
+
+# axe-core impacts that fail a page (axe's own scale: minor, moderate, serious, critical).
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def accessibility_violations(page: Any) -> list[str]:
+    """Run axe-core (shipped inside the `axe-playwright-python` package, never fetched) on the
+    page as it is now; the serious and critical violations, each as "rule: target (help)"."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'][:3])} ({v['help']})"
+        for v in results.response["violations"]
+        if v.get("impact") in FAILING_IMPACTS
+    ]
