@@ -33,7 +33,7 @@ def portal_nav(request: HttpRequest) -> dict[str, Any]:
     elif policy.allows(user, Action.PORTAL_FAMILY):
         items = FAMILY_NAV
     else:
-        return {}
+        return {"portal_page": True}
     nav = []
     for name, label in items:
         try:
@@ -42,4 +42,4 @@ def portal_nav(request: HttpRequest) -> dict[str, Any]:
             continue
         current = request.path == url or (url != "/portal/" and request.path.startswith(url))
         nav.append({"url": url, "label": label, "current": current})
-    return {"portal_nav": nav}
+    return {"portal_nav": nav, "portal_page": True}
