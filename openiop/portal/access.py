@@ -53,6 +53,9 @@ def account(request: HttpRequest, action: Action) -> PortalAccount:
             object_type="portal.portalaccount",
             detail="portal request by an account that was closed",
         )
+    # The request's own user object carries the second-factor flag (OTPMiddleware sets it
+    # on `request.user` only): services asking the policy about `account.user` need it.
+    found.user = user
     return found
 
 
