@@ -12,6 +12,11 @@ call `openiop.domain.compliance.compute_week`. No rule lives here; only the mapp
   enrolments is the admission day (the admission week is prorated);
 - sessions: the published schedule (not cancelled), plus any session someone attended;
   scheduled = assignments plus drop-ins; the patient's local days are their site's zone;
+- "can't make it": a session still to come (ending after `as_of`) for which the patient
+  sent an open (not withdrawn) portal `AbsenceNotice` and that has no attendance record is
+  left out of their scheduled sessions, and its time out of their free times, so the
+  projection no longer counts on it and no seat is offered at a time they said they cannot
+  come (program policy); past sessions keep it, so a missing record is still flagged;
 - open seats: future published sessions with fewer on the roster than the smaller of the
   room capacity and the track's largest group;
 - billing: a program's `BillingRule` (a payer's per-diem rule, with its source) applies to
@@ -46,6 +51,7 @@ from openiop.delivery.models import (
 from openiop.domain import compliance as dc
 from openiop.organization.models import TrackKind
 from openiop.patients.models import REQUIREMENT_STATUSES, Enrollment, EnrollmentStatus, Patient
+from openiop.portal.models import AbsenceNotice
 from openiop.scheduling.models import (
     GroupSession,
     ScheduleWeek,
@@ -376,6 +382,52 @@ def _attendance(
     return records
 
 
+def _absent_by_notice(
+    in_window: dict[str, Any],
+    sessions: dict[int, SessionInfo],
+    scheduled: dict[int, list[int]],
+    records: list[dc.Attendance],
+    as_of: datetime | None,
+) -> dict[int, list[int]]:
+    """Per patient, the scheduled sessions still to come that they told the care team they
+    cannot attend (an open absence notice, no attendance record): one query for the week."""
+    if as_of is None:
+        return {}
+    recorded = {(a.patient_id, a.session_id) for a in records}
+    out: dict[int, list[int]] = defaultdict(list)
+    for pid, sid in AbsenceNotice.objects.filter(
+        withdrawn_at__isnull=True, **in_window
+    ).values_list("patient_id", "session_id"):
+        info = sessions.get(sid)
+        if (
+            info is None
+            or sid not in scheduled.get(pid, ())
+            or (str(pid), str(sid)) in recorded
+            or info.ends_at <= as_of
+            or sid in out[pid]
+        ):
+            continue
+        out[pid].append(sid)
+    return dict(out)
+
+
+def _without(free: tuple[dc.Interval, ...], busy: Iterable[SessionInfo]) -> tuple[dc.Interval, ...]:
+    """Free intervals less the windows of the given sessions."""
+    pieces = list(free)
+    for session in busy:
+        kept: list[dc.Interval] = []
+        for piece in pieces:
+            if session.ends_at <= piece.start or session.starts_at >= piece.end:
+                kept.append(piece)
+                continue
+            if piece.start < session.starts_at:
+                kept.append(dc.Interval(piece.start, session.starts_at))
+            if session.ends_at < piece.end:
+                kept.append(dc.Interval(session.ends_at, piece.end))
+        pieces = kept
+    return tuple(pieces)
+
+
 def _leaves(patient_filter: Q, week_start: date, week_end: date) -> dict[int, list[dc.Leave]]:
     """`LeaveOfAbsence` rows overlapping the week, by patient."""
     leaves: dict[int, list[dc.Leave]] = defaultdict(list)
@@ -458,7 +510,7 @@ def _domain_patients(
                 enrolments=tuple(entry.enrolments),
                 leaves=tuple(patient_leaves),
                 step_down=step_downs.get(pid),
-                free=free.get(pid) or whole_week[entry.zone],
+                free=free[pid] if pid in free else whole_week[entry.zone],
                 starts_on=entry.starts_on,
                 per_diem=payer_rules.get(pid),
             )
@@ -523,13 +575,21 @@ def week_compliance(
     }
     on_roster, scheduled = _rosters(in_window, result.sessions, enrolled)
     records = _attendance(in_window, result.sessions, enrolled)
+    free = _published_free(organization_id, week_start, enrolled)
+    noticed = _absent_by_notice(in_window, result.sessions, scheduled, records, as_of)
+    for pid, sids in noticed.items():
+        scheduled[pid] = [sid for sid in scheduled[pid] if sid not in sids]
+        entry = enrolled.get(pid)
+        if entry is not None:
+            base = free.get(pid) or _whole_week(week_start, entry.zone)
+            free[pid] = _without(base, (result.sessions[sid] for sid in sids))
     domain_patients = _domain_patients(
         enrolled,
         week_start=week_start,
         scheduled=scheduled,
         leaves=_leaves(patient_filter, week_start, week_end),
         step_downs=_step_downs(patient_filter, week_start, week_end),
-        free=_published_free(organization_id, week_start, enrolled),
+        free=free,
         payer_rules=_payer_rules(enrolled),
     )
     result.tracks_of = {pid: entry.tracks for pid, entry in enrolled.items()}
