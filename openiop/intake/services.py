@@ -329,6 +329,62 @@ def screening_record(
     answer is never scored as zero. CRAFFT is offered only for ages 12 to 21.
     """
     _require_patient_access(actor, patient, Action.SCREENING_RECORD)
+    return _screening_store(
+        actor=actor, patient=patient, instrument_id=instrument_id, answers=answers, request=request
+    )
+
+
+@service
+def screening_record_by_patient(
+    *,
+    account_user: User,
+    patient: Patient,
+    instrument_id: str,
+    answers: Mapping[str, object],
+    request: HttpRequest | None = None,
+) -> ScreeningResponse:
+    """The patient answers a questionnaire in the portal: scored and stored exactly as a
+    staff-recorded screening (same checks, same urgent safety task), administered by the
+    patient's own portal user. The caller offers only the measures due for the patient."""
+    _require_own_patient(account_user, patient)
+    return _screening_store(
+        actor=account_user,
+        patient=patient,
+        instrument_id=instrument_id,
+        answers=answers,
+        request=request,
+        detail_suffix=" answered by the patient in the portal",
+    )
+
+
+def _require_own_patient(account_user: User, patient: Patient) -> None:
+    """A signed-in patient (`portal.self`) whose open portal account is this patient's."""
+    from openiop.portal.models import AccountKind, PortalAccount
+
+    policy.require(account_user, Action.PORTAL_SELF, patient=patient, obj=patient)
+    if not PortalAccount.objects.filter(
+        user=account_user, patient=patient, kind=AccountKind.PATIENT, ended_at__isnull=True
+    ).exists():
+        raise policy.refuse(
+            account_user,
+            "This portal account is not this patient's.",
+            patient=patient,
+            obj=patient,
+            detail="portal write refused: not the account's own patient",
+        )
+
+
+def _screening_store(
+    *,
+    actor: User,
+    patient: Patient,
+    instrument_id: str,
+    answers: Mapping[str, object],
+    request: HttpRequest | None,
+    detail_suffix: str = "",
+) -> ScreeningResponse:
+    """The shared scoring and storing of `screening_record` and `screening_record_by_patient`
+    (the caller has checked the actor)."""
     if instrument_id not in INSTRUMENTS:
         raise ValidationError({"instrument": f"Unknown instrument {instrument_id!r}."})
     age = patient.age_on(timezone.localdate())
@@ -366,11 +422,59 @@ def screening_record(
         obj=screening,
         fields=["answers", "score"],
         request=request,
-        detail=f"screening {instrument_id}",
+        detail=f"screening {instrument_id}{detail_suffix}",
     )
     if requires_urgent_safety_task(result):
         _safety_task_open(actor=actor, patient=patient, screening=screening, request=request)
     return screening
+
+
+@service
+def safety_task_open_by_patient(
+    *,
+    account_user: User,
+    patient: Patient,
+    flag: str,
+    request: HttpRequest | None = None,
+) -> SafetyTask:
+    """An urgent safety task opened by the patient from the portal, without a screening
+    (e.g. `portal_need_to_talk`: asked in the daily check-in to talk to someone today).
+
+    Assigned like a screening's task (the patient's primary counselor, else unassigned). An
+    open task for the same reason raised the same local day (the patient's site zone) is
+    returned instead of a second one (program policy)."""
+    from zoneinfo import ZoneInfo
+
+    _require_own_patient(account_user, patient)
+    now = timezone.now()
+    zone = ZoneInfo(patient.site.timezone)
+    day_start = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    for task in SafetyTask.objects.select_for_update().filter(
+        patient=patient, status=SafetyTaskStatus.OPEN, created_at__gte=day_start
+    ):
+        if flag in (task.flags or []):
+            return task
+    task = SafetyTask.objects.create(
+        patient=patient,
+        site_id=patient.site_id,
+        screening=None,
+        flags=[flag],
+        urgent=True,
+        assigned_to=_default_assignee(account_user, patient),
+        created_by=account_user,
+        created_at=now,
+    )
+    audit.record(
+        actor=account_user,
+        action=AuditAction.ADD,
+        patient=patient,
+        obj=task,
+        fields=["flags", "assigned_to"],
+        request=request,
+        part2=True,
+        detail="urgent safety task opened by the patient in the portal",
+    )
+    return task
 
 
 def _default_assignee(actor: User, patient: Patient) -> User | None:

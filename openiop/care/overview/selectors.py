@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Prefetch
 
@@ -33,6 +33,9 @@ from openiop.domain.measures.reliable_change import ReliabilityValues
 from openiop.domain.measures.trajectory import Chart
 from openiop.patients.models import Enrollment, Patient
 from openiop.patients.selectors import AgeOutFlag, age_out_flags
+from openiop.portal.models import DailyCheckIn
+
+CHECKIN_DAYS = 14
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Progress:
     support: SupportProfile | None
     relapses: list[RelapseEvent]
     reliability_sources: dict[str, str] = field(default_factory=dict)
+    checkins: list[DailyCheckIn] = field(default_factory=list)
+    craving_points: str = ""  # SVG polyline points of the craving trend (0-10 a day)
 
 
 def _enrollment_views(
@@ -129,6 +134,7 @@ def progress(patient: Patient, *, today: date) -> Progress:
         .select_related("drug_screen", "recommendation")
         .order_by("status", "-occurred_on")[:10]
     )
+    checkins = recent_checkins(patient, today=today)
     return Progress(
         patient=patient,
         enrollments=views,
@@ -139,6 +145,29 @@ def progress(patient: Patient, *, today: date) -> Progress:
         support=SupportProfile.objects.filter(patient=patient).first(),
         relapses=relapses,
         reliability_sources={k: v.source for k, v in reliability.items()},
+        checkins=checkins,
+        craving_points=craving_points(checkins, today=today),
+    )
+
+
+def recent_checkins(patient: Patient, *, today: date) -> list[DailyCheckIn]:
+    """The patient's daily check-ins from the portal of the last 14 days, newest first (one
+    query)."""
+    first = today - timedelta(days=CHECKIN_DAYS - 1)
+    return list(
+        DailyCheckIn.objects.filter(patient=patient, day__gte=first, day__lte=today).order_by(
+            "-day"
+        )
+    )
+
+
+def craving_points(checkins: list[DailyCheckIn], *, today: date) -> str:
+    """The craving (0-10) of each day as points of a 280 x 100 SVG polyline, oldest at the
+    left; days without a check-in are left out (never drawn as zero)."""
+    first = today - timedelta(days=CHECKIN_DAYS - 1)
+    return " ".join(
+        f"{(c.day - first).days * 20 + 10},{100 - c.craving * 9 - 5}"
+        for c in sorted(checkins, key=lambda c: c.day)
     )
 
 

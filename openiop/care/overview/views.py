@@ -60,7 +60,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
         user,
         patient,
         request,
-        ["treatment_plan", "measures", "drug_screens", "peer_meetings", "taper"],
+        ["treatment_plan", "measures", "drug_screens", "peer_meetings", "taper", "daily_checkins"],
         "progress view",
     )
     return render(

@@ -56,9 +56,16 @@ _FLAGS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Safety-task reasons that are no instrument's flag (program policy): raised by the patient in
+# the portal's daily check-in, which is the program's own questionnaire, not a scored instrument.
+TASK_FLAGS: Mapping[str, str] = MappingProxyType(
+    {"portal_need_to_talk": "Asked in the portal's daily check-in to talk to someone today"}
+)
+
+
 def flag_label(code: str) -> str:
     """What a clinician reads for a stored flag code: "PHQ-9: Item 9 positive: immediate ..."."""
-    return _FLAGS.get(code, code.replace("_", " "))
+    return _FLAGS.get(code) or TASK_FLAGS.get(code) or code.replace("_", " ")
 
 
 def get_instrument(instrument_id: object) -> Instrument:
