@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -99,9 +100,11 @@ def _check_signature(
     typed_name: str,
     agreed: bool,
     scan: bytes | None,
+    today: date | None = None,
 ) -> str:
-    """Add the signature's problems to `errors`; return the scan's content type."""
-    if signed_on is not None and signed_on > timezone.localdate():
+    """Add the signature's problems to `errors`; return the scan's content type. `today`: the
+    signer's local day (default the server's)."""
+    if signed_on is not None and signed_on > (today or timezone.localdate()):
         errors["signed_on"] = "The date it was signed cannot be in the future."
     minor = signed_on is not None and is_adolescent(patient.date_of_birth, signed_on)
     if signer_relation not in SignerRelation.values:
@@ -213,6 +216,63 @@ def consent_record(
         signed_in=signed_in,
     )
     _in_scope(actor, patient, request=request, signed_in=signed_in)
+    return _create_consent(
+        actor,
+        patient,
+        kind=kind,
+        recipient_kind=recipient_kind,
+        recipient_name=recipient_name,
+        recipient_key=recipient_key,
+        fhir_client=fhir_client,
+        purpose=purpose,
+        purpose_detail=purpose_detail,
+        data=data,
+        data_detail=data_detail,
+        expires_on=expires_on,
+        ends_with_treatment=ends_with_treatment,
+        signer_name=signer_name,
+        signer_relation=signer_relation,
+        signed_on=signed_on,
+        signature_method=signature_method,
+        typed_name=typed_name,
+        agreed=agreed,
+        scan=scan,
+        disclosing_party=disclosing_party,
+        replaces=replaces,
+        request=request,
+    )
+
+
+def _create_consent(
+    actor: User,
+    patient: Patient,
+    *,
+    kind: str,
+    recipient_kind: str,
+    recipient_name: str,
+    recipient_key: str,
+    fhir_client: int | None,
+    purpose: str,
+    purpose_detail: str,
+    data: Iterable[str],
+    data_detail: str,
+    expires_on: date | None,
+    ends_with_treatment: bool,
+    signer_name: str,
+    signer_relation: str,
+    signed_on: date | None,
+    signature_method: str,
+    typed_name: str,
+    agreed: bool,
+    scan: bytes | None,
+    disclosing_party: str,
+    replaces: Consent | None,
+    request: HttpRequest | None,
+    today: date | None = None,
+    detail: str = "",
+) -> Consent:
+    """The 2.31(a) checks and the write shared by staff and patients (the caller has checked
+    the actor's role and scope)."""
     errors: dict[str, str] = {}
     if kind not in ConsentKind.values:
         raise ValidationError({"kind": "Choose the kind of consent."})
@@ -257,6 +317,7 @@ def consent_record(
         typed_name=typed_name,
         agreed=agreed,
         scan=scan,
+        today=today,
     )
     if replaces is not None:
         replaces = Consent.objects.select_for_update().get(pk=replaces.pk)
@@ -315,7 +376,7 @@ def consent_record(
         obj=consent,
         fields=data,
         request=request,
-        detail=f"{kind} consent version {consent.version}",
+        detail=f"{kind} consent version {consent.version}{detail}",
     )
     return consent
 
@@ -334,6 +395,20 @@ def consent_revoke(
     patient = consent.patient
     policy.require(actor, Action.CONSENT_RECORD, request=request, patient=patient, obj=consent)
     _in_scope(actor, patient, request=request, signed_in=True)
+    return _revoke(actor, consent, method=method, note=note, request=request)
+
+
+def _revoke(
+    actor: User,
+    consent: Consent,
+    *,
+    method: str,
+    note: str,
+    request: HttpRequest | None,
+    detail: str = "",
+) -> Consent:
+    """The revocation shared by staff and patients (the caller has checked the actor)."""
+    patient = consent.patient
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     errors: dict[str, str] = {}
     if consent.revoked_at is not None:
@@ -357,9 +432,141 @@ def consent_revoke(
         patient=patient,
         obj=consent,
         request=request,
-        detail=f"consent revoked ({method})",
+        detail=f"consent revoked ({method}){detail}",
     )
     return consent
+
+
+# The kinds of recipient and purposes a patient may name when signing a consent in the portal:
+# a named recipient only (a treatment, payment and operations consent, a counseling-notes
+# consent and a research consent are signed with the program's staff).
+PATIENT_RECIPIENT_KINDS = ("family", "employer", "school", "court", "treating_provider", "other")
+PATIENT_PURPOSES = ("family", "employment", "education", "legal", "treatment", "other")
+# 42 CFR 2.14: who may consent for a minor depends on state law, so a patient under 18 signs
+# with the program's staff, who know the state's rule.
+MINOR_SIGNS_WITH_STAFF = "A parent or guardian signs with the program's staff."
+PORTAL_REVOCATION_NOTE = "Revoked by the patient in the portal."
+
+
+def _own_patient(user: User, patient: Patient, *, request: HttpRequest | None) -> None:
+    """The patient is the signed-in portal user's own (an audited 403 otherwise)."""
+    from openiop.portal.models import AccountKind, PortalAccount
+
+    if not PortalAccount.objects.filter(
+        user=user, patient=patient, kind=AccountKind.PATIENT, ended_at__isnull=True
+    ).exists():
+        raise policy.refuse(
+            user,
+            "You can only sign or revoke your own consents.",
+            request=request,
+            object_type="patients.patient",
+            object_id=str(patient.pk),
+            detail="portal consent refused: not the account's own patient",
+        )
+
+
+def patient_today(patient: Patient) -> date:
+    """The patient's local day (the time zone of their site)."""
+    return timezone.now().astimezone(ZoneInfo(patient.site.timezone or "UTC")).date()
+
+
+@service
+def consent_sign_by_patient(
+    *,
+    user: User,
+    patient: Patient,
+    recipient_kind: str = "",
+    recipient_name: str = "",
+    purpose: str = "",
+    purpose_detail: str = "",
+    data: Iterable[str] = (),
+    data_detail: str = "",
+    expires_on: date | None = None,
+    ends_with_treatment: bool = False,
+    typed_name: str = "",
+    agreed: bool = False,
+    request: HttpRequest | None = None,
+) -> Consent:
+    """A named-recipient consent the patient signs on screen in the portal (42 CFR 2.31(a)):
+    the program discloses, the patient signs (typed full name and agreement) on their local
+    day; the same 2.31 checks as a consent recorded by staff. A patient under 18 is refused:
+    who may sign for a minor depends on state law (42 CFR 2.14)."""
+    policy.require(user, Action.PORTAL_SELF, request=request, patient=patient, obj=patient)
+    _own_patient(user, patient, request=request)
+    today = patient_today(patient)
+    if is_adolescent(patient.date_of_birth, today):
+        raise ValidationError({"__all__": MINOR_SIGNS_WITH_STAFF})
+    errors: dict[str, str] = {}
+    if recipient_kind and recipient_kind not in PATIENT_RECIPIENT_KINDS:
+        errors["recipient_kind"] = "Choose who the person or organization is."
+    if purpose and purpose not in PATIENT_PURPOSES:
+        errors["purpose"] = "Choose why they may receive your information."
+    if "sud_notes" in set(data):
+        errors["data"] = (
+            "Counseling notes need a consent of their own, signed with the program's staff "
+            "(42 CFR 2.31(b))."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return _create_consent(
+        user,
+        patient,
+        kind=ConsentKind.NAMED,
+        recipient_kind=recipient_kind,
+        recipient_name=recipient_name,
+        recipient_key="",
+        fhir_client=None,
+        purpose=purpose,
+        purpose_detail=purpose_detail,
+        data=data,
+        data_detail=data_detail,
+        expires_on=expires_on,
+        ends_with_treatment=ends_with_treatment,
+        signer_name=f"{patient.first_name} {patient.last_name}",
+        signer_relation=SignerRelation.PATIENT,
+        signed_on=today,
+        signature_method=SignatureMethod.SCREEN,
+        typed_name=typed_name,
+        agreed=agreed,
+        scan=None,
+        disclosing_party=program_name(patient),
+        replaces=None,
+        request=request,
+        today=today,
+        detail=", signed by the patient in the portal",
+    )
+
+
+def program_name(patient: Patient) -> str:
+    """Who discloses, as a consent signed in the portal names it (42 CFR 2.31(a)(2)): the
+    patient's program and its organization."""
+    org = patient.organization.name
+    if patient.program_id and patient.program is not None:
+        return f"{patient.program.name}, {org}"
+    return org
+
+
+@service
+def consent_revoke_by_patient(
+    *, user: User, consent: Consent, confirmed: bool, request: HttpRequest | None = None
+) -> Consent:
+    """The patient revokes their own consent in the portal, from now on (42 CFR 2.31(a)(6)):
+    it covers no disclosure after this moment, so a family member's portal access under it
+    ends at once; disclosures already made stay lawful. Recorded as a revocation in writing
+    (the patient's own written act in the portal)."""
+    patient = consent.patient
+    policy.require(user, Action.PORTAL_SELF, request=request, patient=patient, obj=consent)
+    _own_patient(user, patient, request=request)
+    if not confirmed:
+        raise ValidationError({"confirm": "Tick the box to confirm that you revoke this consent."})
+    return _revoke(
+        user,
+        consent,
+        method=RevocationMethod.WRITING,
+        note=PORTAL_REVOCATION_NOTE,
+        request=request,
+        detail=" by the patient in the portal",
+    )
 
 
 def _notice(

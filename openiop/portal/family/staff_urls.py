@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from openiop.portal.family import views_staff
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "programs/<id:program_id>/family-events/",
+        views_staff.family_events,
+        name="family_events",
+    ),
+    path(
+        "programs/<id:program_id>/family-events/<id:pk>/cancel/",
+        views_staff.family_event_cancel,
+        name="family_event_cancel",
+    ),
+]

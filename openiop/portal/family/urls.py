@@ -8,4 +8,5 @@ from openiop.portal.family import views
 
 urlpatterns: list[URLPattern] = [
     path("family/", views.family_home, name="family_home"),
+    path("family/learn/", views.family_education, name="family_education"),
 ]
