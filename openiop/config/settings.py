@@ -196,6 +196,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # The portal's service worker (/portal/sw.js) and web app manifest.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
     }
 }
 
