@@ -284,13 +284,13 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     # its two logins (a patient and a family member) for printing.
     from openiop.portal import demo as portal_demo
 
-    for row in portal_demo.extend_demo(
+    for username, password, role, key, note in portal_demo.extend_demo(
         org=org,
         rng=random.Random(f"{seed}:{portal_demo.__name__}"),
         today=today,
         make_password=_password,
     ):
-        result.logins.append(DemoLogin(*row))
+        result.logins.append(DemoLogin(username, password, role, key, note))
     audit.record(
         actor=None,
         organization_id=org.pk,

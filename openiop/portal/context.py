@@ -28,6 +28,7 @@ def portal_nav(request: HttpRequest) -> dict[str, Any]:
     if not request.path.startswith("/portal/"):
         return {}
     user = getattr(request, "user", None)
+    items: tuple[tuple[str, str], ...]
     if policy.allows(user, Action.PORTAL_SELF):
         items = PATIENT_NAV
     elif policy.allows(user, Action.PORTAL_FAMILY):
