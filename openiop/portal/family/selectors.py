@@ -13,7 +13,7 @@ from django.utils import timezone
 from openiop.delivery.hours import attended_sessions
 from openiop.domain.compliance.model import ABSENCES
 from openiop.organization.models import Program
-from openiop.patients.models import Patient
+from openiop.patients.models import OPEN_STATUSES, Enrollment, Patient
 from openiop.portal.models import FamilyEvent
 
 SCHEDULE_WEEKS = 8  # program policy: how far ahead the family portal shows family sessions
@@ -40,13 +40,19 @@ def zone_of(patient: Patient) -> ZoneInfo:
 
 
 def family_schedule(patient: Patient, now: datetime | None = None) -> list[EventLine]:
-    """Family events of the patient's program (for everyone) or of this patient, not
-    cancelled, from now to eight weeks ahead, in the site's time zone."""
+    """Family events of the patient's programs (the registration program and those of open
+    enrolments; for everyone) or of this patient, not cancelled, from now to eight weeks
+    ahead, in the site's time zone."""
     now = now or timezone.now()
     zone = zone_of(patient)
-    which = Q(patient=patient)
+    programs = set(
+        Enrollment.objects.filter(patient=patient, status__in=OPEN_STATUSES).values_list(
+            "track__program_id", flat=True
+        )
+    )
     if patient.program_id:
-        which |= Q(program_id=patient.program_id, patient__isnull=True)
+        programs.add(patient.program_id)
+    which = Q(patient=patient) | Q(program_id__in=sorted(programs), patient__isnull=True)
     rows = FamilyEvent.objects.filter(
         which,
         cancelled_at__isnull=True,
