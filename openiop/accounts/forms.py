@@ -11,8 +11,8 @@ from openiop.core.policy import is_portal_account
 
 
 class StaffAuthenticationForm(AuthenticationForm):
-    """The staff log-in: a patient or family portal account is sent to the portal's own
-    log-in page instead (the same words whether or not the password was right)."""
+    """The staff log-in: a patient or family portal account with the right password is told
+    to use the portal's own log-in page (a wrong password gets the usual answer)."""
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

@@ -65,8 +65,9 @@ def me(request: HttpRequest) -> PortalAccount:
 
 
 def family_recipient(portal: PortalAccount) -> Recipient:
-    """The family member as a recipient of the disclosure gate: bound to this account's
-    consent by its key, never matched by name."""
+    """The family member as a recipient of the disclosure gate: the name (and key, if the
+    consent has one) of the consent the account was invited under. Another current consent
+    naming the same person also covers them (the gate compares names as people write them)."""
     consent = portal.consent
     assert consent is not None
     return Recipient(
@@ -131,3 +132,18 @@ def not_found(request: HttpRequest, portal: PortalAccount, object_type: str, pk:
         part2=False,
     )
     return Http404("Not found.")
+
+
+def viewed(request: HttpRequest, portal: PortalAccount, fields: list[str], what: str) -> None:
+    """Audit a portal page that showed the patient's record (45 CFR 164.312(b))."""
+    audit.record(
+        actor=portal.user,
+        action=AuditAction.VIEW,
+        patient=portal.patient,
+        object_type="patients.patient",
+        object_id=str(portal.patient_id),
+        fields=fields,
+        request=request,
+        detail=f"portal: {what}",
+        part2=True,
+    )

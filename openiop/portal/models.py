@@ -269,8 +269,9 @@ class PortalSettings(models.Model):
     program = models.OneToOneField(
         "organization.Program", on_delete=models.CASCADE, related_name="portal_settings"
     )
-    # Self check-in by picking the session from today's list (otherwise the room code).
-    pick_from_list = models.BooleanField(default=True)
+    # Self check-in by picking the session from today's list. Off by default: the code shown
+    # in the room is what shows the patient is there (attendance feeds hours and billing).
+    pick_from_list = models.BooleanField(default=False)
     session_reminder_hours = models.PositiveSmallIntegerField(default=3)
 
     def __str__(self) -> str:

@@ -229,14 +229,28 @@ def invitation_accept(
     invitation = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
         raise ValidationError({"__all__": "This invitation link has already been used."})
+    if invitation.withdrawn_at is not None or invitation.expires_at <= timezone.now():
+        raise ValidationError(
+            {
+                "__all__": "This invitation link is no longer valid. Ask the program's staff for a new one."
+            }
+        )
+    if invitation.kind == AccountKind.FAMILY and invitation.consent_id not in {
+        c.pk for c in family_consents(invitation.patient)
+    }:
+        raise ValidationError(
+            {
+                "__all__": "The consent this invitation was sent under has ended, so the "
+                "account cannot be set up. Ask the patient or the program's staff."
+            }
+        )
+    # E-mail reminders are opt-in: only an address the person types here turns them on.
     email = email.strip()
     if email:
         try:
             validate_email(email)
         except ValidationError as exc:
             raise ValidationError({"email": "Enter a valid e-mail address."}) from exc
-    elif invitation.channel == InvitationChannel.EMAIL:
-        email = invitation.send_to
     now = timezone.now()
     existing = invitation.account
     if existing is not None:
@@ -262,7 +276,8 @@ def invitation_accept(
     except ValidationError as exc:
         raise ValidationError({"password": list(exc.messages)}) from exc
     user.set_password(password)
-    user.email = email
+    if email or existing is None:
+        user.email = email
     user.is_active = True
     try:
         user.save()

@@ -19,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     portal = access.me(request)
     now = timezone.now()
     checked_in_today, due = today_status(portal, now)
+    access.viewed(request, portal, ["schedule", "attendance", "measures_due"], "home")
     return render(
         request,
         "portal/home.html",

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from openiop.accounts.forms import PortalAuthenticationForm, TokenForm
 from openiop.accounts.models import User
 from openiop.accounts.views import _qr_svg
-from openiop.core import audit
+from openiop.core import audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import is_portal_account
 from openiop.portal import services
@@ -49,6 +49,17 @@ def _portal_user(request: HttpRequest) -> User | None:
 
 def welcome(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link: choose a user name (new accounts) and a password."""
+    if request.user.is_authenticated and not is_portal_account(request.user):
+        # A member of staff must not set up (and then act in) a patient's account in their
+        # own browser: refused and audited, never a silent switch of user.
+        raise policy.refuse(
+            request.user,
+            "You are signed in as staff. An invitation link is for the patient or family member "
+            "it was sent to: give it to them.",
+            request=request,
+            object_type="portal.portalinvitation",
+            detail="portal invitation opened by a signed-in staff user",
+        )
     invitation, problem = services.invitation_for_token(token)
     if invitation is None:
         return render(request, "portal/welcome_invalid.html", {"problem": problem}, status=410)

@@ -8,12 +8,13 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from openiop.core import access
+from openiop.core import access, audit
+from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.patients.models import Patient
 from openiop.portal import services
@@ -132,17 +133,36 @@ def invite(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return _page(request, patient, forms=forms, status=422)
-    link = _link(request, made.token)
-    return _page(request, patient, link=link, sent=_deliver(made.invitation, link))
+    return _shown(request, patient, made.invitation, _link(request, made.token))
+
+
+def _shown(
+    request: HttpRequest, patient: Patient, invitation: PortalInvitation, link: str
+) -> HttpResponse:
+    """A link e-mailed to its person is not shown to staff (so staff cannot set up the account
+    themselves); a link for a text message, or one whose e-mail failed, is shown once."""
+    sent = _deliver(invitation, link)
+    return _page(request, patient, link="" if sent == "sent" else link, sent=sent)
 
 
 def _account(request: HttpRequest, pk: int, account_id: int) -> tuple[Patient, PortalAccount]:
     patient = _patient(request, pk)
-    account = get_object_or_404(
-        PortalAccount.objects.select_related("user", "patient", "consent"),
-        pk=account_id,
-        patient=patient,
+    account = (
+        PortalAccount.objects.select_related("user", "patient", "consent")
+        .filter(pk=account_id, patient=patient)
+        .first()
     )
+    if account is None:
+        audit.record(
+            actor=access.staff(request),
+            action=AuditAction.DENIED,
+            object_type="portal.portalaccount",
+            object_id=str(account_id),
+            request=request,
+            detail="portal account of another patient, or unknown",
+            part2=False,
+        )
+        raise Http404("No such portal account.")
     return patient, account
 
 
@@ -160,8 +180,25 @@ def reset(request: HttpRequest, pk: int, account_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return _page(request, patient, status=422, sent=" ".join(exc.messages))
-    link = _link(request, made.token)
-    return _page(request, patient, link=link, sent=_deliver(made.invitation, link))
+    _tell_of_reset(account)
+    return _shown(request, patient, made.invitation, _link(request, made.token))
+
+
+def _tell_of_reset(account: PortalAccount) -> None:
+    """Tell the account's own e-mail address that its sign-in was reset (no health detail)."""
+    address = account.user.email
+    if not address:
+        return
+    try:
+        send_mail(
+            "Your portal sign-in was reset",
+            "The program's staff reset the password and authenticator of your portal account. "
+            "If you did not ask for this, contact the program.\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+        )
+    except Exception:  # any mail failure: the reset itself stands
+        log.warning("portal account %s: reset notice not sent", account.pk)
 
 
 @require_POST

@@ -77,6 +77,7 @@ def daily(request: HttpRequest) -> HttpResponse:
             form = DailyCheckInForm(initial=initial_from(submitted))
     else:
         form = DailyCheckInForm(initial=initial_from(existing))
+        access.viewed(request, portal, ["daily_checkins", "measures_due"], "daily check-in")
     return render(
         request,
         "portal/checkins/daily.html",
@@ -106,6 +107,8 @@ def measure(request: HttpRequest, instrument: str) -> HttpResponse:
     if definition is None or definition.id not in due:
         raise access.not_found(request, portal, "portal.questionnaire", instrument)
     form = ScreeningForm(request.POST or None, instrument=definition)
+    if request.method != "POST":
+        access.viewed(request, portal, ["measures_due"], f"questionnaire {definition.id}")
     partial_urgent = False
     if request.method == "POST" and form.is_valid():
         answers = form.answers()

@@ -58,6 +58,7 @@ def consents(request: HttpRequest) -> HttpResponse:
     patient = portal.patient
     today = services.patient_today(patient)
     current, past = selectors.consent_lines(patient, today)
+    access.viewed(request, portal, ["consents", "disclosures"], "consents and who has access")
     return render(
         request,
         "portal/consents/list.html",
@@ -114,6 +115,8 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if consent is None:
         raise access.not_found(request, portal, "privacy.consent", pk)
     consent.patient = portal.patient
+    if request.method != "POST":
+        access.viewed(request, portal, ["consents"], "a consent before revoking it")
     form = RevokeConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         saved = submit(

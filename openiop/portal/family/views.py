@@ -65,12 +65,13 @@ def family_home(request: HttpRequest) -> HttpResponse:
     patient = allowed.account.patient
     zone = selectors.zone_of(patient)
     today = timezone.now().astimezone(zone).date()
-    schedule = selectors.family_schedule(patient)
     show_attendance = ATTENDANCE in allowed.data
+    shown = {d for d in (DEMOGRAPHICS, ATTENDANCE) if d in allowed.data}
+    # The schedule of the patient's family sessions tells that they are in this program: it is
+    # shown only under a consent that names their details or their attendance, and recorded as
+    # a disclosure of what the consent names (42 CFR 2.31(a)(3), 2.25).
+    schedule = selectors.family_schedule(patient) if shown else []
     attendance = selectors.recent_attendance(patient, today) if show_attendance else []
-    shown = {d for d in (DEMOGRAPHICS,) if d in allowed.data}
-    if show_attendance:
-        shown.add(ATTENDANCE)
     if shown:
         what = "family sessions and attendance" if show_attendance else "family sessions"
         services.family_disclose(
@@ -86,6 +87,7 @@ def family_home(request: HttpRequest) -> HttpResponse:
         {
             "portal": allowed.account,
             "first_name": patient.first_name,
+            "limited": not shown,
             "schedule": schedule,
             "show_attendance": show_attendance,
             "attendance": attendance,

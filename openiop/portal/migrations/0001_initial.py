@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             name='PortalSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pick_from_list', models.BooleanField(default=True)),
+                ('pick_from_list', models.BooleanField(default=False)),
                 ('session_reminder_hours', models.PositiveSmallIntegerField(default=3)),
                 ('program', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='portal_settings', to='organization.program')),
             ],

@@ -102,6 +102,26 @@ def _key(value: Any, name: str, maximum: int) -> str:
     return value
 
 
+# The browsers' push services (RFC 8030 endpoints handed out by the browser): the reminder task
+# posts only to these, never to an address a client made up (no request forgery towards the
+# clinic's own network). Chrome and Edge on Android/desktop use FCM, Firefox Mozilla's
+# autopush, Safari Apple's web push, Edge on Windows WNS.
+PUSH_SERVICE_SUFFIXES = (
+    "fcm.googleapis.com",
+    "android.googleapis.com",
+    ".push.services.mozilla.com",
+    ".push.apple.com",
+    ".notify.windows.com",
+)
+
+
+def push_service_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(
+        host == s.lstrip(".") or host.endswith("." + s.lstrip(".")) for s in PUSH_SERVICE_SUFFIXES
+    )
+
+
 def parse_subscription(data: Any) -> Subscription:
     """The browser's PushSubscription JSON (endpoint, keys.p256dh, keys.auth), checked:
     an https endpoint of bounded length and both keys in base64url."""
@@ -118,6 +138,10 @@ def parse_subscription(data: Any) -> Subscription:
         raise ValidationError("The subscription's push address is not valid.") from exc
     if parts.scheme != "https" or not parts.hostname:
         raise ValidationError("The subscription's push address must be a secure (https) address.")
+    if not push_service_host(parts.hostname):
+        raise ValidationError(
+            "The subscription's push address is not one of the browsers' push services."
+        )
     keys = data.get("keys")
     if not isinstance(keys, dict):
         raise ValidationError("The subscription has no keys.")

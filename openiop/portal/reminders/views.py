@@ -117,6 +117,8 @@ def offline(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reminders(request: HttpRequest) -> HttpResponse:
     portal = access.me(request)
+    if request.method != "POST":
+        access.viewed(request, portal, ["contact"], "reminder settings")
     form = EmailForm(request.POST or None, initial={"email": portal.user.email})
     status = 200
     if request.method == "POST":

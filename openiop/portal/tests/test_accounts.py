@@ -37,12 +37,16 @@ def _invite(client: Client, world: World, **data: str) -> str:
     post = {"patient-channel": "email", "patient-send_to": "alma@example.org"} | data
     response = client.post(f"/portal-access/patients/{world.patient_a1.pk}/invite/patient/", post)
     assert response.status_code == 200, response.content
-    match = re.search(
-        r'value="(http://testserver/portal/welcome/[^"]+/)"', response.content.decode()
-    )
-    assert match is not None
+    html = response.content.decode()
+    if post["patient-channel"] == "email":
+        # An e-mailed link is not shown to staff: it is in the e-mail only.
+        assert "/portal/welcome/" not in html and "was e-mailed" in html
+        found = re.search(r"http://testserver(/portal/welcome/\S+/)", mail.outbox[-1].body)
+    else:
+        found = re.search(r'value="http://testserver(/portal/welcome/[^"]+/)"', html)
+    assert found is not None
     client.logout()
-    return match.group(1).replace("http://testserver", "")
+    return found.group(1)
 
 
 def test_a_patient_accepts_an_invitation_sets_up_totp_and_reaches_home(world: World) -> None:
@@ -167,3 +171,45 @@ def test_a_family_invitation_needs_a_family_consent(world: World) -> None:
     )
     assert response.status_code == 422
     assert not PortalInvitation.objects.exists()
+
+
+def test_a_signed_in_staff_member_cannot_open_an_invitation(world: World) -> None:
+    made = services.invitation_create(
+        actor=world.counselor_a1, patient=world.patient_a1, kind="patient", channel="text"
+    )
+    client = login(Client(), world.counselor_a1)
+    before = AuditEvent.objects.filter(action=AuditAction.DENIED).count()
+    response = client.post(
+        f"/portal/welcome/{made.token}/",
+        {"username": "taken-over", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
+    assert response.status_code == 403 and b"signed in as staff" in response.content
+    assert not User.objects.filter(username="taken-over").exists()
+    assert AuditEvent.objects.filter(action=AuditAction.DENIED).count() == before + 1
+
+
+def test_a_reset_tells_the_account_by_e_mail_and_shows_a_text_link_once(world: World) -> None:
+    account = make_portal_account(world.patient_a1)
+    account.user.email = "alma@example.org"
+    account.user.save()
+    client = login(Client(), world.counselor_a1)
+    response = client.post(
+        f"/portal-access/patients/{world.patient_a1.pk}/accounts/{account.pk}/reset/",
+        {"channel": "text"},
+    )
+    assert response.status_code == 200 and b"/portal/welcome/" in response.content
+    assert [m.subject for m in mail.outbox] == ["Your portal sign-in was reset"]
+    assert "Quintero" not in mail.outbox[0].body
+
+
+def test_an_invitation_withdrawn_or_expired_at_acceptance_is_refused(world: World) -> None:
+    made = services.invitation_create(
+        actor=world.counselor_a1, patient=world.patient_a1, kind="patient", channel="text"
+    )
+    PortalInvitation.objects.filter(pk=made.invitation.pk).update(withdrawn_at=timezone.now())
+    response = Client().post(
+        f"/portal/welcome/{made.token}/",
+        {"username": "alma", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
+    assert response.status_code == 410
+    assert not User.objects.filter(username="alma").exists()

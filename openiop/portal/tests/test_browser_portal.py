@@ -142,7 +142,8 @@ def test_a_patient_sets_up_the_portal_checks_in_and_asks_to_talk(
             # At 17:45 the window is open.
             clock.move_to(datetime.combine(WED, time(17, 45), tzinfo=NY))
             page.goto(f"{base}/portal/check-in/")
-            page.locator(f"#checkin-{tonight.pk}").get_by_role("button", name="Check in").click()
+            page.get_by_label("Session code shown in the room").fill(codes.session_code(tonight))
+            page.get_by_role("button", name="Check in with the code").click()
             page.get_by_text("You are checked in").first.wait_for()
             record = AttendanceRecord.objects.get(session=tonight, patient=ana)
             assert record.self_checked_in and record.check_in_at is not None

@@ -142,6 +142,20 @@ def test_without_attendance_in_the_consent_no_attendance_is_shown(world: World) 
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_consent_naming_neither_details_nor_attendance_shows_family_information_only(
+    world: World,
+) -> None:
+    """The schedule of the patient's family sessions tells that they are in the program: it
+    is shown only under a consent naming their details or attendance (and recorded)."""
+    schedule(world)
+    client, _ = family_client(world, ("treatment_plan",))
+    page = without_tokens(client.get("/portal/family/").content)
+    assert "Family education evening" not in page
+    assert "information for families only" in page
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_family_disclosure_is_recorded_once_a_day_and_in_the_patients_accounting(
     world: World,
 ) -> None:

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 # Monday 4 May 2026, 10:00 in New York (the world's sites).
 NOW = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)
 TODAY = date(2026, 5, 4)
-ENDPOINT = "https://push.example.org/send/abc123"
+ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc123"
 KEYS = {
     "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
     "auth": "tBHItJI5svbpez7KI4CCXg",
@@ -181,7 +181,9 @@ def test_push_subscribe_validates_the_subscription(world: World, vapid: None) ->
         ([], "not valid"),
         ({"keys": KEYS}, "no push address"),
         ({"endpoint": "http://push.example.org/x", "keys": KEYS}, "secure (https)"),
-        ({"endpoint": "https://push.example.org/" + "a" * 1000, "keys": KEYS}, "too long"),
+        ({"endpoint": "https://fcm.googleapis.com/" + "a" * 1000, "keys": KEYS}, "too long"),
+        ({"endpoint": "https://10.0.0.5:8443/x", "keys": KEYS}, "not one of the browsers' push"),
+        ({"endpoint": "https://fcm.googleapis.com.evil.example/x", "keys": KEYS}, "push services"),
         ({"endpoint": ENDPOINT}, "no keys"),
         ({"endpoint": ENDPOINT, "keys": {"auth": KEYS["auth"]}}, "no p256dh key"),
         ({"endpoint": ENDPOINT, "keys": {**KEYS, "auth": "<script>"}}, "auth key is not valid"),

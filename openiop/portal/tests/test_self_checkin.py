@@ -45,6 +45,9 @@ def alma(world: World) -> PortalAccount:
     EnrollmentFactory.create(
         patient=world.patient_a1, track=world.track_a1, starts_on=date(2026, 1, 1)
     )
+    # This program lets patients pick the session from today's list (program policy; off
+    # by default).
+    PortalSettings.objects.create(program=world.program_a1, pick_from_list=True)
     return make_portal_account(world.patient_a1)
 
 
@@ -147,7 +150,9 @@ def test_failed_codes_are_rate_limited_per_account(
 def test_when_the_program_turns_picking_off_only_the_code_works(
     world: World, alma: PortalAccount, tonight: GroupSession
 ) -> None:
-    PortalSettings.objects.create(program=world.program_a1, pick_from_list=False)
+    PortalSettings.objects.filter(program=world.program_a1).update(pick_from_list=False)
+    refused = portal_login(Client(), alma).post("/portal/check-in/", {"session": tonight.pk})
+    assert refused.status_code == 422 and not AttendanceRecord.objects.exists()
     client = portal_login(Client(), alma)
     assert b'name="session"' not in client.get("/portal/check-in/").content
     refused = client.post("/portal/check-in/", {"session": tonight.pk})

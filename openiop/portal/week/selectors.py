@@ -261,17 +261,17 @@ def own_notice(account: PortalAccount, pk: int) -> AbsenceNotice | None:
 
 
 def pick_from_list(account: PortalAccount) -> bool:
-    """Program policy: may the patient check in by picking the session from the list (the
-    room code always works)? True without a settings row."""
+    """Program policy: may the patient check in by picking the session from the list? Off
+    unless the program turned it on (the room code always works, and shows the patient is in
+    the room)."""
     program_id = account.patient.program_id
     if program_id is None:
-        return True
-    value = (
+        return False
+    return bool(
         PortalSettings.objects.filter(program_id=program_id)
         .values_list("pick_from_list", flat=True)
         .first()
     )
-    return True if value is None else bool(value)
 
 
 @dataclass

@@ -130,6 +130,7 @@ def _id(raw: str) -> int:
 def checkin(request: HttpRequest) -> HttpResponse:
     portal = access.me(request)
     if request.method != "POST":
+        access.viewed(request, portal, ["schedule", "attendance"], "today's sessions to check in")
         return _checkin_page(request, portal)
     if "session" in request.POST:
         pk = _id(request.POST.get("session", ""))
