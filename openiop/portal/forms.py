@@ -58,3 +58,23 @@ class InviteForm(forms.Form):
     consent = forms.TypedChoiceField(
         label="Under the consent", coerce=int, required=False, choices=()
     )
+
+
+class PortalSettingsForm(forms.Form):
+    pick_from_list = forms.BooleanField(
+        label="Patients may check in by picking the session from today's list",
+        required=False,
+        help_text="Off: patients type the code shown in the room, which shows they are there. "
+        "Attendance feeds weekly hours and billing.",
+    )
+    session_reminder_hours = forms.IntegerField(
+        label="Session reminder: hours before the start",
+        min_value=1,
+        max_value=48,
+        error_messages={
+            "min_value": "Choose between 1 and 48 hours before the session.",
+            "max_value": "Choose between 1 and 48 hours before the session.",
+            "required": "Say how many hours before a session its reminder goes.",
+            "invalid": "Enter a whole number of hours.",
+        },
+    )

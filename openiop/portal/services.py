@@ -407,3 +407,62 @@ def account_end(
         detail="portal account closed by staff",
     )
     return account
+
+
+@service
+def portal_settings_set(
+    *,
+    actor: User,
+    program: Any,
+    pick_from_list: bool,
+    session_reminder_hours: int,
+    request: HttpRequest | None = None,
+) -> Any:
+    """Program policy for the portal (no published source): whether patients may check in by
+    picking the session from today's list, and how long before a session its reminder goes."""
+    from openiop.organization.selectors import programs_for_user
+    from openiop.portal.models import PortalSettings
+
+    policy.require(
+        actor,
+        Action.CARE_SETTINGS,
+        request=request,
+        object_type="organization.program",
+        object_id=str(program.pk),
+    )
+    if not programs_for_user(actor).filter(pk=program.pk).exists():
+        raise policy.refuse(
+            actor,
+            "This program is outside your sites and programs.",
+            request=request,
+            object_type="organization.program",
+            object_id=str(program.pk),
+            detail="portal settings refused: program outside the user's scope",
+        )
+    if not 1 <= session_reminder_hours <= 48:
+        raise ValidationError(
+            {"session_reminder_hours": "Choose between 1 and 48 hours before the session."}
+        )
+    row, _ = PortalSettings.objects.get_or_create(program=program)
+    changed = [
+        name
+        for name, value in (
+            ("pick_from_list", pick_from_list),
+            ("session_reminder_hours", session_reminder_hours),
+        )
+        if getattr(row, name) != value
+    ]
+    if changed:
+        row.pick_from_list = pick_from_list
+        row.session_reminder_hours = session_reminder_hours
+        row.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=row,
+            fields=changed,
+            request=request,
+            detail="portal program policy changed",
+            part2=False,
+        )
+    return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from openiop.portal import views_staff
+from openiop.portal import views_settings, views_staff
 
 app_name = "portal_staff"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     path("patients/<id:pk>/invite/<str:kind>/", views_staff.invite, name="invite"),
     path("patients/<id:pk>/accounts/<id:account_id>/reset/", views_staff.reset, name="reset"),
     path("patients/<id:pk>/accounts/<id:account_id>/end/", views_staff.end, name="end"),
+    path("programs/<id:program_id>/settings/", views_settings.portal_settings, name="settings"),
     path("", include("openiop.portal.family.staff_urls")),
 ]
