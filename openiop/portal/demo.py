@@ -68,7 +68,10 @@ def _demo_patient(org: Organization, today: date) -> Patient | None:
     consented = Consent.objects.filter(
         patient__organization=org, kind="tpo", revoked_at__isnull=True
     ).values_list("patient", flat=True)
-    adult_born_before = today.replace(year=today.year - 21)
+    try:
+        adult_born_before = today.replace(year=today.year - 21)
+    except ValueError:  # 29 February
+        adult_born_before = today.replace(year=today.year - 21, day=28)
     return (
         Patient.objects.filter(
             pk__in=with_groups, date_of_birth__lt=adult_born_before, site__isnull=False
