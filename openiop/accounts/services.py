@@ -34,20 +34,27 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 
 @service
 def totp_device_confirm(
-    *, user: User, device: TOTPDevice, request: HttpRequest | None = None
+    *,
+    user: User,
+    device: TOTPDevice,
+    request: HttpRequest | None = None,
+    recovery_codes: bool = True,
 ) -> list[str]:
-    """Confirm a device after a correct code; returns fresh recovery codes (shown once)."""
+    """Confirm a device after a correct code; returns fresh recovery codes (shown once).
+    Portal accounts get none (`recovery_codes=False`): their recovery is through staff."""
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    codes = _recovery_codes_replace(user)
+    codes = _recovery_codes_replace(user) if recovery_codes else []
     audit.record(
         actor=user,
         action=AuditAction.SECURITY,
         object_type="otp_totp.totpdevice",
         object_id=str(device.pk),
         request=request,
-        detail="authenticator enrolled; recovery codes issued",
+        detail="authenticator enrolled; recovery codes issued"
+        if recovery_codes
+        else "authenticator enrolled (recovery through staff)",
     )
     return codes
 

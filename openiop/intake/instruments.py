@@ -161,6 +161,23 @@ class ScreeningForm(forms.Form):
             name = field_name(key)
             self.add_error(name if name in self.fields else None, messages)
 
+    def refused(self, errors: Mapping[str, list[str]], answers: Mapping[str, object]) -> bool:
+        """Put a refused recording's errors on the form; say whether the answers given so far
+        already show an urgent flag (a positive suicide item on an unfinished form shows the
+        crisis guidance at once; nothing is saved until the form is complete)."""
+        from openiop.domain.screening import requires_urgent_safety_task, score
+        from openiop.domain.screening.model import InvalidAnswers
+
+        self.add_item_errors({k: v for k, v in errors.items() if k != "instrument"})
+        if "instrument" in errors:
+            self.add_error(None, errors["instrument"])
+        provable = {k: v for k, v in answers.items() if k not in errors}
+        try:
+            partial = score(self.instrument.id, provable, allow_incomplete=True)
+        except (InvalidAnswers, ValueError):
+            return False
+        return requires_urgent_safety_task(partial)
+
 
 def instrument_choices(age: int | None) -> list[tuple[Instrument, bool]]:
     """Every instrument with whether it is offered at this age (CRAFFT: 12 to 21)."""

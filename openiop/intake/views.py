@@ -25,8 +25,7 @@ from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.domain.compliance import AvailabilityCheck, is_adolescent
 from openiop.domain.placement import PlacementInputError
-from openiop.domain.screening import INSTRUMENTS, requires_urgent_safety_task, score
-from openiop.domain.screening.model import InvalidAnswers
+from openiop.domain.screening import INSTRUMENTS
 from openiop.intake import selectors, services
 from openiop.intake.crisis import crisis_resources
 from openiop.intake.forms import (
@@ -393,18 +392,7 @@ def screening_new(request: HttpRequest, pk: int, instrument: str) -> HttpRespons
                 request=request,
             )
         except ValidationError as exc:
-            errors = exc.message_dict
-            form.add_item_errors({k: v for k, v in errors.items() if k != "instrument"})
-            if "instrument" in errors:
-                form.add_error(None, errors["instrument"])
-            # A positive suicide item on an unfinished form still shows crisis guidance now
-            # (nothing is saved until the form is complete).
-            provable = {k: v for k, v in answers.items() if k not in errors}
-            try:
-                partial = score(definition.id, provable, allow_incomplete=True)
-                partial_urgent = requires_urgent_safety_task(partial)
-            except (InvalidAnswers, ValueError):
-                partial_urgent = False
+            partial_urgent = form.refused(exc.message_dict, answers)
         else:
             return redirect("intake:screening", pk=screening.pk)
     return render(

@@ -309,32 +309,6 @@ def invitation_accept(
     return user
 
 
-@service
-def totp_start(*, user: User) -> TOTPDevice:
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device: TOTPDevice = TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False
-    )
-    return device
-
-
-@service
-def totp_confirm(*, user: User, device: TOTPDevice, request: HttpRequest | None = None) -> None:
-    """Confirm the authenticator. Patients get no recovery codes: recovery is through the
-    program's staff (a reset and a new invitation)."""
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit.record(
-        actor=user,
-        action=AuditAction.SECURITY,
-        object_type="otp_totp.totpdevice",
-        object_id=str(device.pk),
-        request=request,
-        detail="portal authenticator enrolled",
-    )
-
-
 def _require_account(actor: User, account: PortalAccount, request: HttpRequest | None) -> None:
     policy.require(actor, Action.PORTAL_MANAGE, request=request, patient=account.patient)
     _same_org(actor, account.patient, request)
@@ -420,25 +394,10 @@ def portal_settings_set(
 ) -> Any:
     """Program policy for the portal (no published source): whether patients may check in by
     picking the session from today's list, and how long before a session its reminder goes."""
-    from openiop.organization.selectors import programs_for_user
     from openiop.portal.models import PortalSettings
+    from openiop.portal.programs import require_program
 
-    policy.require(
-        actor,
-        Action.CARE_SETTINGS,
-        request=request,
-        object_type="organization.program",
-        object_id=str(program.pk),
-    )
-    if not programs_for_user(actor).filter(pk=program.pk).exists():
-        raise policy.refuse(
-            actor,
-            "This program is outside your sites and programs.",
-            request=request,
-            object_type="organization.program",
-            object_id=str(program.pk),
-            detail="portal settings refused: program outside the user's scope",
-        )
+    require_program(actor, program, Action.CARE_SETTINGS, request=request, what="portal settings")
     if not 1 <= session_reminder_hours <= 48:
         raise ValidationError(
             {"session_reminder_hours": "Choose between 1 and 48 hours before the session."}

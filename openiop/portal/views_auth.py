@@ -21,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from openiop.accounts import services as account_services
 from openiop.accounts.forms import PortalAuthenticationForm, TokenForm
 from openiop.accounts.models import User
 from openiop.accounts.views import _qr_svg
@@ -129,13 +130,15 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     device_id = request.session.get("_openiop_pending_totp")
     device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
     if device is None:
-        device = services.totp_start(user=user)
+        device = account_services.totp_device_start(user=user)
         request.session["_openiop_pending_totp"] = device.pk
     form = TokenForm(request.POST or None)
     form.fields["token"].label = "6-digit code"
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            services.totp_confirm(user=user, device=device, request=request)
+            account_services.totp_device_confirm(
+                user=user, device=device, request=request, recovery_codes=False
+            )
             request.session.pop("_openiop_pending_totp", None)
             otp_login(request, device)
             request.session.cycle_key()

@@ -6,39 +6,17 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from openiop.core import access, policy
+from openiop.core import access
 from openiop.core.forms import render_form, submit
 from openiop.core.policy import Action
-from openiop.organization.models import Program
-from openiop.organization.selectors import programs_for_user
 from openiop.portal import services
 from openiop.portal.forms import PortalSettingsForm
 from openiop.portal.models import PortalSettings
-
-
-def _program(request: HttpRequest, program_id: int) -> Program:
-    user = access.staff(request)
-    program = programs_for_user(user).filter(pk=program_id).first()
-    if program is None:
-        raise access.not_found(
-            user,
-            "organization.program",
-            program_id,
-            request=request,
-            detail="program outside the user's sites and programs, or unknown",
-        )
-    policy.require(
-        user,
-        Action.CARE_SETTINGS,
-        request=request,
-        object_type="organization.program",
-        object_id=str(program.pk),
-    )
-    return program
+from openiop.portal.programs import program_for
 
 
 def portal_settings(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _program(request, program_id)
+    program = program_for(request, program_id, Action.CARE_SETTINGS)
     row = PortalSettings.objects.filter(program=program).first() or PortalSettings(program=program)
     initial = {
         "pick_from_list": row.pick_from_list,

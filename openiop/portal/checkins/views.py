@@ -13,15 +13,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from openiop.accounts.models import User
-from openiop.core import audit
 from openiop.core.forms import INVALID
-from openiop.core.models import AuditAction
 from openiop.domain.screening import (
     INSTRUMENTS,
     URGENT_FLAGS,
-    InvalidAnswers,
-    requires_urgent_safety_task,
-    score,
 )
 from openiop.intake import services as intake_services
 from openiop.intake.crisis import crisis_resources
@@ -121,18 +116,7 @@ def measure(request: HttpRequest, instrument: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            errors = exc.message_dict
-            form.add_item_errors({k: v for k, v in errors.items() if k != "instrument"})
-            if "instrument" in errors:
-                form.add_error(None, errors["instrument"])
-            # A positive suicide item on an unfinished form shows the crisis numbers now.
-            provable = {k: v for k, v in answers.items() if k not in errors}
-            try:
-                partial_urgent = requires_urgent_safety_task(
-                    score(definition.id, provable, allow_incomplete=True)
-                )
-            except (InvalidAnswers, ValueError):
-                partial_urgent = False
+            partial_urgent = form.refused(exc.message_dict, answers)
         else:
             return render(
                 request,
@@ -163,15 +147,10 @@ def measure(request: HttpRequest, instrument: str) -> HttpResponse:
 def progress(request: HttpRequest) -> HttpResponse:
     portal = access.me(request)
     data = selectors.progress(portal)
-    audit.record(
-        actor=portal.user,
-        action=AuditAction.VIEW,
-        patient=portal.patient,
-        object_type="patients.patient",
-        object_id=str(portal.patient_id),
-        fields=["measures", "attendance", "treatment_plan", "daily_checkins"],
-        request=request,
-        part2=True,
-        detail="portal: own progress",
+    access.viewed(
+        request,
+        portal,
+        ["measures", "attendance", "treatment_plan", "daily_checkins"],
+        "progress",
     )
     return render(request, "portal/checkins/progress.html", {"portal": portal, "data": data})

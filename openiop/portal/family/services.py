@@ -17,9 +17,9 @@ from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
 from openiop.organization.models import Program
-from openiop.organization.selectors import programs_for_user
 from openiop.portal.access import FAMILY_PURPOSE, FamilyAccess, family_recipient
 from openiop.portal.models import FamilyEvent, PortalAccount
+from openiop.portal.programs import require_program
 from openiop.privacy import gate
 from openiop.privacy.models import Channel, Disclosure
 
@@ -82,25 +82,6 @@ def family_disclose(
     )
 
 
-def _require_program(actor: User, program: Program, *, request: HttpRequest | None) -> None:
-    policy.require(
-        actor,
-        Action.CARE_WRITE,
-        request=request,
-        object_type="organization.program",
-        object_id=str(program.pk),
-    )
-    if not programs_for_user(actor).filter(pk=program.pk).exists():
-        raise policy.refuse(
-            actor,
-            "This program is outside your sites and programs.",
-            request=request,
-            object_type="organization.program",
-            object_id=str(program.pk),
-            detail="family event refused: program outside the user's scope",
-        )
-
-
 @service
 def family_event_add(
     actor: User,
@@ -116,7 +97,7 @@ def family_event_add(
     """Add a family session or family education evening to a program's schedule (times in
     the program's site time zone). Program-wide: every family member of the program's
     patients sees it in the family portal."""
-    _require_program(actor, program, request=request)
+    require_program(actor, program, Action.CARE_WRITE, request=request, what="family event")
     title, where = title.strip(), where.strip()
     zone = ZoneInfo(program.site.timezone or "UTC")
     today = timezone.now().astimezone(zone).date()
@@ -169,7 +150,7 @@ def family_event_cancel(
 ) -> FamilyEvent:
     """Cancel a family event: it leaves the family portal's schedule."""
     program = Program.objects.select_related("site").get(pk=event.program_id)
-    _require_program(actor, program, request=request)
+    require_program(actor, program, Action.CARE_WRITE, request=request, what="family event")
     event = FamilyEvent.objects.select_for_update().get(pk=event.pk)
     if event.cancelled_at is not None:
         raise ValidationError({"__all__": "This event was already cancelled."})

@@ -8,37 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from openiop.core import access, policy
+from openiop.core import access
 from openiop.core.forms import render_form, submit
 from openiop.core.policy import Action
 from openiop.organization.models import Program
-from openiop.organization.selectors import programs_for_user
 from openiop.portal.family import selectors, services
 from openiop.portal.family.forms import FamilyEventForm
 from openiop.portal.models import FamilyEvent
-
-
-def _program(request: HttpRequest, program_id: int) -> Program:
-    """A program in the user's sites and programs (else an audited 404), for a role that
-    may change care (else an audited 403)."""
-    user = access.staff(request)
-    program = programs_for_user(user).filter(pk=program_id).first()
-    if program is None:
-        raise access.not_found(
-            user,
-            "organization.program",
-            program_id,
-            request=request,
-            detail="program outside the user's sites and programs, or unknown",
-        )
-    policy.require(
-        user,
-        Action.CARE_WRITE,
-        request=request,
-        object_type="organization.program",
-        object_id=str(program.pk),
-    )
-    return program
+from openiop.portal.programs import program_for
 
 
 def _page(
@@ -61,7 +38,7 @@ def _page(
 
 
 def family_events(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _program(request, program_id)
+    program = program_for(request, program_id, Action.CARE_WRITE)
     user = access.staff(request)
     form = FamilyEventForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -77,7 +54,7 @@ def family_events(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @require_POST
 def family_event_cancel(request: HttpRequest, program_id: int, pk: int) -> HttpResponse:
-    program = _program(request, program_id)
+    program = program_for(request, program_id, Action.CARE_WRITE)
     user = access.staff(request)
     event = FamilyEvent.objects.filter(pk=pk, program=program, patient__isnull=True).first()
     if event is None:

@@ -69,6 +69,28 @@ def _portal_sign_in(page: Any, base: str, user: User) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
+def _family_consent(world: Any, patient: Any) -> Consent:
+    """The patient's consent naming a family member, for involving them in care, with
+    attendance."""
+    return Consent.objects.create(
+        organization=world.org_a,
+        patient=patient,
+        kind="named",
+        disclosing_party=world.org_a.name,
+        recipient_kind="family",
+        recipient_name="Rosa Arriaga",
+        purpose="family",
+        data=["attendance"],
+        expires_on=WED + timedelta(days=90),
+        signer_name=f"{patient.first_name} {patient.last_name}",
+        signer_relation="patient",
+        signed_on=WED - timedelta(days=3),
+        signature_method="screen",
+        recorded_by=world.counselor_a1,
+        recorded_at=timezone.now() - timedelta(days=3),
+    )
+
+
 def _admitted(world: Any, patient: Any) -> None:
     admission = Admission.objects.create(
         patient=patient,
@@ -193,23 +215,7 @@ def test_a_family_member_sees_only_what_the_consent_allows_and_nothing_after_rev
             check_out_at=tonight.ends_at,
             updated_at=timezone.now(),
         )
-        consent = Consent.objects.create(
-            organization=world.org_a,
-            patient=ana,
-            kind="named",
-            disclosing_party=world.org_a.name,
-            recipient_kind="family",
-            recipient_name="Rosa Arriaga",
-            purpose="family",
-            data=["attendance"],
-            expires_on=WED + timedelta(days=90),
-            signer_name="Ana Arriaga",
-            signer_relation="patient",
-            signed_on=WED - timedelta(days=3),
-            signature_method="screen",
-            recorded_by=world.counselor_a1,
-            recorded_at=timezone.now() - timedelta(days=3),
-        )
+        consent = _family_consent(world, ana)
         FamilyEvent.objects.create(
             program=world.program_a1,
             title="Family education evening",
@@ -260,23 +266,7 @@ def test_every_portal_page_passes_the_accessibility_check(live_server: Any, sett
         tonight = group_session(track=world.track_a1, counselor=world.counselor_a1, day=WED)
         assign(tonight, ana)
         patient = make_portal_account(ana)
-        consent = Consent.objects.create(
-            organization=world.org_a,
-            patient=ana,
-            kind="named",
-            disclosing_party=world.org_a.name,
-            recipient_kind="family",
-            recipient_name="Rosa Arriaga",
-            purpose="family",
-            data=["attendance"],
-            expires_on=WED + timedelta(days=90),
-            signer_name="Ana Arriaga",
-            signer_relation="patient",
-            signed_on=WED - timedelta(days=3),
-            signature_method="screen",
-            recorded_by=world.counselor_a1,
-            recorded_at=timezone.now() - timedelta(days=3),
-        )
+        consent = _family_consent(world, ana)
         family = make_portal_account(ana, kind=AccountKind.FAMILY, consent=consent)
         with chromium_browser() as browser:
             context, page, _ = phone(browser)
