@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     INTAKE_COORDINATOR = "intake_coordinator", "Intake coordinator"
     BILLING = "billing", "Billing"
     FRONT_DESK = "front_desk", "Front desk"
+    PEER_SPECIALIST = "peer_specialist", "Peer recovery specialist"
     # Portal accounts (no staff action; see the access policy).
     PATIENT = "patient", "Patient"
     FAMILY = "family", "Family member"

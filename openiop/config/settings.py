@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "openiop.privacy",
     "openiop.fhir",
     "openiop.portal",
+    "openiop.support",
 ]
 
 MIDDLEWARE = [

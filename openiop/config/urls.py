@@ -37,11 +37,13 @@ urlpatterns = [
     path("portal/", include("openiop.portal.urls")),
     path("portal-access/", include("openiop.portal.staff_urls")),
     path("intake/", include("openiop.intake.urls")),
+    path("support/", include("openiop.support.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),
     path("public/", include("openiop.intake.public_urls")),
     path("public/", include("openiop.scheduling.public_urls")),
     path("public/", include("openiop.locator.public_urls")),
     path("public/", include("openiop.delivery.public_urls")),
+    path("public/", include("openiop.support.public_urls")),
     path("admin/", admin.site.urls),
 ]

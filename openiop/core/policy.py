@@ -93,6 +93,12 @@ class Action(StrEnum):
     PORTAL_MANAGE = "portal.manage"
     PORTAL_SELF = "portal.self"
     PORTAL_FAMILY = "portal.family"
+    # Support services: needs, partner referrals, peer support, alumni (SAMHSA TIP 47's
+    # enhanced services); the partner directory; the program's support report.
+    SUPPORT_READ = "support.read"
+    SUPPORT_WRITE = "support.write"
+    PARTNER_MANAGE = "partner.manage"
+    SUPPORT_REPORT = "support.report"
     # Scope: every patient, referral and session of the organization, not only one's own
     # sites and programs.
     SCOPE_ORGANIZATION = "scope.organization"
@@ -105,7 +111,8 @@ COUNSELOR = "counselor"
 INTAKE = "intake_coordinator"
 BILLING = "billing"
 FRONT_DESK = "front_desk"
-ROLES = (ADMIN, DIRECTOR, COUNSELOR, INTAKE, BILLING, FRONT_DESK)
+PEER = "peer_specialist"
+ROLES = (ADMIN, DIRECTOR, COUNSELOR, INTAKE, BILLING, FRONT_DESK, PEER)
 # Portal accounts: a patient, and a family member invited under the patient's consent. They
 # hold no staff action; staff hold no portal action.
 PATIENT = "patient"
@@ -160,6 +167,10 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.PORTAL_MANAGE: _INTAKE_TEAM,
     Action.PORTAL_SELF: frozenset({PATIENT}),
     Action.PORTAL_FAMILY: frozenset({FAMILY}),
+    Action.SUPPORT_READ: frozenset({DIRECTOR, COUNSELOR, INTAKE, PEER}),
+    Action.SUPPORT_WRITE: frozenset({DIRECTOR, COUNSELOR, INTAKE, PEER}),
+    Action.PARTNER_MANAGE: frozenset({ADMIN, DIRECTOR, INTAKE, PEER}),
+    Action.SUPPORT_REPORT: frozenset({ADMIN, DIRECTOR}),
 }
 
 # What each refusal tells the user (plain words; the audit event keeps the action name).
@@ -202,6 +213,10 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.PORTAL_MANAGE: "Portal invitations are sent by the intake team and clinicians.",
     Action.PORTAL_SELF: "This page is for patients signed in to their own portal.",
     Action.PORTAL_FAMILY: "This page is for family members invited by a patient.",
+    Action.SUPPORT_READ: "Needs, referrals and peer support are open to clinicians, the intake team and peer specialists.",
+    Action.SUPPORT_WRITE: "Needs, referrals and peer support are recorded by clinicians, the intake team and peer specialists.",
+    Action.PARTNER_MANAGE: "The partner directory is kept by the administrator, the clinical director, the intake team and peer specialists.",
+    Action.SUPPORT_REPORT: "Only the administrator or clinical director reads the support services report.",
 }
 
 

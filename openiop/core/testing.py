@@ -165,6 +165,7 @@ class World:
     billing_a1: User
     frontdesk_a1: User
     intake_a1: User
+    peer_a1: User
     counselor_b1: User
     director_b: User
     admin_b: User
@@ -203,6 +204,9 @@ def build_world() -> World:
         admin_a=make_staff("admin_a", Role.ADMINISTRATOR, org_a, sites=[site_a1, site_a2]),
         billing_a1=make_staff("billing_a1", Role.BILLING, org_a, sites=[site_a1]),
         frontdesk_a1=make_staff("frontdesk_a1", Role.FRONT_DESK, org_a, sites=[site_a1]),
+        peer_a1=make_staff(
+            "peer_a1", Role.PEER_SPECIALIST, org_a, sites=[site_a1], programs=[program_a1]
+        ),
         intake_a1=make_staff(
             "intake_a1", Role.INTAKE_COORDINATOR, org_a, sites=[site_a1], can_break_glass=True
         ),

@@ -426,6 +426,11 @@ def _screening_store(
     )
     if requires_urgent_safety_task(result):
         _safety_task_open(actor=actor, patient=patient, screening=screening, request=request)
+    if screening.flags:
+        # A positive domain of the needs screen (CMS AHC HRSN) opens a social need.
+        from openiop.support.needs.services import needs_from_screening
+
+        needs_from_screening(actor=actor, screening=screening, request=request)
     return screening
 
 

@@ -140,6 +140,11 @@ class Goal(models.Model):
     )
     description = models.CharField(max_length=500)
     skill_domain = models.CharField(max_length=24, choices=SkillDomain.choices)
+    # A goal may address a social need found by the needs screen or recorded by staff
+    # (housing, work ...), so the plan and the referral work are one picture.
+    need = models.ForeignKey(
+        "support.Need", on_delete=models.SET_NULL, null=True, blank=True, related_name="goals"
+    )
 
     class Meta:
         ordering = ["plan", "id"]

@@ -27,6 +27,7 @@ HEADERS = {
     "Intake coordinator": Role.INTAKE_COORDINATOR,
     "Billing": Role.BILLING,
     "Front desk": Role.FRONT_DESK,
+    "Peer recovery specialist": Role.PEER_SPECIALIST,
     "Patient": Role.PATIENT,
     "Family member": Role.FAMILY,
 }

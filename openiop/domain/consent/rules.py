@@ -28,6 +28,7 @@ DATA: Mapping[str, str] = {
     "billing": "Services billed, dates, charges and insurance",
     "discharge": "Admission and discharge summary",
     "sud_notes": "SUD counseling notes",
+    "social_needs": "Needs for housing, food, work or other help, and referrals for them",
 }
 
 PURPOSES: Mapping[str, str] = {
@@ -39,6 +40,7 @@ PURPOSES: Mapping[str, str] = {
     "legal": "Court, probation or parole",
     "family": "Involving a family member or friend in care",
     "research": "Research",
+    "support": "Referral for housing, work or other help (support services)",
     "other": "Another purpose stated on the consent",
 }
 TPO_PURPOSES = frozenset({"treatment", "payment", "operations"})
@@ -52,6 +54,7 @@ RECIPIENT_KINDS: Mapping[str, str] = {
     "school": "A school",
     "family": "A family member or friend",
     "researcher": "A researcher",
+    "service_partner": "A housing, employment or other support service",
     "other": "Another person or organization",
 }
 TPO_RECIPIENT_KINDS = frozenset({"treating_provider", "health_plan", "operations"})
