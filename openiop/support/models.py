@@ -364,6 +364,9 @@ class AlumniAttendance(models.Model):
             models.UniqueConstraint(fields=["event", "patient"], name="support_alumni_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"Patient {self.patient_id} at {self.event}"
+
 
 class SupportSettings(models.Model):
     """Program policy (no published source): how long a partner link works, when a referral
@@ -395,6 +398,9 @@ class SupportSettings(models.Model):
                 name="support_rescreen_days_range",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Support settings of program {self.program_id}"
 
 
 DEFAULT_SETTINGS = {"link_days": 14, "follow_up_days": 7, "rescreen_days": 90}

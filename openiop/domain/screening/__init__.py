@@ -1,8 +1,9 @@
 """Screening instruments as declarative definitions, and their exact scoring.
 
 Each instrument (PHQ-9, GAD-7, AUDIT, AUDIT-C, DAST-10, CRAFFT 2.1, SCOFF, PCL-5, C-SSRS screener,
-CIWA-Ar, COWS, BAM) is a frozen `Instrument`: items, answer options and points, skip logic,
-total, subscales, bands, flags, configurable thresholds, LOINC codes where verified, version.
+CIWA-Ar, COWS, BAM, and the CMS AHC HRSN core questions) is a frozen `Instrument`: items, answer
+options and points, skip logic, total, subscales, bands, flags, configurable thresholds, LOINC
+codes where verified, version.
 One engine scores them all. Sources are cited in each instrument module; the answer encoding is
 documented in docs/instruments.md. Pure Python: no Django.
 

@@ -18,6 +18,7 @@ from openiop.domain.screening.engine import evaluate
 from openiop.domain.screening.model import Instrument, ScoreResult, UnknownInstrument
 from openiop.domain.screening.monitoring import BAM
 from openiop.domain.screening.mood import GAD7, PHQ9
+from openiop.domain.screening.social import AHC_HRSN
 from openiop.domain.screening.suicide import CSSRS
 from openiop.domain.screening.trauma import PCL5
 from openiop.domain.screening.withdrawal import CIWA_AR, COWS
@@ -38,6 +39,7 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
             CIWA_AR,
             COWS,
             BAM,
+            AHC_HRSN,
         )
     }
 )

@@ -23,10 +23,10 @@ from openiop.domain.screening.rules import Facts, Setting, Total
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
-def test_the_registry_holds_exactly_the_issue_3_instruments() -> None:
+def test_the_registry_holds_exactly_the_expected_instruments() -> None:
     assert set(INSTRUMENTS) == {
         "phq9", "gad7", "audit", "audit-c", "dast10", "crafft",
-        "scoff", "pcl5", "cssrs", "ciwa-ar", "cows", "bam",
+        "scoff", "pcl5", "cssrs", "ciwa-ar", "cows", "bam", "ahc_hrsn",
     }  # fmt: skip
     assert all(get_instrument(key).id == key for key in INSTRUMENTS)
 
@@ -41,6 +41,7 @@ def test_only_phq9_item_9_and_cssrs_high_risk_are_urgent() -> None:
         ("phq9", (0, 27)), ("gad7", (0, 21)), ("audit", (0, 40)), ("audit-c", (0, 12)),
         ("dast10", (0, 10)), ("crafft", (0, 6)), ("scoff", (0, 5)), ("pcl5", (0, 80)),
         ("ciwa-ar", (0, 67)), ("cows", (0, 48)), ("cssrs", None), ("bam", None),
+        ("ahc_hrsn", (4, 20)),
     ],
 )  # fmt: skip
 def test_total_ranges_match_the_published_maxima(instrument: str, expected: object) -> None:
@@ -70,6 +71,7 @@ VERIFIED_LOINC = {
     "audit": (None, "75624-7"),
     "audit-c": ("72109-2", "75626-2"),
     "dast10": ("82666-9", "82667-7"),
+    "ahc_hrsn": ("96777-8", "95614-4"),
 }
 PHQ9_ITEMS = (
     "44250-9",
@@ -82,6 +84,10 @@ PHQ9_ITEMS = (
     "44253-3",
     "44260-8",
 )
+AHC_HRSN_ITEMS = (
+    "71802-3", *(None,) * 7, "88122-7", "88123-5", "93030-5", "96779-4",
+    "95618-5", "95617-7", "95616-9", "95615-1",
+)  # fmt: skip
 CSSRS_ITEMS = ("93246-7", "93247-5", "93248-3", "93249-1", "93250-9", "93267-3", "93269-9")
 
 
@@ -93,6 +99,7 @@ def test_loinc_codes_are_exactly_the_verified_ones() -> None:
     assert tuple(i.loinc for i in INSTRUMENTS["phq9"].items) == PHQ9_ITEMS
     assert tuple(i.loinc for i in INSTRUMENTS["cssrs"].items) == CSSRS_ITEMS
     assert INSTRUMENTS["cssrs"].loinc_band == "93374-7"
+    assert tuple(i.loinc for i in INSTRUMENTS["ahc_hrsn"].items) == AHC_HRSN_ITEMS
     unverified = ("pcl5", "crafft", "scoff", "ciwa-ar", "cows", "bam", "gad7", "audit", "audit-c")
     for key in unverified:
         assert all(item.loinc is None for item in INSTRUMENTS[key].items), key
@@ -105,7 +112,7 @@ def test_every_loinc_code_in_the_definitions_has_a_valid_check_digit() -> None:
         for code in (i.loinc_panel, i.loinc_total, i.loinc_band, *(item.loinc for item in i.items))
         if code is not None
     ]
-    assert len(codes) == 26  # PHQ-9 11, GAD-7 2, AUDIT 1, AUDIT-C 2, DAST-10 2, C-SSRS 8
+    assert len(codes) == 37  # PHQ-9 11, GAD-7 2, AUDIT 1, AUDIT-C 2, DAST-10 2, C-SSRS 8, AHC 11
     assert all(is_valid_loinc(code) for code in codes)
 
 
