@@ -143,6 +143,7 @@ CHART_TABS = [
     ("attendance", "Attendance"),
     ("notes", "Notes"),
     ("plan", "Plan"),
+    ("support", "Support"),
 ]
 # What each tab shows, as the access policy names it: a tab the user's role may not read is
 # neither listed nor opened (minimum necessary, 45 CFR 164.502(b)).
@@ -154,6 +155,7 @@ TAB_ACTIONS = {
     "attendance": Action.ATTENDANCE_READ,
     "notes": Action.NOTE_READ,
     "plan": Action.CARE_READ,
+    "support": Action.SUPPORT_READ,
 }
 # Each app fills its chart tab with a module `<app>/chart.py` defining
 # `tab(request, user, patient) -> (template_name, context)`; the patient has already been
@@ -164,6 +166,7 @@ CHART_TAB_PROVIDERS = {
     "attendance": "openiop.delivery.chart",
     "notes": "openiop.delivery.chart_notes",
     "plan": "openiop.care.chart",
+    "support": "openiop.support.chart",
 }
 
 
