@@ -67,6 +67,7 @@ PERSONAS = [
     "intake_a1",
     "billing_a1",
     "frontdesk_a1",
+    "peer_a1",
     "counselor_b1",
     "director_b",
 ]
