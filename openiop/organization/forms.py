@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from openiop.accounts.models import Role, User
-from openiop.core import access
+from openiop.core import access, policy
 from openiop.core.forms import set_queryset
 from openiop.organization.models import (
     Program,
@@ -82,7 +82,8 @@ class StaffForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=Role.choices)
+    # Staff roles only: portal accounts (patients, family) are made by invitation.
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] in policy.ROLES])
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         required=False,

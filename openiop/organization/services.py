@@ -119,6 +119,8 @@ def staff_save(
 ) -> StaffProfile:
     """Create a staff member (account + profile) or change one, with weekly availability."""
     _require_setup(actor)
+    if "role" in user_data and user_data["role"] not in policy.ROLES:
+        raise ValidationError({"role": "Choose a staff role."})
     sites, programs, tracks = (
         list(profile_data.pop("sites", [])),
         list(profile_data.pop("programs", [])),

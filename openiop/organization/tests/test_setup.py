@@ -206,6 +206,9 @@ def test_admin_adds_staff_with_tracks_and_availability(client: Client, world: Wo
         ({"start_0": "12:00", "end_0": "09:00"}, "end_0"),
         ({"start_1": "09:00"}, "end_1"),
         ({"role": "wizard"}, "role"),
+        # Portal accounts come only by invitation, never from the staff form.
+        ({"role": "patient"}, "role"),
+        ({"role": "family"}, "role"),
         ({"tracks": [999999]}, "tracks"),
     ],
 )
