@@ -239,6 +239,9 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
+# The site's public address (https://iop.example.org), for links in e-mail sent by background
+# tasks when no request gives it (a partner's referral link).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 
 # Background work: one task queue (Django's Tasks API through the django-tasks backport),
 # stored in this database and run by `openiop db_worker` on any number of machines

@@ -1,0 +1,61 @@
+"""The referral's task on the one task queue (openiop.core.tasks): e-mail the partner its
+link. The message carries no health information (42 CFR 2.32 travels with the page behind
+the link, which shows the notice): only that a referral from the program is waiting, the
+link and when it expires. Arguments: the referral's id and the site's address only."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from openiop.core.tasks import retrying_task
+from openiop.support.models import PartnerReferral
+from openiop.support.referrals.services import FINAL, partner_link_url
+
+logger = logging.getLogger("openiop.support")
+
+SUBJECT = "A referral is waiting for you"
+
+
+def program_name(referral: PartnerReferral) -> str:
+    program = referral.patient.program
+    return program.name if program is not None else referral.patient.organization.name
+
+
+def message_body(referral: PartnerReferral, link: str) -> str:
+    expires = referral.link_expires_at
+    until = f"The link works until {expires:%-d %B %Y at %H:%M} UTC." if expires else ""
+    return (
+        f"Hello,\n\nA referral from {program_name(referral)} is waiting for you. "
+        "Open this link to read it and to tell the program what happened:\n\n"
+        f"{link}\n\n{until}\n"
+        "If you were not expecting this message, ignore it.\n"
+    )
+
+
+@retrying_task(max_attempts=3, backoff=timedelta(seconds=60))
+def send_partner_link(*, referral_id: int, base_url: str = "", attempt: int = 1) -> str:
+    """E-mail the partner its link; "sent", or why not ("no e-mail", "closed", "gone")."""
+    referral = (
+        PartnerReferral.objects.select_related(
+            "partner", "patient__program", "patient__organization"
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        return "gone"
+    if referral.status in FINAL:
+        return "closed"
+    if not referral.partner.email:
+        return "no e-mail"
+    base = base_url or getattr(settings, "PUBLIC_BASE_URL", "")
+    link = partner_link_url(referral, base)
+    send_mail(
+        SUBJECT, message_body(referral, link), settings.DEFAULT_FROM_EMAIL, [referral.partner.email]
+    )
+    logger.info("partner link for referral %s e-mailed", referral.pk)
+    return "sent"
