@@ -232,6 +232,7 @@ STAFF = [
     ("intake", "Imani", "Brooks", Role.INTAKE_COORDINATOR, "", [0, 1], False),
     ("billing", "Blake", "Carter", Role.BILLING, "", [0, 1, 2], False),
     ("frontdesk", "Frankie", "Diaz", Role.FRONT_DESK, "", [0], False),
+    ("peer", "Pat", "Alvarez", Role.PEER_SPECIALIST, "CPRS", [0, 1], False),
 ]
 EXTRA_COUNSELOR_CREDENTIALS = ["LADC", "LMHC", "LICSW", "CADC", "LCSW", "CADC-T"]
 
@@ -319,6 +320,7 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
     from openiop.locator import demo as locator_demo
     from openiop.privacy import demo as privacy_demo
     from openiop.scheduling import demo as scheduling_demo
+    from openiop.support import demo as support_demo
 
     modules = (
         intake_demo,
@@ -330,6 +332,7 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
         billing_demo,
         authorizations_demo,
         fhir_demo,
+        support_demo,
     )
     return [(module.__name__, module.extend_demo) for module in modules]
 

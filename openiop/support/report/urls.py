@@ -1,3 +1,9 @@
-"""Placeholder: filled by the sub-area."""
+"""The support services report at /support/report/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from openiop.support.report import views
+
+urlpatterns = [
+    path("report/", views.report, name="report"),
+]
