@@ -30,8 +30,10 @@ T = "support/referrals/"
 
 
 def _headers(response: HttpResponse) -> HttpResponse:
-    # The token must not leak to other sites through the Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token must not leak to other sites through the Referer header: "same-origin" sends
+    # no Referer to any other site. ("no-referrer" would also blank the Origin header of the
+    # page's own form, which Django's CSRF check then refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -46,7 +46,7 @@ def test_get_shows_this_referral_only_with_the_notice(client: Client, world: Wor
     a, _b = two(world)
     resp = client.get(url(a))
     assert resp.status_code == 200
-    assert resp["Referrer-Policy"] == "no-referrer" and "no-store" in resp["Cache-Control"]
+    assert resp["Referrer-Policy"] == "same-origin" and "no-store" in resp["Cache-Control"]
     html = resp.content.decode()
     assert (
         "Alma" in html
