@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("openiop.support.referrals.urls")),
     path("", include("openiop.support.peer.urls")),
     path("", include("openiop.support.report.urls")),
+    path("", include("openiop.support.settings_urls")),
 ]

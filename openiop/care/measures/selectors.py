@@ -33,6 +33,7 @@ from openiop.domain.screening import INSTRUMENTS
 from openiop.domain.tapering import MeasureTrend
 from openiop.intake.models import ScreeningResponse
 from openiop.patients.models import Enrollment
+from openiop.support.models import DEFAULT_SETTINGS, SupportSettings
 
 BASELINE_LOOKBACK = timedelta(days=30)
 """Intake screens shortly before admission count as the enrolment's baseline."""
@@ -91,32 +92,77 @@ class DueRow:
         return instrument_name(self.due.instrument)
 
 
+NEEDS_SCREEN = "ahc_hrsn"
+"""The CMS Accountable Health Communities health-related social needs screen: due at admission
+and again every ``rescreen_days`` of the program's support settings (program policy, 90 days
+by default), beside the track's repeated measures."""
+
+
+def rescreen_days_for(program_ids: Iterable[int]) -> dict[int, int]:
+    """Each program's needs-screen interval in days, its default when not set (one query)."""
+    default = DEFAULT_SETTINGS["rescreen_days"]
+    ids = sorted(set(program_ids))
+    out = dict.fromkeys(ids, default)
+    if ids:
+        out.update(
+            SupportSettings.objects.filter(program_id__in=ids).values_list(
+                "program_id", "rescreen_days"
+            )
+        )
+    return out
+
+
+def needs_screen_due(
+    *, starts_on: date, last_on: date | None, every_days: int, today: date, horizon_days: int = 0
+) -> DueMeasure | None:
+    """The needs screen is due on admission unless one was given in the last ``every_days``
+    (a screen at intake, just before admission, counts), then ``every_days`` after the last."""
+    due_on = starts_on if last_on is None else max(starts_on, last_on + timedelta(days=every_days))
+    if due_on > today + timedelta(days=horizon_days):
+        return None
+    return DueMeasure(NEEDS_SCREEN, max(1, round(every_days / 7)), due_on, last_on)
+
+
 def due_rows(
     enrollments: Sequence[Enrollment],
     *,
     today: date,
     horizon_days: int = 0,
     names: dict[int, str] | None = None,
+    needs_screen: bool = True,
 ) -> list[DueRow]:
-    """Due measures of these enrolments (their track must be loaded): two queries in all."""
+    """Due measures of these enrolments (their track must be loaded), with the needs screen
+    unless ``needs_screen`` is false: three queries in all."""
     schedules = schedules_for_tracks({(e.track_id, e.track.kind) for e in enrollments})
     by_patient: dict[int, dict[str, date]] = defaultdict(dict)
     for (patient_id, instrument), on in last_given(
         sorted({e.patient_id for e in enrollments})
     ).items():
         by_patient[patient_id][instrument] = on
-    out = []
+    screen_needs = needs_screen and NEEDS_SCREEN in INSTRUMENTS
+    rescreen = rescreen_days_for(e.track.program_id for e in enrollments) if screen_needs else {}
+    out: list[DueRow] = []
     for e in enrollments:
         given = by_patient.get(e.patient_id, {})
-        for d in due_measures(
+        due = due_measures(
             schedules[e.track_id],
             starts_on=e.starts_on,
             last_given=given,
             today=today,
             horizon_days=horizon_days,
-        ):
-            name = (names or {}).get(e.patient_id, "")
-            out.append(DueRow(e.patient_id, e.pk, e.track.name, d, name))
+        )
+        if screen_needs and all(s.instrument != NEEDS_SCREEN for s in schedules[e.track_id]):
+            needs = needs_screen_due(
+                starts_on=e.starts_on,
+                last_on=given.get(NEEDS_SCREEN),
+                every_days=rescreen[e.track.program_id],
+                today=today,
+                horizon_days=horizon_days,
+            )
+            if needs is not None:
+                due.append(needs)
+        name = (names or {}).get(e.patient_id, "")
+        out.extend(DueRow(e.patient_id, e.pk, e.track.name, d, name) for d in due)
     return sorted(out, key=lambda r: (r.due.due_on, r.patient_id, r.due.instrument))
 
 

@@ -13,6 +13,7 @@ from openiop.care.models import Goal, InterventionKind, ObjectiveStatus, Problem
 from openiop.care.pages import DateInput, local_today
 from openiop.core.forms import set_queryset
 from openiop.patients.models import Enrollment
+from openiop.support.models import Need, NeedStatus
 
 
 class EnrollmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -41,14 +42,61 @@ class ProblemForm(forms.Form):
     )
 
 
+def need_label(need: Need) -> str:
+    """ "Housing (found 3 May 2026)"; a closed need says how it closed."""
+    found = need.identified_on
+    label = f"{need.get_kind_display()} (found {found.day} {found:%b %Y}"
+    if need.status != NeedStatus.OPEN:
+        label += f", {need.get_status_display().lower()}"
+    return label + ")"
+
+
+class NeedChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return need_label(obj)
+
+
+NEED_HELP = "A social need of this patient the goal works on (open needs, or one already linked)."
+
+
 class GoalForm(forms.Form):
     description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     skill_domain = forms.ChoiceField(choices=SkillDomain.choices, label="Skill domain")
     problem = forms.ModelChoiceField(queryset=Problem.objects.none(), required=False)
+    need = NeedChoiceField(
+        queryset=Need.objects.none(),
+        required=False,
+        label="Addresses need",
+        help_text=NEED_HELP,
+        empty_label="No need",
+    )
 
-    def __init__(self, *args: Any, problems: QuerySet[Problem], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, problems: QuerySet[Problem], needs: QuerySet[Need], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_queryset(self, "problem", problems)
+        set_queryset(self, "need", needs)
+
+
+class GoalNeedForm(forms.Form):
+    """Link a goal of the draft to a need it addresses, or unlink it."""
+
+    goal = forms.ModelChoiceField(queryset=Goal.objects.none())
+    need = NeedChoiceField(
+        queryset=Need.objects.none(),
+        required=False,
+        label="Addresses need",
+        help_text=NEED_HELP,
+        empty_label="No need (unlink)",
+    )
+
+    def __init__(
+        self, *args: Any, goals: QuerySet[Goal], needs: QuerySet[Need], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self, "goal", goals)
+        set_queryset(self, "need", needs)
 
 
 class ObjectiveForm(forms.Form):

@@ -10,9 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from openiop.care.models import Objective, ObjectiveProgressNote, PlanStatus, TreatmentPlan
+from openiop.care.models import Goal, Objective, ObjectiveProgressNote, PlanStatus, TreatmentPlan
 from openiop.patients.models import Patient
 
 
@@ -34,6 +34,11 @@ class PlanView:
         return [(g, self.objectives_by_goal.get(g.pk, [])) for g in self.plan.goals.all()]
 
     @property
+    def goals_with_needs(self) -> list[Any]:
+        """The plan's goals that address a social need (their need is loaded with them)."""
+        return [g for g in self.plan.goals.all() if g.need_id is not None]
+
+    @property
     def counts(self) -> dict[str, int]:
         out = {"met": 0, "on_track": 0, "behind": 0}
         for views in self.objectives_by_goal.values():
@@ -50,7 +55,11 @@ def plans_with_objectives(enrollment_ids: list[int]) -> dict[int, PlanView]:
         TreatmentPlan.objects.filter(enrollment_id__in=enrollment_ids)
         .exclude(status=PlanStatus.SUPERSEDED)
         .select_related("signature_attested_by")
-        .prefetch_related("problems", "goals", "interventions")
+        .prefetch_related(
+            "problems",
+            Prefetch("goals", queryset=Goal.objects.select_related("need")),
+            "interventions",
+        )
         .order_by("enrollment_id", "-version")
     )
     chosen: dict[int, TreatmentPlan] = {}

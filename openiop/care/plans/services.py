@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from openiop.core.services import service
 from openiop.delivery.models import Note
 from openiop.domain.diagnosis import icd10
 from openiop.patients.models import Enrollment
+from openiop.support.models import Need, NeedStatus
 
 
 def _require_draft(plan: TreatmentPlan) -> None:
@@ -107,6 +109,27 @@ def problem_add(
     return problem
 
 
+def linkable_needs(plan: TreatmentPlan) -> QuerySet[Need]:
+    """The needs a goal of ``plan`` may address: the patient's open needs, and closed ones a
+    goal of this enrolment's plans already addresses (a revision keeps its links)."""
+    return (
+        Need.objects.filter(patient_id=plan.patient_id)
+        .filter(Q(status=NeedStatus.OPEN) | Q(goals__plan__enrollment_id=plan.enrollment_id))
+        .distinct()
+        .order_by("status", "-identified_on", "id")
+    )
+
+
+def _check_need(plan: TreatmentPlan, need: Need | None) -> None:
+    """A goal addresses a need of the plan's own patient, open or already linked."""
+    if need is None:
+        return
+    if need.patient_id != plan.patient_id:
+        raise ValidationError({"need": "That need is another patient's: choose one of theirs."})
+    if not linkable_needs(plan).filter(pk=need.pk).exists():
+        raise ValidationError({"need": "That need is closed: choose an open need."})
+
+
 @service
 def goal_add(
     *,
@@ -115,18 +138,57 @@ def goal_add(
     description: str,
     skill_domain: str,
     problem: Problem | None = None,
+    need: Need | None = None,
     request: HttpRequest | None = None,
 ) -> Goal:
+    """A goal in a skill domain, for a problem of the plan and, when it addresses one, a social
+    need of the patient (SAMHSA TIP 47: the plan covers the enhanced services a patient needs,
+    such as housing or work, so the plan and the referral work are one picture)."""
     require_clinician_for(actor, plan.patient)
     _require_draft(plan)
-    description = checked_text(description, "description", minimum=3)
-    checked_choice(skill_domain, SkillDomain, "skill_domain")
+    errors: dict[str, str] = {}
+    try:
+        description = checked_text(description, "description", minimum=3)
+    except ValidationError as exc:
+        errors["description"] = exc.message_dict["description"][0]
+    for field, check in (
+        ("skill_domain", lambda: checked_choice(skill_domain, SkillDomain, "skill_domain")),
+        ("need", lambda: _check_need(plan, need)),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors[field] = exc.message_dict[field][0]
     if problem is not None and problem.plan_id != plan.pk:
-        raise ValidationError({"problem": "That problem belongs to another plan."})
+        errors["problem"] = "That problem belongs to another plan."
+    if errors:
+        raise ValidationError(errors)
     goal = Goal.objects.create(
-        plan=plan, problem=problem, description=description, skill_domain=skill_domain
+        plan=plan, problem=problem, description=description, skill_domain=skill_domain, need=need
     )
-    record(actor, AuditAction.ADD, plan.patient, goal, ["description", "skill_domain"], request)
+    fields = ["description", "skill_domain"] + (["need"] if need is not None else [])
+    record(actor, AuditAction.ADD, plan.patient, goal, fields, request)
+    return goal
+
+
+@service
+def goal_set_need(
+    *,
+    actor: User,
+    goal: Goal,
+    need: Need | None,
+    request: HttpRequest | None = None,
+) -> Goal:
+    """Link a goal of a draft to a need of the patient it addresses (``None`` unlinks)."""
+    plan = goal.plan
+    require_clinician_for(actor, plan.patient)
+    _require_draft(plan)
+    _check_need(plan, need)
+    if goal.need_id == (need.pk if need else None):
+        return goal
+    goal.need = need
+    goal.save(update_fields=["need"])
+    record(actor, AuditAction.CHANGE, plan.patient, goal, ["need"], request)
     return goal
 
 
@@ -283,6 +345,7 @@ def _copy_content(plan: TreatmentPlan, draft: TreatmentPlan) -> None:
             problem=new_problems.get(g.problem_id) if g.problem_id else None,
             description=g.description,
             skill_domain=g.skill_domain,
+            need_id=g.need_id,
         )
     for o in plan.objectives.all():
         Objective.objects.create(

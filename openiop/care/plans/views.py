@@ -26,6 +26,7 @@ from openiop.care.models import Goal, Objective, PlanStatus, Problem, TreatmentP
 from openiop.care.plans import services
 from openiop.care.plans.forms import (
     GoalForm,
+    GoalNeedForm,
     InterventionForm,
     ObjectiveForm,
     ObjectiveStatusForm,
@@ -38,6 +39,7 @@ from openiop.care.plans.forms import (
 from openiop.care.plans.selectors import signed_notes_about
 from openiop.delivery.hours import patient_requirement
 from openiop.patients.models import Enrollment, Patient
+from openiop.support.models import Need
 
 
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -71,11 +73,15 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-PLAN_FORMS = ("problem", "goal", "objective", "intervention", "sign", "revise")
+PLAN_FORMS = ("problem", "goal", "goal_need", "objective", "intervention", "sign", "revise")
 
 
 def _plan_forms(
-    data: Any, action: str, problems: QuerySet[Problem], goals: QuerySet[Goal]
+    data: Any,
+    action: str,
+    problems: QuerySet[Problem],
+    goals: QuerySet[Goal],
+    needs: QuerySet[Need],
 ) -> dict[str, Any]:
     """The plan page's forms; the one named ``action`` is bound to ``data`` (the POST)."""
 
@@ -84,7 +90,8 @@ def _plan_forms(
 
     return {
         "problem": bound("problem", ProblemForm),
-        "goal": bound("goal", GoalForm, problems=problems),
+        "goal": bound("goal", GoalForm, problems=problems, needs=needs),
+        "goal_need": bound("goal_need", GoalNeedForm, goals=goals, needs=needs),
         "objective": bound("objective", ObjectiveForm, goals=goals),
         "intervention": bound("intervention", InterventionForm, goals=goals),
         "sign": bound("sign", SignForm),
@@ -110,7 +117,11 @@ def _plan_call(
             description=d["description"],
             skill_domain=d["skill_domain"],
             problem=d.get("problem"),
+            need=d.get("need"),
             request=request,
+        ),
+        "goal_need": lambda: services.goal_set_need(
+            actor=user, goal=d["goal"], need=d.get("need"), request=request
         ),
         "objective": lambda: services.objective_add(
             actor=user,
@@ -155,9 +166,8 @@ def _plan_saved(
     if action == "revise":
         messages.success(request, f"Version {done.version} started as a draft.")
         return redirect("care:plan", pk=patient.pk, plan_id=done.pk)
-    messages.success(
-        request, "Signed: this version is now locked." if action == "sign" else "Added."
-    )
+    done_words = {"sign": "Signed: this version is now locked.", "goal_need": "Goal saved."}
+    messages.success(request, done_words.get(action, "Added."))
     return redirect("care:plan", pk=patient.pk, plan_id=plan.pk)
 
 
@@ -173,9 +183,11 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int) -> HttpResponse:
         "care.treatmentplan",
     )
     problems = plan.problems.all()
-    goals = plan.goals.all()
+    goals = plan.goals.select_related("need", "problem")
     action = request.POST.get("form", "") if request.method == "POST" else ""
-    forms = _plan_forms(request.POST if action else None, action, problems, goals)
+    forms = _plan_forms(
+        request.POST if action else None, action, problems, goals, services.linkable_needs(plan)
+    )
     if action and action not in PLAN_FORMS:
         raise Http404("Unknown form.")
     if action:

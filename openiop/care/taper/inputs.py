@@ -12,7 +12,9 @@ by default):
   resulted drug screens (prescribed classes are expected, not use) and relapse events;
 - plan progress: objectives of the current plan (met / on track / behind);
 - community support: peer meetings in each of the last complete weeks, sponsor or mentor,
-  sober supports;
+  sober supports; contacts with a peer recovery specialist (support's ``PeerContact``, not
+  unanswered attempts) in the same recorded weeks; the kinds of the patient's social needs
+  open at the decision and resolved during the enrolment (support's ``Need``);
 - measure trends: scheduled instruments' baseline and latest totals with reliable change
   (``care.measures.selectors``), from intake's ``ScreeningResponse``;
 - attendance: delivery's attendance records over the program's last complete weeks of the
@@ -73,6 +75,7 @@ from openiop.domain.tapering import (
     recommend_taper,
 )
 from openiop.patients.models import Enrollment, Patient
+from openiop.support.models import Need, NeedStatus, PeerContact, PeerContactKind
 
 SAFETY_FLAGS = {
     "suicidal_ideation": SafetyFlag.SUICIDAL_IDEATION,
@@ -343,9 +346,9 @@ def _plan_progress(enrollment: Enrollment, read: _Read) -> PlanProgress:
 
 def _peer_meetings(
     patient: Patient, policy: TaperPolicy, today: date, read: _Read
-) -> tuple[int, ...]:
-    """Meetings of each recorded complete week in the community window, oldest first; weeks
-    without a record are left out (not recorded, never zero)."""
+) -> tuple[tuple[int, ...], list[date]]:
+    """Meetings of each recorded complete week in the community window, oldest first, and
+    those weeks' Mondays; weeks without a record are left out (not recorded, never zero)."""
     window = policy.community_window_weeks * 2
     this_monday = monday(today)
     first = this_monday - timedelta(weeks=window)
@@ -354,14 +357,62 @@ def _peer_meetings(
         patient=patient, week_start__gte=first, week_start__lt=this_monday
     ).values_list("week_start", "count"):
         per_week[week_start] = per_week.get(week_start, 0) + count
-    meetings = tuple(per_week[w] for w in sorted(per_week))
+    weeks = sorted(per_week)
+    meetings = tuple(per_week[w] for w in weeks)
     read.facts["peer_meeting_weeks_recorded"] = len(meetings)
     read.facts["peer_meeting_weeks_not_recorded"] = window - len(meetings)
     if not meetings:
         read.unknown["community"] = (
             f"No peer meetings recorded for the last {window} complete weeks."
         )
-    return meetings
+    return meetings, weeks
+
+
+def _peer_contacts(patient: Patient, weeks: list[date], read: _Read) -> tuple[int, ...]:
+    """Contacts with a peer recovery specialist (``support.PeerContact``; unanswered attempts
+    left out) in each of ``weeks`` (the recorded peer-meeting weeks, Mondays), index for index.
+    Contacts in a week whose meetings are not recorded are not read: a contact never makes an
+    unknown week known. Empty when no week is recorded."""
+    if not weeks:
+        return ()
+    counts = dict.fromkeys(weeks, 0)
+    for day in (
+        PeerContact.objects.filter(
+            patient=patient,
+            contacted_on__gte=weeks[0],
+            contacted_on__lt=weeks[-1] + timedelta(weeks=1),
+        )
+        .exclude(kind=PeerContactKind.ATTEMPT)
+        .values_list("contacted_on", flat=True)
+    ):
+        week = monday(day)
+        if week in counts:
+            counts[week] += 1
+    contacts = tuple(counts[w] for w in weeks)
+    read.facts["peer_contacts"] = sum(contacts)
+    return contacts
+
+
+def _needs(
+    enrollment: Enrollment, today: date, read: _Read
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Kinds of the patient's social needs as of ``today``: open (identified on or before it,
+    not closed by then) and resolved during this enrolment (closed as resolved between its
+    start and ``today``)."""
+    open_kinds: set[str] = set()
+    resolved: set[str] = set()
+    for kind, status, closed_on in Need.objects.filter(
+        patient_id=enrollment.patient_id, identified_on__lte=today
+    ).values_list("kind", "status", "closed_on"):
+        if closed_on is None or closed_on > today:
+            open_kinds.add(kind)
+        elif status == NeedStatus.RESOLVED and closed_on >= enrollment.starts_on:
+            resolved.add(kind)
+    needs_open = tuple(sorted(open_kinds))
+    needs_resolved = tuple(sorted(resolved - open_kinds))
+    read.facts["needs_open"] = list(needs_open)
+    read.facts["needs_resolved"] = list(needs_resolved)
+    return needs_open, needs_resolved
 
 
 def _measure_trends(enrollment: Enrollment, read: _Read) -> list[MeasureTrend]:
@@ -469,7 +520,9 @@ def gather(
     )
     read.facts["relapse_events"] = len(relapses)
     plan = _plan_progress(enrollment, read)
-    meetings = _peer_meetings(patient, policy, today, read)
+    meetings, meeting_weeks = _peer_meetings(patient, policy, today, read)
+    contacts = _peer_contacts(patient, meeting_weeks, read)
+    needs_open, needs_resolved = _needs(enrollment, today, read)
     trends = _measure_trends(enrollment, read)
     fraction = _attendance(enrollment, today, attendance_reported, policy, read)
     flags = _safety_flags(patient, relapse_rows, read)
@@ -484,6 +537,9 @@ def gather(
             peer_meetings_per_week=meetings,
             sponsor_or_mentor=bool(profile and profile.has_sponsor_or_mentor),
             sober_supports=profile.sober_supports if profile else 0,
+            peer_contacts_per_week=contacts,
+            needs_resolved=needs_resolved,
+            needs_open=needs_open,
         ),
         screens=tuple(screens),
         relapses=relapses,
@@ -584,6 +640,7 @@ def inputs_to_json(g: Gathered) -> dict[str, Any]:
             "behind": inp.plan.behind,
         },
         "peer_meetings_per_week": list(inp.community.peer_meetings_per_week),
+        "peer_contacts_per_week": list(inp.community.peer_contacts_per_week),
         "sponsor_or_mentor": inp.community.sponsor_or_mentor,
         "sober_supports": inp.community.sober_supports,
         "measures": [

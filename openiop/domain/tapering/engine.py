@@ -36,6 +36,7 @@ from openiop.domain.tapering.rules import (
     assess_attendance,
     assess_community,
     assess_measures,
+    assess_needs,
     assess_phase,
     assess_plan,
     assess_relapse,
@@ -64,6 +65,9 @@ def recommend_taper(inp: TaperInput, policy: TaperPolicy | None = None) -> Taper
         *assess_safety(inp, policy),
         assess_age(inp, policy),
     ]
+    needs = assess_needs(inp)  # a caution (neutral), only when the patient has needs on record
+    if needs is not None:
+        assessments.append(needs)
     reasons = [a.reason for a in assessments]
     decision, target = _combine(assessments, ladder)
 

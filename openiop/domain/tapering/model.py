@@ -144,11 +144,19 @@ class CommunitySupport:
 
     ``peer_meetings_per_week``: meetings attended (AA, NA, SMART Recovery, ...) in each recent
     week, oldest first.
+    ``peer_contacts_per_week``: contacts with a peer recovery specialist (in person, phone,
+    text, video or a peer group; not unanswered attempts) in the same weeks as
+    ``peer_meetings_per_week``, index for index; empty when not read.
+    ``needs_resolved`` / ``needs_open``: kinds of the patient's social needs (housing, food,
+    safety ...) resolved during treatment / still open at the time of the decision.
     """
 
     peer_meetings_per_week: tuple[int, ...]
     sponsor_or_mentor: bool = False
     sober_supports: int = 0
+    peer_contacts_per_week: tuple[int, ...] = ()
+    needs_resolved: tuple[str, ...] = ()
+    needs_open: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -158,7 +166,30 @@ class CommunitySupport:
             "peer_meetings_per_week must not be negative",
         )
         _check(problems, self.sober_supports >= 0, "sober_supports must be >= 0")
+        _check(
+            problems,
+            all(n >= 0 for n in self.peer_contacts_per_week),
+            "peer_contacts_per_week must not be negative",
+        )
+        _check(
+            problems,
+            not self.peer_contacts_per_week
+            or len(self.peer_contacts_per_week) == len(self.peer_meetings_per_week),
+            "peer_contacts_per_week must cover the same weeks as peer_meetings_per_week "
+            f"({len(self.peer_meetings_per_week)}), got {len(self.peer_contacts_per_week)}",
+        )
         _raise(problems)
+
+    @property
+    def engagement_per_week(self) -> tuple[int, ...]:
+        """Peer meetings of each week, plus one when the week had a peer recovery support
+        contact (at most one counted a week, so a run of texts never stands in for meetings)."""
+        if not self.peer_contacts_per_week:
+            return self.peer_meetings_per_week
+        return tuple(
+            m + min(c, 1)
+            for m, c in zip(self.peer_meetings_per_week, self.peer_contacts_per_week, strict=True)
+        )
 
 
 @dataclass(frozen=True)

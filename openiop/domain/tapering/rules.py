@@ -172,32 +172,84 @@ def assess_plan(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     return Assessment(reason("plan", stance, "TP-PLAN", facts, text, source))
 
 
+PEER_SUPPORT = (
+    "SAMHSA, What Are Peer Recovery Support Services? (HHS Publication No. (SMA) 09-4454, "
+    "2009): peer recovery support services are recovery support"
+)
+ENHANCED_SERVICES = (
+    "SAMHSA TIP 47, Substance Abuse: Clinical Issues in Intensive Outpatient Treatment "
+    "(2006): enhanced services (housing, safety, work, transportation ...)"
+)
+
+CAUTION_NEEDS = ("housing", "safety")
+"""Open needs named as a reason a step down may wait: a place to live and safety at home.
+A caution only: it does not change what the community rule argues (see ``assess_needs``)."""
+
+NEED_WORDS = {
+    "housing": "housing",
+    "housing_quality": "housing conditions",
+    "food": "food",
+    "transportation": "transportation",
+    "utilities": "utilities",
+    "safety": "safety at home",
+    "employment": "work",
+    "education": "school or training",
+    "legal": "legal help",
+    "childcare": "childcare",
+    "benefits": "benefits and income",
+    "peer_recovery": "peer recovery support",
+    "other": "another need",
+}
+
+
+def _need_words(kinds: tuple[str, ...]) -> str:
+    return ", ".join(NEED_WORDS.get(k, k.replace("_", " ")) for k in kinds)
+
+
 def assess_community(inp: TaperInput, policy: TaperPolicy) -> Assessment:
     """TP-COMMUNITY: growing reliance on community support.
 
     Source: common IOP practice, "growing reliance on community support" (peer
     meetings, sponsor or mentor, sober supports). Compares the mean meetings a week in the
     last ``community_window_weeks`` with the window before; thresholds are policy.
+
+    A week with a contact with a peer recovery specialist counts one more engagement that
+    week (SAMHSA, What Are Peer Recovery Support Services?, 2009: peer recovery support is
+    recovery support). Conservatively: at most one contact counts a week, unanswered attempts
+    never count, and contacts are read only in weeks whose meetings are recorded, so a contact
+    never turns an unknown week into a known one.
     """
     c = inp.community
     n = policy.community_window_weeks
-    recent = c.peer_meetings_per_week[-n:]
-    earlier = c.peer_meetings_per_week[-2 * n : -n]
+    weekly = c.engagement_per_week
+    recent = weekly[-n:]
+    earlier = weekly[-2 * n : -n]
     mean = sum(recent) / len(recent) if recent else 0.0
     trend = mean - sum(earlier) / len(earlier) if earlier else None
     declining = trend is not None and trend < -policy.meeting_decline_tolerance
     meetings_ok = not policy.require_peer_meetings or mean >= policy.min_peer_meetings_per_week
     support_ok = c.sponsor_or_mentor or c.sober_supports >= policy.min_sober_supports
+    peers = bool(c.peer_contacts_per_week)
+    contacts_facts = (
+        (
+            f"peer_contacts_per_week={list(c.peer_contacts_per_week)}",
+            f"engagement_per_week={list(weekly)}",
+        )
+        if peers
+        else ()
+    )
     facts = (
         f"peer_meetings_per_week={list(c.peer_meetings_per_week)}",
+        *contacts_facts,
         f"recent_mean={mean:.1f}",
         f"trend={'unknown' if trend is None else f'{trend:+.1f}'}",
         f"sponsor_or_mentor={c.sponsor_or_mentor}",
         f"sober_supports={c.sober_supports}",
     )
+    what = "peer meetings or peer support contacts" if peers else "peer meetings"
     gaps = []
     if not meetings_ok:
-        gaps.append(f"fewer than {policy.min_peer_meetings_per_week:g} peer meetings a week")
+        gaps.append(f"fewer than {policy.min_peer_meetings_per_week:g} {what} a week")
     if declining:
         gaps.append("meeting attendance falling")
     if not support_ok:
@@ -205,15 +257,53 @@ def assess_community(inp: TaperInput, policy: TaperPolicy) -> Assessment:
             f"no sponsor or mentor and fewer than {policy.min_sober_supports} sober supports"
         )
     source = f"{COMMON_PRACTICE}; {POLICY}"
+    if peers:
+        source = f"{COMMON_PRACTICE}; {PEER_SUPPORT}; {POLICY}"
     if gaps:
         text = "Community support not yet carrying the load: " + "; ".join(gaps) + "."
         return Assessment(reason("community", Stance.FOR_HOLD, "TP-COMMUNITY", facts, text, source))
     text = (
-        f"Relies on community support: {mean:.1f} peer meetings a week, steady or rising, "
+        f"Relies on community support: {mean:.1f} {what} a week, steady or rising, "
         "with a sponsor, mentor or sober supports."
     )
     return Assessment(
         reason("community", Stance.FOR_STEP_DOWN, "TP-COMMUNITY", facts, text, source)
+    )
+
+
+def assess_needs(inp: TaperInput) -> Assessment | None:
+    """TP-NEEDS: social needs found by the needs screen or recorded by staff, resolved during
+    treatment or still open at the decision. None when the patient has none on record.
+
+    A caution, never a stance of its own: the reason is neutral, so it does not change the
+    decision. An open housing or safety need is named as a reason a step down may wait; the
+    clinician who approves weighs it. Making it hold the decision would be program policy,
+    which no program setting asks for yet.
+    Source: SAMHSA TIP 47 (enhanced services: housing, safety and the other needs an IOP
+    provides or arranges); CMS Accountable Health Communities health-related social needs
+    screen (the domains).
+    """
+    c = inp.community
+    if not c.needs_open and not c.needs_resolved:
+        return None
+    facts = (
+        f"needs_open={','.join(c.needs_open) or 'none'}",
+        f"needs_resolved={','.join(c.needs_resolved) or 'none'}",
+    )
+    parts = []
+    for kind in CAUTION_NEEDS:
+        if kind in c.needs_open:
+            a = "An open housing need" if kind == "housing" else "An open need for safety at home"
+            parts.append(f"{a}: stepping down may wait until it is met.")
+    others = tuple(k for k in c.needs_open if k not in CAUTION_NEEDS)
+    if others:
+        parts.append(f"Still open: {_need_words(others)}.")
+    if c.needs_resolved:
+        parts.append(f"Met during treatment: {_need_words(c.needs_resolved)}.")
+    return Assessment(
+        reason(
+            "social_needs", Stance.NEUTRAL, "TP-NEEDS", facts, " ".join(parts), ENHANCED_SERVICES
+        )
     )
 
 

@@ -36,7 +36,9 @@ def due_for(patient: Patient, *, today: date) -> list[DueRow]:
     """The repeated measures due today (or overdue) for the patient, one row per instrument
     (the earliest due date when two tracks ask for the same one). Three queries."""
     seen: dict[str, DueRow] = {}
-    for row in measures.due_rows(open_enrollments(patient), today=today):
+    # The needs screen is given by staff, not at home: its safety-at-home questions may be
+    # read by the person they are about, on a shared phone.
+    for row in measures.due_rows(open_enrollments(patient), today=today, needs_screen=False):
         seen.setdefault(row.due.instrument, row)
     return list(seen.values())
 

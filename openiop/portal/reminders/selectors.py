@@ -148,7 +148,7 @@ def due_questionnaires(at: datetime, accounts: list[PortalAccount]) -> list[DueR
     # reminder) only when a new due date or instrument appears.
     due: dict[int, list[tuple[date, str]]] = defaultdict(list)
     for day, group in by_day.items():
-        for row in due_rows(group, today=day):
+        for row in due_rows(group, today=day, needs_screen=False):  # staff give it
             due[row.patient_id].append((row.due.due_on, row.due.instrument))
     out = []
     for patient_id, pairs in sorted(due.items()):
