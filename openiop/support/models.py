@@ -1,9 +1,11 @@
 """Support services: social needs, partner organizations, closed-loop referrals, peer support
 and alumni.
 
-SAMHSA TIP 47 (Substance Abuse: Clinical Issues in Intensive Outpatient Treatment, chapter 2,
-"enhanced services") names housing, vocational help, transportation, child care, legal and
-benefits help among the services an IOP provides or arranges. A need comes from the CMS
+SAMHSA TIP 47 (Substance Abuse: Clinical Issues in Intensive Outpatient Treatment, 2006,
+https://www.ncbi.nlm.nih.gov/books/NBK64088/) adds "enhanced services" (child care,
+transportation, vocational and housing help ...) to the core services, on site or through
+linkages with community agencies; SAMHSA's 2021 advisory on IOP (based on TIP 47) has programs
+collaborate with local community providers to secure needed services. A need comes from the CMS
 Accountable Health Communities health-related social needs screen (a positive domain) or is
 recorded by staff; it is referred to a partner, and the referral's changes (sent, received,
 accepted or declined, service delivered, closed with the need resolved or not) are kept as

@@ -1,9 +1,9 @@
 """Write path of peer recovery support: contacts with patients (during treatment and after
 discharge, as alumni), alumni events and who attended them.
 
-SAMHSA TIP 47 (chapter 2, "enhanced services") counts peer support and continuing care after
-discharge among the services an IOP offers; SAMHSA's "Core Competencies for Peer Workers in
-Behavioral Health Services" (2015) asks that peer contacts be documented. Each public function
+SAMHSA's advisory "Clinical Issues in Intensive Outpatient Treatment for Substance Use
+Disorders" (2021, based on TIP 47) has IOP services incorporate peer services and encourage
+mutual-support groups, building a recovery network that extends beyond treatment. Each public function
 is one ``@service`` transaction: the policy (``support.write``) and the patient's scope are
 asked again, input is checked before anything is written (a ``ValidationError`` keyed by
 field), and the audit event is recorded in the same transaction.

@@ -23,7 +23,7 @@ closed      (none: final)
 - Declined needs a reason. Closed needs an outcome: the need was resolved or not. Closing
   before the service was delivered ("closing early") is allowed with an outcome.
 - Closing with "resolved" also closes the need as resolved, in the same transaction.
-  "Not resolved" leaves the need open: another referral may be tried (SAMHSA TIP 47, ch. 2:
+  "Not resolved" leaves the need open: another referral may be tried (program practice:
   the program keeps arranging the service until the need is met or the patient declines).
 - The day a change happened cannot be in the future nor before the referral was sent.
 - The follow-up date may be moved while the referral is open (sent, received, accepted,
