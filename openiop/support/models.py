@@ -240,7 +240,9 @@ class PartnerReferral(models.Model):
     declined_reason = models.CharField(max_length=500, blank=True)
     sent_on = models.DateField()
     follow_up_on = models.DateField()
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     disclosure = models.ForeignKey(
         "privacy.Disclosure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

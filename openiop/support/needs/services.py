@@ -56,9 +56,10 @@ def need_record(
         errors["identified_on"] = "The day the need was found cannot be in the future."
     if len(note) > 500:
         errors["note"] = "Keep the note under 500 characters."
-    if not errors and Need.objects.filter(
-        patient=patient, kind=kind, status=NeedStatus.OPEN
-    ).exists():
+    if (
+        not errors
+        and Need.objects.filter(patient=patient, kind=kind, status=NeedStatus.OPEN).exists()
+    ):
         errors["kind"] = "This patient already has an open need of this kind."
     if errors:
         raise ValidationError(errors)
@@ -176,9 +177,7 @@ def need_close(
 
 
 @service
-def need_reopen(
-    *, actor: User, need: Need, request: HttpRequest | None = None
-) -> Need:
+def need_reopen(*, actor: User, need: Need, request: HttpRequest | None = None) -> Need:
     """Undo a close (a need closed by mistake), unless another need of its kind is open."""
     locked = Need.objects.select_for_update().select_related("patient").get(pk=need.pk)
     require_support_write(actor, locked.patient, request)
