@@ -75,6 +75,27 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     except partner_link.LinkInvalid:
         _deny(request, pk, "partner link refused: not valid", None)
         return _headers(render(request, T + "link_invalid.html", status=404))
+    # Each opening of the link shows the partner the person's details again: only while a
+    # consent still covers this partner (a revoked or expired consent stops it at once,
+    # 42 CFR 2.31(a)(6)); the refusal is audited by the gate.
+    decision = services.consent_decision(referral.patient, referral.partner)
+    if not decision.allowed:
+        gate.refusal(
+            referral.patient,
+            decision,
+            recipient=services.recipient_for(referral.partner),
+            purpose=services.PURPOSE,
+            channel="referral",
+            request=request,
+        )
+        return _headers(
+            render(
+                request,
+                T + "link_withdrawn.html",
+                {"program": program_name(referral)},
+                status=403,
+            )
+        )
     allowed = services.allowed_next(referral.status, partner=True)
     form = None
     status = 200

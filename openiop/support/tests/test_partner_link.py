@@ -180,3 +180,27 @@ def test_the_public_form_posts_with_the_csrf_cookie(world: World) -> None:
     assert resp.status_code == 200
     a.refresh_from_db()
     assert a.status == "received"
+
+
+def test_a_revoked_consent_stops_the_link_at_once(client: Client, world: World) -> None:
+    """42 CFR 2.31(a)(6): after the patient revokes the consent naming the partner, the link
+    shows nothing of the person (403, the gate's audited refusal) and takes no change."""
+    from openiop.privacy.models import Consent
+    from openiop.privacy.services import consent_revoke
+
+    a, _b = two(world)
+    assert client.get(url(a)).status_code == 200
+    consent = Consent.objects.get(patient=a.patient, recipient_key=f"partner:{a.partner_id}")
+    consent_revoke(world.intake_a1, consent, method="writing")
+    before = AuditEvent.objects.filter(action="denied").count()
+    resp = client.get(url(a))
+    html = resp.content.decode()
+    assert resp.status_code == 403 and "no longer shared" in html
+    assert "Quintero" not in html and "Shelter" not in html
+    assert AuditEvent.objects.filter(action="denied").count() == before + 1
+    resp = client.post(
+        url(a), {"to_status": "accepted", "occurred_on": TODAY.isoformat(), "partner_person": "X"}
+    )
+    assert resp.status_code == 403
+    a.refresh_from_db()
+    assert a.status == "sent"
