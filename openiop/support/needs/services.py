@@ -18,7 +18,18 @@ from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
-from openiop.support.models import FLAG_NEEDS, Need, NeedKind, NeedSource, NeedStatus
+from openiop.support.models import (
+    FLAG_NEEDS,
+    OPEN_REFERRAL,
+    Need,
+    NeedKind,
+    NeedSource,
+    NeedStatus,
+    PartnerReferral,
+    ReferralEvent,
+    ReferralEventSource,
+    ReferralStatus,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -26,6 +37,14 @@ if TYPE_CHECKING:
     from openiop.accounts.models import User
     from openiop.intake.models import ScreeningResponse
     from openiop.patients.models import Patient
+
+
+def _lock_patient(patient: Patient) -> None:
+    """Serialise the writers of one patient's needs (two screens or two staff at once would
+    otherwise both pass the "already open" check and meet the database constraint)."""
+    from openiop.patients.models import Patient
+
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
 
 
 def require_support_write(actor: User, patient: Patient, request: HttpRequest | None) -> None:
@@ -47,6 +66,7 @@ def need_record(
     """Open a need recorded by staff (work, legal help, childcare ... or a screen domain the
     patient raised in conversation). A need of a kind already open is refused."""
     require_support_write(actor, patient, request)
+    _lock_patient(patient)
     today = timezone.localdate()
     day = identified_on or today
     errors: dict[str, str] = {}
@@ -54,6 +74,8 @@ def need_record(
         errors["kind"] = "Choose the kind of need."
     if day > today:
         errors["identified_on"] = "The day the need was found cannot be in the future."
+    elif patient.date_of_birth and day < patient.date_of_birth:
+        errors["identified_on"] = "The day cannot be before the patient was born."
     if len(note) > 500:
         errors["note"] = "Keep the note under 500 characters."
     if (
@@ -94,6 +116,7 @@ def needs_from_screening(
     if not kinds:
         return []
     patient = screening.patient
+    _lock_patient(patient)
     already = set(
         Need.objects.filter(patient=patient, kind__in=kinds, status=NeedStatus.OPEN).values_list(
             "kind", flat=True
@@ -164,6 +187,7 @@ def need_close(
     locked.closed_by = actor
     locked.closed_note = note.strip()
     locked.save(update_fields=["status", "closed_on", "closed_by", "closed_note"])
+    _withdraw_open_referrals(actor, locked, day, request)
     audit.record(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -176,11 +200,47 @@ def need_close(
     return locked
 
 
+def _withdraw_open_referrals(
+    actor: User, need: Need, day: date, request: HttpRequest | None
+) -> None:
+    """A closed need needs no partner any more: its referrals still open are withdrawn (with
+    their event), so they leave the work list and their links show the partner nothing more."""
+    now = timezone.now()
+    for referral in PartnerReferral.objects.select_for_update().filter(
+        need=need, status__in=OPEN_REFERRAL
+    ):
+        from_status = referral.status
+        referral.status = ReferralStatus.WITHDRAWN
+        referral.link_expires_at = now
+        referral.updated_at = now
+        referral.save(update_fields=["status", "link_expires_at", "updated_at"])
+        ReferralEvent.objects.create(
+            referral=referral,
+            from_status=from_status,
+            to_status=ReferralStatus.WITHDRAWN,
+            occurred_on=max(day, referral.sent_on),
+            recorded_at=now,
+            source=ReferralEventSource.STAFF,
+            recorded_by=actor,
+            note=f"The need was closed ({need.get_status_display().lower()}).",
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            patient=need.patient,
+            obj=referral,
+            fields=["status", "link_expires_at"],
+            request=request,
+            detail="partner referral withdrawn: its need was closed",
+        )
+
+
 @service
 def need_reopen(*, actor: User, need: Need, request: HttpRequest | None = None) -> Need:
     """Undo a close (a need closed by mistake), unless another need of its kind is open."""
     locked = Need.objects.select_for_update().select_related("patient").get(pk=need.pk)
     require_support_write(actor, locked.patient, request)
+    _lock_patient(locked.patient)
     if locked.status == NeedStatus.OPEN:
         raise ValidationError({"__all__": "This need is open already."})
     if Need.objects.filter(

@@ -46,6 +46,16 @@ def need_new(request: HttpRequest, pk: int) -> HttpResponse:
         if need is not None:
             messages.success(request, f"{need.get_kind_display()} need recorded.")
             return _support_tab(patient.pk)
+    if request.method != "POST":
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=["demographics"],
+            request=request,
+            detail="new social need: form shown",
+        )
     return render_form(request, "support/needs/new.html", {"form": form, "patient": patient})
 
 

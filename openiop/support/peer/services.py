@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -75,6 +76,8 @@ def peer_contact_record(
         errors["kind"] = "Choose how you were in touch."
     if contacted_on > today:
         errors["contacted_on"] = "The day of the contact cannot be in the future."
+    elif contacted_on < patient.date_of_birth:
+        errors["contacted_on"] = "The day cannot be before the patient was born."
     if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
         errors["minutes"] = (
             f"Give the length in minutes, from 1 to {MAX_MINUTES}, or leave it blank."
@@ -201,9 +204,15 @@ def alumni_attendance_record(
         errors["patient"] = "This person is already on the list for this event."
     if errors:
         raise ValidationError(errors)
-    attendance = AlumniAttendance.objects.create(
-        event=event, patient=patient, recorded_by=actor, recorded_at=timezone.now()
-    )
+    try:
+        with transaction.atomic():  # two staff adding the same person at once
+            attendance = AlumniAttendance.objects.create(
+                event=event, patient=patient, recorded_by=actor, recorded_at=timezone.now()
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"patient": "This person is already on the list for this event."}
+        ) from exc
     audit.record(
         actor=actor,
         action=AuditAction.ADD,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from openiop.core.converters import MAX_ID
 from openiop.support.models import Language, NeedKind, ReferralOutcome, ReferralStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -73,7 +74,9 @@ class ReferForm(forms.Form):
     partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, empty_label=None, widget=forms.RadioSelect
     )
-    service = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    service = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     message = forms.CharField(
         label="What help is asked of the partner",
         max_length=1000,
@@ -147,7 +150,9 @@ class PartnerChangeForm(forms.Form):
 
 class WorkListForm(forms.Form):
     overdue = forms.BooleanField(label="Overdue only", required=False)
-    partner = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    partner = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     status = forms.ChoiceField(
         label="Status",
         choices=[

@@ -53,6 +53,19 @@ def _deny(request: HttpRequest, pk: int, detail: str, referral: PartnerReferral 
     )
 
 
+def _closed(request: HttpRequest, pk: int, referral: PartnerReferral) -> HttpResponse:
+    """A closed or withdrawn referral: its link shows nothing of the person any more."""
+    _deny(request, pk, f"partner link refused: referral {referral.status}", referral)
+    return _headers(
+        render(
+            request,
+            T + "link_closed.html",
+            {"program": program_name(referral)},
+            status=410,
+        )
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     try:
@@ -63,6 +76,8 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     try:
         referral = partner_link.read(pk, token)
     except partner_link.LinkExpired as exc:
+        if exc.referral.status in services.FINAL:
+            return _closed(request, pk, exc.referral)
         _deny(request, pk, "partner link refused: expired", exc.referral)
         return _headers(
             render(
@@ -75,6 +90,8 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     except partner_link.LinkInvalid:
         _deny(request, pk, "partner link refused: not valid", None)
         return _headers(render(request, T + "link_invalid.html", status=404))
+    if referral.status in services.FINAL:
+        return _closed(request, pk, referral)
     # Each opening of the link shows the partner the person's details again: only while a
     # consent still covers this partner (a revoked or expired consent stops it at once,
     # 42 CFR 2.31(a)(6)); the refusal is audited by the gate.
@@ -110,6 +127,7 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                     to_status=data["to_status"],
                     occurred_on=data["occurred_on"],
                     partner_person=data["partner_person"],
+                    link_nonce=referral.link_nonce,
                     note=data["note"],
                     declined_reason=data["declined_reason"],
                     request=request,
@@ -189,7 +207,6 @@ def _context(
         "events": events,
         "form": form,
         "done": done,
-        "closed": referral.status in services.FINAL,
         "notice": gate.NOTICE,
         "consent_summary": gate.consent_summary(consent) if consent is not None else "",
     }

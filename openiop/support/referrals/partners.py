@@ -1,7 +1,11 @@
 """The partner directory's write path: one service saves a partner and its services.
 
 Partners are organizations, not patient data: the audit event names no patient. A partner's
-name is unique in the organization (the referral form and the consent name it).
+name is unique in the organization, compared as people write names (case, spacing and
+punctuation ignored, as consents compare them), because the referral form and the consents
+name it. A partner that a consent or a referral names is not renamed: a written consent
+names its recipient (42 CFR 2.31(a)(4)), and a new name would silently move or drop what
+the patient agreed to. A new partner is added instead.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
-from openiop.support.models import Language, NeedKind, Partner, PartnerService
+from openiop.domain.consent import same_name
+from openiop.organization.models import Organization
+from openiop.privacy.models import Consent
+from openiop.support.models import Language, NeedKind, Partner, PartnerReferral, PartnerService
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -57,6 +64,33 @@ def _check_services(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+RENAME_REFUSED = (
+    "Consents or referrals name this partner; add a new partner instead of renaming it."
+)
+
+
+def _name_taken(org_id: int, name: str, partner: Partner | None) -> bool:
+    """Whether another partner of the organization has this name, as consents compare names."""
+    others = Partner.objects.filter(organization_id=org_id)
+    if partner is not None:
+        others = others.exclude(pk=partner.pk)
+    return any(same_name(name, other) for other in others.values_list("name", flat=True))
+
+
+def _named_elsewhere(partner: Partner) -> bool:
+    """Whether a consent (bound to the partner, or naming it as a service partner) or a
+    referral names this partner."""
+    if PartnerReferral.objects.filter(partner=partner).exists():
+        return True
+    consents = Consent.objects.filter(organization_id=partner.organization_id)
+    if consents.filter(recipient_key=f"partner:{partner.pk}").exists():
+        return True
+    names = consents.filter(recipient_kind="service_partner").values_list(
+        "recipient_name", flat=True
+    )
+    return any(same_name(name, partner.name) for name in names.distinct())
+
+
 @service
 def partner_save(
     *,
@@ -73,16 +107,20 @@ def partner_save(
     org_id = access.organization_id(actor)
     if partner is not None and partner.organization_id != org_id:
         raise access.not_found(actor, "support.partner", partner.pk, request=request)
+    # One partner write at a time per organization, so two saves cannot both pass the
+    # name check below (the database constraint compares exact names only).
+    Organization.objects.select_for_update().filter(pk=org_id).first()
+    if partner is not None:
+        partner = Partner.objects.get(pk=partner.pk)  # the stored name, not a changed copy
     errors: dict[str, str] = {}
     name = (data.get("name") or "").strip()
     if len(name) < 2:
         errors["name"] = "Give the partner's name."
-    elif (
-        Partner.objects.filter(organization_id=org_id, name__iexact=name)
-        .exclude(pk=partner.pk if partner is not None else 0)
-        .exists()
-    ):
+    elif _name_taken(org_id, name, partner):
         errors["name"] = "Another partner of your organization has this name."
+    elif partner is not None and not same_name(name, partner.name) and _named_elsewhere(partner):
+        # (a change of case or punctuation only is allowed: consents still name it)
+        errors["name"] = RENAME_REFUSED
     languages = list(data.get("languages") or [])
     if any(code not in Language.values for code in languages):
         errors["languages"] = "Choose languages from the list."
@@ -123,7 +161,6 @@ def partner_save(
         )
         svc.save()
         kept.append(svc.pk)
-    from openiop.support.models import PartnerReferral
 
     for pk, svc in existing.items():
         if pk in kept:

@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,6 +157,8 @@ def referral_send(
     follow = follow_up_on or today + timedelta(days=settings.follow_up_days)
     if follow < today:
         errors["follow_up_on"] = "The follow-up day cannot be in the past."
+    elif follow > today + timedelta(days=366):
+        errors["follow_up_on"] = "Choose a follow-up day within a year."
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -235,6 +238,18 @@ def _check_change(
         errors["occurred_on"] = "The day cannot be in the future."
     elif occurred_on < referral.sent_on:
         errors["occurred_on"] = "The day cannot be before the referral was sent."
+    else:
+        last = (
+            ReferralEvent.objects.filter(referral=referral)
+            .exclude(from_status=models.F("to_status"))
+            .order_by("-occurred_on")
+            .values_list("occurred_on", flat=True)
+            .first()
+        )
+        if last is not None and occurred_on < last:
+            errors["occurred_on"] = (
+                f"The day cannot be before the last change recorded ({last:%d %b %Y})."
+            )
     if to_status == S.DECLINED and len(declined_reason.strip()) < 3:
         errors["declined_reason"] = "Say why the referral was declined."
     if len(declined_reason) > 500:
@@ -244,6 +259,12 @@ def _check_change(
         ReferralOutcome.NOT_RESOLVED,
     ):
         errors["outcome"] = "Say whether the need was resolved."
+    elif (
+        to_status == S.CLOSED
+        and outcome == ReferralOutcome.RESOLVED
+        and referral.status in (S.DECLINED, S.WITHDRAWN)
+    ):
+        errors["outcome"] = "A declined referral cannot have resolved the need."
     if len(note) > 1000:
         errors["note"] = "Keep the note under 1000 characters."
     return errors
@@ -294,6 +315,8 @@ def referral_update(
             errors["follow_up_on"] = "Give the new follow-up day."
         elif follow_up_on < today:
             errors["follow_up_on"] = "The follow-up day cannot be in the past."
+        elif follow_up_on > today + timedelta(days=366):
+            errors["follow_up_on"] = "Choose a follow-up day within a year."
         if len(note) > 1000:
             errors["note"] = "Keep the note under 1000 characters."
         if errors:
@@ -333,6 +356,8 @@ def referral_update(
     )
     if follow_up_on is not None and follow_up_on < today:
         errors["follow_up_on"] = "The follow-up day cannot be in the past."
+    elif follow_up_on is not None and follow_up_on > today + timedelta(days=366):
+        errors["follow_up_on"] = "Choose a follow-up day within a year."
     if errors:
         raise ValidationError(errors)
     assert occurred_on is not None
@@ -399,6 +424,11 @@ def _apply(
     if to_status == S.CLOSED:
         referral.outcome = outcome
         fields.append("outcome")
+    if to_status in FINAL:
+        # A closed or withdrawn referral shows the partner nothing more (a referral sent to
+        # the wrong partner is withdrawn): its link ends now.
+        referral.link_expires_at = now
+        fields.append("link_expires_at")
     referral.save(update_fields=fields)
     ReferralEvent.objects.create(
         referral=referral,
@@ -421,13 +451,31 @@ def referral_update_by_partner(
     to_status: str,
     occurred_on: date | None,
     partner_person: str,
+    link_nonce: str,
     note: str = "",
     declined_reason: str = "",
     request: HttpRequest | None = None,
 ) -> PartnerReferral:
     """A change recorded by the partner through the signed link (the view has read the
-    link): received, accepted, declined (with a reason) or delivered."""
+    link): received, accepted, declined (with a reason) or delivered. Under the lock the
+    link is checked again (a "New link" or the end of the link since the page was read
+    refuses the change) and so is the consent (a revocation since then refuses it)."""
     locked = _lock(referral)
+    now = timezone.now()
+    if locked.link_nonce != link_nonce or (
+        locked.link_expires_at is not None and now > locked.link_expires_at
+    ):
+        raise ValidationError({"__all__": "This link no longer works: nothing was recorded."})
+    decision = consent_decision(locked.patient, locked.partner)
+    if not decision.allowed:
+        raise gate.refusal(
+            locked.patient,
+            decision,
+            recipient=recipient_for(locked.partner),
+            purpose=PURPOSE,
+            channel=CHANNEL,
+            request=request,
+        )
     note = note.strip()
     person = partner_person.strip()
     errors = _check_change(
@@ -456,7 +504,7 @@ def referral_update_by_partner(
         source=ReferralEventSource.PARTNER_LINK,
         recorded_by=None,
         partner_person=person,
-        now=timezone.now(),
+        now=now,
     )
     audit.record(
         actor=None,

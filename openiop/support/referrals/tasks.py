@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from openiop.core.tasks import retrying_task
 from openiop.support.models import PartnerReferral
@@ -26,8 +27,10 @@ def program_name(referral: PartnerReferral) -> str:
 
 
 def message_body(referral: PartnerReferral, link: str) -> str:
-    expires = referral.link_expires_at
-    until = f"The link works until {expires:%-d %B %Y at %H:%M} UTC." if expires else ""
+    until = ""
+    if referral.link_expires_at is not None:
+        local = timezone.localtime(referral.link_expires_at)
+        until = f"The link works until {local.day} {local:%B %Y at %H:%M} ({local.tzname()})."
     return (
         f"Hello,\n\nA referral from {program_name(referral)} is waiting for you. "
         "Open this link to read it and to tell the program what happened:\n\n"
@@ -52,7 +55,11 @@ def send_partner_link(*, referral_id: int, base_url: str = "", attempt: int = 1)
         return "closed"
     if not referral.partner.email:
         return "no e-mail"
-    base = base_url or getattr(settings, "PUBLIC_BASE_URL", "")
+    # The configured public address first (a request's host may be an internal name).
+    base = getattr(settings, "PUBLIC_BASE_URL", "") or base_url
+    if not base.startswith(("https://", "http://")):
+        logger.warning("partner link for referral %s not e-mailed: no site address", referral.pk)
+        return "no site address"
     link = partner_link_url(referral, base)
     send_mail(
         SUBJECT, message_body(referral, link), settings.DEFAULT_FROM_EMAIL, [referral.partner.email]

@@ -210,6 +210,15 @@ def need_refer(request: HttpRequest, pk: int) -> HttpResponse:
             initial["partner"] = offering[0].pk
         form = ReferForm(initial=initial, partners=queryset)
     decisions = _consent_rows(patient, everyone)
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        patient=patient,
+        obj=need,
+        fields=["need", "consents"],
+        request=request,
+        detail="refer a need to a partner: form shown",
+    )
     return render_form(
         request,
         T + "refer.html",
@@ -385,6 +394,16 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         overdue_only=bool(data.get("overdue")),
         partner_id=partner_id,
         status=data.get("status", ""),
+    )
+    shown = sorted({str(row.referral.patient_id) for row in rows})
+    audit.record(
+        actor=user,
+        action=AuditAction.QUERY,
+        object_type="support.partnerreferral",
+        fields=["patient", "need", "partner", "status", "follow_up_on"],
+        request=request,
+        detail=("referral work list; shown patient ids: " + ",".join(shown))[:500],
+        part2=bool(shown),
     )
     return render_form(
         request,

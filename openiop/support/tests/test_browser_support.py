@@ -9,8 +9,8 @@ on each page.
    patient's; they record that they accepted and then that the service was given.
 4. The counselor sees the partner's answers and closes the referral with the need resolved;
    the chart shows the need resolved.
-5. The link stops working once it expires (the clock moves past the program's link days), and
-   an altered link shows nothing.
+5. The closed referral's link shows nothing more; another, still open, stops working once it
+   expires (the clock moves past the program's link days); an altered link shows nothing.
 
 The server's clock is frozen (time_machine, same process as the live server).
 """
@@ -29,6 +29,7 @@ from openiop.core.testing import build_world
 from openiop.delivery.tests.factories import enrolled_patient
 from openiop.intake.services import screening_record
 from openiop.support.models import Need, NeedKind, NeedStatus, PartnerReferral, ReferralStatus
+from openiop.support.referrals.services import partner_link_url
 from openiop.support.tests.test_referrals import consent_for, make_partner, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,7 +71,7 @@ def test_a_housing_need_is_referred_answered_by_the_partner_and_resolved(
         make_partner(world.org_a, "Eastside Food Bank", kind=NeedKind.FOOD)
         consent_for(world, ana, harbor)
         # Another patient's referral to the same partner: never on Ana's link.
-        send(world, patient=other, partner=harbor)
+        bea_referral = send(world, patient=other, partner=harbor)
 
         with chromium_browser() as browser:
             base = live_server.url
@@ -141,12 +142,20 @@ def test_a_housing_need_is_referred_answered_by_the_partner_and_resolved(
             page.goto(f"{base}/patients/{ana.pk}/support/")
             assert "Resolved" in page.locator("main").inner_text()
 
-            # 5. After the link days the partner's link has expired; an altered one is invalid.
-            clock.move_to(datetime.combine(DAY + timedelta(days=15), time(11, 0), tzinfo=NY))
+            # 5. The closed referral's link shows nothing more of Ana.
             answer = partner.goto(link)
             assert answer is not None and answer.status == 410
-            assert "expired" in partner.locator("main").inner_text()
+            assert "closed" in partner.locator("main").inner_text()
             assert "Arriaga" not in partner.content()
+            # Bea's referral, still open, works until the link days (14) have passed.
+            bea_link = partner_link_url(bea_referral, base)
+            partner.goto(bea_link)
+            assert "Okonkwo" in partner.locator("main").inner_text()
+            clock.move_to(datetime.combine(DAY + timedelta(days=15), time(11, 0), tzinfo=NY))
+            answer = partner.goto(bea_link)
+            assert answer is not None and answer.status == 410
+            assert "expired" in partner.locator("main").inner_text()
+            assert "Okonkwo" not in partner.content()
             head, token = link.rstrip("/").rsplit("/", 1)
             altered = token[:-4] + ("x" if token[-4] != "x" else "y") + token[-3:]
             answer = partner.goto(f"{head}/{altered}/")

@@ -133,24 +133,34 @@ def test_a_declined_referral_needs_a_reason_from_the_partner(client: Client, wor
     assert a.status == "sent"
 
 
-def test_closed_referral_shows_no_form(client: Client, world: World) -> None:
+@pytest.mark.parametrize("end", ["closed", "withdrawn"])
+def test_a_closed_or_withdrawn_referral_shows_the_partner_nothing(
+    client: Client, world: World, end: str
+) -> None:
+    """A referral sent to the wrong partner is withdrawn: from then on its link shows nothing
+    of the person (410, audited) and takes no change."""
     a = send(world)
     services.referral_update(
         actor=world.counselor_a1,
         referral=a,
-        to_status="closed",
+        to_status=end,
         occurred_on=TODAY,
-        outcome="not_resolved",
+        outcome="not_resolved" if end == "closed" else "",
+        note="Sent to the wrong partner." if end == "withdrawn" else "",
     )
-    html = client.get(url(a)).content.decode()
-    assert "This referral is closed" in html and 'name="partner_person"' not in html
+    before = AuditEvent.objects.filter(action="denied").count()
+    resp = client.get(url(a))
+    html = resp.content.decode()
+    assert resp.status_code == 410 and "This referral is closed" in html
+    assert "Quintero" not in html and 'name="partner_person"' not in html
     resp = client.post(
         url(a),
         {"to_status": "received", "occurred_on": TODAY.isoformat(), "partner_person": "Dana"},
     )
-    assert resp.status_code == 409
+    assert resp.status_code == 410
+    assert AuditEvent.objects.filter(action="denied").count() == before + 2
     a.refresh_from_db()
-    assert a.status == "closed"
+    assert a.status == end
 
 
 def test_rate_limit_per_address_is_429(client: Client, world: World) -> None:

@@ -17,9 +17,10 @@ from django.urls import reverse
 from openiop.core.models import AuditEvent
 from openiop.core.testing import World, login
 from openiop.locator.tests.factories import FacilityFactory
+from openiop.privacy.models import Consent
 from openiop.support.models import Partner, PartnerService
 from openiop.support.referrals.partners import partner_save
-from openiop.support.tests.test_referrals import NOW, make_partner, send
+from openiop.support.tests.test_referrals import NOW, consent_for, make_partner, send
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,62 @@ def test_the_name_is_unique_in_the_organization(world: World) -> None:
     partner_save(
         actor=world.peer_a1, partner=None, data=_data(name="Other Org Partner"), services=[]
     )
+
+
+def test_names_differing_only_in_case_spacing_or_punctuation_are_duplicates(
+    world: World,
+) -> None:
+    make_partner(world.org_a, name="Harbor Housing")
+    for name in ("Harbor-Housing", "harbor  housing.", "HARBOR HOUSING"):
+        with pytest.raises(ValidationError) as exc:
+            partner_save(actor=world.peer_a1, partner=None, data=_data(name=name), services=[])
+        assert exc.value.message_dict["name"] == [
+            "Another partner of your organization has this name."
+        ]
+    assert Partner.objects.filter(organization=world.org_a).count() == 1
+    other = make_partner(world.org_a, name="Harbor Health")
+    with pytest.raises(ValidationError) as exc:
+        partner_save(
+            actor=world.peer_a1, partner=other, data=_data(name="Harbor-Housing"), services=[]
+        )
+    assert "name" in exc.value.message_dict
+    assert Partner.objects.get(pk=other.pk).name == "Harbor Health"
+
+
+def test_a_partner_named_by_a_consent_or_a_referral_is_not_renamed(world: World) -> None:
+    bound = make_partner(world.org_a, name="Harbor Housing")
+    consent_for(world, world.patient_a1, bound)  # a consent bound to it by its key
+    by_name = make_partner(world.org_a, name="Legal Aid North", kind="legal")
+    named = consent_for(world, world.patient_a1, by_name)
+    Consent.objects.filter(pk=named.pk).update(
+        recipient_key="", recipient_name="legal aid, north"
+    )  # an older consent naming it only by name
+    referred = send(world, partner=make_partner(world.org_a, name="Job Start"))
+    Consent.objects.filter(recipient_key=f"partner:{referred.partner_id}").update(
+        recipient_key="", recipient_kind="treating_provider"
+    )  # only the referral names it now
+    for partner in (bound, by_name, referred.partner):
+        with pytest.raises(ValidationError) as exc:
+            partner_save(
+                actor=world.admin_a, partner=partner, data=_data(name="A New Name"), services=[]
+            )
+        assert exc.value.message_dict["name"] == [
+            "Consents or referrals name this partner; add a new partner instead of renaming it."
+        ]
+        assert Partner.objects.get(pk=partner.pk).name == partner.name
+    # a change of case or punctuation only still names the same partner
+    changed = partner_save(
+        actor=world.admin_a, partner=bound, data=_data(name="HARBOR housing"), services=[]
+    )
+    assert changed.name == "HARBOR housing"
+    # a partner no one names yet may be renamed
+    free = make_partner(world.org_a, name="Food Pantry", kind="food")
+    elsewhere = consent_for(world, world.patient_a1, free)
+    Consent.objects.filter(pk=elsewhere.pk).update(organization=world.org_b, recipient_key="")
+    renamed = partner_save(
+        actor=world.admin_a, partner=free, data=_data(name="Eastside Food Pantry"), services=[]
+    )
+    assert renamed.name == "Eastside Food Pantry"
 
 
 def test_bad_services_and_foreign_facility_are_refused(world: World) -> None:

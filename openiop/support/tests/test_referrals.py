@@ -506,3 +506,116 @@ def test_work_list_overdue_first_and_constant_queries(
     PartnerReferral.objects.filter(pk__in=[r.pk for r in refs[3:]]).update(status="withdrawn")
     with django_assert_num_queries(ten):
         client.get(url)
+
+
+# ---------------------------------------------------------------- review: the loop's edges
+
+
+def test_closing_a_need_withdraws_its_open_referrals_and_ends_their_links(world: World) -> None:
+    from openiop.support.needs.services import need_close
+
+    first = send(world)
+    partner_b = make_partner(world.org_a, "Second Street Housing")
+    consent_for(world, world.patient_a1, partner_b)
+    second = services.referral_send(
+        actor=world.counselor_a1, need=first.need, partner=partner_b, message="Try here too."
+    )
+    need_close(
+        actor=world.counselor_a1,
+        need=first.need,
+        status=NeedStatus.DECLINED,
+        note="Moving in with her sister",
+    )
+    for referral in (first, second):
+        referral.refresh_from_db()
+        assert referral.status == ReferralStatus.WITHDRAWN
+        assert referral.link_expires_at == NOW
+        event = referral.events.order_by("-id").first()
+        assert event is not None and "need was closed" in event.note
+
+
+def test_closing_one_referral_resolved_withdraws_the_others_of_its_need(world: World) -> None:
+    first = send(world)
+    partner_b = make_partner(world.org_a, "Second Street Housing")
+    consent_for(world, world.patient_a1, partner_b)
+    second = services.referral_send(
+        actor=world.counselor_a1, need=first.need, partner=partner_b, message="Try here too."
+    )
+    services.referral_update(
+        actor=world.counselor_a1,
+        referral=first,
+        to_status="closed",
+        occurred_on=TODAY,
+        outcome="resolved",
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ReferralStatus.CLOSED and first.outcome == "resolved"
+    assert second.status == ReferralStatus.WITHDRAWN
+    assert Need.objects.get(pk=first.need_id).status == NeedStatus.RESOLVED
+
+
+def test_a_declined_referral_cannot_close_as_resolved(world: World) -> None:
+    r = send(world)
+    services.referral_update(
+        actor=world.counselor_a1,
+        referral=r,
+        to_status="declined",
+        occurred_on=TODAY,
+        declined_reason="Waiting list closed",
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.referral_update(
+            actor=world.counselor_a1,
+            referral=r,
+            to_status="closed",
+            occurred_on=TODAY,
+            outcome="resolved",
+        )
+    assert "outcome" in exc.value.message_dict
+    assert Need.objects.get(pk=r.need_id).status == NeedStatus.OPEN
+
+
+def test_a_change_cannot_be_dated_before_the_last_one(world: World) -> None:
+    with time_machine.travel(NOW - timedelta(days=5), tick=False):
+        r = send(world)
+    services.referral_update(
+        actor=world.counselor_a1, referral=r, to_status="accepted", occurred_on=TODAY
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.referral_update(
+            actor=world.counselor_a1,
+            referral=r,
+            to_status="delivered",
+            occurred_on=TODAY - timedelta(days=2),
+        )
+    assert "occurred_on" in exc.value.message_dict
+
+
+def test_a_partner_change_after_a_new_link_is_refused(world: World) -> None:
+    r = send(world)
+    old_nonce = r.link_nonce
+    services.referral_link_renew(actor=world.counselor_a1, referral=r)
+    with pytest.raises(ValidationError):
+        services.referral_update_by_partner(
+            referral=r,
+            to_status="accepted",
+            occurred_on=TODAY,
+            partner_person="Dana Reyes",
+            link_nonce=old_nonce,
+        )
+    r.refresh_from_db()
+    assert r.status == ReferralStatus.SENT
+
+
+def test_the_work_list_takes_any_partner_id_and_audits_what_it_shows(
+    client: Client, world: World
+) -> None:
+    r = send(world)
+    login(client, world.counselor_a1)
+    resp = client.get(reverse("support:referral_list"), {"partner": "9" * 30})
+    assert resp.status_code == 200
+    resp = client.get(reverse("support:referral_list"))
+    assert resp.status_code == 200
+    event = AuditEvent.objects.filter(action="query", object_type="support.partnerreferral").last()
+    assert event is not None and str(r.patient_id) in event.detail

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from openiop.core.models import AuditEvent
 from openiop.core.testing import World, login, without_tokens
 from openiop.domain.support_report import metrics
-from openiop.support.models import Need, NeedStatus, ReferralOutcome, ReferralStatus
+from openiop.support.models import Need, NeedStatus, Partner, ReferralOutcome, ReferralStatus
 from openiop.support.report import selectors
 from openiop.support.tests.report_data import need, partner, referral
 
@@ -99,6 +99,44 @@ def test_director_sees_the_organizations_figures_for_the_last_90_days(
         assert name not in body
     event = AuditEvent.objects.filter(action="query", object_type="support.need").get()
     assert event.username == "director_a" and "2026-03-18 to 2026-06-15" in event.detail
+
+
+def test_a_partner_is_credited_only_with_the_needs_its_own_referral_resolved(
+    client: Client, world: World
+) -> None:
+    _data(world)
+    by = world.counselor_a1
+    # Need 4: declined by the housing authority, then resolved through the food bank.
+    n4 = need(
+        world.patient_a1, "housing", D(2026, 6, 1), by, status="resolved", closed=D(2026, 6, 9)
+    )
+    housing, food = (
+        Partner.objects.get(name="County Housing Authority"),
+        Partner.objects.get(name="Harvest Food Bank"),
+    )
+    referral(n4, housing, by, D(2026, 6, 1), D(2026, 6, 8), [("declined", D(2026, 6, 2))])
+    referral(
+        n4,
+        food,
+        by,
+        D(2026, 6, 3),
+        D(2026, 6, 10),
+        [("accepted", D(2026, 6, 4)), ("closed", D(2026, 6, 9))],
+        outcome="resolved",
+    )
+    response = login(client, world.director_a).get(URL)
+    by_partner = {g.key: g.figures for g in response.context["report"].by_partner}
+    h, f = by_partner["County Housing Authority"], by_partner["Harvest Food Bank"]
+    # Housing: needs 1, 2 and 4 referred; only need 1 resolved through it (10 days).
+    assert (h.needs_found, h.needs_resolved, h.median_days_to_resolution) == (3, 1, 10.0)
+    assert h.referrals_declined == 1
+    # Food bank: need 3 (it declined; staff closed the need) and need 4 (resolved through
+    # it, 8 days).
+    assert (f.needs_found, f.needs_resolved, f.median_days_to_resolution) == (2, 1, 8.0)
+    assert response.context["report"].total.needs_resolved == 3
+    body = without_tokens(response.content)
+    assert "Declined (by the partner or recorded by staff)" in body
+    assert "that partner's own referral was closed with the need resolved" in body
 
 
 def test_administrator_sees_it_too(client: Client, world: World) -> None:
