@@ -359,8 +359,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A refusal (403/404) is an expected answer, already in the audit trail: one line in the
     # log, not a traceback.
-    "filters": {"refusals_one_line": {"()": "openiop.core.logfilters.RefusalsOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_one_line"]}},
+    "filters": {
+        "refusals_one_line": {"()": "openiop.core.logfilters.RefusalsOneLine"},
+        "redact_link_secrets": {"()": "openiop.core.logfilters.RedactLinkSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["refusals_one_line", "redact_link_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

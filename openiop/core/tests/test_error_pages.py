@@ -65,3 +65,30 @@ def test_refusals_are_logged_without_a_traceback_and_server_errors_with_one() ->
     assert RefusalsOneLine().filter(refusal) and refusal.exc_info is None
     crash = _record(500)
     assert RefusalsOneLine().filter(crash) and crash.exc_info is not None
+
+
+def test_the_log_never_holds_the_secret_of_a_link() -> None:
+    """A 404 on a partner's referral link is logged by Django with its path: the handler's
+    filter keeps the route and drops the token (and so for portal invitations and calendar
+    feeds)."""
+    from openiop.core.logfilters import RedactLinkSecrets
+
+    secret = "7:AbCdEfGhIjKlMnOp:1xSyBc:XlzvGSefDq_zFYHQHP6v6hTBm37GE1WU8It"
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("Not Found", f"/public/partner-referrals/7/{secret}/"),
+        None,
+    )
+    RedactLinkSecrets().filter(record)
+    assert secret not in record.getMessage()
+    assert "/public/partner-referrals/7/[redacted]/" in record.getMessage()
+    for path in ("/portal/welcome/abcdefghijklmnop/", "/public/calendar/abcdefghijklmnop.ics"):
+        record = logging.LogRecord(
+            "django.server", logging.INFO, __file__, 1, f'"GET {path} HTTP/1.1" 404', None, None
+        )
+        RedactLinkSecrets().filter(record)
+        assert "abcdefghijklmnop" not in record.getMessage()
