@@ -277,6 +277,8 @@ def _detail(
             "link": request.build_absolute_uri(services.partner_link_url(referral))
             if can_write and referral.status not in services.FINAL
             else "",
+            "link_expired": referral.link_expires_at is not None
+            and referral.link_expires_at <= timezone.now(),
         },
         status=status,
     )

@@ -619,3 +619,16 @@ def test_the_work_list_takes_any_partner_id_and_audits_what_it_shows(
     assert resp.status_code == 200
     event = AuditEvent.objects.filter(action="query", object_type="support.partnerreferral").last()
     assert event is not None and str(r.patient_id) in event.detail
+
+
+def test_the_referral_page_says_when_the_partners_link_has_expired(
+    client: Client, world: World
+) -> None:
+    r = send(world)
+    login(client, world.counselor_a1)
+    page = client.get(reverse("support:referral_detail", args=[r.pk])).content.decode()
+    assert 'id="partner-link"' in page
+    with time_machine.travel(NOW + timedelta(days=15), tick=False):
+        login(client, world.counselor_a1)
+        page = client.get(reverse("support:referral_detail", args=[r.pk])).content.decode()
+    assert "link expired" in page and 'id="partner-link"' not in page
