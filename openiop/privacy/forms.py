@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from openiop.domain.consent import same_name
 from openiop.fhir.models import FhirClient
 from openiop.patients.forms import DateInput
 from openiop.privacy.limits import MAX_SCAN_BYTES
@@ -22,6 +23,9 @@ from openiop.privacy.models import (
     SignatureMethod,
     SignerRelation,
 )
+from openiop.support.models import Partner
+
+PARTNER_KIND = "service_partner"
 
 
 class FhirClientChoice(forms.ModelChoiceField[FhirClient]):
@@ -54,6 +58,18 @@ class ConsentForm(forms.Form):
         empty_label="None",
         help_text="Only if the patient named this system. The consent then covers it, and "
         "only it, through the API.",
+    )
+    # A consent to a service partner binds to the directory's partner through this choice (its
+    # key `partner:<id>`), so renaming a partner or adding one with a like name never moves
+    # the consent. A name typed without a choice stays allowed: a partner not yet listed.
+    partner = forms.ModelChoiceField(
+        label="Partner from the directory (optional)",
+        queryset=Partner.objects.none(),
+        required=False,
+        empty_label="None",
+        error_messages={"invalid_choice": "Choose one of your organization's active partners."},
+        help_text="Only for a service partner: the consent then covers this partner, and only "
+        "it, whatever its name becomes.",
     )
     purpose = forms.ChoiceField(
         label="Purpose", choices=[("", "Choose…"), *PURPOSE_CHOICES], required=False
@@ -95,9 +111,19 @@ class ConsentForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, clients: QuerySet[FhirClient] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        clients: QuerySet[FhirClient] | None = None,
+        partners: QuerySet[Partner] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        partner_field = self.fields["partner"]
+        assert isinstance(partner_field, forms.ModelChoiceField)
+        if partners is None:  # the portal's form: the patient names the recipient
+            del self.fields["partner"]
+        else:
+            partner_field.queryset = partners
         field = self.fields["fhir_client"]
         assert isinstance(field, forms.ModelChoiceField)
         if clients is not None:
@@ -113,6 +139,30 @@ class ConsentForm(forms.Form):
             )
         return upload
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        partner = data.get("partner")
+        if partner is None:
+            return data  # (a typed name alone: a partner not yet in the directory)
+        if data.get("kind") == ConsentKind.TPO:
+            self.add_error(
+                "partner",
+                "A treatment, payment and operations consent names no one "
+                "(42 CFR 2.31(a)(4)(i)): leave the partner empty.",
+            )
+        elif data.get("recipient_kind") != PARTNER_KIND:
+            self.add_error("partner", "A partner from the directory is a service partner.")
+        elif data.get("fhir_client") is not None:
+            self.add_error("partner", "Choose a partner or a registered system, not both.")
+        else:
+            name = (data.get("recipient_name") or "").strip()
+            if not name:
+                data["recipient_name"] = partner.name
+            elif not same_name(name, partner.name):
+                self.add_error("recipient_name", "The name differs from the partner's name.")
+        return data
+
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["data"] = data.pop("information", [])
@@ -122,6 +172,10 @@ class ConsentForm(forms.Form):
         data["scan_type"] = getattr(upload, "content_type", "") or ""
         client = data.pop("fhir_client", None)
         data["fhir_client"] = client.pk if client is not None else None
+        partner = data.pop("partner", None)
+        if partner is not None:
+            data["recipient_name"] = partner.name
+            data["recipient_key"] = f"partner:{partner.pk}"
         return data
 
 

@@ -25,6 +25,7 @@ from openiop.privacy import notice as notice_text
 from openiop.privacy import selectors, services
 from openiop.privacy.forms import ConsentForm, EmergencyForm, NoticeForm, RevokeForm
 from openiop.privacy.models import Consent
+from openiop.support.models import Partner
 
 RENAME = {"data": "information"}
 REVOKE_STATEMENT = (
@@ -71,6 +72,19 @@ def _clients(patient: Patient) -> QuerySet[FhirClient]:
     return FhirClient.objects.filter(organization_id=patient.organization_id, active=True)
 
 
+def _partners(patient: Patient) -> QuerySet[Partner]:
+    """The directory's partners a consent of this patient may be bound to."""
+    return Partner.objects.filter(organization_id=patient.organization_id, active=True)
+
+
+def _bound_partner(consent: Consent) -> Partner | None:
+    """The directory's partner a consent is bound to (its key "partner:<id>"), if any."""
+    prefix, _, pk = consent.recipient_key.partition(":")
+    if prefix != "partner" or not pk.isdigit():
+        return None
+    return Partner.objects.filter(pk=int(pk), organization_id=consent.organization_id).first()
+
+
 def _bound_client(consent: Consent) -> FhirClient | None:
     """The registered system a consent is bound to (its key "fhir-client:<id>"), if any."""
     prefix, _, pk = consent.recipient_key.partition(":")
@@ -100,7 +114,9 @@ def _form_page(
 
 def _save(request: HttpRequest, patient: Patient, replaces: Consent | None) -> HttpResponse:
     user = access.staff(request)
-    form = ConsentForm(request.POST, request.FILES, clients=_clients(patient))
+    form = ConsentForm(
+        request.POST, request.FILES, clients=_clients(patient), partners=_partners(patient)
+    )
     saved = None
     if form.is_valid():
         saved = submit(
@@ -128,6 +144,7 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
             "signer_name": f"{patient.first_name} {patient.last_name}",
         },
         clients=_clients(patient),
+        partners=_partners(patient),
     )
     return _form_page(request, patient, form, None)
 
@@ -137,7 +154,7 @@ def consent_replace(request: HttpRequest, pk: int) -> HttpResponse:
     old = selectors.consent_for(user, pk, action=Action.CONSENT_RECORD, request=request)
     if request.method == "POST":
         return _save(request, old.patient, old)
-    skip = ("scan", "typed_name", "agreed", "information", "fhir_client")
+    skip = ("scan", "typed_name", "agreed", "information", "fhir_client", "partner")
     fields = [n for n in ConsentForm.base_fields if n not in skip]
     initial: dict[str, Any] = {name: getattr(old, name) for name in fields}
     initial["information"] = list(old.data)
@@ -147,7 +164,12 @@ def consent_replace(request: HttpRequest, pk: int) -> HttpResponse:
     bound = _bound_client(old)
     if bound is not None:
         initial["fhir_client"] = bound.pk  # the new version keeps the binding
-    form = ConsentForm(initial=initial, clients=_clients(old.patient))
+    partner = _bound_partner(old)
+    if partner is not None:
+        initial["partner"] = partner.pk  # likewise
+    form = ConsentForm(
+        initial=initial, clients=_clients(old.patient), partners=_partners(old.patient)
+    )
     return _form_page(request, old.patient, form, old)
 
 

@@ -232,6 +232,26 @@ def test_edit_page_creates_a_partner_with_service_rows(client: Client, world: Wo
     assert "Emergency shelter" in client.get(edit).content.decode()
 
 
+def test_the_edit_page_refuses_renaming_a_partner_a_consent_names_with_422(
+    client: Client, world: World
+) -> None:
+    p = make_partner(world.org_a, name="Harbor Housing")
+    consent_for(world, world.patient_a1, p)
+    login(client, world.peer_a1)
+    post = {
+        "name": "Harbor Family Services",
+        "languages": ["en"],
+        "active": "on",
+        "svc-TOTAL_FORMS": "0",
+        "svc-INITIAL_FORMS": "0",
+    }
+    resp = client.post(reverse("support:partner_edit", args=[p.pk]), post)
+    assert resp.status_code == 422
+    assert "add a new partner instead of renaming it" in resp.content.decode()
+    assert Partner.objects.get(pk=p.pk).name == "Harbor Housing"
+    assert p.services.count() == 1  # nothing partial saved
+
+
 def test_refusals(client: Client, world: World) -> None:
     p = make_partner(world.org_a)
     login(client, world.counselor_b1)
