@@ -10,13 +10,16 @@ Definitions (written under the report's tables too):
 - *Needs found*: needs identified in the period. Per partner: the needs referred to it.
 - *Needs referred*: needs with at least one referral (any status).
 - *Needs resolved*: needs closed as resolved (closed not resolved, or help declined by the
-  patient, do not count).
+  patient, do not count). Per partner: only the resolved needs whose referral to that
+  partner was closed with the need resolved; a need the partner declined and another
+  partner resolved counts for the other partner only.
 - *Resolution rate*: needs resolved / needs found; ``None`` when no need was found.
-- *Median days to resolution*: the median of (day closed - day found) over resolved needs
-  only; the mean of the two middle values when their number is even; ``None`` when no need
-  was resolved.
+- *Median days to resolution*: the median of (day closed - day found) over the needs
+  counted as resolved (per partner, those it resolved); the mean of the two middle values
+  when their number is even; ``None`` when no need was resolved.
 - Referrals: *sent* every referral; *accepted* those the partner accepted (or delivered the
-  service, which implies it); *declined* those the partner declined; *delivered* those whose
+  service, which implies it); *declined* those declined, whether the partner declined
+  through its link or staff recorded the partner's refusal; *delivered* those whose
   service was delivered; *closed resolved* those closed with the need resolved.
 - *Overdue* as of a day: a referral sent by then, still open that day (not declined, closed
   or withdrawn by then) whose follow-up day is before it.
@@ -115,38 +118,53 @@ class SupportReport:
     by_partner: tuple[Group, ...]
 
 
-def median_days(needs: Iterable[NeedFact]) -> float | None:
-    """Median days from found to resolved over the resolved needs; None when there are none."""
+def _resolved(need: NeedFact, credited: frozenset[int] | None) -> bool:
+    """A resolved need, and (when `credited` is given) one of those credited to the group."""
+    return need.status == NEED_RESOLVED and (credited is None or need.id in credited)
+
+
+def median_days(needs: Iterable[NeedFact], credited: frozenset[int] | None = None) -> float | None:
+    """Median days from found to resolved over the resolved needs (only those in `credited`
+    when given); None when there are none."""
     days = [
         (n.closed_on - n.identified_on).days
         for n in needs
-        if n.status == NEED_RESOLVED and n.closed_on is not None
+        if _resolved(n, credited) and n.closed_on is not None
     ]
     if not days:
         return None
     return float(statistics.median(days))
 
 
-def figures(needs: Sequence[NeedFact], referrals: Sequence[ReferralFact], as_of: date) -> Figures:
-    """The figures of one group: `needs` and the `referrals` that belong to the group."""
+def closed_resolved(referral: ReferralFact) -> bool:
+    return referral.status == CLOSED and referral.outcome == OUTCOME_RESOLVED
+
+
+def figures(
+    needs: Sequence[NeedFact],
+    referrals: Sequence[ReferralFact],
+    as_of: date,
+    credited: frozenset[int] | None = None,
+) -> Figures:
+    """The figures of one group: `needs` and the `referrals` that belong to the group.
+    `credited`: when given, the ids of the needs the group may count as resolved (a
+    partner's: those whose referral to it was closed resolved); else every resolved need."""
     referred = {r.need_id for r in referrals}
     found = len(needs)
-    resolved = sum(1 for n in needs if n.status == NEED_RESOLVED)
+    resolved = sum(1 for n in needs if _resolved(n, credited))
     return Figures(
         needs_found=found,
         needs_referred=sum(1 for n in needs if n.id in referred),
         needs_resolved=resolved,
         resolution_rate=round(resolved / found, 4) if found else None,
-        median_days_to_resolution=median_days(needs),
+        median_days_to_resolution=median_days(needs, credited),
         referrals_sent=len(referrals),
         referrals_accepted=sum(
             1 for r in referrals if r.has_reached(ACCEPTED) or r.has_reached(DELIVERED)
         ),
         referrals_declined=sum(1 for r in referrals if r.has_reached(DECLINED)),
         referrals_delivered=sum(1 for r in referrals if r.has_reached(DELIVERED)),
-        referrals_closed_resolved=sum(
-            1 for r in referrals if r.status == CLOSED and r.outcome == OUTCOME_RESOLVED
-        ),
+        referrals_closed_resolved=sum(1 for r in referrals if closed_resolved(r)),
         referrals_overdue=sum(1 for r in referrals if r.overdue_on(as_of)),
     )
 
@@ -186,10 +204,17 @@ def compute(
     partners: dict[str, list[ReferralFact]] = {}
     for r in refs:
         partners.setdefault(r.partner, []).append(r)
+    # A partner is credited only with the needs its own referral closed as resolved, not
+    # with a need another partner resolved after it declined or did not help.
     by_partner = tuple(
         Group(
             partner,
-            figures([need_by_id[i] for i in sorted({r.need_id for r in group})], group, as_of),
+            figures(
+                [need_by_id[i] for i in sorted({r.need_id for r in group})],
+                group,
+                as_of,
+                credited=frozenset(r.need_id for r in group if closed_resolved(r)),
+            ),
         )
         for partner, group in sorted(partners.items())
     )

@@ -45,6 +45,11 @@ def test_json_has_the_same_figures_as_the_page(world: World) -> None:
         "County Housing Authority",
         "Harvest Food Bank",
     ]
+    # The food bank declined its referral and staff closed the need as resolved: the need is
+    # resolved in the totals, not credited to the food bank.
+    food = data["by_partner"][1]
+    assert (food["needs_resolved"], food["median_days_to_resolution"]) == (0, None)
+    assert (food["referrals_declined"], data["by_partner"][0]["needs_resolved"]) == (1, 1)
     assert "Quintero" not in json.dumps(data) and "0000001" not in json.dumps(data)
     event = AuditEvent.objects.get(action="export", object_type="support.need")
     assert event.organization_id_value == world.org_a.pk

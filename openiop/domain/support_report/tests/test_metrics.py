@@ -11,6 +11,7 @@ from openiop.domain.support_report import (
     NeedFact,
     PeriodError,
     ReferralFact,
+    SupportReport,
     compute,
     figures,
     in_period,
@@ -38,7 +39,7 @@ NEEDS = [
 def _r(
     need: int, partner: str, status: str, sent: date, follow: date, **kw: object
 ) -> ReferralFact:
-    reached = frozenset(kw.pop("reached", ()))  # type: ignore[arg-type]
+    reached = frozenset(kw.pop("reached", ()))  # type: ignore[call-overload]
     return ReferralFact(need, partner, status, sent, follow, reached=reached, **kw)  # type: ignore[arg-type]
 
 
@@ -108,7 +109,7 @@ REFERRALS = [
 ]
 
 
-def _report():  # type: ignore[no-untyped-def]
+def _report() -> SupportReport:
     return compute(NEEDS, REFERRALS, start=START, end=END, as_of=AS_OF)
 
 
@@ -155,17 +156,65 @@ def test_by_partner() -> None:
     by_partner = {g.key: g.figures for g in _report().by_partner}
     assert list(by_partner) == [FB, HA, LA, TV]
     ha = by_partner[HA]
-    assert (ha.needs_found, ha.needs_referred, ha.needs_resolved) == (3, 3, 2)
-    assert ha.median_days_to_resolution == 15.0
+    # Needs 1, 2 and 3 were referred to it; it resolved need 1 only (it declined need 2,
+    # which Legal Aid then resolved: that one is Legal Aid's).
+    assert (ha.needs_found, ha.needs_referred, ha.needs_resolved) == (3, 3, 1)
+    assert ha.resolution_rate == 0.3333
+    assert ha.median_days_to_resolution == 10.0  # need 1 only
     assert (ha.referrals_sent, ha.referrals_accepted, ha.referrals_declined) == (3, 2, 1)
     assert (ha.referrals_delivered, ha.referrals_closed_resolved, ha.referrals_overdue) == (1, 1, 1)
     la = by_partner[LA]
     assert (la.needs_found, la.needs_resolved, la.resolution_rate) == (1, 1, 1.0)
     assert la.median_days_to_resolution == 20.0
     fb = by_partner[FB]
-    assert (fb.needs_found, fb.needs_resolved, fb.median_days_to_resolution) == (2, 1, 3.0)
+    # Need 4 is resolved, but its referral to the food bank is not closed as resolved (still
+    # "delivered"): not credited to the partner.
+    assert (fb.needs_found, fb.needs_resolved, fb.median_days_to_resolution) == (2, 0, None)
     tv = by_partner[TV]
     assert tv.median_days_to_resolution is None and tv.referrals_sent == 2
+
+
+def test_a_need_declined_by_one_partner_and_resolved_through_another() -> None:
+    needs = [NeedFact(1, "housing", "resolved", D(2026, 1, 5), D(2026, 1, 25))]
+    refs = [
+        _r(1, "A", "declined", D(2026, 1, 6), D(2026, 1, 13), closed_on=D(2026, 1, 7)),
+        _r(
+            1,
+            "B",
+            "closed",
+            D(2026, 1, 8),
+            D(2026, 1, 15),
+            outcome="resolved",
+            closed_on=D(2026, 1, 25),
+            reached={"sent", "accepted", "delivered"},
+        ),
+    ]
+    report = compute(needs, refs, start=START, end=END, as_of=AS_OF)
+    by_partner = {g.key: g.figures for g in report.by_partner}
+    a, b = by_partner["A"], by_partner["B"]
+    assert (a.needs_found, a.needs_resolved, a.resolution_rate) == (1, 0, 0.0)
+    assert a.median_days_to_resolution is None and a.referrals_declined == 1
+    assert (b.needs_found, b.needs_resolved, b.resolution_rate) == (1, 1, 1.0)
+    assert b.median_days_to_resolution == 20.0
+    # The totals count the need once, resolved.
+    assert report.total.needs_resolved == 1 and report.total.median_days_to_resolution == 20.0
+
+
+def test_a_referral_closed_not_resolved_earns_no_credit_even_if_the_need_is_resolved() -> None:
+    needs = [NeedFact(1, "food", "resolved", D(2026, 2, 1), D(2026, 2, 4))]
+    refs = [
+        _r(
+            1,
+            "A",
+            "closed",
+            D(2026, 2, 1),
+            D(2026, 2, 8),
+            outcome="not_resolved",
+            closed_on=D(2026, 2, 3),
+        )
+    ]
+    a = compute(needs, refs, start=START, end=END, as_of=AS_OF).by_partner[0].figures
+    assert a.needs_resolved == 0 and a.median_days_to_resolution is None
 
 
 def test_overdue_is_counted_as_of_the_day_given() -> None:
