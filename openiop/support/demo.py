@@ -346,7 +346,11 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         need = needs.get((plan.who, plan.kind))
         if need is not None:
             _refer(plan, need, partners[plan.partner], peer, today, real_today)
-    alumni = _alumni(org, candidates[len(SCREENS) :], today)
+    # Two alumni, discharged through the discharge service (see `_alumni`, `_discharge`).
+    discharged = _discharge_day(today, real_today)
+    alumni = _discharge(
+        org, _alumni(org, candidates[len(SCREENS) :], today, discharged), discharged
+    )
     _peer_support(patients, alumni, peer, rng, today, real_today)
 
 
@@ -424,9 +428,19 @@ def _by_screen_day(chosen: list[Patient]) -> list[Patient]:
     return [p for p in placed if p is not None]
 
 
-def _alumni(org: Organization, rest: list[Patient], today: date) -> list[Patient]:
+def _discharge_day(today: date, real_today: date) -> date:
+    """The alumni's discharge day: 12 days before the demo's day (never after the real one,
+    since a discharge is not recorded in the future)."""
+    return min(today - timedelta(days=12), real_today)
+
+
+def _alumni(org: Organization, rest: list[Patient], today: date, discharged: date) -> list[Patient]:
     """Two more patients, in treatment for at least 30 days and without groups from this
-    week on (so no published group or portal week is theirs), to be discharged."""
+    week on (so no published group or portal week is theirs), to be discharged on
+    `discharged`: each still has an open enrolment, every one of their enrolments began on
+    or before that day, and no attendance is recorded for them on or after it (a discharge
+    ends treatment; attendance after it would contradict the record)."""
+    from openiop.delivery.models import AttendanceRecord
     from openiop.scheduling.models import GroupSession
 
     monday = today - timedelta(days=today.weekday())
@@ -435,8 +449,71 @@ def _alumni(org: Organization, rest: list[Patient], today: date) -> list[Patient
         .values_list("assignments__patient", flat=True)
         .distinct()
     )
+    attended_after = set(
+        AttendanceRecord.objects.filter(
+            patient__in=[p.pk for p in rest], session__starts_at__gte=_at(discharged, 0)
+        ).values_list("patient_id", flat=True)
+    )
     cutoff = today - timedelta(days=30)
-    return [p for p in rest if p.pk not in grouped and _start(p) <= cutoff][:2]
+
+    def fits(p: Patient) -> bool:
+        enrolments = list(p.enrollments.all())
+        return (
+            p.pk not in grouped
+            and p.pk not in attended_after
+            and _start(p) <= cutoff
+            and all(e.starts_on <= discharged for e in enrolments)
+            and any(
+                e.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE) for e in enrolments
+            )
+        )
+
+    return [p for p in rest if fits(p)][:2]
+
+
+def _discharge(org: Organization, alumni: list[Patient], discharged: date) -> list[Patient]:
+    """Discharge the alumni on `discharged` through the discharge service (a summary, a
+    crisis plan, follow-ups; every open enrolment ends on that day), recorded by the first
+    clinical director, the record moved back to that day. `_alumni` chose patients whose
+    enrolments all began by then and who attended nothing from then on, so the service
+    accepts the date. Returns the patients discharged."""
+    from openiop.care.discharge.services import default_follow_up_dates, discharge_record
+    from openiop.care.models import Discharge, DischargeScope, DischargeType
+
+    clinician = _first(org, Role.CLINICAL_DIRECTOR)
+    if clinician is None:
+        return []
+    clinician = _verified(clinician)
+    done = []
+    for patient in alumni:
+        enrolment = (
+            Enrollment.objects.filter(
+                patient=patient,
+                status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.ON_LEAVE),
+            )
+            .order_by("starts_on", "pk")
+            .first()
+        )
+        if enrolment is None:
+            continue
+        discharge = discharge_record(
+            actor=clinician,
+            enrollment=enrolment,
+            kind=DischargeType.COMPLETED,
+            scope=DischargeScope.EVERY_TRACK,
+            discharged_on=discharged,
+            summary="Completed the intensive outpatient program; goals of the plan met.",
+            crisis_plan="Call 988 or the program's on-call line; go to the nearest ER.",
+            next_provider="Weekly outpatient counseling at the same clinic.",
+            peer_groups="Alumni recovery night; a community mutual-help meeting.",
+            follow_up_dates=default_follow_up_dates(discharged),
+        )
+        Discharge.objects.filter(patient=patient, discharged_on=discharged).update(
+            recorded_at=_at(discharged, 17)
+        )
+        if discharge.pk:
+            done.append(patient)
+    return done
 
 
 def _needs(
@@ -556,14 +633,8 @@ def _peer_support(
                 minutes=None if kind in ("text", "attempt") else rng.choice((15, 20, 30, 45)),
                 note="Checked in about the week's goals and the referral.",
             )
-    if not alumni:
+    if not alumni:  # (already discharged by `extend_demo`)
         return
-    discharged = today - timedelta(days=12)
-    for patient in alumni:
-        # Discharged after at least 18 days in treatment (`_alumni` asks for 30).
-        Enrollment.objects.filter(patient=patient).update(
-            status=EnrollmentStatus.DISCHARGED, ends_on=discharged
-        )
     contact = peer_contact_record(
         actor=peer,
         patient=alumni[0],

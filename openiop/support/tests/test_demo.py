@@ -3,14 +3,17 @@ referrals at every status with one overdue, peer contacts and alumni."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from openiop.accounts.models import Role, User
+from openiop.care.models import Discharge
 from openiop.core import audit, demo
+from openiop.delivery.models import AttendanceRecord
+from openiop.patients.models import Enrollment, EnrollmentStatus
 from openiop.privacy.models import Disclosure
 from openiop.support.models import (
     OPEN_REFERRAL,
@@ -68,6 +71,19 @@ def _check(today: date) -> None:
     )
     assert PeerContact.objects.filter(after_discharge=True).exists()
     assert AlumniAttendance.objects.filter(event__in=AlumniEvent.objects.all()).exists()
+    # The alumni were discharged through the discharge service: each enrolment ends on or
+    # after its start, none is left open, and no attendance follows the discharge day.
+    alumni = set(AlumniAttendance.objects.values_list("patient_id", flat=True))
+    for discharge in Discharge.objects.filter(patient_id__in=alumni):
+        assert discharge.discharged_on < today
+        for e in Enrollment.objects.filter(patient_id=discharge.patient_id):
+            assert e.status == EnrollmentStatus.DISCHARGED
+            assert e.ends_on is not None and e.starts_on <= e.ends_on
+        assert not AttendanceRecord.objects.filter(
+            patient_id=discharge.patient_id,
+            session__starts_at__gte=datetime.combine(discharge.discharged_on, time(), UTC),
+        ).exists()
+    assert alumni <= set(Discharge.objects.values_list("patient_id", flat=True))
     report = selectors.report(
         Partner.objects.first().organization_id,  # type: ignore[union-attr]
         today - timedelta(days=89),
