@@ -394,8 +394,8 @@ def portal_settings_set(
 ) -> Any:
     """Program policy for the portal (no published source): whether patients may check in by
     picking the session from today's list, and how long before a session its reminder goes."""
+    from openiop.organization.access import require_program
     from openiop.portal.models import PortalSettings
-    from openiop.portal.programs import require_program
 
     require_program(actor, program, Action.CARE_SETTINGS, request=request, what="portal settings")
     if not 1 <= session_reminder_hours <= 48:

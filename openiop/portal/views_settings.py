@@ -9,10 +9,10 @@ from django.shortcuts import redirect
 from openiop.core import access
 from openiop.core.forms import render_form, submit
 from openiop.core.policy import Action
+from openiop.organization.access import program_for
 from openiop.portal import services
 from openiop.portal.forms import PortalSettingsForm
 from openiop.portal.models import PortalSettings
-from openiop.portal.programs import program_for
 
 
 def portal_settings(request: HttpRequest, program_id: int) -> HttpResponse:

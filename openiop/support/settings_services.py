@@ -20,8 +20,8 @@ from openiop.core import audit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
+from openiop.organization.access import require_program
 from openiop.organization.models import Program
-from openiop.portal.programs import require_program
 from openiop.support.models import DEFAULT_SETTINGS, SupportSettings
 
 BOUNDS: dict[str, tuple[int, int, str]] = {

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from openiop.core import access
 from openiop.core.forms import render_form, submit
 from openiop.core.policy import Action
-from openiop.portal.programs import program_for
+from openiop.organization.access import program_for
 from openiop.support import settings_services as services
 from openiop.support.program_settings import policy_for
 

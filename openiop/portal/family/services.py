@@ -16,10 +16,10 @@ from openiop.core import audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
+from openiop.organization.access import require_program
 from openiop.organization.models import Program
 from openiop.portal.access import FAMILY_PURPOSE, FamilyAccess, family_recipient
 from openiop.portal.models import FamilyEvent, PortalAccount
-from openiop.portal.programs import require_program
 from openiop.privacy import gate
 from openiop.privacy.models import Channel, Disclosure
 

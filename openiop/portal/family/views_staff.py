@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from openiop.core import access
 from openiop.core.forms import render_form, submit
 from openiop.core.policy import Action
+from openiop.organization.access import program_for
 from openiop.organization.models import Program
 from openiop.portal.family import selectors, services
 from openiop.portal.family.forms import FamilyEventForm
 from openiop.portal.models import FamilyEvent
-from openiop.portal.programs import program_for
 
 
 def _page(

@@ -19,11 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from openiop.core import audit, policy
+from openiop.core import audit
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
-from openiop.organization.selectors import programs_for_user
+from openiop.organization.access import require_program
 from openiop.patients.models import OPEN_STATUSES, Enrollment
 from openiop.support.models import (
     AlumniAttendance,
@@ -110,22 +110,7 @@ def peer_contact_record(
 
 
 def _require_program(actor: User, program: Program, request: HttpRequest | None) -> None:
-    policy.require(
-        actor,
-        Action.SUPPORT_WRITE,
-        request=request,
-        object_type="organization.program",
-        object_id=str(program.pk),
-    )
-    if not programs_for_user(actor).filter(pk=program.pk).exists():
-        raise policy.refuse(
-            actor,
-            "This program is not one of yours.",
-            request=request,
-            object_type="organization.program",
-            object_id=str(program.pk),
-            detail="alumni write refused: program outside the user's sites and programs",
-        )
+    require_program(actor, program, Action.SUPPORT_WRITE, request=request, what="alumni write")
 
 
 @service

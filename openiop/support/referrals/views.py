@@ -40,6 +40,7 @@ from openiop.support.referrals.forms import (
     ServiceRows,
     WorkListForm,
 )
+from openiop.support.referrals.partners import FIELDS as PARTNER_FIELDS
 from openiop.support.referrals.partners import partner_save
 
 T = "support/referrals/"
@@ -123,23 +124,7 @@ def partner_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         initial: dict[str, Any] = {"active": True}
         if partner is not None:
-            initial = {
-                f: getattr(partner, f)
-                for f in (
-                    "name",
-                    "contact_name",
-                    "phone",
-                    "email",
-                    "website",
-                    "address",
-                    "city",
-                    "state",
-                    "zip_code",
-                    "eligibility",
-                    "languages",
-                    "active",
-                )
-            }
+            initial = {f: getattr(partner, f) for f in PARTNER_FIELDS if f != "facility"}
             initial["facility"] = partner.facility_id
         form = PartnerForm(initial=initial, facilities=facilities)
         rows = ServiceRows(initial=_service_initial(partner), prefix="svc")

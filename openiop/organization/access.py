@@ -1,5 +1,6 @@
-"""A program of the staff user's sites and programs, for the portal's staff pages (family
-events, portal settings): scope first (an audited 404), then the role (an audited 403)."""
+"""A program of the staff user's sites and programs, for pages and services about a program
+(the portal's family events and settings, the support settings, alumni events): scope first
+(an audited 404), then the role (an audited 403)."""
 
 from __future__ import annotations
 
