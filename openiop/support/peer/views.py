@@ -8,6 +8,8 @@ invalid input re-rendered with status 422. Reads of patient data are audited.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -119,7 +121,8 @@ def alumni_events(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 program=data["program"],
                 title=data["title"],
-                starts_at=data["starts_at"],
+                # The time typed is the clock of the program's site.
+                starts_at=data["starts_at"].replace(tzinfo=ZoneInfo(data["program"].site.timezone)),
                 place=data["place"],
                 description=data["description"],
                 request=request,

@@ -44,7 +44,7 @@ class PartnerForm(forms.Form):
     )
     active = forms.BooleanField(label="Takes referrals now", required=False)
     facility: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="Same as this location in the directory",
+        label="Matching entry in the public treatment directory (optional)",
         queryset=None,
         required=False,
         empty_label="None",
@@ -55,6 +55,7 @@ class PartnerForm(forms.Form):
         field = self.fields["facility"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = facilities
+        field.label_from_instance = lambda f: f"{f.name} ({f.city}, {f.state})"  # type: ignore[method-assign,assignment]
 
 
 class ServiceRowForm(forms.Form):

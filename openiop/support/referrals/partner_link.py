@@ -55,6 +55,7 @@ def read(pk: int, token: str) -> PartnerReferral:
             "patient",
             "patient__program",
             "patient__site",
+            "patient__organization",
             "need",
             "partner",
             "service",

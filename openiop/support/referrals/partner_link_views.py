@@ -24,7 +24,7 @@ from openiop.privacy import gate
 from openiop.support.models import PartnerReferral, ReferralEventSource
 from openiop.support.referrals import partner_link, services
 from openiop.support.referrals.forms import PartnerChangeForm
-from openiop.support.referrals.tasks import program_name
+from openiop.support.referrals.tasks import program_name, program_phone
 
 T = "support/referrals/"
 
@@ -60,7 +60,11 @@ def _closed(request: HttpRequest, pk: int, referral: PartnerReferral) -> HttpRes
         render(
             request,
             T + "link_closed.html",
-            {"program": program_name(referral)},
+            {
+                "program": program_name(referral),
+                "phone": program_phone(referral),
+                "withdrawn": referral.status == "withdrawn",
+            },
             status=410,
         )
     )
@@ -83,7 +87,7 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             render(
                 request,
                 T + "link_expired.html",
-                {"program": program_name(exc.referral)},
+                {"program": program_name(exc.referral), "phone": program_phone(exc.referral)},
                 status=410,
             )
         )
@@ -109,7 +113,11 @@ def partner_referral(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             render(
                 request,
                 T + "link_withdrawn.html",
-                {"program": program_name(referral)},
+                {
+                    "program": program_name(referral),
+                    "phone": program_phone(referral),
+                    "withdrawn": referral.status == "withdrawn",
+                },
                 status=403,
             )
         )

@@ -22,8 +22,19 @@ SUBJECT = "A referral is waiting for you"
 
 
 def program_name(referral: PartnerReferral) -> str:
-    program = referral.patient.program
-    return program.name if program is not None else referral.patient.organization.name
+    """The program as a partner knows it: "Evening IOP at Riverbend Recovery (Main Street)"."""
+    patient = referral.patient
+    organization = patient.organization.name
+    program = patient.program
+    if program is None:
+        return organization
+    site = f" ({patient.site.name})" if patient.site is not None else ""
+    return f"{program.name} at {organization}{site}"
+
+
+def program_phone(referral: PartnerReferral) -> str:
+    site = referral.patient.site
+    return site.phone if site is not None else ""
 
 
 def message_body(referral: PartnerReferral, link: str) -> str:
@@ -44,7 +55,7 @@ def send_partner_link(*, referral_id: int, base_url: str = "", attempt: int = 1)
     """E-mail the partner its link; "sent", or why not ("no e-mail", "closed", "gone")."""
     referral = (
         PartnerReferral.objects.select_related(
-            "partner", "patient__program", "patient__organization"
+            "partner", "patient__program", "patient__organization", "patient__site"
         )
         .filter(pk=referral_id)
         .first()

@@ -175,26 +175,33 @@ def need_refer(request: HttpRequest, pk: int) -> HttpResponse:
             if service_id and chosen is None:
                 form.add_error(None, "Choose one of this partner's services.")
             else:
-                referral = submit(
-                    form,
-                    lambda data: services.referral_send(
-                        actor=user,
-                        need=need,
-                        partner=partner,
-                        service=chosen,
-                        message=data["message"],
-                        follow_up_on=data["follow_up_on"],
-                        request=request,
-                    ),
-                )
+                try:
+                    referral = submit(
+                        form,
+                        lambda data: services.referral_send(
+                            actor=user,
+                            need=need,
+                            partner=partner,
+                            service=chosen,
+                            message=data["message"],
+                            follow_up_on=data["follow_up_on"],
+                            request=request,
+                        ),
+                    )
+                except gate.DisclosureRefused as exc:
+                    # The gate's audited refusal, shown at the partner the user chose.
+                    referral = None
+                    form.add_error("partner", f"{exc} Record a consent naming this partner first.")
                 if referral is not None:
                     return redirect("support:referral_detail", pk=referral.pk)
     else:
         initial: dict[str, Any] = {"follow_up_on": default_follow}
-        if offering:
-            initial["partner"] = offering[0].pk
         form = ReferForm(initial=initial, partners=queryset)
     decisions = _consent_rows(patient, everyone)
+    if request.method != "POST":
+        covered = [p for p in offering if decisions[p.pk].allowed]
+        if covered:
+            form.initial["partner"] = covered[0].pk
     audit.record(
         actor=user,
         action=AuditAction.VIEW,

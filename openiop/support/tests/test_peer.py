@@ -256,7 +256,8 @@ def test_peer_specialist_creates_an_alumni_event(client: Client, world: World) -
     assert response.status_code == 302
     assert response["Location"] == reverse("support:alumni_event", args=[event.pk])
     assert event.created_by == world.peer_a1 and event.organization == world.org_a
-    assert event.starts_at == datetime(2026, 12, 18, 18, 30, tzinfo=UTC)
+    # 18:30 on the clock of the program's site (New York): 23:30 UTC.
+    assert event.starts_at == datetime(2026, 12, 18, 23, 30, tzinfo=UTC)
     assert AuditEvent.objects.filter(
         action=AuditAction.ADD, object_type="support.alumnievent"
     ).exists()

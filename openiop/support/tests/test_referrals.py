@@ -365,7 +365,9 @@ def test_refer_page_shows_consent_state_and_sends(client: Client, world: World) 
     html = page.content.decode()
     assert html.index("Harbor Housing") < html.index("Food Bank")
     assert "consent covers this partner" in html and "Not covered by a consent" in html
-    assert reverse("privacy:consents", args=[world.patient_a1.pk]) in html
+    # A peer specialist records no consent: told whom to ask, no link they could not use.
+    assert reverse("privacy:consents", args=[world.patient_a1.pk]) not in html
+    assert "Ask a counselor or the intake team" in html
     resp = client.post(
         url,
         {"partner": covered.pk, "message": "Shelter bed please", "follow_up_on": "2026-11-23"},
@@ -377,7 +379,7 @@ def test_refer_page_shows_consent_state_and_sends(client: Client, world: World) 
     assert r.sent_by == world.peer_a1
 
 
-def test_refer_without_consent_is_403_with_the_reason_and_nothing_saved(
+def test_refer_without_consent_is_refused_at_the_partner_and_nothing_saved(
     client: Client, world: World
 ) -> None:
     partner = make_partner(world.org_a)
@@ -388,8 +390,13 @@ def test_refer_without_consent_is_403_with_the_reason_and_nothing_saved(
         reverse("support:need_refer", args=[need.pk]),
         {"partner": partner.pk, "message": "Shelter bed please", "follow_up_on": "2026-11-23"},
     )
-    assert resp.status_code == 403
-    assert "consent" in resp.content.decode().lower()
+    # The gate's reason at the partner the user chose (the form again, nothing lost), and
+    # the link to record a consent for those who may.
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    assert "Record a consent naming this partner first" in html
+    assert reverse("privacy:consents", args=[world.patient_a1.pk]) in html
+    assert "Shelter bed please" in html
     assert not PartnerReferral.objects.exists()
     assert AuditEvent.objects.filter(action="denied").count() == before + 1
 
@@ -488,8 +495,8 @@ def test_work_list_overdue_first_and_constant_queries(
     html = client.get(url).content.decode()
     first = refs[5].patient
     assert "Overdue 3 days" in html
-    assert html.index(f"{first.first_name} {first.last_name}") < html.index(
-        f"{patients[0].first_name} {patients[0].last_name}"
+    assert html.index(f"{first.last_name}, {first.first_name}") < html.index(
+        f"{patients[0].last_name}, {patients[0].first_name}"
     )
     overdue = client.get(url, {"overdue": "on"}).content.decode()
     assert patients[0].last_name not in overdue and first.last_name in overdue

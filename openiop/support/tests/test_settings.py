@@ -38,7 +38,7 @@ def test_defaults_are_shown_labelled_as_program_policy(world: World) -> None:
     response = client.get(_url(world))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Program policy: no published source; set by the program." in body
+    assert "Program policy: no national standard sets these; your program does." in body
     assert 'name="rescreen_days" value="90"' in body and 'value="14"' in body
     assert policy_for(world.program_a1.pk) == DEFAULT
 
