@@ -152,7 +152,12 @@ def alumni_event(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     alumni = selectors.alumni_of(event.program, user)
-    form = AttendanceForm(request.POST or None, alumni=alumni)
+    # The list offers only those not on it yet; a posted duplicate still reaches the service,
+    # which says so.
+    form = AttendanceForm(
+        request.POST or None,
+        alumni=alumni if writing else alumni.exclude(alumni_attendance__event=event),
+    )
     if writing and form.is_valid():
         attendance = submit(
             form,

@@ -346,6 +346,8 @@ def test_attendance_is_recorded_for_alumni_once_and_can_be_removed(
         action=AuditAction.ADD, object_type="support.alumniattendance"
     ).get()
     assert added.patient_id_value == world.patient_a1.pk
+    page = client.get(url).content.decode()
+    assert f'value="{world.patient_a1.pk}"' not in page  # no longer offered
     again = client.post(url, {"patient": str(world.patient_a1.pk)})
     assert again.status_code == 422 and b"already on the list" in again.content
     assert AlumniAttendance.objects.count() == 1
