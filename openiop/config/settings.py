@@ -370,5 +370,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The development server's access log through the same handler, so it too keeps the
+        # route and not the secret of a link.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
