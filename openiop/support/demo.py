@@ -544,7 +544,10 @@ def _needs(
 
 def _consent(patient: Patient, partner: Partner, staff: User, day: date) -> None:
     """The patient's written consent naming the partner (42 CFR 2.31), signed the day the
-    referral was discussed, for a year."""
+    referral was discussed, for a year from the later of that day and the real one: the
+    referral services run on the real clock, which may be ahead of the demo's calendar (a
+    demo built for a past day)."""
+    real_today = timezone.localdate()
     recorded = min(_at(day, 13), timezone.now() - timedelta(minutes=5))
     Consent.objects.create(
         organization_id=patient.organization_id,
@@ -556,10 +559,10 @@ def _consent(patient: Patient, partner: Partner, staff: User, day: date) -> None
         recipient_key=referral_services.recipient_for(partner).key,
         purpose=referral_services.PURPOSE,
         data=sorted(referral_services.DATA),
-        expires_on=day + timedelta(days=365),
+        expires_on=max(day, real_today) + timedelta(days=365),
         signer_name=f"{patient.first_name} {patient.last_name}",
         signer_relation="patient",
-        signed_on=day,
+        signed_on=min(day, real_today),
         signature_method="screen",
         recorded_by=staff,
         recorded_at=recorded,
