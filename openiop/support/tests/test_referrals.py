@@ -107,6 +107,25 @@ def send(
     return services.referral_send(**values)
 
 
+def _status_form(expected: str, to: str) -> dict[str, str]:
+    """The referral page's status form as posted: what the user saw, what happened."""
+    return {
+        "what": "status",
+        "expected_status": expected,
+        "to_status": to,
+        "occurred_on": TODAY.isoformat(),
+    }
+
+
+def _second_referral(world: World, first: PartnerReferral) -> PartnerReferral:
+    """Another partner, under its own consent, tried for the same need."""
+    partner_b = make_partner(world.org_a, "Second Street Housing")
+    consent_for(world, world.patient_a1, partner_b)
+    return services.referral_send(
+        actor=world.counselor_a1, need=first.need, partner=partner_b, message="Try here too."
+    )
+
+
 # ---------------------------------------------------------------- sending
 
 
@@ -441,37 +460,13 @@ def test_detail_shows_history_link_and_records_a_change(client: Client, world: W
     html = client.get(url).content.decode()
     assert "Harbor Housing" in html and "/public/partner-referrals/" in html and "New link" in html
     change = reverse("support:referral_change", args=[r.pk])
-    resp = client.post(
-        change,
-        {
-            "what": "status",
-            "expected_status": "sent",
-            "to_status": "accepted",
-            "occurred_on": "2026-11-16",
-        },
-    )
+    resp = client.post(change, _status_form("sent", "accepted"))
     assert resp.status_code == 302
     r.refresh_from_db()
     assert r.status == "accepted"
-    stale = client.post(
-        change,
-        {
-            "what": "status",
-            "expected_status": "sent",
-            "to_status": "delivered",
-            "occurred_on": "2026-11-16",
-        },
-    )
+    stale = client.post(change, _status_form("sent", "delivered"))
     assert stale.status_code == 409 and "changed by someone else" in stale.content.decode()
-    bad = client.post(
-        change,
-        {
-            "what": "status",
-            "expected_status": "accepted",
-            "to_status": "declined",
-            "occurred_on": "2026-11-16",
-        },
-    )
+    bad = client.post(change, _status_form("accepted", "declined"))
     assert bad.status_code == 422
     r.refresh_from_db()
     assert r.status == "accepted"
@@ -522,11 +517,7 @@ def test_closing_a_need_withdraws_its_open_referrals_and_ends_their_links(world:
     from openiop.support.needs.services import need_close
 
     first = send(world)
-    partner_b = make_partner(world.org_a, "Second Street Housing")
-    consent_for(world, world.patient_a1, partner_b)
-    second = services.referral_send(
-        actor=world.counselor_a1, need=first.need, partner=partner_b, message="Try here too."
-    )
+    second = _second_referral(world, first)
     need_close(
         actor=world.counselor_a1,
         need=first.need,
@@ -543,11 +534,7 @@ def test_closing_a_need_withdraws_its_open_referrals_and_ends_their_links(world:
 
 def test_closing_one_referral_resolved_withdraws_the_others_of_its_need(world: World) -> None:
     first = send(world)
-    partner_b = make_partner(world.org_a, "Second Street Housing")
-    consent_for(world, world.patient_a1, partner_b)
-    second = services.referral_send(
-        actor=world.counselor_a1, need=first.need, partner=partner_b, message="Try here too."
-    )
+    second = _second_referral(world, first)
     services.referral_update(
         actor=world.counselor_a1,
         referral=first,
