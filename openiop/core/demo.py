@@ -317,7 +317,9 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
     from openiop.delivery import demo as delivery_demo
     from openiop.fhir import demo as fhir_demo
     from openiop.intake import demo as intake_demo
+    from openiop.intake import demo_state_report
     from openiop.locator import demo as locator_demo
+    from openiop.outcomes import demo as outcomes_demo
     from openiop.privacy import demo as privacy_demo
     from openiop.scheduling import demo as scheduling_demo
     from openiop.support import demo as support_demo
@@ -333,6 +335,8 @@ def _extensions() -> list[tuple[str, DemoExtension]]:
         authorizations_demo,
         fhir_demo,
         support_demo,
+        outcomes_demo,
+        demo_state_report,
     )
     return [(module.__name__, module.extend_demo) for module in modules]
 

@@ -99,6 +99,11 @@ class Action(StrEnum):
     SUPPORT_WRITE = "support.write"
     PARTNER_MANAGE = "partner.manage"
     SUPPORT_REPORT = "support.report"
+    # Outcomes: the program dashboard (figures only), the patients behind each figure and
+    # their CSV export, and the state treatment episode (TEDS) extract.
+    OUTCOMES_READ = "outcomes.read"
+    OUTCOMES_PATIENTS = "outcomes.patients"
+    STATE_REPORT = "state_report.export"
     # Scope: every patient, referral and session of the organization, not only one's own
     # sites and programs.
     SCOPE_ORGANIZATION = "scope.organization"
@@ -171,6 +176,9 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SUPPORT_WRITE: frozenset({DIRECTOR, COUNSELOR, INTAKE, PEER}),
     Action.PARTNER_MANAGE: frozenset({ADMIN, DIRECTOR, INTAKE, PEER}),
     Action.SUPPORT_REPORT: frozenset({ADMIN, DIRECTOR}),
+    Action.OUTCOMES_READ: frozenset({ADMIN, DIRECTOR}),
+    Action.OUTCOMES_PATIENTS: frozenset({DIRECTOR}),
+    Action.STATE_REPORT: frozenset({ADMIN, DIRECTOR}),
 }
 
 # What each refusal tells the user (plain words; the audit event keeps the action name).
@@ -217,6 +225,9 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.SUPPORT_WRITE: "Needs, referrals and peer support are recorded by clinicians, the intake team and peer specialists.",
     Action.PARTNER_MANAGE: "The partner directory is kept by the administrator, the clinical director, the intake team and peer specialists.",
     Action.SUPPORT_REPORT: "Only the administrator or clinical director reads the support services report.",
+    Action.OUTCOMES_READ: "Only the administrator or clinical director reads the outcomes dashboard.",
+    Action.OUTCOMES_PATIENTS: "Only the clinical director sees the patients behind the outcomes figures.",
+    Action.STATE_REPORT: "Only the administrator or clinical director writes the state treatment episode report.",
 }
 
 
