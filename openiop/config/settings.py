@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "openiop.fhir",
     "openiop.portal",
     "openiop.support",
+    "openiop.outcomes",
+    "openiop.records",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,8 @@ urlpatterns = [
     path("portal-access/", include("openiop.portal.staff_urls")),
     path("intake/", include("openiop.intake.urls")),
     path("support/", include("openiop.support.urls")),
+    path("outcomes/", include("openiop.outcomes.urls")),
+    path("records/", include("openiop.records.urls")),
     path("schedule/", include("openiop.scheduling.urls")),
     path("locator/", include("openiop.locator.urls")),
     path("public/", include("openiop.intake.public_urls")),
