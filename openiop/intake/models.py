@@ -15,6 +15,8 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 
+from openiop.intake import state_reporting_choices as sc
+
 
 class ReferralSource(models.TextChoices):
     PHYSICIAN = "physician", "Physician"
@@ -361,3 +363,64 @@ class PatientAvailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class StateReportingDetails(models.Model):
+    """What the state's treatment episode report asks about an admission that OpenIOP does not
+    otherwise record (the SAMHSA TEDS minimum and supplemental data sets; the codes are in
+    ``openiop.domain.teds``). Every answer is optional: an empty one shows as "not collected"
+    and the extract's validation report names it."""
+
+    admission = models.OneToOneField(
+        Admission, on_delete=models.CASCADE, related_name="state_details"
+    )
+    first_contact_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the person first asked for treatment, if before the referral arrived.",
+    )
+    referral_source = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=ReferralSource.choices,
+        help_text="Who referred, when the admission has no referral recorded.",
+    )
+    referral_detail = models.CharField(max_length=12, blank=True, choices=sc.ReferralDetail.choices)
+    education_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    employment = models.CharField(max_length=20, blank=True, choices=sc.Employment.choices)
+    not_in_labor_force = models.CharField(
+        max_length=12, blank=True, choices=sc.NotInLaborForce.choices
+    )
+    living = models.CharField(max_length=12, blank=True, choices=sc.Living.choices)
+    marital = models.CharField(max_length=16, blank=True, choices=sc.Marital.choices)
+    race = models.CharField(max_length=20, blank=True, choices=sc.Race.choices)
+    ethnicity = models.CharField(max_length=24, blank=True, choices=sc.Ethnicity.choices)
+    veteran = models.CharField(max_length=3, blank=True, choices=sc.YesNo.choices)
+    pregnant = models.CharField(max_length=3, blank=True, choices=sc.YesNo.choices)
+    prior_episodes = models.PositiveSmallIntegerField(null=True, blank=True)
+    substance_1 = models.CharField(max_length=20, blank=True, choices=sc.Substance.choices)
+    route_1 = models.CharField(max_length=12, blank=True, choices=sc.Route.choices)
+    frequency_1 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    first_use_age_1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    substance_2 = models.CharField(max_length=20, blank=True, choices=sc.Substance.choices)
+    route_2 = models.CharField(max_length=12, blank=True, choices=sc.Route.choices)
+    frequency_2 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    first_use_age_2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    substance_3 = models.CharField(max_length=20, blank=True, choices=sc.Substance.choices)
+    route_3 = models.CharField(max_length=12, blank=True, choices=sc.Route.choices)
+    frequency_3 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    first_use_age_3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    opioid_medication = models.CharField(max_length=3, blank=True, choices=sc.YesNo.choices)
+    co_occurring = models.CharField(max_length=3, blank=True, choices=sc.YesNo.choices)
+    income = models.CharField(max_length=20, blank=True, choices=sc.Income.choices)
+    insurance = models.CharField(max_length=12, blank=True, choices=sc.Insurance.choices)
+    payment = models.CharField(max_length=20, blank=True, choices=sc.Payment.choices)
+    arrests_30d = models.PositiveSmallIntegerField(null=True, blank=True)
+    self_help_30d = models.CharField(max_length=20, blank=True, choices=sc.SelfHelp.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"State reporting details of admission {self.admission_id}"

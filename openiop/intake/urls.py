@@ -4,7 +4,7 @@ URLs carry internal ids only, never names or dates of birth."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from openiop.intake import views
+from openiop.intake import state_reporting, views
 
 app_name = "intake"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("placements/<id:pk>/", views.placement_detail, name="placement"),
     path("patients/<id:pk>/admit/", views.admit, name="admit"),
     path("patients/<id:pk>/availability/", views.availability_edit, name="availability"),
+    path("admissions/<id:pk>/state-reporting/", state_reporting.edit, name="state_reporting"),
     path("policy/", views.policy_list, name="policy_list"),
     path("policy/<id:pk>/", views.policy_edit, name="policy"),
 ]

@@ -66,7 +66,8 @@ def render(patient: Patient, rows: Sequence[Row], start: date, end: date) -> byt
         pdf,
         "This is the list of every disclosure of your substance use disorder treatment records "
         "that the program made with your written consent in this period, and every disclosure "
-        "made without consent in a medical emergency (42 CFR 2.25 and 2.51).",
+        "made without consent in a medical emergency or, for audit and evaluation, to a "
+        "government agency (42 CFR 2.25, 2.51 and 2.53).",
         9,
     )
     pdf.ln(3)

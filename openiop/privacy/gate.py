@@ -393,3 +393,64 @@ def consent_summary(consent: Consent) -> str:
         f"{consent.signed_on:%d %B %Y}: to {recipient}, for {purpose}; information: "
         f"{data}{detail}; valid {until} unless revoked earlier."
     )
+
+
+# 42 CFR 2.53 (2024 final rule, 89 FR 12472): records may be disclosed without consent to a
+# government agency that funds or regulates the program for its audit or evaluation.
+# https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-D/section-2.53
+AUDIT_EVALUATION_BASIS = "Without consent: evaluation by a government agency (42 CFR 2.53)"
+
+
+def record_without_consent(
+    patients: Iterable[Patient],
+    *,
+    basis: str,
+    recipient: Recipient,
+    data: Collection[str],
+    channel: str,
+    description: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> list[Disclosure]:
+    """Record a disclosure the rule allows without consent (``basis`` names the rule, as
+    ``AUDIT_EVALUATION_BASIS``), one row per patient so each patient's accounting lists it,
+    each with its audit event. Call in the transaction that hands the data out. Like an
+    emergency disclosure (2.51) there is no consent to check, so nothing is refused here:
+    the caller's policy check decides who may make it."""
+    if channel not in Channel.values:
+        raise ValueError(f"unknown disclosure channel {channel!r}")
+    if not basis:
+        raise ValueError("a disclosure without consent names the rule that allows it")
+    now = timezone.now()
+    made_by = actor if getattr(actor, "is_authenticated", False) else None
+    rows = [
+        Disclosure(
+            organization_id=p.organization_id,
+            patient=p,
+            consent=None,
+            channel=channel,
+            recipient_kind=recipient.kind,
+            recipient_name=recipient.name[:200],
+            recipient_key=recipient.key,
+            purpose="other",
+            data=sorted(data),
+            description=description[:300],
+            made_at=now,
+            made_by=made_by,
+            legal_basis=basis[:120],
+        )
+        for p in patients
+    ]
+    created = Disclosure.objects.bulk_create(rows)
+    for d in created:
+        audit.record(
+            actor=made_by,
+            action=AuditAction.DISCLOSE,
+            patient=d.patient,
+            obj=d,
+            fields=sorted(data),
+            request=request,
+            detail=f"{channel} to {recipient.name[:80]} without consent: {basis[:80]}",
+            organization_id=d.organization_id,
+        )
+    return created

@@ -163,6 +163,7 @@ class Channel(models.TextChoices):
     REFERRAL = "referral", "Referral"
     PORTAL = "portal", "Portal"
     EMERGENCY = "emergency", "Medical emergency"
+    STATE_REPORT = "state_report", "Report to the state"
 
 
 class Disclosure(models.Model):
@@ -201,6 +202,10 @@ class Disclosure(models.Model):
     emergency_personnel = models.CharField(max_length=200, blank=True)
     emergency_affiliation = models.CharField(max_length=200, blank=True)
     emergency_nature = models.CharField(max_length=500, blank=True)
+    # Another disclosure the rule allows without consent (for now the state's treatment
+    # episode report, an evaluation by a government agency under 42 CFR 2.53): the rule, in
+    # the words the accounting shows. Empty for a disclosure under consent or an emergency.
+    legal_basis = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["-made_at", "-id"]
@@ -210,7 +215,9 @@ class Disclosure(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(consent__isnull=False) | models.Q(emergency=True),
+                condition=models.Q(consent__isnull=False)
+                | models.Q(emergency=True)
+                | ~models.Q(legal_basis=""),
                 name="disclosure_consent_or_emergency",
             ),
         ]

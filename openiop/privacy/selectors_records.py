@@ -55,6 +55,8 @@ class Row:
 
 
 def consent_basis(d: Disclosure) -> str:
+    if d.legal_basis:
+        return d.legal_basis
     if d.consent_id is None or d.consent is None:
         return "Medical emergency (42 CFR 2.51)"
     kind = ConsentKind(d.consent.kind).label
@@ -74,7 +76,11 @@ def row(d: Disclosure) -> Row:
         recipient=d.recipient_name,
         recipient_kind=RECIPIENT_KINDS.get(d.recipient_kind, d.recipient_kind),
         information="; ".join(DATA.get(k, k) for k in d.data) or d.description,
-        purpose=PURPOSES.get(d.purpose, d.purpose),
+        purpose=(
+            "Audit and evaluation by a government agency"
+            if d.legal_basis
+            else PURPOSES.get(d.purpose, d.purpose)
+        ),
         channel=Channel(d.channel).label if d.channel in Channel.values else d.channel,
         basis=consent_basis(d),
         consent_id=d.consent_id,

@@ -10,6 +10,29 @@ from django import forms
 
 from openiop.care.models import DischargeScope, DischargeType
 from openiop.care.pages import DateInput, local_today
+from openiop.intake import state_reporting_choices as sc
+
+NOT_COLLECTED = "Not collected"
+
+
+def _optional(choices: list[tuple[str, str]], label: str, help_text: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=[("", NOT_COLLECTED), *choices], required=False, label=label, help_text=help_text
+    )
+
+
+# The discharge's answers for the state's treatment episode report (SAMHSA TEDS), optional.
+STATE_FIELDS = (
+    "other_ending",
+    "employment",
+    "not_in_labor_force",
+    "living",
+    "frequency_1",
+    "frequency_2",
+    "frequency_3",
+    "arrests_30d",
+    "self_help_30d",
+)
 
 
 class DischargeForm(forms.Form):
@@ -35,6 +58,25 @@ class DischargeForm(forms.Form):
     follow_up_2 = forms.DateField(widget=DateInput, required=False, label="Alumni follow-up 2")
     follow_up_3 = forms.DateField(widget=DateInput, required=False, label="Alumni follow-up 3")
     follow_up_4 = forms.DateField(widget=DateInput, required=False, label="Alumni follow-up 4")
+    other_ending = forms.ChoiceField(
+        choices=[("", "None of these"), *sc.OtherEnding.choices],
+        required=False,
+        label="Treatment ended because the patient",
+        help_text="Only if the type of discharge does not say it. No alumni follow-up is "
+        "scheduled after a death.",
+    )
+    employment = _optional(sc.Employment.choices, "Employment at discharge")
+    not_in_labor_force = _optional(sc.NotInLaborForce.choices, "If not looking for work")
+    living = _optional(sc.Living.choices, "Living arrangement at discharge")
+    frequency_1 = _optional(sc.UseFrequency.choices, "Use of the main substance, past month")
+    frequency_2 = _optional(sc.UseFrequency.choices, "Use of the second substance, past month")
+    frequency_3 = _optional(sc.UseFrequency.choices, "Use of the third substance, past month")
+    arrests_30d = forms.IntegerField(
+        min_value=0, max_value=96, required=False, label="Arrests in the past 30 days"
+    )
+    self_help_30d = _optional(sc.SelfHelp.choices, "Self-help group attendance, past 30 days")
+
+    state_field_names = STATE_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +90,10 @@ class DischargeForm(forms.Form):
 
     def follow_ups(self) -> list[date]:
         return [d for i in range(1, 5) if (d := self.cleaned_data.get(f"follow_up_{i}"))]
+
+    def state_details(self) -> dict[str, Any]:
+        """The answers for the state's report (empty text or None when not collected)."""
+        return {name: self.cleaned_data.get(name) for name in STATE_FIELDS}
 
 
 class AgeOutReviewForm(forms.Form):

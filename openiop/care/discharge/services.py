@@ -18,11 +18,12 @@ its audit event in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from openiop.core.models import AuditAction
 from openiop.core.services import service
 from openiop.delivery.models import DropIn
 from openiop.domain import ageout
+from openiop.intake import state_reporting_choices as sc
 from openiop.patients.models import AgeOutReview, Enrollment, EnrollmentStatus
 from openiop.scheduling.models import SessionAssignment
 
@@ -105,6 +107,7 @@ def discharge_record(
     peer_groups: str = "",
     medications: str = "",
     follow_up_dates: Sequence[date] = (),
+    state_details: Mapping[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Discharge:
     """Discharge with a summary and continuing-care plan. Every open enrolment ends (or, with
@@ -127,6 +130,8 @@ def discharge_record(
         medications=medications,
         dates=dates,
     )
+    reporting, reporting_errors = _state_details(state_details or {}, dates)
+    errors.update(reporting_errors)
     ending = [enrollment]
     if not errors and scope == DischargeScope.EVERY_TRACK:
         others = list(
@@ -160,6 +165,7 @@ def discharge_record(
         "crisis_plan": crisis_plan.strip(),
         "recorded_by": actor,
         "recorded_at": now,
+        **reporting,
     }
     discharges = [
         Discharge.objects.create(enrollment=e, patient=patient, **content) for e in ending
@@ -184,7 +190,14 @@ def discharge_record(
             AuditAction.ADD,
             patient,
             d,
-            ["kind", "scope", "summary", "continuing_care", "follow_ups"],
+            [
+                "kind",
+                "scope",
+                "summary",
+                "continuing_care",
+                "follow_ups",
+                *sorted(k for k, v in reporting.items() if v not in ("", None)),
+            ],
             request,
         )
     for e in ending:
@@ -213,6 +226,39 @@ def discharge_record(
             detail=f"discharge: {cancelled} group sessions not yet begun cancelled for the patient",
         )
     return discharge
+
+
+def _state_details(
+    given: Mapping[str, Any], dates: Sequence[date]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The discharge's optional answers for the state's treatment episode report, checked:
+    each choice one of its list, arrests 0-96, no alumni follow-up after a death."""
+    choices: dict[str, type[models.TextChoices]] = {
+        "other_ending": sc.OtherEnding,
+        "employment": sc.Employment,
+        "not_in_labor_force": sc.NotInLaborForce,
+        "living": sc.Living,
+        "frequency_1": sc.UseFrequency,
+        "frequency_2": sc.UseFrequency,
+        "frequency_3": sc.UseFrequency,
+        "self_help_30d": sc.SelfHelp,
+    }
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, kind in choices.items():
+        value = given.get(name) or ""
+        if value and value not in kind.values:
+            errors[name] = "Choose one of the list."
+        values[name] = value
+    arrests = given.get("arrests_30d")
+    if arrests is not None and not (isinstance(arrests, int) and 0 <= arrests <= 96):
+        errors["arrests_30d"] = "Give a number from 0 to 96."
+    values["arrests_30d"] = arrests
+    if values["not_in_labor_force"] and values["employment"] != "not_in_labor_force":
+        errors["not_in_labor_force"] = "Only for someone not looking for work."
+    if values["other_ending"] == sc.OtherEnding.DIED and dates:
+        errors["follow_up_dates"] = "No alumni follow-up after a death: clear the follow-up dates."
+    return values, errors
 
 
 def _cancel_coming_sessions(patient_id: int, now: datetime, track_id: int | None) -> int:

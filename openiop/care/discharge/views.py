@@ -57,6 +57,7 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
                 peer_groups=d["peer_groups"],
                 medications=d["medications"],
                 follow_up_dates=form.follow_ups(),
+                state_details=form.state_details(),
                 request=request,
             ),
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from openiop.intake import state_reporting_choices as sc
+
 
 class DischargeType(models.TextChoices):
     COMPLETED = "completed", "Completed the program"
@@ -45,6 +47,21 @@ class Discharge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField()
+    # For the state's treatment episode report (SAMHSA TEDS discharge data set), all optional;
+    # codes in ``openiop.domain.teds``. ``other_ending`` says why treatment ended where no
+    # discharge type does (jail or prison, death, another reason): it overrides the type in
+    # the report, and after a death no alumni follow-up is scheduled.
+    other_ending = models.CharField(max_length=12, blank=True, choices=sc.OtherEnding.choices)
+    employment = models.CharField(max_length=20, blank=True, choices=sc.Employment.choices)
+    not_in_labor_force = models.CharField(
+        max_length=12, blank=True, choices=sc.NotInLaborForce.choices
+    )
+    living = models.CharField(max_length=12, blank=True, choices=sc.Living.choices)
+    frequency_1 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    frequency_2 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    frequency_3 = models.CharField(max_length=12, blank=True, choices=sc.UseFrequency.choices)
+    arrests_30d = models.PositiveSmallIntegerField(null=True, blank=True)
+    self_help_30d = models.CharField(max_length=20, blank=True, choices=sc.SelfHelp.choices)
 
     class Meta:
         ordering = ["-discharged_on", "-id"]

@@ -1,0 +1,126 @@
+"""The admission's state reporting details page: the link on the chart, saving, "not
+collected", refusals for another site and another role, and bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from openiop.core.models import AuditAction, AuditEvent
+from openiop.core.testing import World, login, without_tokens
+from openiop.intake.models import Admission, StateReportingDetails
+from openiop.patients.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+def admission(world: World) -> Admission:
+    patient = world.patient_a1
+    enrollment = Enrollment.objects.create(
+        patient=patient, track=world.track_a1, starts_on=date(2026, 3, 10), required_weekly_hours=9
+    )
+    a = Admission.objects.create(
+        patient=patient,
+        program=world.program_a1,
+        primary_counselor=world.counselor_a1,
+        starts_on=date(2026, 3, 10),
+        admitted_at=datetime(2026, 3, 10, 15, tzinfo=UTC),
+    )
+    a.enrollments.add(enrollment)
+    return a
+
+
+GOOD = {
+    "race": "black",
+    "ethnicity": "not_hispanic",
+    "education_years": "12",
+    "employment": "unemployed",
+    "substance_1": "alcohol",
+    "route_1": "oral",
+    "frequency_1": "daily",
+    "first_use_age_1": "15",
+    "substance_2": "none",
+    "prior_episodes": "0",
+}
+
+
+def test_chart_links_to_the_page_and_the_page_shows_what_is_not_collected(
+    client: Client, world: World
+) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    chart = client.get(reverse("patients:chart_tab", args=[world.patient_a1.pk, "intake"]))
+    url = reverse("intake:state_reporting", args=[a.pk])
+    assert url in chart.content.decode()
+    page = client.get(url)
+    body = without_tokens(page.content)
+    assert page.status_code == 200
+    assert "Not collected yet" in body and "Race; Hispanic or Latino origin;" in body
+    assert "TEDS" not in body.replace("Treatment Episode Data Set", "")
+
+
+def test_intake_saves_details_with_audit(client: Client, world: World) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    response = client.post(reverse("intake:state_reporting", args=[a.pk]), GOOD)
+    assert response.status_code == 302
+    d = StateReportingDetails.objects.get(admission=a)
+    assert (d.race, d.education_years, d.substance_1, d.first_use_age_1, d.marital) == (
+        "black",
+        12,
+        "alcohol",
+        15,
+        "",
+    )
+    assert d.updated_by == world.intake_a1
+    event = AuditEvent.objects.filter(
+        action=AuditAction.ADD, object_type="intake.statereportingdetails"
+    ).get()
+    assert "race" in event.fields and "marital" not in event.fields
+    page = client.get(reverse("intake:state_reporting", args=[a.pk]))
+    body = page.content.decode()
+    assert "Marital status" in body.split("Not collected yet")[1].split("</section>")[0]
+    assert "Race;" not in body.split("Not collected yet")[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("education_years", "40", "Give a number from 0 to 25."),
+        ("first_use_age_1", "60", "older than the patient was at admission"),
+        ("first_contact_on", "2026-04-01", "This is after the admission."),
+        ("race", "martian", "Select a valid choice"),
+    ],
+)
+def test_bad_input_is_422_and_saves_nothing(
+    client: Client, world: World, field: str, value: str, message: str
+) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    response = client.post(reverse("intake:state_reporting", args=[a.pk]), {**GOOD, field: value})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not StateReportingDetails.objects.exists()
+
+
+def test_other_site_gets_404_and_other_role_403(client: Client, world: World) -> None:
+    a = admission(world)
+    url = reverse("intake:state_reporting", args=[a.pk])
+    for user, status in (
+        (world.counselor_a2, 404),
+        (world.counselor_b1, 404),
+        (world.billing_a1, 403),
+    ):
+        client.logout()
+        login(client, user)
+        before = AuditEvent.objects.filter(action=AuditAction.DENIED).count()
+        response = client.post(url, GOOD)
+        assert response.status_code == status, user.username
+        assert "Quintero" not in response.content.decode()
+        assert AuditEvent.objects.filter(action=AuditAction.DENIED).count() == before + 1
+    assert not StateReportingDetails.objects.exists()
+    login(client, world.intake_a1)
+    assert client.get(reverse("intake:state_reporting", args=[999999])).status_code == 404
