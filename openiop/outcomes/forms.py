@@ -14,6 +14,9 @@ DATE_ERROR = {"invalid": "Enter a date as YYYY-MM-DD."}
 FILTERS = ("from", "to", "program", "track", "site")
 # The longest period shown at once: five years of monthly columns.
 MAX_DAYS = 5 * 366
+# The years a period may lie in: a program's records, not the calendar's ends (a date near
+# year 1 or 9999 cannot be shifted by the months and days the figures need).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class _Program(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -66,6 +69,10 @@ class DashboardFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
+        for name, day in (("from", start), ("to", end)):
+            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                self.add_error(name, f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
+                start = end = None
         if start and end and end < start:
             self.add_error("to", "The end of the period is before its start.")
         program, track, site = data.get("program"), data.get("track"), data.get("site")

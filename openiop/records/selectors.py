@@ -241,7 +241,10 @@ def _course_in_groups(patient: Patient, first: date, last: date, track_id: int) 
     return out
 
 
-def discharge_record(discharge: Discharge, patient: Patient) -> Record:
+def discharge_record(discharge: Discharge, patient: Patient, *, group_notes: bool = True) -> Record:
+    """The discharge summary. ``group_notes``: whether it quotes the patient's own parts of
+    the last group notes; a copy for someone outside the program leaves them out, because
+    counseling notes leave only under a consent of their own (42 CFR 2.31(b))."""
     enrollment = discharge.enrollment
     attended = [
         a
@@ -284,17 +287,22 @@ def discharge_record(discharge: Discharge, patient: Patient) -> Record:
             tuple(_measure_pairs(patient, enrollment.starts_on, discharge.discharged_on))
             or ("No measures recorded.",),
         ),
-        Block(
-            "Progress in groups (the last signed group notes, this patient's part only)",
-            (),
-            tuple(
-                _course_in_groups(
-                    patient, enrollment.starts_on, discharge.discharged_on, enrollment.track_id
-                )
-            )
-            or ("No signed group note.",),
-        ),
     ]
+    if group_notes:
+        course = _course_in_groups(
+            patient, enrollment.starts_on, discharge.discharged_on, enrollment.track_id
+        )
+        lines = tuple(course) or ("No signed group note.",)
+    else:
+        lines = (
+            "Left out of a copy for someone outside the program: counseling notes leave "
+            "only under a consent of their own (42 CFR 2.31(b)).",
+        )
+    blocks.append(
+        Block(
+            "Progress in groups (the last signed group notes, this patient's part only)", (), lines
+        )
+    )
     return Record(
         "discharge", f"Discharge summary of {_day(discharge.discharged_on)}", tuple(blocks)
     )

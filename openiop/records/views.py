@@ -85,16 +85,19 @@ def _target(
     return patient, None
 
 
-def _record(kind: str, patient: Patient, target: Any, week: date | None) -> Record:
+def _record(
+    kind: str, patient: Patient, target: Any, week: date | None, *, outside: bool
+) -> Record:
+    today = timezone.now().astimezone(ZoneInfo(patient.site.timezone)).date()
     if kind == "note":
         return selectors.note_record(target, patient)
     if kind == "plan":
         return selectors.plan_record(target, patient)
     if kind == "discharge":
-        return selectors.discharge_record(target, patient)
+        return selectors.discharge_record(target, patient, group_notes=not outside)
     if kind == "schedule":
-        return selectors.schedule_record(patient, monday(week or timezone.localdate()))
-    return selectors.summary_record(patient)
+        return selectors.schedule_record(patient, monday(week or today))
+    return selectors.summary_record(patient, today)
 
 
 def document(request: HttpRequest, pk: int, kind: str, obj: int | None = None) -> HttpResponse:
@@ -117,7 +120,7 @@ def document(request: HttpRequest, pk: int, kind: str, obj: int | None = None) -
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        record = _record(kind, patient, target, data.get("week"))
+        record = _record(kind, patient, target, data.get("week"), outside=data["use"] == OUTSIDE)
         printed = None
         try:
             if data["use"] == OUTSIDE:

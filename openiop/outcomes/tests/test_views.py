@@ -294,6 +294,10 @@ def test_filters_by_track_and_site(
         ({"to": "yesterday"}, "to"),
         ({"from": "2026-06-01", "to": "2026-05-01"}, "to"),
         ({"from": "1990-01-01", "to": "2026-05-01"}, "from"),
+        # Dates at the calendar's ends (the monthly columns and day shifts would overflow).
+        ({"from": "9999-12-01"}, "from"),
+        ({"to": "0001-01-01"}, "to"),
+        ({"from": "0001-01-01", "to": "0001-02-01"}, "from"),
         ({"program": "999999999"}, "program"),
         ({"site": "abc"}, "site"),
     ],

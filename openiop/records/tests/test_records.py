@@ -347,6 +347,8 @@ def test_outside_use_under_a_covering_consent_records_a_disclosure(
     assert (
         "Disclosed under the written consent signed by Dana Whitfield on 01 November 2026" in text
     )
+    # Her part of the group notes stays inside: counseling notes need a consent of their own.
+    assert "sister" not in text and "Left out of a copy for someone outside" in text
     row = Disclosure.objects.get()
     assert (row.patient_id, row.consent_id, row.channel) == (dana.pk, c.pk, "letter")
     assert row.object_type == "care.discharge" and row.object_id == str(ctx["discharge"].pk)
