@@ -67,6 +67,10 @@ class Stamp:
     consent_summary: str = ""
     recipient: str = ""
     purpose: str = ""
+    # The date of birth is printed unless the copy leaves under a consent that does not
+    # cover demographics (an employer's attendance consent: the name and record number
+    # identify the patient, minimum necessary).
+    birth_date: bool = True
 
 
 def letterhead_lines(patient: Patient) -> list[str]:
@@ -123,10 +127,8 @@ def render(record: Record, patient: Patient, stamp: Stamp) -> bytes:
         line(rest, 9, "", 4.5)
     pdf.ln(3)
     line(record.title, 13, "B", 7)
-    line(
-        f"Patient: {patient.first_name} {patient.last_name} - date of birth "
-        f"{patient.date_of_birth:%Y-%m-%d} - record number {patient.mrn}"
-    )
+    born = f" - date of birth {patient.date_of_birth:%Y-%m-%d}" if stamp.birth_date else ""
+    line(f"Patient: {patient.first_name} {patient.last_name}{born} - record number {patient.mrn}")
     line(f"Printed on {stamp.printed_at:%Y-%m-%d %H:%M} by {stamp.printed_by}", 9)
     if stamp.recipient:
         line(f"Released to: {stamp.recipient}", 9)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from openiop.care.measures.selectors import band_label
 from openiop.care.models import (
     Discharge,
     DrugScreen,
@@ -426,7 +427,7 @@ def summary_record(patient: Patient, today: date | None = None) -> Record:
             (),
             tuple(
                 f"{_instrument(code)}: {r.total if r.total is not None else '-'}"
-                + (f" ({r.band})" if r.band else "")
+                + (f" ({band_label(code, r.band).lower()})" if r.band else "")
                 + f" on {_local(r.administered_at, patient):%Y-%m-%d}"
                 for code, r in sorted(latest.items())
             )

@@ -125,11 +125,17 @@ def record_disclose(
     if errors:
         raise ValidationError(errors)
     assert consent is not None
+    # The name and record number go with every copy; the date of birth (demographics) only
+    # when the consent covers it, so an attendance-only consent can release a schedule.
+    data = DATA[record.kind]
+    birth_date = "demographics" in (consent.data or [])
+    if not birth_date and data != {"demographics"}:
+        data = data - {"demographics"}
     disclosure = gate.disclose(
         patient,
         recipient=Recipient(consent.recipient_kind, consent.recipient_name, consent.recipient_key),
         purpose=purpose,
-        data=DATA[record.kind],
+        data=data,
         channel=Channel.LETTER,
         description=f"{record.title} (printed record)",
         actor=actor,
@@ -142,6 +148,7 @@ def record_disclose(
         consent_summary=gate.consent_summary(consent),
         recipient=consent.recipient_name,
         purpose=PURPOSES[purpose],
+        birth_date=birth_date,
     )
     pdf = render(record, patient, stamp)
     audit.record(

@@ -391,3 +391,29 @@ def test_links_on_the_chart_pages(ctx: dict[str, Any], client: Client) -> None:
     login(client, w.frontdesk_a1)
     chart = client.get(reverse("patients:chart", args=[w.patient_a1.pk])).content.decode()
     assert url(w.patient_a1, "summary") not in chart
+
+
+def test_an_attendance_only_consent_releases_the_schedule_without_the_date_of_birth(
+    ctx: dict[str, Any], client: Client
+) -> None:
+    w, ezra = ctx["w"], ctx["ezra"]
+    c = consent(
+        ezra,
+        w.counselor_a1,
+        ["attendance"],
+        recipient_kind="employer",
+        recipient_name="Northside Logistics",
+        purpose="employment",
+        signer_name="Ezra Blackwood",
+    )
+    login(client, w.director_a)
+    text = text_of(
+        client.post(
+            url(ezra, "schedule"),
+            {"use": "outside", "consent": c.pk, "purpose": "employment", "week": "2026-11-05"},
+        )
+    )
+    assert "Released to: Northside Logistics" in text and "SUD A1" in text
+    assert "Patient: Ezra Blackwood - record number" in text and "date of birth" not in text
+    row = Disclosure.objects.get()
+    assert row.data == ["attendance"] and row.consent_id == c.pk
