@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python bench/locator/run.py
 	$(BIN)/python bench/patients/run.py
 	$(BIN)/python bench/billing/run.py
+	$(BIN)/python bench/reports/run.py
 
 clean:
 	rm -rf $(VENV) openiop.sqlite3* staticfiles .local

@@ -472,7 +472,9 @@ def _measure(size: int, *, reuse: bool = False) -> list[Row]:
         print(f"# reusing the organization {org_id} built earlier", file=sys.stderr)
     else:
         org_id, program_id = build(size, seed=SEED)
-        print(f"# built {size:,} patients in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(
+            f"# built {size:,} patients in {time.perf_counter() - started:.1f} s", file=sys.stderr
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -24,7 +24,8 @@ Pure Python, no Django.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
@@ -129,9 +130,23 @@ def _point(label: str, numerator: int, denominator: int) -> Point:
 
 
 def _census(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figure:
+    spans = months(start, end)
+    lasts = [last for _, _, last in spans]
+    # Each episode is in treatment on the month ends from the first on or after its
+    # admission to the last before its end: one pass, counted as a running difference.
+    changes = [0] * (len(lasts) + 1)
+    for e in episodes:
+        first = bisect_left(lasts, e.admitted_on)
+        stop = len(lasts) if e.ended_on is None else bisect_left(lasts, e.ended_on)
+        if first < stop:
+            changes[first] += 1
+            changes[stop] -= 1
+    series_values, running = [], 0
+    for change in changes[:-1]:
+        running += change
+        series_values.append(running)
     series = tuple(
-        Point(label, float(sum(1 for e in episodes if in_treatment(e, last))))
-        for label, _, last in months(start, end)
+        Point(label, float(n)) for (label, _, _), n in zip(spans, series_values, strict=True)
     )
     counted = [e.patient_id for e in episodes if in_treatment(e, end)]
     return Figure(
@@ -151,9 +166,10 @@ def _census(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figure:
 
 def _admissions(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figure:
     admitted = [e for e in episodes if start <= e.admitted_on <= end]
+    per_month = Counter((e.admitted_on.year, e.admitted_on.month) for e in admitted)
     series = tuple(
-        Point(label, float(sum(1 for e in admitted if first <= e.admitted_on <= last)))
-        for label, first, last in months(start, end)
+        Point(label, float(per_month[first.year, first.month]))
+        for label, first, _ in months(start, end)
     )
     return Figure(
         key="admissions",
@@ -170,13 +186,15 @@ def _admissions(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figu
 def _referrals(facts: Facts, start: date, end: date) -> Figure:
     received = [r for r in facts.referrals if start <= r.received_on <= end]
     converted = [r for r in received if r.admission_id is not None]
+    per_month = Counter((r.received_on.year, r.received_on.month) for r in received)
+    converted_per_month = Counter((r.received_on.year, r.received_on.month) for r in converted)
     series = tuple(
         _point(
             label,
-            sum(1 for r in converted if first <= r.received_on <= last),
-            sum(1 for r in received if first <= r.received_on <= last),
+            converted_per_month[first.year, first.month],
+            per_month[first.year, first.month],
         )
-        for label, first, last in months(start, end)
+        for label, first, _ in months(start, end)
     )
     return _share_figure(
         "referrals_converted",
@@ -195,9 +213,13 @@ def _days_to_first_session(admitted: Sequence[EpisodeFact], start: date, end: da
         for e in admitted
         if e.referred_on is not None and e.first_session_on is not None
     ]
+    per_month: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for e, d in pairs:
+        if start <= e.admitted_on <= end:
+            per_month[e.admitted_on.year, e.admitted_on.month].append(d)
     series = tuple(
-        Point(label, median([d for e, d in pairs if first <= e.admitted_on <= last]))
-        for label, first, last in months(start, end)
+        Point(label, median(per_month.get((first.year, first.month), [])))
+        for label, first, _ in months(start, end)
     )
     return Figure(
         key="days_to_first_session",
