@@ -176,7 +176,9 @@ def not_collected(details: StateReportingDetails | None, admission: Admission) -
 def _errors(admission: Admission, data: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     born: date = admission.patient.date_of_birth
-    age = admission.starts_on.year - born.year
+    # Age on the admission day: years, less one when the birthday is still to come that year.
+    on = admission.starts_on
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     for name, top in NUMBER_LIMITS.items():
         value = data.get(name)
         if value is not None and not 0 <= value <= top:

@@ -1,7 +1,7 @@
 """The answers OpenIOP records for the state treatment episode report, in its own words.
 
 The values are OpenIOP's; the codes the state receives are decided in one place,
-``openiop.domain.teds.mapping`` (which names its sources: the SAMHSA TEDS State Instruction
+``openiop.domain.teds.codes`` (which names its sources: the SAMHSA TEDS State Instruction
 Manual v3.2 and the TEDS-A 2023 public use file codebook). A test checks that every value
 here has a code there. Shared by the admission's details (``intake.StateReportingDetails``)
 and the discharge (``care.Discharge``).

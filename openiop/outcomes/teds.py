@@ -8,8 +8,9 @@ discharged, on the last of those days, with that discharge's type. Client identi
 patient's record number (stable, assigned by the program; never the name). Fields, codes and
 validation: ``openiop.domain.teds``; what the extract does not collect: docs/teds.md.
 
-The file leaves the program: ``export`` records, in the transaction that writes the file,
-one disclosure per patient in it, without consent under 42 CFR 2.53 (evaluation by the state
+The file leaves the program: ``export`` records, in the transaction that builds the file,
+one disclosure per patient in it (the caller moves the file into place only after it
+commits), without consent under 42 CFR 2.53 (evaluation by the state
 agency that funds or licenses the program), so each patient's accounting lists it, and an
 audit event for the export.
 """
@@ -22,8 +23,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from openiop.care.models import Discharge
 from openiop.core import audit, policy
@@ -32,8 +36,9 @@ from openiop.core.policy import Action
 from openiop.core.services import service
 from openiop.domain import teds
 from openiop.domain.consent import Recipient
+from openiop.domain.teds import codes as teds_codes
 from openiop.intake.models import Admission, StateReportingDetails
-from openiop.organization.models import TrackKind
+from openiop.organization.models import Site, TrackKind
 from openiop.patients.models import Enrollment, Patient
 from openiop.privacy import gate
 from openiop.privacy.models import Channel
@@ -51,7 +56,17 @@ SUBSTANCE_USE_TRACKS = (
     TrackKind.ADOLESCENTS,
 )
 RECIPIENT = Recipient("other", "State substance use treatment authority (treatment episode report)")
-DATA = ("demographics", "discharge")
+# What the file carries, in the consent domain's words (openiop.domain.consent.rules.DATA):
+# date of birth, sex, race and origin (demographics); admission and discharge dates and reason
+# (discharge); substances used and a co-occurring mental health condition (diagnosis); income,
+# health insurance and expected payment (billing); employment, living arrangement and arrests
+# (social needs).
+DATA = ("billing", "demographics", "diagnosis", "discharge", "social_needs")
+CARRIED = (
+    "admission and discharge dates and reason, date of birth, sex, race and origin, "
+    "substances used, co-occurring mental health condition, arrests, employment, living "
+    "arrangement, income, health insurance and expected payment"
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,7 @@ class Extract:
 
 def _admissions() -> QuerySet[Admission]:
     return Admission.objects.select_related(
-        "patient", "referral", "state_details"
+        "patient", "referral", "state_details", "program__site"
     ).prefetch_related(
         Prefetch("enrollments", queryset=Enrollment.objects.select_related("discharge"))
     )
@@ -89,7 +104,12 @@ def admission_facts(a: Admission, *, state_code: str, provider_id: str) -> teds.
     p: Patient = a.patient
     d = _details(a)
     referral = a.referral
-    first_contact = referral.created_at.date() if referral is not None else None
+    # The referral arrived on the site's day, not the UTC day (an evening referral on the
+    # west coast is already tomorrow in UTC).
+    site_zone = ZoneInfo(a.program.site.timezone)
+    first_contact = (
+        timezone.localtime(referral.created_at, site_zone).date() if referral is not None else None
+    )
     if (
         d is not None
         and d.first_contact_on
@@ -170,9 +190,13 @@ def discharge_facts(d: Discharge, admission: teds.AdmissionFacts) -> teds.Discha
 def build(
     organization_id: int, start: date, end: date, *, state_code: str, provider_id: str
 ) -> Extract:
-    """The records of the period, admissions then discharges, each by date and record
-    number, validated (three queries whatever the number of records)."""
-    in_org = {"program__site__organization_id": organization_id}
+    """The records of the period of the organization's sites in ``state_code`` (a postal
+    code, or its FIPS code), admissions then discharges, each by date and record number,
+    validated (three queries whatever the number of records)."""
+    in_org = {
+        "program__site__organization_id": organization_id,
+        "program__site__state__in": _postal(state_code),
+    }
     admitted = list(
         _admissions()
         .filter(starts_on__range=(start, end), **in_org)
@@ -218,10 +242,15 @@ def export(
     write: Callable[[str], None],
     request_label: str = "",
 ) -> Extract:
-    """Build the extract, hand its CSV text to ``write`` (which writes the file), and record
-    one disclosure per patient in it and the export's audit event, all in one transaction:
-    if writing fails, nothing is recorded. Only roles with the state report action may."""
+    """Build the extract, hand its CSV text to ``write``, and record one disclosure per
+    patient in it and the export's audit event, all in one transaction: if writing fails,
+    nothing is recorded. ``write`` must write a temporary file that the caller moves onto the
+    target only once this returns (the transaction has committed), so that a failed save
+    leaves no file without its disclosures. Only roles with the state report action may; a
+    state that is not one, or where the organization has no site, is refused
+    (``ValidationError``) before anything is written."""
     policy.require(actor, Action.STATE_REPORT, signed_in=False)
+    check_state(organization.pk, state_code)
     extract = build(organization.pk, start, end, state_code=state_code, provider_id=provider_id)
     write(extract.csv_text())
     patients = Patient.objects.filter(pk__in=extract.patient_ids).order_by("pk")
@@ -232,8 +261,7 @@ def export(
         data=DATA,
         channel=Channel.STATE_REPORT,
         description=(
-            f"Treatment episode report to the state, {start:%d %b %Y} to {end:%d %b %Y}: "
-            "admission and discharge details"
+            f"Treatment episode report to the state, {start:%d %b %Y} to {end:%d %b %Y}: {CARRIED}"
         ),
         actor=actor,
     )
@@ -254,3 +282,26 @@ def export(
 
 def _only_org(patients: Iterable[Patient], organization_id: int) -> list[Patient]:
     return [p for p in patients if p.organization_id == organization_id]
+
+
+def _postal(state_code: str) -> list[str]:
+    """The ways a site may store the state (upper or lower case postal code)."""
+    fips = teds_codes.state_fips(state_code) or ""
+    postal = teds_codes.STATE_CODES.get(fips, state_code.strip().upper())
+    return [postal, postal.lower()]
+
+
+def check_state(organization_id: int, state_code: str) -> None:
+    """Refuse a state that is not a state or territory, or one where the organization has no
+    site (its file would be empty, or worse, carry another state's patients)."""
+    fips = teds_codes.state_fips(state_code)
+    if fips is None:
+        raise ValidationError(
+            {"state": f"{state_code!r} is not a US state or territory postal code (such as CA)."}
+        )
+    if not Site.objects.filter(
+        organization_id=organization_id, state__in=_postal(state_code)
+    ).exists():
+        raise ValidationError(
+            {"state": f"The organization has no site in {teds_codes.STATE_CODES[fips]}."}
+        )

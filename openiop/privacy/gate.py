@@ -416,11 +416,14 @@ def record_without_consent(
     ``AUDIT_EVALUATION_BASIS``), one row per patient so each patient's accounting lists it,
     each with its audit event. Call in the transaction that hands the data out. Like an
     emergency disclosure (2.51) there is no consent to check, so nothing is refused here:
-    the caller's policy check decides who may make it."""
-    if channel not in Channel.values:
-        raise ValueError(f"unknown disclosure channel {channel!r}")
-    if not basis:
-        raise ValueError("a disclosure without consent names the rule that allows it")
+    the caller's policy check decides who may make it. The only such disclosure allowed is
+    the report to the state (``Channel.STATE_REPORT``) under 42 CFR 2.53
+    (``AUDIT_EVALUATION_BASIS``): any other channel or basis raises ``ValueError`` and
+    records nothing (the database refuses it too)."""
+    if channel != Channel.STATE_REPORT:
+        raise ValueError(f"no disclosure without consent by channel {channel!r}")
+    if basis != AUDIT_EVALUATION_BASIS:
+        raise ValueError(f"no disclosure without consent under {basis!r}")
     now = timezone.now()
     made_by = actor if getattr(actor, "is_authenticated", False) else None
     rows = [

@@ -215,9 +215,12 @@ class Disclosure(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                # Without consent only in an emergency (42 CFR 2.51) or for the state's
+                # report under 42 CFR 2.53, which names its rule: no other channel may leave
+                # without a consent, whatever its legal basis says.
                 condition=models.Q(consent__isnull=False)
                 | models.Q(emergency=True)
-                | ~models.Q(legal_basis=""),
+                | (models.Q(channel="state_report") & ~models.Q(legal_basis="")),
                 name="disclosure_consent_or_emergency",
             ),
         ]

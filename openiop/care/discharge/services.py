@@ -47,6 +47,10 @@ from openiop.intake import state_reporting_choices as sc
 from openiop.patients.models import AgeOutReview, Enrollment, EnrollmentStatus
 from openiop.scheduling.models import SessionAssignment
 
+# The discharge form's first follow-up date field: errors about the follow-up dates are shown
+# next to the dates (``care.discharge.forms.DischargeForm``).
+FOLLOW_UP_FIELD = "follow_up_1"
+
 
 def _discharge_errors(
     enrollment: Enrollment,
@@ -89,7 +93,7 @@ def _discharge_errors(
         if len(value or "") > limit:
             errors[field] = f"Keep this under {limit} characters."
     if any(d <= discharged_on for d in dates):
-        errors["follow_up_dates"] = "Follow-up dates must be after the discharge date."
+        errors[FOLLOW_UP_FIELD] = "Follow-up dates must be after the discharge date."
     return errors
 
 
@@ -131,7 +135,9 @@ def discharge_record(
         dates=dates,
     )
     reporting, reporting_errors = _state_details(state_details or {}, dates)
-    errors.update(reporting_errors)
+    for field, message in reporting_errors.items():
+        # Both checks may speak of the follow-up dates: keep both messages.
+        errors[field] = f"{errors[field]} {message}" if field in errors else message
     ending = [enrollment]
     if not errors and scope == DischargeScope.EVERY_TRACK:
         others = list(
@@ -257,7 +263,7 @@ def _state_details(
     if values["not_in_labor_force"] and values["employment"] != "not_in_labor_force":
         errors["not_in_labor_force"] = "Only for someone not looking for work."
     if values["other_ending"] == sc.OtherEnding.DIED and dates:
-        errors["follow_up_dates"] = "No alumni follow-up after a death: clear the follow-up dates."
+        errors[FOLLOW_UP_FIELD] = "No alumni follow-up after a death: clear the follow-up dates."
     return values, errors
 
 

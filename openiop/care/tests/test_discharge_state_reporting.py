@@ -3,9 +3,11 @@ record, checked, and no alumni follow-up after a death."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -14,6 +16,15 @@ from openiop.care.tests.factories import enrol, today
 from openiop.core.testing import World, login
 
 pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 15, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
 
 BASE = {
     "kind": "administrative",
@@ -94,3 +105,23 @@ def test_no_follow_up_after_a_death_and_bad_answers_are_422(client: Client, worl
     assert response.status_code == 302
     d = Discharge.objects.get(enrollment=e)
     assert d.other_ending == "died" and not AlumniFollowUp.objects.filter(discharge=d).exists()
+
+
+def test_both_follow_up_problems_show_next_to_the_dates(client: Client, world: World) -> None:
+    e = enrol(world)
+    login(client, world.counselor_a1)
+    response = client.post(
+        reverse("care:discharge", args=[world.patient_a1.pk, e.pk]),
+        {
+            **BASE,
+            "discharged_on": today().isoformat(),
+            "other_ending": "died",
+            "follow_up_1": (today() - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert response.context["form"].errors["follow_up_1"] == [
+        "Follow-up dates must be after the discharge date. "
+        "No alumni follow-up after a death: clear the follow-up dates."
+    ]
+    assert not Discharge.objects.exists()

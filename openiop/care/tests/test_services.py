@@ -441,7 +441,7 @@ def test_a_bad_discharge_names_each_field_and_saves_nothing(world: World) -> Non
         "discharged_on",
         "summary",
         "crisis_plan",
-        "follow_up_dates",
+        "follow_up_1",
     }
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.ACTIVE

@@ -160,6 +160,8 @@ INSURANCE_CODES = {
     "02": "Blue Cross/Blue Shield",
     "03": "Medicare",
     "04": "Medicaid",
+    # Not verified: whether HMO is 05 or 06 could not be confirmed against the codebook
+    # (docs/teds.md); check the state's manual.
     "06": "Health maintenance organization (HMO)",
     "20": "Other (e.g. TRICARE, CHAMPUS)",
     "21": "None",
@@ -199,9 +201,38 @@ REASON_CODES = _numbered(
         "Other",
     ]
 )
+# STFIPS: the state's two-digit numeric FIPS code (TEDS calls the column STFIPS), not its
+# postal code. Source: US Census Bureau, ANSI/FIPS state codes (FIPS PUB 5-2, now INCITS 38),
+# https://www.census.gov/library/reference/code-lists/ansi.html : the 50 states and DC
+# (01-56), American Samoa 60, Guam 66, Northern Mariana Islands 69, Puerto Rico 72, U.S.
+# Virgin Islands 78. Keys are the postal codes.
+STATE_FIPS: Mapping[str, str] = {
+    "AL": "01", "AK": "02", "AZ": "04", "AR": "05", "CA": "06", "CO": "08", "CT": "09",
+    "DE": "10", "DC": "11", "FL": "12", "GA": "13", "HI": "15", "ID": "16", "IL": "17",
+    "IN": "18", "IA": "19", "KS": "20", "KY": "21", "LA": "22", "ME": "23", "MD": "24",
+    "MA": "25", "MI": "26", "MN": "27", "MS": "28", "MO": "29", "MT": "30", "NE": "31",
+    "NV": "32", "NH": "33", "NJ": "34", "NM": "35", "NY": "36", "NC": "37", "ND": "38",
+    "OH": "39", "OK": "40", "OR": "41", "PA": "42", "RI": "44", "SC": "45", "SD": "46",
+    "TN": "47", "TX": "48", "UT": "49", "VT": "50", "VA": "51", "WA": "53", "WV": "54",
+    "WI": "55", "WY": "56",
+    "AS": "60", "GU": "66", "MP": "69", "PR": "72", "VI": "78",
+}  # fmt: skip
+STATE_CODES = {code: postal for postal, code in STATE_FIPS.items()}
+
+
+def state_fips(state: str) -> str | None:
+    """The FIPS state code for a postal code ("CA" -> "06") or a FIPS code already ("06");
+    None when it names no state or territory."""
+    value = state.strip().upper()
+    if value in STATE_CODES:
+        return value
+    return STATE_FIPS.get(value)
+
+
 RECORD_TYPE_CODES = {"A": "Admission", "D": "Discharge"}
 TRANSACTION_CODES = {"A": "Initial admission", "T": "Transfer or change in service"}
 CODEPENDENT_CODES = {"1": "Codependent/collateral", "2": "Client"}
+CODEPENDENT = "1"
 
 
 # ---------------------------------------------------------------------------------------
@@ -375,7 +406,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     # System data set and keys [MANUAL]
     Field("RECORD_TYPE", "record type", "SDS", True, RECORD_TYPE_CODES, MANUAL),
-    Field("STFIPS", "state code", "SDS", True, None, MANUAL, kind="state"),
+    Field("STFIPS", "state code", "SDS", True, STATE_CODES, MANUAL),
     Field("PROVIDER_ID", "provider identifier", "MDS", True, None, MANUAL, kind="id"),
     Field("CLIENT_ID", "client identifier", "MDS", True, None, MANUAL, kind="id"),
     Field("CODEPENDENT", "client or codependent", "MDS", True, CODEPENDENT_CODES, MANUAL),

@@ -17,7 +17,6 @@ from datetime import date
 from openiop.domain.teds import codes as c
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,15}$")
-STATE_PATTERN = re.compile(r"^[A-Z]{2}$|^\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def discharge_reason(discharge_type: str, other_ending: str = "") -> str:
 
 def _admission_values(f: AdmissionFacts, unmapped: dict[str, str]) -> dict[str, str]:
     v: dict[str, str] = {
-        "STFIPS": f.state_code,
+        "STFIPS": c.state_fips(f.state_code) or "",
         "PROVIDER_ID": f.provider_id,
         "CLIENT_ID": f.client_id,
         "CODEPENDENT": "2",
@@ -186,6 +185,8 @@ def _admission_values(f: AdmissionFacts, unmapped: dict[str, str]) -> dict[str, 
         "FREQ_ATND_SELF_HELP": _code(c.SELF_HELP, f.self_help_30d, "FREQ_ATND_SELF_HELP", unmapped),
         "PSYPROB": _code(c.YES_NO, f.co_occurring, "PSYPROB", unmapped),
     }
+    if f.state_code and not v["STFIPS"]:
+        unmapped["STFIPS"] = f.state_code
     if f.referral_source and not v["PSOURCE"] and f.referral_source not in c.REFERRAL_REFINED:
         unmapped["PSOURCE"] = f.referral_source
     for i, s in enumerate(f.substances, start=1):
@@ -271,8 +272,6 @@ def _valid(f: c.Field, value: str) -> bool:
         return True
     if f.kind == "id":
         return bool(ID_PATTERN.match(value))
-    if f.kind == "state":
-        return bool(STATE_PATTERN.match(value))
     if f.kind == "number":
         return value.isdigit()
     return True
@@ -303,4 +302,12 @@ def validate(record: Record) -> list[Problem]:
             continue
         if not _valid(f, value):
             add(f, f"not a valid value ({value})")
+        elif (
+            f.name == "SUB1"
+            and value == c.NO_SUBSTANCE
+            and record.values.get("CODEPENDENT") != c.CODEPENDENT
+        ):
+            # [PUF] SUB1: "None" is used only for codependent or collateral clients; a
+            # client in treatment has a primary substance.
+            add(f, "none is allowed only for a codependent or collateral record")
     return problems

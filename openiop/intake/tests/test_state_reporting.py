@@ -91,6 +91,8 @@ def test_intake_saves_details_with_audit(client: Client, world: World) -> None:
     [
         ("education_years", "40", "Give a number from 0 to 25."),
         ("first_use_age_1", "60", "older than the patient was at admission"),
+        # Born 17 May 1990 and admitted 10 March 2026: 35 on the day, not 36.
+        ("first_use_age_1", "36", "older than the patient was at admission"),
         ("first_contact_on", "2026-04-01", "This is after the admission."),
         ("race", "martian", "Select a valid choice"),
     ],
@@ -124,3 +126,15 @@ def test_other_site_gets_404_and_other_role_403(client: Client, world: World) ->
     assert not StateReportingDetails.objects.exists()
     login(client, world.intake_a1)
     assert client.get(reverse("intake:state_reporting", args=[999999])).status_code == 404
+
+
+def test_first_use_at_the_age_on_the_admission_day_is_accepted(
+    client: Client, world: World
+) -> None:
+    a = admission(world)  # patient born 17 May 1990, admitted 10 March 2026: aged 35
+    login(client, world.intake_a1)
+    response = client.post(
+        reverse("intake:state_reporting", args=[a.pk]), {**GOOD, "first_use_age_1": "35"}
+    )
+    assert response.status_code == 302
+    assert StateReportingDetails.objects.get().first_use_age_1 == 35

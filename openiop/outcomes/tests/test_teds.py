@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+import os
+import stat
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -74,7 +77,7 @@ def admit(
             last_name=patient.last_name,
         )
         Referral.objects.filter(pk=referral.pk).update(
-            created_at=datetime.combine(referred_on, datetime.min.time(), tzinfo=UTC)
+            created_at=datetime.combine(referred_on, time(15, 0), tzinfo=UTC)  # any US day
         )
     track = w.track_a1 if program == w.program_a1 else program.tracks.first()
     if track is None:
@@ -160,7 +163,7 @@ def test_small_world_gives_expected_rows(small: Any, tmp_path: Path) -> None:
     a, d = got
     assert list(a) == list(c.COLUMNS)
     assert (a["STFIPS"], a["PROVIDER_ID"], a["ADMIT_DATE"], a["SERVICES"]) == (
-        "MA",
+        "25",  # Massachusetts' FIPS code, not its postal code
         "P-77",
         "03102026",
         "06",
@@ -249,6 +252,14 @@ def test_disclosures_recorded_one_per_patient(small: Any, tmp_path: Path) -> Non
         "Without consent: evaluation by a government agency (42 CFR 2.53)",
     )
     assert d.made_by == small.director_a
+    # What the file carries, in the consent's words, and said plainly in the accounting.
+    assert d.data == ["billing", "demographics", "diagnosis", "discharge", "social_needs"]
+    assert d.description == (
+        "Treatment episode report to the state, 01 Mar 2026 to 31 May 2026: admission and "
+        "discharge dates and reason, date of birth, sex, race and origin, substances used, "
+        "co-occurring mental health condition, arrests, employment, living arrangement, "
+        "income, health insurance and expected payment"
+    )
     line = row(d)  # as the patient's accounting of disclosures shows it
     assert (line.basis, line.purpose, line.channel) == (
         "Without consent: evaluation by a government agency (42 CFR 2.53)",
@@ -393,3 +404,121 @@ def test_mental_health_only_admission_is_not_reported(small: Any) -> None:
         ("A", "0000001"),
         ("D", "0000001"),
     ]
+
+
+def _west(w: Any) -> None:
+    """Site A2 (patient 0000002) is in California, on Pacific time."""
+    w.site_a2.state = "CA"
+    w.site_a2.timezone = "America/Los_Angeles"
+    w.site_a2.save()
+    Patient.objects.filter(pk=w.patient_a2.pk).update(sex_at_birth="male")
+    w.patient_a2.refresh_from_db()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_only_the_sites_of_the_state_are_reported(small: Any, tmp_path: Path) -> None:
+    w = small
+    _west(w)
+    admit(w, w.patient_a2, starts_on=date(2026, 4, 2), details=COMPLETE)
+    code, _, err, path = run(
+        tmp_path,
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-05-31",
+        "--provider-id",
+        "P",
+        "--state",
+        "MA",
+    )
+    assert (code, err) == (0, "")
+    assert [(r["CLIENT_ID"], r["STFIPS"]) for r in rows(path)] == [
+        ("0000001", "25"),
+        ("0000001", "25"),
+    ]
+    code, _, err, path = run(
+        tmp_path,
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-05-31",
+        "--provider-id",
+        "P",
+        "--state",
+        "ca",
+    )
+    assert (code, err) == (0, "")
+    assert [(r["CLIENT_ID"], r["STFIPS"]) for r in rows(path)] == [("0000002", "06")]
+    assert sorted(Disclosure.objects.values_list("patient__mrn", flat=True)) == [
+        "0000001",
+        "0000002",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ("TX", "report teds: The organization has no site in TX."),
+        ("ZZ", "report teds: 'ZZ' is not a US state or territory postal code (such as CA)."),
+    ],
+)
+@time_machine.travel(NOW, tick=False)
+def test_a_state_without_a_site_is_refused(
+    small: Any, tmp_path: Path, state: str, message: str
+) -> None:
+    code, out, err, _ = run(
+        tmp_path,
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-05-31",
+        "--provider-id",
+        "P",
+        "--state",
+        state,
+    )
+    assert (code, out, err.strip()) == (2, "", message)
+    assert list(tmp_path.iterdir()) == []
+    assert Disclosure.objects.count() == 0
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_days_waiting_counts_from_the_sites_local_day(small: Any) -> None:
+    w = small
+    _west(w)
+    a = admit(w, w.patient_a2, starts_on=date(2026, 3, 10), details=COMPLETE)
+    # 20:00 on 1 March in Los Angeles is already 2 March in UTC.
+    evening = datetime(2026, 3, 1, 20, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert a.referral_id is not None
+    Referral.objects.filter(pk=a.referral_id).update(created_at=evening)
+    extract = teds.build(
+        w.org_a.pk, date(2026, 3, 1), date(2026, 3, 31), state_code="CA", provider_id="P"
+    )
+    assert [(r.client_id, r.values["DAYWAIT"]) for r in extract.records] == [("0000002", "009")]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_file_is_private_and_appears_only_with_its_disclosures(
+    small: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, *_, path = run(
+        tmp_path, "--from", "2026-03-01", "--to", "2026-05-31", "--provider-id", "P"
+    )
+    assert code == 0
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["teds.csv"]
+    path.unlink()
+    before = Disclosure.objects.count()
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("openiop.privacy.gate.record_without_consent", fail)
+    with pytest.raises(RuntimeError):
+        call_command(
+            "report", "teds", "--user", "director_a", "-o", str(path), "--from", "2026-03-01",
+            "--to", "2026-05-31", "--provider-id", "P", stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary copy
+    assert Disclosure.objects.count() == before

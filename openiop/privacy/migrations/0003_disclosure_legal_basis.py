@@ -46,7 +46,10 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("consent__isnull", False),
                     ("emergency", True),
-                    models.Q(("legal_basis", ""), _negated=True),
+                    models.Q(
+                        ("channel", "state_report"),
+                        models.Q(("legal_basis", ""), _negated=True),
+                    ),
                     _connector="OR",
                 ),
                 name="disclosure_consent_or_emergency",

@@ -309,7 +309,7 @@ def test_complete_admission_is_valid_with_its_codes() -> None:
     assert v["EDUC"] == "12"
     assert v["PREG"] == "02"
     assert v["DETNLF"] == ""  # only for someone not in the labor force
-    assert record.row()[: len(("A", "OR"))] == ["A", "OR"]
+    assert record.row()[: len(("A", "41"))] == ["A", "41"]
     assert len(record.row()) == len(COLUMNS)
 
 
@@ -407,3 +407,50 @@ def test_discharge_checks_its_own_fields_not_the_admission_minimum() -> None:
         admission=replace(COMPLETE, race=""), discharged_on=date(2026, 5, 1), discharge_type=""
     )
     assert [p.field for p in validate(discharge_record(d))] == ["REASON"]
+
+
+@pytest.mark.parametrize(
+    ("state", "code"),
+    [
+        ("CA", "06"),
+        ("ca", "06"),
+        ("OR", "41"),
+        ("DC", "11"),
+        ("PR", "72"),
+        ("GU", "66"),
+        ("06", "06"),
+    ],
+)
+def test_state_column_is_the_numeric_fips_code(state: str, code: str) -> None:
+    assert c.state_fips(state) == code
+    record = admission_record(replace(COMPLETE, state_code=state))
+    assert record.values["STFIPS"] == code
+    assert not [p for p in validate(record) if p.field == "STFIPS"]
+
+
+@pytest.mark.parametrize("state", ["XX", "03", "6", "Oregon"])
+def test_unknown_state_is_flagged(state: str) -> None:
+    assert c.state_fips(state) is None
+    record = admission_record(replace(COMPLETE, state_code=state))
+    assert record.values["STFIPS"] == ""
+    assert [str(p) for p in validate(record) if p.field == "STFIPS"] == [
+        f"admission of client MRN-0042: state code: the recorded answer has no code ({state})"
+    ]
+
+
+def test_the_fips_table_has_the_50_states_dc_and_5_territories() -> None:
+    assert len(c.STATE_FIPS) == 56
+    assert all(len(v) == 2 and v.isdigit() for v in c.STATE_FIPS.values())
+    assert len(set(c.STATE_FIPS.values())) == 56
+
+
+def test_no_primary_substance_is_flagged_for_a_client_record() -> None:
+    none_first = replace(COMPLETE, substances=(Substance("none"), Substance(), Substance()))
+    record = admission_record(none_first)
+    assert record.values["SUB1"] == c.NO_SUBSTANCE
+    assert [str(p) for p in validate(record) if p.field == "SUB1"] == [
+        "admission of client MRN-0042: primary substance: "
+        "none is allowed only for a codependent or collateral record"
+    ]
+    codependent = replace(record, values={**record.values, "CODEPENDENT": c.CODEPENDENT})
+    assert not [p for p in validate(codependent) if p.field == "SUB1"]

@@ -12,17 +12,23 @@ billing provider's NPI; the state assigns its own provider identifier, so give
 The file is written even when some records are invalid (so the program sees the whole
 extract); the validation report goes to stderr, one line per problem naming the record by
 client identifier and record type (never a patient name) and the field, and the exit status
-is then 2. Bad arguments print a message to stderr and exit with status 2, writing nothing.
-Each run records one disclosure per patient in the file (42 CFR 2.53) and an export event.
+is then 2. Bad arguments (among them a state where the organization has no site) print a
+message to stderr and exit with status 2, writing nothing. Only the sites of the state are
+reported; the state column carries the state's numeric FIPS code. Each run records one
+disclosure per patient in the file (42 CFR 2.53) and an export event; the file (mode 0600)
+appears only once they are saved.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
 from openiop.accounts.models import User
@@ -82,12 +88,27 @@ class Command(BaseCommand):
             provider_id = billing.npi if billing is not None else ""
         if not provider_id:
             self._fail("give the state's provider identifier with --provider-id")
+        try:
+            teds.check_state(org.pk, state)
+        except ValidationError as exc:
+            self._fail(" ".join(exc.messages))
         output = Path(options["output"])
         if not output.parent.is_dir():
             self._fail(f"the folder of {output} does not exist")
+        # The file holds patient records: it is written to a temporary file readable only by
+        # its owner in the target's folder, and moved onto the target only once the
+        # disclosures are saved; on any error it is removed, so no file exists without them.
+        try:
+            fd, temporary = tempfile.mkstemp(
+                dir=output.parent, prefix=f".{output.name}.", suffix=".part"
+            )
+        except OSError as exc:
+            self._fail(f"could not write {output}: {exc.strerror}")
+        os.close(fd)
+        os.chmod(temporary, 0o600)
 
         def write(text: str) -> None:
-            output.write_text(text, encoding="utf-8")
+            Path(temporary).write_text(text, encoding="utf-8")
 
         try:
             extract = teds.export(
@@ -99,10 +120,16 @@ class Command(BaseCommand):
                 provider_id=provider_id,
                 write=write,
             )
-        except Refused as exc:
-            self._fail(str(exc))
-        except OSError as exc:
-            self._fail(f"could not write {output}: {exc.strerror}")
+            os.replace(temporary, output)
+        except BaseException as exc:
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, Refused):
+                self._fail(str(exc))
+            if isinstance(exc, ValidationError):
+                self._fail(" ".join(exc.messages))
+            if isinstance(exc, OSError):
+                self._fail(f"could not write {output}: {exc.strerror}")
+            raise
         admissions = sum(1 for r in extract.records if r.record_type == "A")
         self.stdout.write(
             f"{output}: {admissions} admissions and {len(extract.records) - admissions} "
