@@ -10,7 +10,6 @@ that consent (42 CFR 2.32(b)) and the notice of 42 CFR 2.32(a)(1)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +22,7 @@ from openiop.care.common import OPEN_ENROLLMENT, monday
 from openiop.care.measures import selectors as measures
 from openiop.care.models import EnrollmentPhase, RecommendationStatus, TaperRecommendation
 from openiop.care.taper.inputs import current_plan, policy_for
+from openiop.core.pdftext import latin1 as _latin1
 from openiop.delivery.hours import attended_sessions
 from openiop.domain.authorization import Forecast
 from openiop.organization.models import TrackKind
@@ -45,18 +45,6 @@ class Packet:
     plan: str
     taper: str
     part2: bool
-
-
-def _latin1(text: str) -> str:
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
-    return "".join(out)
 
 
 def _hours(minutes: float) -> str:

@@ -4,7 +4,6 @@ patient owes after their payments. Only billing data: no note text, no screening
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 
@@ -13,23 +12,12 @@ from fpdf import FPDF
 
 from openiop.billing.estimates import SERVICE_CODES, Statement, provider_of, recompute
 from openiop.billing.models import BillingProvider, CostEstimate
+from openiop.core.pdftext import latin1 as _latin1
 from openiop.domain.billing import good_faith
 from openiop.domain.costing.money import usd
 from openiop.patients.models import Patient
 
 Line = Callable[..., None]
-
-
-def _latin1(text: str) -> str:
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
-    return "".join(out)
 
 
 def _pdf(title: str) -> tuple[FPDF, Line, Line]:

@@ -14,7 +14,6 @@ compression) so the recorded SHA-256 can be checked against a copy at any time.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from fpdf import FPDF
 
+from openiop.core.pdftext import latin1 as _latin1
 from openiop.delivery.hours import AttendedSession, attended_sessions, monday_of
 from openiop.delivery.models import Disclosure
 from openiop.domain.consent import DATA, PURPOSES, DisclosureRequest, decide
@@ -91,20 +91,6 @@ def consent_label(consent: Consent) -> str:
         f"; covers {data}; signed by {consent.signer_name} on {consent.signed_on:%d %b %Y}, "
         f"{until}"
     )
-
-
-def _latin1(text: str) -> str:
-    """The PDF's built-in font covers Latin-1; other letters lose their accents (or become
-    '?') rather than failing."""
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
-    return "".join(out)
 
 
 def _hours(minutes: int) -> str:

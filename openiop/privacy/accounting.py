@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from openiop.delivery.letter import _latin1
+from openiop.core.pdftext import latin1 as _latin1
 from openiop.patients.models import Patient
 from openiop.privacy.selectors_records import Row
 
