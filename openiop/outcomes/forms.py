@@ -26,7 +26,8 @@ class _Program(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class _Track(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.program.name})"
+        # Tracks of the same name exist at each site: "Adolescents (Adolescent IOP, North)".
+        return f"{obj.name} ({obj.program.name}, {obj.program.site.name})"
 
 
 class DashboardFilterForm(forms.Form):
@@ -103,6 +104,25 @@ class DashboardFilterForm(forms.Form):
             return True
         self.add_error("from", "Choose a period of at most five years.")
         return False
+
+    def check_today(self, start: date, end: date, today: date) -> tuple[date, bool] | None:
+        """Refuse (as a field error) a period starting after today; a period ending after
+        today ends today (the later days have no records yet). Returns the end to show and
+        whether it was cut, or None when refused."""
+        if start > today:
+            self.add_error("from", "The period starts after today; choose a start up to today.")
+            return None
+        if end > today:
+            return today, True
+        return end, False
+
+    def show_period(self, start: date, end: date) -> None:
+        """Fill the From and To inputs with the period actually shown."""
+        shown = {"from": start.isoformat(), "to": end.isoformat()}
+        if self.is_bound:
+            self.data = {**self.data, **shown}
+        else:
+            self.initial.update(shown)
 
     def choice(self, name: str) -> Any:
         data = getattr(self, "cleaned_data", None) or {}

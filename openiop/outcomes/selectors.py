@@ -218,13 +218,13 @@ def load_facts(
         )
         born[adm] = dob
 
-    discharges: dict[int, tuple[date, int, str]] = {}
-    for enr, on, pk, kind in (
+    discharges: dict[int, tuple[date, int, str, str]] = {}
+    for enr, on, pk, kind, other in (
         Discharge.objects.filter(enrollment__admissions__in=scope.values("pk"))
-        .values_list("enrollment_id", "discharged_on", "pk", "kind")
+        .values_list("enrollment_id", "discharged_on", "pk", "kind", "other_ending")
         .order_by()
     ):
-        discharges[enr] = (on, pk, kind)
+        discharges[enr] = (on, pk, kind, other)
 
     contacts: dict[int, list[date]] = defaultdict(list)
     for patient, done in (
@@ -306,9 +306,10 @@ def load_facts(
     weeks: list[WeekFact] = []
     for e in episodes.values():
         ends = [discharges.get(enr) for enr in e.enrollments]
-        ended_on = end_kind = None
+        ended_on = end_kind = other_ending = None
         if ends and all(d is not None for d in ends):
-            ended_on, _, end_kind = max(d for d in ends if d is not None)
+            ended_on, _, end_kind, other = max(d for d in ends if d is not None)
+            other_ending = other or None
         days = days_attended.get(e.patient_id, [])
         at = bisect_left(days, e.admitted_on)
         first_session = days[at] if at < len(days) else None
@@ -327,6 +328,7 @@ def load_facts(
                 first_session_on=first_session,
                 ended_on=ended_on,
                 end_kind=end_kind,
+                other_ending=other_ending,
                 contacts_after_end=tuple(
                     sorted(c for c in contacts.get(e.patient_id, []) if c > ended_on)
                 )

@@ -33,6 +33,7 @@ from openiop.outcomes.forms import FILTERS, DashboardFilterForm
 
 DASHBOARD_TYPE = "outcomes.dashboard"
 PATIENT_TYPE = "patients.patient"
+AUDIT_DETAIL = 500  # characters an audit event's detail keeps
 LIST_FIELDS = ["mrn", "first_name", "last_name", "program", "admission", "discharge"]
 CSV_COLUMNS = [
     "Record number",
@@ -56,6 +57,7 @@ class Selection:
     track: Any
     site: Any
     query: str  # the filter as a query string (ids and dates only)
+    cut: bool = False  # the period asked for ended after today and was cut at today
 
     def describe(self) -> str:
         """For the audit trail: dates and ids."""
@@ -73,7 +75,9 @@ def _form(request: HttpRequest, user: User) -> DashboardFilterForm:
         data or None,
         sites=org_selectors.org_sites(user).order_by("name", "pk"),
         programs=org_selectors.org_programs(user).order_by("site__name", "name", "pk"),
-        tracks=org_selectors.org_tracks(user).order_by("program__name", "name", "pk"),
+        tracks=org_selectors.org_tracks(user)
+        .select_related("program__site")
+        .order_by("program__name", "program__site__name", "name", "pk"),
     )
 
 
@@ -91,9 +95,15 @@ def _selection(form: DashboardFilterForm, user: User) -> Selection | None:
     place = site or (program.site if program else None) or (track.program.site if track else None)
     today = _today(user, place)
     start, end = form.period(today)
+    checked = form.check_today(start, end, today)
+    if checked is None:
+        return None
+    end, cut = checked
     if not form.check_length(start, end):
         return None
-    return Selection(start, end, today, program, track, site, urlencode(form.query(start, end)))
+    form.show_period(start, end)
+    query = urlencode(form.query(start, end))
+    return Selection(start, end, today, program, track, site, query, cut)
 
 
 def _dashboard(user: User, sel: Selection) -> Dashboard:
@@ -113,7 +123,11 @@ def _card(figure: Figure) -> dict[str, Any]:
     return {
         "figure": figure,
         "value": charts.value_text(figure.unit, figure.value),
-        "detail": charts.share_detail(figure.numerator, figure.denominator)
+        "detail": charts.share_detail(
+            figure.numerator,
+            figure.denominator,
+            charts.HOURS if figure.items == charts.HOURS else "",
+        )
         if figure.unit == charts.SHARE
         else "",
         "chart": charts.build_chart(figure) if figure.series else None,
@@ -182,14 +196,23 @@ def _figure_patients(
 def _audit_list(
     request: HttpRequest, user: User, action: str, what: str, sel: Selection, listed: list[Listed]
 ) -> None:
-    ids = ",".join(str(item.row.id) for item in listed)
+    # The event's detail holds 500 characters: list whole ids while they fit, then say how
+    # many more (one event per patient would cost queries per patient on every list).
+    head = f"{what} {sel.describe()}; {len(listed)} patients; ids: "
+    ids: list[str] = []
+    for n, item in enumerate(listed):
+        more = f" and {len(listed) - n} more"
+        if len(head) + len(",".join([*ids, str(item.row.id)])) + len(more) > AUDIT_DETAIL:
+            ids.append(more.strip())
+            break
+        ids.append(str(item.row.id))
     audit.record(
         actor=user,
         action=action,
         object_type=PATIENT_TYPE,
         fields=LIST_FIELDS,
         request=request,
-        detail=f"{what} {sel.describe()}; {len(listed)} patients; ids: {ids}",
+        detail=head + ",".join(ids),
         part2=bool(listed),
     )
 
@@ -209,6 +232,8 @@ def figure_patients(request: HttpRequest, key: str) -> HttpResponse:
             "card": _card(figure),
             "counted": [i.row for i in listed if i.counted],
             "others": [i.row for i in listed if not i.counted],
+            "mixed": set(figure.mixed_members),
+            "note": charts.list_note(figure, len(listed)),
             "is_share": figure.unit == charts.SHARE,
         },
     )

@@ -65,11 +65,35 @@ def value_text(unit: str, value: float | None) -> str:
     return f"{round(value):,}"
 
 
-def share_detail(numerator: int | None, denominator: int | None) -> str:
-    """ "9 of 20" for a share; empty when the counts are not known."""
+def share_detail(numerator: int | None, denominator: int | None, word: str = "") -> str:
+    """ "9 of 20" for a share ("8,005 of 9,120 hours" with a ``word``); empty when the
+    counts are not known."""
     if numerator is None or denominator is None:
         return ""
-    return f"{numerator:,} of {denominator:,}"
+    return f"{numerator:,} of {denominator:,} {word}".rstrip()
+
+
+HOURS = "hours"
+
+
+def counts_label(figure: Figure) -> str:
+    """The heading of the chart table's column of counts: what the figure counts."""
+    return (figure.items or "patients").capitalize()
+
+
+def list_note(figure: Figure, patients: int) -> str:
+    """For the patients list: when the figure counts something else than patients (stays,
+    screens, referrals) and their number differs from the patients listed, say so."""
+    if not figure.items or figure.items == HOURS:
+        return ""
+    total = figure.denominator if figure.unit == SHARE else figure.numerator
+    if total is None or total == patients:
+        return ""
+    item = figure.items
+    return (
+        f"The figure counts {total:,} {item}; they are {patients:,} "
+        f"patient{'s' if patients != 1 else ''} (a patient with several {item} is listed once)."
+    )
 
 
 def point_label(label: str) -> tuple[str, str]:
@@ -117,6 +141,7 @@ class BarChart:
     title: str
     unit: str
     shape: str  # "columns" or "rows"
+    counts: str = "Patients"  # what a share's "9 of 20" counts, for the table's heading
     bars: list[Bar] = field(default_factory=list)
     grid: list[Grid] = field(default_factory=list)
     width: int = WIDTH
@@ -216,9 +241,9 @@ def build_chart(figure: Figure) -> BarChart:
     on a line of its own with the value at its right end, the bar below."""
     unit = chart_unit(figure)
     points = [_as_share(p) for p in figure.series] if unit == SHARE else list(figure.series)
-    if is_monthly(points):
-        return _columns(figure, unit, points)
-    return _rows(figure, unit, points)
+    chart = _columns(figure, unit, points) if is_monthly(points) else _rows(figure, unit, points)
+    chart.counts = counts_label(figure)
+    return chart
 
 
 def _columns(figure: Figure, unit: str, points: list[Point]) -> BarChart:

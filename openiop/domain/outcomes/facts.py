@@ -16,6 +16,9 @@ STEPPED_DOWN = "stepped_down"
 TRANSFERRED_UP = "transferred_up"
 AGAINST_ADVICE = "against_advice"
 ADMINISTRATIVE = "administrative"
+# Stored "other ending" value of a discharge (``intake.state_reporting_choices.OtherEnding``)
+# for a patient who died.
+DIED = "died"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class EpisodeFact:
     track of the admission; ``None`` while any of its tracks is open.
     ``first_session_on``: the first day the patient attended a group session (present,
     late or left early, in person or virtual) on or after admission; ``None`` if never.
+    ``other_ending``: why treatment ended where no discharge type says it ("died",
+    "incarcerated", "other"), from the discharge that ended the episode; ``None`` if unset.
     ``contacts_after_end``: days of follow-up contacts made after the discharge (alumni
     follow-ups done, peer contacts), any order.
     """
@@ -41,6 +46,7 @@ class EpisodeFact:
     first_session_on: date | None = None
     ended_on: date | None = None
     end_kind: str | None = None
+    other_ending: str | None = None
     contacts_after_end: tuple[date, ...] = ()
 
 
@@ -120,6 +126,10 @@ class Figure:
     the denominator for a share.
     ``definition``: one or two plain sentences saying exactly what is counted.
     ``series``: the chart's points (by month, by discharge type, by day N...).
+    ``items``: what the figure counts when it is not patients ("treatment stays",
+    "drug screens", "referrals"); the patient list says how many patients they are.
+    ``mixed_members``: patients counted for one item (a stay) and not for another.
+    ``not_listed``: items of the total without a patient record (referrals never admitted).
     """
 
     key: str
@@ -133,6 +143,9 @@ class Figure:
     denominator_members: tuple[int, ...] = ()
     series: tuple[Point, ...] = ()
     source: str = ""
+    items: str = ""
+    mixed_members: tuple[int, ...] = ()
+    not_listed: int = 0
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from openiop.domain.outcomes.facts import (
     ADMINISTRATIVE,
     AGAINST_ADVICE,
     COMPLETED,
+    DIED,
     STEPPED_DOWN,
     TRANSFERRED_UP,
     Dashboard,
@@ -108,8 +109,12 @@ def _share_figure(
     *,
     series: tuple[Point, ...] = (),
     source: str = "",
+    items: str = "",
 ) -> Figure:
-    """A share: ``numerator``/``denominator`` hold one patient id (or None) per counted item."""
+    """A share: ``numerator``/``denominator`` hold one patient id (or None) per counted item
+    (the numerator's items are some of the denominator's)."""
+    in_numerator = Counter(p for p in numerator if p is not None)
+    in_denominator = Counter(p for p in denominator if p is not None)
     return Figure(
         key=key,
         title=title,
@@ -122,6 +127,9 @@ def _share_figure(
         denominator_members=_ids(denominator),
         series=series,
         source=source,
+        items=items,
+        mixed_members=tuple(sorted(p for p, n in in_numerator.items() if n < in_denominator[p])),
+        not_listed=sum(1 for p in denominator if p is None),
     )
 
 
@@ -134,21 +142,24 @@ def _census(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figure:
     lasts = [last for _, _, last in spans]
     # Each episode is in treatment on the month ends from the first on or after its
     # admission to the last before its end: one pass, counted as a running difference.
-    changes = [0] * (len(lasts) + 1)
+    # A patient with two overlapping stays (two programs) counts once: per month end, the
+    # set of patients whose running count of open episodes is positive.
+    changes: list[Counter[int]] = [Counter() for _ in range(len(lasts) + 1)]
     for e in episodes:
         first = bisect_left(lasts, e.admitted_on)
         stop = len(lasts) if e.ended_on is None else bisect_left(lasts, e.ended_on)
         if first < stop:
-            changes[first] += 1
-            changes[stop] -= 1
-    series_values, running = [], 0
+            changes[first][e.patient_id] += 1
+            changes[stop][e.patient_id] -= 1
+    series_values: list[int] = []
+    open_by_patient: Counter[int] = Counter()
     for change in changes[:-1]:
-        running += change
-        series_values.append(running)
+        open_by_patient.update(change)
+        series_values.append(sum(1 for n in open_by_patient.values() if n > 0))
     series = tuple(
         Point(label, float(n)) for (label, _, _), n in zip(spans, series_values, strict=True)
     )
-    counted = [e.patient_id for e in episodes if in_treatment(e, end)]
+    counted = _ids(e.patient_id for e in episodes if in_treatment(e, end))
     return Figure(
         key="census",
         title="Patients in treatment",
@@ -156,10 +167,11 @@ def _census(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figure:
         value=float(len(counted)),
         definition=(
             "Patients in treatment on the last day of the period (admitted by then and not "
-            "yet discharged). The chart shows the same count at the end of each month."
+            "yet discharged), each patient once. The chart shows the same count at the end "
+            "of each month."
         ),
         numerator=len(counted),
-        members=_ids(counted),
+        members=counted,
         series=series,
     )
 
@@ -177,6 +189,7 @@ def _admissions(episodes: Sequence[EpisodeFact], start: date, end: date) -> Figu
         unit="count",
         value=float(len(admitted)),
         definition="Admissions with an admission day in the period, by month.",
+        items="admissions",
         numerator=len(admitted),
         members=_ids(e.patient_id for e in admitted),
         series=series,
@@ -204,6 +217,7 @@ def _referrals(facts: Facts, start: date, end: date) -> Figure:
         [r.patient_id for r in converted],
         [r.patient_id for r in received],
         series=series,
+        items="referrals",
     )
 
 
@@ -231,6 +245,7 @@ def _days_to_first_session(admitted: Sequence[EpisodeFact], start: date, end: da
             "from the day the referral was received to the first group session they attended."
         ),
         denominator=len(pairs),
+        items="admissions",
         members=_ids(e.patient_id for e, _ in pairs),
         denominator_members=_ids(e.patient_id for e, _ in pairs),
         series=series,
@@ -256,9 +271,11 @@ def _attendance(facts: Facts, start: date, end: date) -> Figure:
         title="Required hours attended",
         unit="share",
         value=round(attended / required, 4) if required else None,
+        numerator=round(attended),
+        denominator=round(required),
+        items="hours",
         definition=(
-            f"Hours attended ({attended:.1f}) out of hours required ({required:.1f}) over the "
-            "treatment weeks that begin in the period. Each patient's required hours are their "
+            "Hours attended out of hours required over the treatment weeks that begin in the period. Each patient's required hours are their "
             "weekly requirement; extra hours in a week count too."
         ),
         members=counted,
@@ -283,6 +300,7 @@ def _retention(admitted: Sequence[EpisodeFact], days: int, as_of: date) -> Figur
         "before then by completing the program or stepping down to outpatient care.",
         kept,
         [e.patient_id for e in due],
+        items="treatment stays",
         series=(_point(f"day {days}", len(kept), len(due)),),
     )
 
@@ -306,6 +324,7 @@ def _completion(ended: Sequence[EpisodeFact]) -> Figure:
         [e.patient_id for e in ended if e.end_kind == COMPLETED],
         [e.patient_id for e in ended],
         series=series,
+        items="treatment stays",
     )
 
 
@@ -326,6 +345,7 @@ def _length_of_stay(ended: Sequence[EpisodeFact]) -> Figure:
             "of days from admission to discharge."
         ),
         denominator=len(stays),
+        items="treatment stays",
         members=_ids(p for p, _ in stays),
         denominator_members=_ids(p for p, _ in stays),
         series=tuple(buckets),
@@ -394,19 +414,35 @@ def _screens(facts: Facts, start: date, end: date) -> Figure:
         _point(label, *per_month.get((first.year, first.month), (0, 0)))
         for label, first, _ in months(start, end)
     )
-    return _share_figure(
-        "negative_screens",
-        "Negative drug screens",
-        "Of the drug screens collected in the period that have a result, the share that "
-        "found no unexpected substance (a prescribed medication is not counted as use).",
-        [s.patient_id for s in screens if s.negative],
-        [s.patient_id for s in screens],
+    tested = _ids(s.patient_id for s in screens)
+    not_clean = {s.patient_id for s in screens if not s.negative}
+    all_negative = tuple(p for p in tested if p not in not_clean)
+    return Figure(
+        key="negative_screens",
+        title="Negative drug screens",
+        unit="share",
+        value=share(sum(s.negative for s in screens), len(screens)),
+        definition=(
+            "Of the drug screens collected in the period that have a result, the share that "
+            "found no unexpected substance (a prescribed medication is not counted as use). "
+            "The patients counted are those whose screens in the period were all negative; "
+            "the others had at least one that was not."
+        ),
+        numerator=sum(s.negative for s in screens),
+        denominator=len(screens),
+        members=all_negative,
+        denominator_members=tested,
         series=series,
+        items="drug screens",
     )
 
 
 def _follow_up(ended: Sequence[EpisodeFact], days: int, as_of: date) -> Figure:
-    due = [e for e in ended if e.ended_on and e.ended_on + timedelta(days=days) <= as_of]
+    due = [
+        e
+        for e in ended
+        if e.ended_on and e.ended_on + timedelta(days=days) <= as_of and e.other_ending != DIED
+    ]
 
     def reached(e: EpisodeFact) -> bool:
         assert e.ended_on is not None
@@ -418,9 +454,10 @@ def _follow_up(ended: Sequence[EpisodeFact], days: int, as_of: date) -> Figure:
         f"Follow-up within {days} days",
         f"Of the episodes that ended in the period at least {days} days ago, the share with a "
         f"follow-up contact (an alumni follow-up or a peer contact) in the {days} days after "
-        "discharge.",
+        "discharge. Episodes of patients who died are left out.",
         done,
         [e.patient_id for e in due],
+        items="treatment stays",
         series=(_point(f"day {days}", len(done), len(due)),),
     )
 
@@ -428,7 +465,11 @@ def _follow_up(ended: Sequence[EpisodeFact], days: int, as_of: date) -> Figure:
 def _readmission(
     episodes: Sequence[EpisodeFact], ended: Sequence[EpisodeFact], as_of: date
 ) -> Figure:
-    due = [e for e in ended if e.ended_on and e.ended_on + timedelta(days=90) <= as_of]
+    due = [
+        e
+        for e in ended
+        if e.ended_on and e.ended_on + timedelta(days=90) <= as_of and e.other_ending != DIED
+    ]
     by_patient: dict[int, list[EpisodeFact]] = defaultdict(list)
     for e in episodes:
         by_patient[e.patient_id].append(e)
@@ -437,7 +478,7 @@ def _readmission(
         assert e.ended_on is not None
         return any(
             o.admission_id != e.admission_id
-            and e.ended_on <= o.admitted_on <= e.ended_on + timedelta(days=90)
+            and e.ended_on < o.admitted_on <= e.ended_on + timedelta(days=90)
             for o in by_patient[e.patient_id]
         )
 
@@ -446,9 +487,12 @@ def _readmission(
         "readmission_90",
         "Readmitted within 90 days",
         "Of the episodes that ended in the period at least 90 days ago, the share whose "
-        "patient was admitted again within 90 days after discharge.",
+        "patient was admitted again in the 90 days after the discharge day (an admission on "
+        "the discharge day itself, a same-day transfer or step-down, is not a readmission). "
+        "Episodes of patients who died are left out.",
         back,
         [e.patient_id for e in due],
+        items="treatment stays",
         series=(_point("day 90", len(back), len(due)),),
     )
 

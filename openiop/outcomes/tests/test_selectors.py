@@ -403,3 +403,15 @@ def test_constant_number_of_queries(world: World) -> None:
     small = _count(world)
     _cohort(world, 10)
     assert _count(world) == small
+
+
+def test_a_death_recorded_on_the_discharge_is_loaded(world: World, scene: dict[str, Any]) -> None:
+    facts = selectors.load_facts(world.org_a.pk, start=START, end=END, as_of=AS_OF)
+    assert facts.episodes[0].other_ending is None  # recorded blank
+    Discharge.objects.filter(patient=world.patient_a1).update(other_ending="died")
+    facts = selectors.load_facts(world.org_a.pk, start=START, end=END, as_of=AS_OF)
+    assert [e.other_ending for e in facts.episodes] == ["died", None, None]
+    # Equal to the stored choice the domain names.
+    from openiop.intake.state_reporting_choices import OtherEnding
+
+    assert OtherEnding.DIED.value == outcome_facts.DIED

@@ -363,7 +363,7 @@ def test_director_lists_the_counted_patients_and_the_others_of_a_share(
     assert f'href="/patients/{world.patient_a1.pk}/">Quintero, Alma</a>' in body
     assert f'href="/patients/{world.patient_a2.pk}/">Okafor, Bruno</a>' in body
     assert "2026-10-05" in body  # A1's admission
-    assert "Counted in the figure (1)" in body and "The others the share is of (1)" in body
+    assert "Counted in the figure (1)" in body and "Also in the total, not counted (1)" in body
     assert "Cora" not in body  # organization B
     assert 'href="/outcomes/retention_30/patients.csv?from=2026-10-01&amp;to=2026-11-30"' in body
     event = AuditEvent.objects.filter(action="query", object_type="patients.patient").get()
@@ -381,7 +381,7 @@ def test_a_count_lists_its_patients_without_a_second_table(
         world.patient_a2.pk,  # by name: Okafor before Quintero
         world.patient_a1.pk,
     ]
-    assert "The others the share is of" not in response.content.decode()
+    assert "Also in the total, not counted" not in response.content.decode()
 
 
 def test_unknown_figure_is_404(client: Client, world: World, fake: list[dict[str, Any]]) -> None:
@@ -509,3 +509,142 @@ def test_queries_do_not_grow_with_the_patients(
         assert response.context["board"].figure("admissions").value == 10
     elif suffix.startswith("census"):
         assert len(response.context["counted"]) == 10
+
+
+def _stays(world: World) -> Any:
+    """Completion over three stays of two patients: A1 completed one stay and left the other
+    early, A2 completed; plus hours attended and referrals without a patient."""
+    a1, a2 = world.patient_a1.pk, world.patient_a2.pk
+
+    def dashboard(org_id: int, **kwargs: Any) -> Dashboard:
+        return Dashboard(
+            start=kwargs["start"],
+            end=kwargs["end"],
+            as_of=kwargs["as_of"],
+            figures=(
+                Figure(
+                    key="completion",
+                    title="Completed the program",
+                    unit="share",
+                    value=0.6667,
+                    definition="Episodes that ended with the program completed.",
+                    numerator=2,
+                    denominator=3,
+                    members=(a1, a2),
+                    denominator_members=(a1, a2),
+                    series=(Point("2026-10", 0.6667, 2, 3),),
+                    items="treatment stays",
+                    mixed_members=(a1,),
+                ),
+                Figure(
+                    key="attendance_rate",
+                    title="Required hours attended",
+                    unit="share",
+                    value=0.8778,
+                    definition="Hours attended out of hours required.",
+                    numerator=8005,
+                    denominator=9120,
+                    members=(a1,),
+                    denominator_members=(a1,),
+                    series=(Point("2026-10", 0.8778, 8005, 9120),),
+                    items="hours",
+                ),
+                Figure(
+                    key="referrals_converted",
+                    title="Referrals admitted",
+                    unit="share",
+                    value=0.25,
+                    definition="Referrals that led to an admission.",
+                    numerator=1,
+                    denominator=4,
+                    members=(a1,),
+                    denominator_members=(a1, a2),
+                    items="referrals",
+                    not_listed=2,
+                ),
+            ),
+        )
+
+    return dashboard
+
+
+def test_a_list_of_patients_says_how_many_stays_the_figure_counts(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "dashboard", _stays(world))
+    login(client, world.director_a)
+    response = client.get("/outcomes/completion/patients/")
+    assert response.status_code == 200
+    body = without_tokens(response.content)
+    assert (
+        "The figure counts 3 treatment stays; they are 2 patients (a patient with several "
+        "treatment stays is listed once)." in body
+    )
+    assert "1 patient counted for one treatment stay and not for another is listed" in body
+    assert [r.id for r in response.context["counted"]] == [world.patient_a2.pk, world.patient_a1.pk]
+    assert body.count("(also not counted for another stay)") == 1
+    response = client.get("/outcomes/referrals_converted/patients/")
+    body = without_tokens(response.content)
+    assert "2 referrals were not admitted (not listed: no patient record)." in body
+    assert "The figure counts 4 referrals; they are 2 patients" in body
+
+
+def test_hours_attended_reads_in_hours(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "dashboard", _stays(world))
+    body = without_tokens(login(client, world.director_a).get(URL).content)
+    assert '<span class="muted">8,005 of 9,120 hours</span>' in body
+    assert '<th scope="col">Hours</th>' in body
+    assert '<th scope="col">Treatment stays</th>' in body
+    assert '<th scope="col">Patients</th>' not in body
+    response = client.get("/outcomes/attendance_rate/patients/")
+    assert "The figure counts" not in without_tokens(response.content)
+
+
+def test_a_period_after_today_is_refused_or_cut_at_today(
+    client: Client, world: World, fake: list[dict[str, Any]]
+) -> None:
+    login(client, world.director_a)
+    response = client.get(URL, {"from": "2026-12-08"})
+    assert response.status_code == 422 and "from" in response.context["form"].errors
+    assert fake == []
+    response = client.get(URL, {"from": "2026-11-01", "to": "2027-06-30"})
+    assert response.status_code == 200
+    assert (fake[0]["start"], fake[0]["end"]) == (D(2026, 11, 1), D(2026, 12, 7))
+    body = without_tokens(response.content)
+    assert "The period ends today; later days have no data yet." in body
+    # The inputs show the period shown.
+    assert 'value="2026-12-07"' in body and 'value="2027-06-30"' not in body
+    response = client.get("/outcomes/retention_30/patients/", {"to": "2027-01-31"})
+    assert "The period ends today; later days have no data yet." in without_tokens(response.content)
+
+
+def test_the_inputs_show_the_default_period_and_tracks_name_their_site(
+    client: Client, world: World, fake: list[dict[str, Any]]
+) -> None:
+    body = without_tokens(login(client, world.director_a).get(URL).content)
+    assert 'name="from" value="2026-06-01"' in body and 'name="to" value="2026-11-30"' in body
+    assert "The period ends today" not in body
+    track = world.track_a1
+    assert f">{track.name} ({track.program.name}, {track.program.site.name})</option>" in body
+
+
+def test_a_long_list_is_audited_with_whole_ids_and_how_many_more(world: World) -> None:
+    from django.test import RequestFactory
+
+    from openiop.outcomes import views
+
+    rows = [
+        views.Listed(selectors.PatientRow(100000 + i, "", "", "", None, None, ""), True)
+        for i in range(100)
+    ]
+    sel = views.Selection(D(2026, 6, 1), D(2026, 11, 30), D(2026, 12, 7), None, None, None, "")
+    request = RequestFactory().get("/outcomes/census/patients/")
+    views._audit_list(request, world.director_a, "query", "outcomes patients of census", sel, rows)
+    detail = AuditEvent.objects.get(object_type="patients.patient").detail
+    head = "outcomes patients of census 2026-06-01 to 2026-11-30; 100 patients; ids: "
+    assert detail.startswith(head + "100000,100001,") and len(detail) <= 500
+    shown = detail[len(head) :].split(",")
+    assert shown[-1] == f"and {100 - (len(shown) - 1)} more"
+    assert shown[:-1] == [str(100000 + i) for i in range(len(shown) - 1)]

@@ -235,7 +235,9 @@ def test_attendance_rate(board) -> None:  # type: ignore[no-untyped-def]
     f = board.figure("attendance_rate")
     assert f.value == round(19.5 / 36, 4) == 0.5417
     assert f.members == (2, 3, 5)
-    assert "19.5" in f.definition and "36.0" in f.definition
+    # The card says "20 of 36 hours" (whole hours); the definition holds no numbers.
+    assert (f.numerator, f.denominator, f.items) == (20, 36, "hours")
+    assert "19.5" not in f.definition and "36" not in f.definition
     assert f.series == (
         Point("2026-01", 0.5, 14, 27),  # 13.5 of 27 (rounded hours 14 and 27)
         Point("2026-02", None, 0, 0),
@@ -304,7 +306,10 @@ def test_reliable_improvement_without_reliability_values_is_not_computed() -> No
 def test_negative_screens(board) -> None:  # type: ignore[no-untyped-def]
     # 15 Jan, 31 Jan, 31 March negative; 15 Feb positive: 3/4.
     f = board.figure("negative_screens")
-    assert (f.value, f.members, f.denominator_members) == (0.75, (2, 3, 5), (2, 3, 5))
+    # Listed per patient: counted those whose screens were all negative (3 and 5);
+    # patient 2 had the positive one of 15 February.
+    assert (f.value, f.members, f.denominator_members) == (0.75, (3, 5), (2, 3, 5))
+    assert (f.numerator, f.denominator, f.items) == (3, 4, "drug screens")
     assert [p.value for p in f.series] == [1.0, 0.0, 1.0]
 
 
@@ -377,3 +382,87 @@ def test_helpers() -> None:
     e = EPISODES[3]  # 1 Feb -> 31 March
     assert in_treatment(e, D(2026, 2, 1)) and in_treatment(e, D(2026, 3, 30))
     assert not in_treatment(e, D(2026, 3, 31)) and not in_treatment(e, D(2026, 1, 31))
+
+
+def test_census_counts_each_patient_once() -> None:
+    # Patient 1 in two programs at once (two open episodes), patient 2 once: 2 patients.
+    a = ep(1, 1, D(2026, 1, 5))
+    b = ep(2, 1, D(2026, 2, 1))
+    c = ep(3, 2, D(2026, 1, 10), ended_on=D(2026, 3, 1), end_kind="completed")
+    board = compute(Facts((a, b, c)), start=START, end=END, as_of=AS_OF, reliability={})
+    f = board.figure("census")
+    assert (f.value, f.numerator, f.members) == (1.0, 1, (1,))
+    assert [p.value for p in f.series] == [2.0, 2.0, 1.0]
+    assert "each patient once" in f.definition
+
+
+def test_patients_with_several_stays_counted_in_one_are_marked() -> None:
+    # Patient 1: one stay completed, one against advice; patient 2 completed: 2 of 3 stays,
+    # 2 patients, patient 1 counted in one stay and not in the other.
+    a = ep(1, 1, D(2025, 12, 1), ended_on=D(2026, 1, 10), end_kind="completed")
+    b = ep(2, 1, D(2026, 1, 20), ended_on=D(2026, 2, 10), end_kind="against_advice")
+    c = ep(3, 2, D(2026, 1, 2), ended_on=D(2026, 3, 1), end_kind="completed")
+    board = compute(Facts((a, b, c)), start=START, end=END, as_of=AS_OF, reliability={})
+    f = board.figure("completion")
+    assert (f.numerator, f.denominator, f.members, f.denominator_members) == (2, 3, (1, 2), (1, 2))
+    assert (f.mixed_members, f.items) == ((1,), "treatment stays")
+
+
+def test_patients_who_died_are_left_out_of_follow_up_and_readmission() -> None:
+    # Both ended 1 January, no contact, as of 15 April: the one who died is left out.
+    a = ep(
+        1, 1, D(2025, 12, 1), ended_on=D(2026, 1, 1), end_kind="administrative", other_ending="died"
+    )
+    b = ep(
+        2,
+        2,
+        D(2025, 12, 1),
+        ended_on=D(2026, 1, 1),
+        end_kind="completed",
+        other_ending="incarcerated",
+    )
+    board = compute(Facts((a, b)), start=START, end=END, as_of=AS_OF, reliability={})
+    for key in ("follow_up_7", "follow_up_30", "readmission_90"):
+        f = board.figure(key)
+        assert (f.denominator, f.denominator_members) == (1, (2,)), key
+        assert "who died are left out" in f.definition
+    # Still counted in how episodes ended.
+    assert board.figure("completion").denominator == 2
+
+
+def test_admission_on_the_discharge_day_is_not_a_readmission() -> None:
+    # Stepped down on 10 January and admitted to the next program that day: not a
+    # readmission; patient 2 came back the day after: a readmission.
+    a = ep(1, 1, D(2025, 12, 1), ended_on=D(2026, 1, 10), end_kind="stepped_down")
+    b = ep(2, 1, D(2026, 1, 10))
+    c = ep(3, 2, D(2025, 12, 1), ended_on=D(2026, 1, 10), end_kind="completed")
+    d = ep(4, 2, D(2026, 1, 11))
+    board = compute(Facts((a, b, c, d)), start=START, end=END, as_of=AS_OF, reliability={})
+    f = board.figure("readmission_90")
+    assert (f.numerator, f.denominator, f.members) == (1, 2, (2,))
+    assert "discharge day itself" in f.definition
+
+
+def test_referrals_without_a_patient_are_counted_as_not_listed(board) -> None:  # type: ignore[no-untyped-def]
+    # 104 (not admitted, no patient) is in the total but cannot be listed.
+    assert board.figure("referrals_converted").not_listed == 1
+
+
+def test_list_note_and_counts_words() -> None:
+    from openiop.domain.outcomes import charts
+    from openiop.domain.outcomes.facts import Figure
+
+    stays = Figure("completion", "C", "share", 0.5, "d", 49, 102, items="treatment stays")
+    assert charts.list_note(stays, 98) == (
+        "The figure counts 102 treatment stays; they are 98 patients (a patient with "
+        "several treatment stays is listed once)."
+    )
+    assert charts.list_note(stays, 102) == ""
+    assert charts.counts_label(stays) == "Treatment stays"
+    hours = Figure("attendance_rate", "H", "share", 0.9, "d", 8005, 9120, items="hours")
+    assert charts.list_note(hours, 3) == "" and charts.counts_label(hours) == "Hours"
+    assert charts.share_detail(8005, 9120, charts.HOURS) == "8,005 of 9,120 hours"
+    assert charts.share_detail(1, 2) == "1 of 2"
+    admissions = Figure("admissions", "A", "count", 3.0, "d", 3, items="admissions")
+    assert charts.list_note(admissions, 2).startswith("The figure counts 3 admissions; they are 2")
+    assert charts.counts_label(Figure("x", "X", "share", None, "d")) == "Patients"
