@@ -111,8 +111,19 @@ NUMBER_LIMITS = {
     "first_use_age_1": 95,
     "first_use_age_2": 95,
     "first_use_age_3": 95,
-    "arrests_30d": 96,
+    # A count over 30 days: at most one arrest a day (program policy). The state's code list
+    # goes to 96; the mapping to its codes stays in ``openiop.domain.teds``.
+    "arrests_30d": 30,
 }
+# Words shown instead of the stored label, where the label carries the state's wording
+# (the value, and so the code the state receives, is unchanged).
+SHOWN = {"race": {"alaska_native": "Alaska Native"}}
+# Where a referral source leaves room for a more exact one, and which (the others conflict).
+DETAIL_FOR = {
+    "court_employer": {"court", "employer"},
+    "other": {"court", "employer", "school", "community"},
+}
+ORDINAL = {1: "main", 2: "second", 3: "third"}
 NOT_COLLECTED = "Not collected"
 
 
@@ -124,15 +135,32 @@ class StateReportingForm(forms.ModelForm[StateReportingDetails]):
         help_texts = HELP
         widgets = {"first_contact_on": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, admission: Admission | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.admission = admission
         for name, field in self.fields.items():
             field.required = False
             if isinstance(field, forms.ChoiceField):
-                kept = [c for c in list(field.choices) if c[0] != ""]  # type: ignore[arg-type]
+                shown = SHOWN.get(name, {})
+                kept = [
+                    (value, shown.get(str(value), text))
+                    for value, text in list(field.choices)  # type: ignore[arg-type]
+                    if value != ""
+                ]
                 field.choices = [("", NOT_COLLECTED), *kept]
             if name in NUMBER_LIMITS:
                 field.widget.attrs.update({"min": 0, "max": NUMBER_LIMITS[name]})
+
+    def clean(self) -> dict[str, Any]:
+        """The range, date and cross-field checks on the answers that did parse, so every
+        error shows in one round (the service checks again on save)."""
+        data = super().clean() or {}
+        if self.admission is not None:
+            parsed = {n: data.get(n) for n in FIELDS if n not in self.errors}
+            for name, message in _errors(self.admission, parsed).items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return data
 
 
 def not_collected(details: StateReportingDetails | None, admission: Admission) -> list[str]:
@@ -195,7 +223,37 @@ def _errors(admission: Admission, data: dict[str, Any]) -> dict[str, str]:
     for i in (2, 3):
         if data.get(f"substance_{i}") and not data.get(f"substance_{i - 1}"):
             errors[f"substance_{i}"] = "Record the substances in order, the main one first."
+        elif data.get(f"substance_{i}") not in (None, "", "none") and (
+            data.get(f"substance_{i - 1}") == "none"
+        ):
+            errors[f"substance_{i}"] = (
+                f'The {ORDINAL[i - 1]} substance is "None": there cannot be a {ORDINAL[i]} one.'
+            )
+    for i in (1, 2, 3):
+        if data.get(f"substance_{i}") != "none":
+            continue
+        for name in (f"route_{i}", f"frequency_{i}", f"first_use_age_{i}"):
+            if data.get(name) not in (None, "") and name not in errors:
+                errors[name] = (
+                    f'The {ORDINAL[i]} substance is "None": leave "{LABELS[name]}" '
+                    "empty, or name the substance."
+                )
+    source = (
+        admission.referral.source if admission.referral is not None else data.get("referral_source")
+    )
+    detail = data.get("referral_detail")
+    if detail and source and detail not in DETAIL_FOR.get(source, set()):
+        errors["referral_detail"] = (
+            f'This does not fit who referred ("{_label("referral_source", source)}"): '
+            f'"{_label("referral_detail", detail)}" is a different source. Clear one of them.'
+        )
     return errors
+
+
+def _label(name: str, value: str) -> str:
+    """The words shown for a stored choice."""
+    field = StateReportingDetails._meta.get_field(name)
+    return str(dict(field.choices or []).get(value, value))  # type: ignore[union-attr]
 
 
 @service
@@ -256,7 +314,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     assert admission is not None
     details = StateReportingDetails.objects.filter(admission=admission).first()
-    form = StateReportingForm(request.POST or None, instance=details)
+    form = StateReportingForm(request.POST or None, instance=details, admission=admission)
     if request.method == "POST" and form.is_valid():
         saved = submit(
             form,

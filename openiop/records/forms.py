@@ -18,6 +18,11 @@ USES = [
     (INSIDE, "For the record inside the program"),
     (OUTSIDE, "For someone outside the program"),
 ]
+# Why only the inside use is offered: the patient has no consent in effect to a named recipient.
+NO_CONSENT = (
+    "No written consent in effect names someone outside the program: a copy can only be for "
+    "use inside the program. Record a consent first."
+)
 # How far from today a printed week may be (program policy: a schedule, not an archive).
 WEEKS_AROUND = 104
 
@@ -43,6 +48,20 @@ class PrintForm(forms.Form):
 
     def __init__(self, *args: Any, consents: list[Consent], with_week: bool, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        self.has_consents = bool(consents)
+        if not consents:
+            # Only the inside use is offered; a forced "outside" is refused in clean_use with
+            # the reason (the field keeps both choices so the refusal is not a generic one).
+            use = self.fields["use"]
+            assert isinstance(use, forms.ChoiceField)
+            use.widget.choices = [USES[0]]
+            del self.fields["consent"]
+            del self.fields["purpose"]
+            if not with_week:
+                del self.fields["week"]
+            else:
+                self._week_required()
+            return
         field = self.fields["consent"]
         assert isinstance(field, ConsentChoice)
         field.queryset = Consent.objects.filter(pk__in=[c.pk for c in consents]).order_by(
@@ -51,8 +70,17 @@ class PrintForm(forms.Form):
         if not with_week:
             del self.fields["week"]
         else:
-            self.fields["week"].required = True
-            self.fields["week"].initial = timezone.localdate()
+            self._week_required()
+
+    def _week_required(self) -> None:
+        self.fields["week"].required = True
+        self.fields["week"].initial = timezone.localdate()
+
+    def clean_use(self) -> str:
+        use: str = self.cleaned_data.get("use", "")
+        if use == OUTSIDE and not self.has_consents:
+            raise forms.ValidationError(NO_CONSENT)
+        return use
 
     def clean_week(self) -> date | None:
         week: date | None = self.cleaned_data.get("week")

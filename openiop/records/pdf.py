@@ -113,7 +113,9 @@ def render(record: Record, patient: Patient, stamp: Stamp) -> bytes:
     pdf.set_author(latin1(patient.organization.name))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=FOOTER_HEIGHT + 6)
-    printed = f"printed on {stamp.printed_at:%Y-%m-%d %H:%M} by {stamp.printed_by}"
+    # The site's zone abbreviation after the time (EST, EDT...): the reader may be elsewhere.
+    when = f"{stamp.printed_at:%Y-%m-%d %H:%M} {stamp.printed_at.tzname() or ''}".rstrip()
+    printed = f"printed on {when} by {stamp.printed_by}"
     pdf.footer_text = f"{patient.first_name} {patient.last_name}, record {patient.mrn}, {printed}"
     pdf.add_page()
 
@@ -129,7 +131,7 @@ def render(record: Record, patient: Patient, stamp: Stamp) -> bytes:
     line(record.title, 13, "B", 7)
     born = f" - date of birth {patient.date_of_birth:%Y-%m-%d}" if stamp.birth_date else ""
     line(f"Patient: {patient.first_name} {patient.last_name}{born} - record number {patient.mrn}")
-    line(f"Printed on {stamp.printed_at:%Y-%m-%d %H:%M} by {stamp.printed_by}", 9)
+    line(f"Printed on {when} by {stamp.printed_by}", 9)
     if stamp.recipient:
         line(f"Released to: {stamp.recipient}", 9)
         line(f"Purpose: {stamp.purpose}", 9)

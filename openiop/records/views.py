@@ -27,7 +27,7 @@ from openiop.delivery import access as delivery_access
 from openiop.patients.models import Patient
 from openiop.privacy.gate import DisclosureRefused
 from openiop.records import selectors, services
-from openiop.records.forms import OUTSIDE, PrintForm, monday
+from openiop.records.forms import NO_CONSENT, OUTSIDE, PrintForm, monday
 from openiop.records.pdf import Record
 
 WITH_OBJECT = frozenset({"note", "plan", "discharge"})
@@ -168,6 +168,8 @@ def document(request: HttpRequest, pk: int, kind: str, obj: int | None = None) -
             "target": target,
             "form": form,
             "has_consents": bool(consents),
+            "no_consent": NO_CONSENT,
+            "can_consent_read": policy.allows(user, Action.CONSENT_READ),
         },
     )
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,14 +73,22 @@ class DischargeForm(forms.Form):
     frequency_2 = _optional(sc.UseFrequency.choices, "Use of the second substance, past month")
     frequency_3 = _optional(sc.UseFrequency.choices, "Use of the third substance, past month")
     arrests_30d = forms.IntegerField(
-        min_value=0, max_value=96, required=False, label="Arrests in the past 30 days"
+        min_value=0, max_value=30, required=False, label="Arrests in the past 30 days"
     )
     self_help_30d = _optional(sc.SelfHelp.choices, "Self-help group attendance, past 30 days")
 
     state_field_names = STATE_FIELDS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, substances: Sequence[str] = (), **kwargs: Any) -> None:
+        """``substances``: the main, second and third substance recorded at admission (their
+        values, "" when not known): the questions about use name them."""
         super().__init__(*args, **kwargs)
+        for i, value in enumerate(substances[:3], start=1):
+            if value and value != sc.Substance.NONE and value in sc.Substance.values:
+                name = str(sc.Substance(value).label)
+                self.fields[
+                    f"frequency_{i}"
+                ].label = f"Use of {name[:1].lower()}{name[1:]} in the last 30 days"
         if not self.is_bound:
             today = local_today()
             for i, days in enumerate((30, 91, 182, 365), start=1):

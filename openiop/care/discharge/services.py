@@ -122,6 +122,10 @@ def discharge_record(
     require_clinician_for(actor, patient)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     dates = sorted(set(follow_up_dates))
+    if (state_details or {}).get("other_ending") == sc.OtherEnding.DIED:
+        # No alumni follow-up after a death (program policy): the dates the form filled in
+        # are dropped rather than refused; the view says so in its confirmation.
+        dates = []
     errors = _discharge_errors(
         enrollment,
         kind=kind,
@@ -134,7 +138,7 @@ def discharge_record(
         medications=medications,
         dates=dates,
     )
-    reporting, reporting_errors = _state_details(state_details or {}, dates)
+    reporting, reporting_errors = _state_details(state_details or {}, kind)
     for field, message in reporting_errors.items():
         # Both checks may speak of the follow-up dates: keep both messages.
         errors[field] = f"{errors[field]} {message}" if field in errors else message
@@ -234,11 +238,23 @@ def discharge_record(
     return discharge
 
 
+# An ending that contradicts a completed program (SAMHSA TEDS State Instruction Manual v3.2,
+# "Reason for discharge": completed treatment, incarcerated and death are separate reasons).
+NOT_WITH_COMPLETED = {
+    sc.OtherEnding.DIED.value: "died",
+    sc.OtherEnding.INCARCERATED.value: "went to jail or prison",
+}
+# Arrests asked about: a count over 30 days (the state's code list goes to 96; program policy
+# asks a sensible question, one arrest a day at most).
+ARRESTS_MAX = 30
+
+
 def _state_details(
-    given: Mapping[str, Any], dates: Sequence[date]
+    given: Mapping[str, Any], discharge_kind: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The discharge's optional answers for the state's treatment episode report, checked:
-    each choice one of its list, arrests 0-96, no alumni follow-up after a death."""
+    each choice one of its list, arrests 0-30, and no ending that contradicts the type of
+    discharge (completed the program, yet died or went to jail)."""
     choices: dict[str, type[models.TextChoices]] = {
         "other_ending": sc.OtherEnding,
         "employment": sc.Employment,
@@ -257,13 +273,18 @@ def _state_details(
             errors[name] = "Choose one of the list."
         values[name] = value
     arrests = given.get("arrests_30d")
-    if arrests is not None and not (isinstance(arrests, int) and 0 <= arrests <= 96):
-        errors["arrests_30d"] = "Give a number from 0 to 96."
+    if arrests is not None and not (isinstance(arrests, int) and 0 <= arrests <= ARRESTS_MAX):
+        errors["arrests_30d"] = f"Give a number from 0 to {ARRESTS_MAX}."
     values["arrests_30d"] = arrests
     if values["not_in_labor_force"] and values["employment"] != "not_in_labor_force":
         errors["not_in_labor_force"] = "Only for someone not looking for work."
-    if values["other_ending"] == sc.OtherEnding.DIED and dates:
-        errors[FOLLOW_UP_FIELD] = "No alumni follow-up after a death: clear the follow-up dates."
+    ending = values["other_ending"]
+    if discharge_kind == DischargeType.COMPLETED and ending in NOT_WITH_COMPLETED:
+        errors["other_ending"] = (
+            f"The type of discharge says the patient completed the program, so they cannot "
+            f"also have {NOT_WITH_COMPLETED[ending]} as the reason treatment ended: change one "
+            "of the two."
+        )
     return values, errors
 
 

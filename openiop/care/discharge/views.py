@@ -20,6 +20,8 @@ from openiop.care.discharge import selectors, services
 from openiop.care.discharge.forms import AgeOutReviewForm, DischargeForm, FollowUpForm
 from openiop.care.models import AlumniFollowUp, Discharge, DischargeScope
 from openiop.domain import ageout
+from openiop.intake import state_reporting_choices as sc
+from openiop.intake.models import StateReportingDetails
 from openiop.patients.models import Enrollment, Patient
 
 
@@ -40,7 +42,7 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
     user, patient = pages.clinician(request, pk)
     enrollment = _enrollment(user, request, patient, enrollment_id)
     others = selectors.other_open_tracks(enrollment)
-    form = DischargeForm(request.POST or None)
+    form = DischargeForm(request.POST or None, substances=_admission_substances(enrollment))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         done = pages.save(
@@ -62,7 +64,8 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
             ),
         )
         if done is not None:
-            messages.success(request, _discharged_message(enrollment, others, d["scope"]))
+            died = d.get("other_ending") == sc.OtherEnding.DIED
+            messages.success(request, _discharged_message(enrollment, others, d["scope"], died))
             return redirect(pages.progress_url(patient))
     if request.method == "GET":
         care_access.viewed(user, patient, request, ["enrollments"], "discharge form")
@@ -80,25 +83,40 @@ def discharge(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse
     )
 
 
-def _discharged_message(enrollment: Enrollment, others: list[Enrollment], scope: str) -> str:
+def _admission_substances(enrollment: Enrollment) -> list[str]:
+    """The substances recorded at the admission that opened this enrolment, if any."""
+    details = (
+        StateReportingDetails.objects.filter(admission__enrollments=enrollment)
+        .order_by("-admission__starts_on", "-pk")
+        .values_list("substance_1", "substance_2", "substance_3")
+        .first()
+    )
+    return list(details) if details else []
+
+
+def _discharged_message(
+    enrollment: Enrollment, others: list[Enrollment], scope: str, died: bool = False
+) -> str:
     track = enrollment.track.name
+    follow_ups = (
+        "No alumni follow-up is scheduled after a death: the follow-up dates were dropped."
+        if died
+        else "Alumni follow-ups are scheduled."
+    )
     if scope == DischargeScope.THIS_TRACK and others:
         names = ", ".join(e.track.name for e in others)
         verb = "continues" if len(others) == 1 else "continue"
         return (
-            f"Discharged from {track} only. {names} {verb}. "
-            "Alumni follow-ups are scheduled; coming groups of this track are cancelled."
+            f"Discharged from {track} only. {names} {verb}. Coming groups of this track are "
+            f"cancelled. {follow_ups}"
         )
     if others:
         names = ", ".join([track, *(e.track.name for e in others)])
         return (
             f"Treatment here has ended: discharged from every track ({names}). "
-            "Coming group sessions are cancelled and alumni follow-ups are scheduled."
+            f"Coming group sessions are cancelled. {follow_ups}"
         )
-    return (
-        f"Discharged from {track}. Coming group sessions are cancelled and alumni "
-        "follow-ups are scheduled."
-    )
+    return f"Discharged from {track}. Coming group sessions are cancelled. {follow_ups}"
 
 
 def age_out_review(request: HttpRequest, pk: int, enrollment_id: int) -> HttpResponse:

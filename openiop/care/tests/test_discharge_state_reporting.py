@@ -1,5 +1,6 @@
 """The discharge form's answers for the state's report: optional, saved on every discharge
-record, checked, and no alumni follow-up after a death."""
+record, checked (no ending that contradicts a completed program), and no alumni follow-up
+after a death (the dates are dropped)."""
 
 from __future__ import annotations
 
@@ -79,49 +80,83 @@ def test_state_answers_are_saved(client: Client, world: World) -> None:
     )
 
 
-def test_no_follow_up_after_a_death_and_bad_answers_are_422(client: Client, world: World) -> None:
+def test_a_death_drops_the_follow_up_dates_and_says_so(client: Client, world: World) -> None:
     e = enrol(world)
     login(client, world.counselor_a1)
     url = reverse("care:discharge", args=[world.patient_a1.pk, e.pk])
+    # The four dates the form fills in are left as they are (one even before the discharge).
+    dates = {
+        f"follow_up_{i}": (today() + timedelta(days=days)).isoformat()
+        for i, days in ((1, -1), (2, 91), (3, 182), (4, 365))
+    }
     response = client.post(
         url,
-        {
-            **BASE,
-            "discharged_on": today().isoformat(),
-            "other_ending": "died",
-            "follow_up_1": (today() + timedelta(days=30)).isoformat(),
-        },
+        {**BASE, "discharged_on": today().isoformat(), "other_ending": "died", **dates},
+        follow=True,
     )
-    assert response.status_code == 422
-    assert "No alumni follow-up after a death" in response.content.decode()
-    response = client.post(
-        url, {**BASE, "discharged_on": today().isoformat(), "arrests_30d": "200"}
-    )
-    assert response.status_code == 422
-    assert not Discharge.objects.exists()
-    response = client.post(
-        url, {**BASE, "discharged_on": today().isoformat(), "other_ending": "died"}
-    )
-    assert response.status_code == 302
+    assert response.redirect_chain
     d = Discharge.objects.get(enrollment=e)
     assert d.other_ending == "died" and not AlumniFollowUp.objects.filter(discharge=d).exists()
+    assert (
+        "No alumni follow-up is scheduled after a death: the follow-up dates were dropped."
+        in response.content.decode()
+    )
 
 
-def test_both_follow_up_problems_show_next_to_the_dates(client: Client, world: World) -> None:
+def test_bad_answers_are_422(client: Client, world: World) -> None:
+    e = enrol(world)
+    login(client, world.counselor_a1)
+    url = reverse("care:discharge", args=[world.patient_a1.pk, e.pk])
+    response = client.post(url, {**BASE, "discharged_on": today().isoformat(), "arrests_30d": "31"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["arrests_30d"] == [
+        "Ensure this value is less than or equal to 30."
+    ]
+    assert not Discharge.objects.exists()
+
+
+@pytest.mark.parametrize(("ending", "words"), [("died", "died"), ("incarcerated", "jail")])
+def test_completed_the_program_with_death_or_jail_is_refused(
+    client: Client, world: World, ending: str, words: str
+) -> None:
     e = enrol(world)
     login(client, world.counselor_a1)
     response = client.post(
         reverse("care:discharge", args=[world.patient_a1.pk, e.pk]),
-        {
-            **BASE,
-            "discharged_on": today().isoformat(),
-            "other_ending": "died",
-            "follow_up_1": (today() - timedelta(days=1)).isoformat(),
-        },
+        {**BASE, "kind": "completed", "discharged_on": today().isoformat(), "other_ending": ending},
     )
     assert response.status_code == 422
-    assert response.context["form"].errors["follow_up_1"] == [
-        "Follow-up dates must be after the discharge date. "
-        "No alumni follow-up after a death: clear the follow-up dates."
-    ]
+    (message,) = response.context["form"].errors["other_ending"]
+    assert message.startswith("The type of discharge says the patient completed the program")
+    assert words in message
     assert not Discharge.objects.exists()
+
+
+def test_the_use_question_names_the_substance_recorded_at_admission(
+    client: Client, world: World
+) -> None:
+    from openiop.intake.models import Admission, StateReportingDetails
+
+    e = enrol(world)
+    login(client, world.counselor_a1)
+    url = reverse("care:discharge", args=[world.patient_a1.pk, e.pk])
+    assert "Use of the main substance, past month" in client.get(url).content.decode()
+    admission = Admission.objects.create(
+        patient=world.patient_a1,
+        program=world.program_a1,
+        primary_counselor=world.counselor_a1,
+        starts_on=e.starts_on,
+        admitted_at=NOW - timedelta(weeks=8),
+    )
+    admission.enrollments.add(e)
+    StateReportingDetails.objects.create(
+        admission=admission,
+        substance_1="alcohol",
+        substance_2="cocaine",
+        updated_by=world.counselor_a1,
+        updated_at=NOW,
+    )
+    page = client.get(url).content.decode()
+    assert "Use of alcohol in the last 30 days" in page
+    assert "Use of cocaine or crack in the last 30 days" in page
+    assert "Use of the third substance, past month" in page

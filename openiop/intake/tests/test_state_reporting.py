@@ -138,3 +138,77 @@ def test_first_use_at_the_age_on_the_admission_day_is_accepted(
     )
     assert response.status_code == 302
     assert StateReportingDetails.objects.get().first_use_age_1 == 35
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"referral_source": "self", "referral_detail": "employer"},
+            "referral_detail",
+            'This does not fit who referred ("Self"): "Employer or employee assistance program" '
+            "is a different source. Clear one of them.",
+        ),
+        (
+            {"substance_1": "none", "route_1": "oral"},
+            "route_1",
+            'The main substance is "None": leave "How used" empty, or name the substance.',
+        ),
+        (
+            {"substance_1": "none", "frequency_1": "daily"},
+            "frequency_1",
+            'The main substance is "None": leave "How often, past month" empty, or name the '
+            "substance.",
+        ),
+        (
+            {"substance_1": "none", "route_1": "", "frequency_1": "", "first_use_age_1": "15"},
+            "first_use_age_1",
+            'The main substance is "None": leave "Age at first use" empty, or name the substance.',
+        ),
+        ({"arrests_30d": "31"}, "arrests_30d", "Give a number from 0 to 30."),
+    ],
+)
+def test_contradictions_are_refused_with_a_field_error(
+    client: Client, world: World, changes: dict[str, str], field: str, message: str
+) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    response = client.post(reverse("intake:state_reporting", args=[a.pk]), {**GOOD, **changes})
+    assert response.status_code == 422
+    assert response.context["form"].errors[field] == [message]
+    assert not StateReportingDetails.objects.exists()
+
+
+def test_type_range_and_cross_field_errors_show_in_one_round(client: Client, world: World) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    response = client.post(
+        reverse("intake:state_reporting", args=[a.pk]),
+        {
+            **GOOD,
+            "race": "martian",  # a type error
+            "education_years": "40",  # a range error
+            "first_contact_on": "2026-04-01",  # a date error
+            "referral_source": "self",
+            "referral_detail": "court",  # a contradiction
+        },
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["education_years", "first_contact_on", "race", "referral_detail"]
+    assert errors["education_years"] == ["Give a number from 0 to 25."]
+    assert errors["first_contact_on"] == ["This is after the admission."]
+
+
+def test_alaska_native_is_shown_in_plain_words_and_kept_as_recorded(
+    client: Client, world: World
+) -> None:
+    a = admission(world)
+    login(client, world.intake_a1)
+    page = client.get(reverse("intake:state_reporting", args=[a.pk])).content.decode()
+    assert ">Alaska Native</option>" in page and "Aleut" not in page
+    response = client.post(
+        reverse("intake:state_reporting", args=[a.pk]), {**GOOD, "race": "alaska_native"}
+    )
+    assert response.status_code == 302
+    assert StateReportingDetails.objects.get().race == "alaska_native"

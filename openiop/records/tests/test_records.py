@@ -135,7 +135,8 @@ def common(text: str, who: str = "Dana Whitfield") -> None:
     """Letterhead, identity, printer, notice and page footer on every record."""
     assert "Org A" in text and "A1, 1 Main Street" in text
     assert f"Patient: {who}" in text and "record number" in text
-    assert "Printed on 2026-11-10 10:00 by" in text
+    assert "Printed on 2026-11-10 10:00 EST by" in text
+    assert "printed on 2026-11-10 10:00 EST by" in text  # the page footer
     assert "Notice (42 CFR 2.32)" in text
     assert "prohibit you from making any other use or disclosure of this record" in text
     assert "page 1 of" in text
@@ -283,7 +284,9 @@ def test_bad_input_is_404_or_422_never_500(ctx: dict[str, Any], client: Client) 
     )
     assert client.post(base + "summary/", {"use": "elsewhere"}).status_code == 422
     response = client.post(base + "summary/", {"use": "outside"})
-    assert response.status_code == 422 and b"Choose who receives the copy." in response.content
+    # No consent in effect: forcing the outside use is refused with the reason.
+    assert response.status_code == 422
+    assert b"No written consent in effect names someone outside the program" in response.content
     assert not AuditEvent.objects.filter(action="print").exists()
 
 
@@ -417,3 +420,41 @@ def test_an_attendance_only_consent_releases_the_schedule_without_the_date_of_bi
     assert "Patient: Ezra Blackwood - record number" in text and "date of birth" not in text
     row = Disclosure.objects.get()
     assert row.data == ["attendance"] and row.consent_id == c.pk
+
+
+def test_without_a_consent_only_the_inside_use_is_offered_with_the_reason_on_top(
+    ctx: dict[str, Any], client: Client
+) -> None:
+    w, dana = ctx["w"], ctx["dana"]
+    login(client, w.director_a)
+    page = client.get(url(dana, "summary")).content.decode()
+    assert 'value="outside"' not in page and 'value="inside"' in page
+    assert "For someone outside the program" not in page
+    reason = page.index("No written consent in effect names someone outside the program")
+    assert reason < page.index("What the copy is for")
+    assert "Record a consent first." in page
+    assert reverse("privacy:consents", args=[dana.pk]) in page
+    # With a consent in effect the outside use is offered again.
+    consent(dana, w.counselor_a1, ["demographics", "discharge"])
+    page = client.get(url(dana, "summary")).content.decode()
+    assert 'value="outside"' in page and "No written consent in effect" not in page
+    response = client.post(url(dana, "summary"), {"use": "outside"})
+    assert response.status_code == 422 and b"Choose who receives the copy." in response.content
+
+
+def test_the_chart_link_row_and_date_cells_in_print(ctx: dict[str, Any], client: Client) -> None:
+    """The link row of the chart is hidden in print; dates do not break across lines."""
+    import re
+    from pathlib import Path
+
+    import openiop.core
+
+    login(client, ctx["w"].director_a)
+    chart = client.get(reverse("patients:chart", args=[ctx["dana"].pk])).content.decode()
+    row = re.search(r'<span class="no-print chart-links">(.*?)</span></p>', chart, re.S)
+    assert row is not None
+    assert "Consents and disclosures" in row.group(1) and "Chart summary (PDF)" in row.group(1)
+    assert "42 CFR part 2 prohibits" in chart  # the notice itself still prints
+    css = (Path(openiop.core.__file__).parent / "static/core/print.css").read_text()
+    assert ".no-print" in css
+    assert "td.date, th.date, td.nowrap, th.nowrap, td time, .nowrap { white-space: nowrap" in css
