@@ -403,6 +403,19 @@ class Field:
     discharge_only: bool = False
 
 
+def _substance_fields(n: int, which: str) -> tuple[Field, ...]:
+    """The four minimum data set items of the primary, secondary or tertiary substance:
+    the substance [PUF] (required, "none" allowed after the first), its usual route [PUF],
+    frequency [PUF appendix B] and age at first use [PUF appendix B]."""
+    of = f"of the {which} substance"
+    return (
+        Field(f"SUB{n}", f"{which} substance", "MDS", True, SUBSTANCE_CODES, PUF),
+        Field(f"ROUTE{n}", f"route of use {of}", "MDS", False, ROUTE_CODES, PUF),
+        Field(f"FREQ{n}", f"frequency of use {of}", "MDS", False, FREQUENCY_CODES, PUF_B),
+        Field(f"FRSTUSE{n}", f"age at first use {of}", "MDS", False, AGE_CODES, PUF_B),
+    )
+
+
 FIELDS: tuple[Field, ...] = (
     # System data set and keys [MANUAL]
     Field("RECORD_TYPE", "record type", "SDS", True, RECORD_TYPE_CODES, MANUAL),
@@ -422,26 +435,9 @@ FIELDS: tuple[Field, ...] = (
     Field("PSOURCE", "referral source", "MDS", True, REFERRAL_CODES, PUF),
     Field("EDUC", "education (years of school)", "MDS", True, EDUCATION_CODES, PUF_B),
     Field("EMPLOY", "employment status", "MDS", True, EMPLOYMENT_CODES, PUF),
-    Field("SUB1", "primary substance", "MDS", True, SUBSTANCE_CODES, PUF),
-    Field("ROUTE1", "route of use of the primary substance", "MDS", False, ROUTE_CODES, PUF),
-    Field(
-        "FREQ1", "frequency of use of the primary substance", "MDS", False, FREQUENCY_CODES, PUF_B
-    ),
-    Field("FRSTUSE1", "age at first use of the primary substance", "MDS", False, AGE_CODES, PUF_B),
-    Field("SUB2", "secondary substance", "MDS", True, SUBSTANCE_CODES, PUF),
-    Field("ROUTE2", "route of use of the secondary substance", "MDS", False, ROUTE_CODES, PUF),
-    Field(
-        "FREQ2", "frequency of use of the secondary substance", "MDS", False, FREQUENCY_CODES, PUF_B
-    ),
-    Field(
-        "FRSTUSE2", "age at first use of the secondary substance", "MDS", False, AGE_CODES, PUF_B
-    ),
-    Field("SUB3", "tertiary substance", "MDS", True, SUBSTANCE_CODES, PUF),
-    Field("ROUTE3", "route of use of the tertiary substance", "MDS", False, ROUTE_CODES, PUF),
-    Field(
-        "FREQ3", "frequency of use of the tertiary substance", "MDS", False, FREQUENCY_CODES, PUF_B
-    ),
-    Field("FRSTUSE3", "age at first use of the tertiary substance", "MDS", False, AGE_CODES, PUF_B),
+    *_substance_fields(1, "primary"),
+    *_substance_fields(2, "secondary"),
+    *_substance_fields(3, "tertiary"),
     Field("METHUSE", "medication-assisted opioid therapy planned", "MDS", True, YES_NO_CODES, PUF),
     Field("DAYWAIT", "days waiting to enter treatment", "MDS", True, None, PUF_B, kind="number"),
     # Supplemental data set [PUF], optional
