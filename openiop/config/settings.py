@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "openiop.core.middleware.SessionTimeoutMiddleware",
     "openiop.core.middleware.LoginRequiredMiddleware",
     "openiop.core.middleware.NoStoreMiddleware",
+    "openiop.core.slowdb.StatementTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -127,6 +128,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL stops any statement that runs longer than this many milliseconds (0: no limit).
+# Web processes (`openiop.config.wsgi`/`asgi` set OPENIOP_PROCESS=web before the settings
+# load) keep it below the WSGI server's worker time-out (gunicorn's default 30 s), so that
+# the database cancels a runaway query and the worker answers 503 with a reason
+# (core.slowdb) instead of being killed with the query still running. The task worker and
+# management commands (solves, demo data, imports, reports, migrations) have their own limit,
+# none by default: their work may rightly take minutes, and a migration cut half-way helps no one.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 25_000, minimum=0)
+DATABASE_COMMAND_STATEMENT_TIMEOUT_MS = env_int(
+    "DATABASE_COMMAND_STATEMENT_TIMEOUT_MS", 0, minimum=0
+)
+WEB_PROCESS = env_str("OPENIOP_PROCESS") == "web"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _statement_ms = (
+        DATABASE_STATEMENT_TIMEOUT_MS if WEB_PROCESS else DATABASE_COMMAND_STATEMENT_TIMEOUT_MS
+    )
+    if _statement_ms:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

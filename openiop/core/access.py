@@ -17,8 +17,10 @@ refusal itself is audited.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from openiop.core import audit, policy
 from openiop.core.models import AuditAction, BreakGlassGrant
 from openiop.core.policy import Action
 from openiop.intake.models import Referral, SafetyTask
+from openiop.organization.models import StaffProfile
 from openiop.patients.models import Enrollment, Patient
 
 is_verified_staff = policy.is_verified_staff
@@ -89,15 +92,33 @@ def membership_patients_filter(user: User) -> Q:
     profile = getattr(user, "staff_profile", None)
     if profile is None:
         return Q(pk__in=[])
-    programs = profile.programs.values("pk")
-    via_enrollment = Exists(
-        Enrollment.objects.filter(
-            patient=OuterRef("pk"), track__program__in=programs, status="active"
-        )
+    return in_org & Q(pk__in=_membership_patient_ids(int(user.organization_id), profile))
+
+
+def _membership_patient_ids(organization_id: int, profile: StaffProfile) -> QuerySet[Any]:
+    """The ids of the patients of `profile`'s sites and programs, as one subquery.
+
+    Written as `id IN (... UNION ALL ...)` with no OR and no correlated EXISTS, so that PostgreSQL
+    turns every part into a semi-join (hash or index) and never runs a subquery once per
+    patient row: with an OR of EXISTS, a planner without fresh statistics (a database just
+    loaded or restored, before ANALYZE) may choose a plan that re-runs the enrollment check
+    for every row of every query that uses the scope, which took tens of seconds on 5,000
+    patients. The parts: registered at one of the sites; registered for one of the programs
+    (both indexed foreign keys); an active enrolment in a track of one of the programs.
+    """
+    sites = profile.sites.through.objects.filter(staffprofile_id=profile.pk).values("site_id")
+    programs = profile.programs.through.objects.filter(staffprofile_id=profile.pk).values(
+        "program_id"
     )
-    return in_org & (
-        Q(site__in=profile.sites.values("pk")) | Q(program__in=programs) | Q(via_enrollment)
+    in_org = Patient.objects.filter(organization_id=organization_id).order_by()
+    at_site = in_org.filter(site_id__in=sites).values("pk")
+    in_program = in_org.filter(program_id__in=programs).values("pk")
+    enrolled = (
+        Enrollment.objects.filter(status="active", track__program_id__in=programs)
+        .order_by()
+        .values("patient_id")
     )
+    return at_site.union(in_program, enrolled, all=True)
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:

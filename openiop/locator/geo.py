@@ -1,7 +1,11 @@
 """ZIP code centroids (offline), great-circle distance and the bounding box that prefilters search.
 
 Centroids come from the `zipcodes` package (data bundled with it: no network, no third party
-sees what a visitor searched). The table is read once per process (about 0.4 s, 42,000 ZIPs).
+sees what a visitor searched). Nothing is loaded when a process starts. A lookup asks the
+package for one ZIP (its compiled index, about 40 MiB once loaded, a few milliseconds a
+lookup) and keeps the answer in a small cache; the whole table as Python objects (42,000 ZIPs,
+about 150 MiB that a process never gives back) is built only by `all_zip_places`, for the
+demo data command, never by a web request.
 Distances are straight-line miles by the haversine formula on a sphere of mean Earth radius
 3,958.8 miles (IUGG mean radius 6,371.0 km): good to about 0.5%, far below what matters when
 choosing a program to drive to.
@@ -13,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0  # 2*pi*R/360 = 69.09; 69.0 makes the box slightly larger: safe
@@ -28,18 +33,22 @@ class ZipPlace:
     longitude: float
 
 
-@lru_cache(maxsize=1)
-def _zip_table() -> dict[str, ZipPlace]:
+def _place(row: dict[str, Any]) -> ZipPlace | None:
+    try:
+        lat, lon = float(row["lat"]), float(row["long"])
+    except (TypeError, ValueError):
+        return None
+    return ZipPlace(str(row["zip_code"]), str(row["city"]), str(row["state"]), lat, lon)
+
+
+@lru_cache(maxsize=8192)
+def _lookup(five: str) -> ZipPlace | None:
     import zipcodes
 
-    table: dict[str, ZipPlace] = {}
-    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
-        try:
-            lat, lon = float(row["lat"]), float(row["long"])
-        except (TypeError, ValueError):
-            continue
-        table[row["zip_code"]] = ZipPlace(row["zip_code"], row["city"], row["state"], lat, lon)
-    return table
+    for row in zipcodes.matching(five):  # type: ignore[no-untyped-call]
+        if row.get("zip_code") == five:
+            return _place(row)
+    return None
 
 
 def normalize_zip(text: str) -> str | None:
@@ -53,11 +62,16 @@ def zip_place(text: str) -> ZipPlace | None:
     five = normalize_zip(text)
     if five is None:
         return None
-    return _zip_table().get(five)
+    return _lookup(five)
 
 
 def all_zip_places() -> list[ZipPlace]:
-    return list(_zip_table().values())
+    """Every ZIP centroid. Loads the whole table (about 150 MiB, kept by the process): for the
+    demo data command only."""
+    import zipcodes
+
+    places = (_place(row) for row in zipcodes.list_all())  # type: ignore[no-untyped-call]
+    return [place for place in places if place is not None]
 
 
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

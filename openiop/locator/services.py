@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openiop.core import access, audit, policy
+from openiop.core import access, audit, db, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
@@ -393,6 +394,8 @@ def facility_import_csv(
         unique_fields=["external_id"],
         update_fields=IMPORT_UPDATE_FIELDS,
     )
+    # Planner statistics for the directory search once the rows are committed (core.db).
+    transaction.on_commit(lambda: db.analyze(Facility), robust=True)
     created = sum(1 for r in rows if r.external_id not in existing)
     errors.sort(key=lambda e: (e.row, e.column))
     run = ImportRun.objects.create(
