@@ -81,6 +81,7 @@ class ContactForm(forms.ModelForm[Contact]):
 class SearchForm(forms.Form):
     text = forms.CharField(label="Name or record number", max_length=100, required=False)
     date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    similar = forms.BooleanField(label="Include similar names", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -7,11 +7,13 @@ Every row here is protected health information and, in a substance-use program, 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from openiop.domain.names import SEARCH_NAME_MAX, search_key
 from openiop.organization.models import ZIP_VALIDATOR
 
 PHONE_VALIDATOR = RegexValidator(
@@ -19,8 +21,21 @@ PHONE_VALIDATOR = RegexValidator(
 )
 
 
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Patient]:
+        """Fill each row's search key first: bulk inserts do not call ``save()``."""
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_search_name()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Patient(models.Model):
-    """A person registered at a site. `mrn` is unique within the organization."""
+    """A person registered at a site. `mrn` is unique within the organization.
+
+    `search_name` is derived from the names (``openiop.domain.names.search_key``) on every
+    ``save()`` and bulk insert; the list pages sort by it and the search matches its prefix.
+    """
 
     organization = models.ForeignKey(
         "organization.Organization", on_delete=models.PROTECT, related_name="patients"
@@ -60,6 +75,9 @@ class Patient(models.Model):
     state = models.CharField(max_length=2, blank=True)
     zip_code = models.CharField(max_length=10, blank=True, validators=[ZIP_VALIDATOR])
     created_at = models.DateTimeField(auto_now_add=True)
+    search_name = models.CharField(max_length=SEARCH_NAME_MAX, editable=False, default="")
+
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -72,10 +90,38 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["organization", "last_name", "first_name"]),
             models.Index(fields=["organization", "date_of_birth"]),
+            # List pages: keyset order within the organization.
+            models.Index(fields=["organization", "search_name", "id"], name="patient_org_sname_id"),
+            # Prefix search (LIKE 'abc%'): a pattern operator class, so that PostgreSQL uses
+            # the index whatever the database collation (PostgreSQL manual, 11.10 "Operator
+            # Classes and Operator Families"). SQLite ignores operator classes.
+            models.Index(
+                fields=["organization", "search_name"],
+                name="patient_org_sname_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["organization", "date_of_birth", "search_name"],
+                name="patient_org_dob_sname",
+                opclasses=["int8_ops", "date_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name} ({self.mrn})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column kept in step with its sources, not a business rule.
+        self.fill_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name", "preferred_name"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def fill_search_name(self) -> None:
+        self.search_name = search_key(self.last_name, self.first_name, self.preferred_name)
 
     @property
     def full_name(self) -> str:

@@ -11,7 +11,6 @@ import importlib.util
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,7 +31,6 @@ from openiop.patients.forms import (
 )
 from openiop.patients.models import Patient
 
-PAGE_SIZE = 25
 PATIENT_LIST_FIELDS = ["first_name", "last_name", "date_of_birth", "mrn", "site"]
 
 
@@ -49,30 +47,60 @@ def _audit_list(request: HttpRequest, patients: list[Patient], detail: str) -> N
 
 
 def patient_list(request: HttpRequest) -> HttpResponse:
+    """The user's patients a page at a time in name order (keyset pages: no total is
+    counted), or the search: names that start as typed, then, when none do or when asked,
+    similar names. The page cursor is a signed patient id, in the query string of the list
+    and in the body of the search."""
     user = access.staff(request)
     form = SearchForm(request.POST or None)
     searched = request.method == "POST"
-    if searched and form.is_valid():
-        qs = selectors.patient_search(
-            user,
-            text=form.cleaned_data.get("text", ""),
-            date_of_birth=form.cleaned_data.get("date_of_birth"),
+    cursor = (request.POST if searched else request.GET).get("cursor", "")
+    page: selectors.Page | None = None
+    similar = False
+    try:
+        if searched and form.is_valid():
+            text = form.cleaned_data.get("text", "")
+            dob = form.cleaned_data.get("date_of_birth")
+            names = any(not word.isdigit() for word in text.split())
+            similar = names and bool(form.cleaned_data.get("similar"))
+            if not similar:
+                page = selectors.keyset_page(
+                    selectors.patient_search(user, text=text, date_of_birth=dob),
+                    scope=access.patients_visible_to(user),
+                    cursor=cursor,
+                )
+                # Nothing starts like that: offer close spellings on the first page.
+                similar = names and not page.patients and not cursor
+            patients = (
+                selectors.patient_similar(user, text=text, date_of_birth=dob)
+                if similar
+                else page.patients
+                if page
+                else []
+            )
+            _audit_list(request, patients, "search, similar names" if similar else "search")
+        elif searched:
+            patients = []  # invalid search: show the errors, no results
+        else:
+            page = selectors.keyset_page(
+                selectors.patient_list(user), scope=access.patients_visible_to(user), cursor=cursor
+            )
+            patients = page.patients
+            _audit_list(request, patients, "list")
+    except selectors.CursorError as exc:
+        refused = {"form": form, "patients": [], "searched": searched, "page_error": str(exc)}
+        return render_page(
+            request, "patients/list.html", "patients/partials/results.html", refused, status=400
         )
-        patients = list(qs[: selectors.MAX_RESULTS])
-        page = None
-        _audit_list(request, patients, "search")
-    elif searched:
-        patients, page = [], None  # invalid search: show the errors, no results
-    else:
-        paginator = Paginator(selectors.patient_list(user), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
-        patients = list(page.object_list)
-        _audit_list(request, patients, "list")
     context: dict[str, Any] = {
         "form": form,
         "patients": patients,
         "page": page,
         "searched": searched,
+        "similar": similar and searched,
+        "asked_similar": searched and form.is_valid() and form.cleaned_data.get("similar"),
+        "similar_available": selectors.similar_search_available(),
+        "first_page": not cursor,
     }
     return render_page(request, "patients/list.html", "patients/partials/results.html", context)
 

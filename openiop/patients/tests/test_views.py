@@ -91,7 +91,7 @@ def test_patient_list_and_search_query_count_is_flat(
 
 # Each includes the one query of the navigation's count of urgent safety tasks (a full page
 # for a role that may read safety tasks).
-LIST_QUERIES = 13
+LIST_QUERIES = 12
 SEARCH_QUERIES = 12
 
 
