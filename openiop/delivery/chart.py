@@ -14,8 +14,8 @@ from django.utils import timezone
 from openiop.core import policy
 from openiop.core.policy import Action
 from openiop.delivery import svg
-from openiop.delivery.hours import monday_of, week_compliance
-from openiop.delivery.weekly import BILLING_LABELS, build_report
+from openiop.delivery.hours import monday_of
+from openiop.delivery.weekly import BILLING_LABELS, current_row, patient_weeks
 from openiop.domain import compliance as dc
 from openiop.patients.models import Patient
 
@@ -28,16 +28,14 @@ def tab(request: HttpRequest, user: Any, patient: Patient) -> tuple[str, dict[st
     zone = ZoneInfo(patient.site.timezone)
     now = timezone.now()
     this_week = monday_of(now.astimezone(zone).date())
-    one = Patient.objects.filter(pk=patient.pk)
+    starts = [this_week - timedelta(weeks=back) for back in range(WEEKS_SHOWN - 1, -1, -1)]
+    # Every week from one read of the patient's rows (a fixed number of queries).
+    weeks = patient_weeks(patient, starts, as_of=now)
     bars: list[svg.WeekBar] = []
     current = None
     history = []
-    for back in range(WEEKS_SHOWN - 1, -1, -1):
-        start = this_week - timedelta(weeks=back)
-        computed = week_compliance(
-            organization_id=patient.organization_id, week_start=start, as_of=now, patients=one
-        )
-        result = computed.results.get(patient.pk)
+    for start in starts:
+        result = weeks.results.get(start)
         if result is None:
             continue
         bars.append(
@@ -50,7 +48,7 @@ def tab(request: HttpRequest, user: Any, patient: Patient) -> tuple[str, dict[st
         )
         history.append((start, result))
         if start == this_week:
-            current = build_report(computed, start).rows[0]
+            current = current_row(patient, result, weeks.tracks[start])
     return "delivery/partials/chart_attendance.html", {
         "attendance": {
             "current": current,

@@ -68,11 +68,10 @@ def _count(qs: QuerySet[Any]) -> Subquery:
     )
 
 
-def sessions_on(user: User, day: date) -> list[GroupSession]:
-    """Sessions the user may see whose local start falls on `day`, with roster and
-    check-in counts (published weeks, or any with a roster change)."""
-    lo, hi = day_window(day)
-    qs = (
+def _sessions_with_counts(user: User, lo: datetime, hi: datetime) -> QuerySet[GroupSession]:
+    """Published sessions the user may see starting in [lo, hi), with roster, check-in and
+    group-note counts (one query)."""
+    return (
         delivery_access.sessions_visible_to(user)
         .filter(starts_at__gte=lo, starts_at__lt=hi, week__status=WeekStatus.PUBLISHED)
         .select_related("site", "track__program__site", "room", "counselor")
@@ -95,7 +94,44 @@ def sessions_on(user: User, day: date) -> list[GroupSession]:
         )
         .order_by("starts_at", "pk")
     )
+
+
+def sessions_on(user: User, day: date) -> list[GroupSession]:
+    """Sessions the user may see whose local start falls on `day`, with roster and
+    check-in counts (published weeks, or any with a roster change)."""
+    lo, hi = day_window(day)
+    qs = _sessions_with_counts(user, lo, hi)
     return [s for s in qs if s.starts_at.astimezone(session_zone(s)).date() == day]
+
+
+@dataclass
+class DayCounts:
+    """One day of the week page: how many sessions, seats on their rosters, check-ins and
+    group notes still to write, over the sessions the user may see."""
+
+    day: date
+    sessions: int = 0
+    roster: int = 0
+    checked_in: int = 0
+    without_note: int = 0
+
+
+def week_days(user: User, week_start: date) -> list[DayCounts]:
+    """The seven days of the week from `week_start` with their counts (one query; the rows
+    read are sessions, never patients)."""
+    days = [DayCounts(week_start + timedelta(days=i)) for i in range(7)]
+    by_day = {d.day: d for d in days}
+    lo, _ = day_window(week_start)
+    _, hi = day_window(week_start + timedelta(days=6))
+    for s in _sessions_with_counts(user, lo, hi):
+        entry = by_day.get(s.starts_at.astimezone(session_zone(s)).date())
+        if entry is None:
+            continue
+        entry.sessions += 1
+        entry.roster += s.n_assigned + s.n_dropins  # type: ignore[attr-defined]
+        entry.checked_in += s.n_in  # type: ignore[attr-defined]
+        entry.without_note += 0 if s.n_notes else 1  # type: ignore[attr-defined]
+    return days
 
 
 @dataclass

@@ -9,6 +9,9 @@ app_name = "delivery"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("today/", views.today, name="today"),
     path("week/", views.week, name="week"),
+    path("week/patients/", views.week_patients, name="week_patients"),
+    path("week/day/", views.week_day, name="week_day"),
+    path("week/sessions/<id:pk>/", views.week_session, name="week_session"),
     path("billing-rules/", views_billing.billing_rules, name="billing_rules"),
     path(
         "billing-rules/<id:program_id>/",

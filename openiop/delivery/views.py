@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -96,28 +97,165 @@ def today(request: HttpRequest) -> HttpResponse:
     )
 
 
+WEEK_PAGE_SIZE = 25
+# The lists of the week page a status filter may ask for: those who need action (short or at
+# risk, as the page has always flagged them first), everyone, or one status.
+WEEK_LISTS = {"action": "Need action", "all": "Every patient"} | {
+    status.value: label for status, label in weekly.STATUS_LABELS.items()
+}
+
+
+def _week_of_request(request: HttpRequest, user: Any) -> date:
+    zone = selectors.user_zone(user)
+    return monday_of(_parse_day(request.GET.get("week"), timezone.localdate(timezone=zone)))
+
+
+def _week_nav(week_start: date) -> dict[str, Any]:
+    return {
+        "week_start": week_start,
+        "previous": week_start.fromordinal(week_start.toordinal() - 7),
+        "next": week_start.fromordinal(week_start.toordinal() + 7),
+    }
+
+
 def week(request: HttpRequest) -> HttpResponse:
-    """This week: every visible patient's hours, those at risk first, attendance by track."""
+    """This week in summary: counts by status and by day, the first page of the patients who
+    need action (short or at risk), attendance by track. Every other list (a status, a day's
+    sessions, a session's patients) loads on demand, one page at a time, so the page stays
+    the same size however many patients the program has."""
     user = access.staff(request)
     policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
-    zone = selectors.user_zone(user)
-    week_start = monday_of(_parse_day(request.GET.get("week"), timezone.localdate(timezone=zone)))
+    week_start = _week_of_request(request, user)
     report = weekly.week_report(user, week_start, as_of=timezone.now())
-    _audit_query(
-        request,
-        user,
-        [row.patient.pk for row in report.rows],
-        f"weekly hours {week_start}",
-        ["attendance", "hours"],
-    )
+    page = Paginator(report.at_risk, WEEK_PAGE_SIZE).get_page(1)
+    shown = [row.patient.pk for row in page.object_list]
+    if shown:
+        _audit_query(request, user, shown, f"weekly hours {week_start}", ["attendance", "hours"])
     return render(
         request,
         "delivery/week.html",
         {
             "report": report,
-            "week_start": week_start,
-            "previous": week_start.fromordinal(week_start.toordinal() - 7),
-            "next": week_start.fromordinal(week_start.toordinal() + 7),
+            "page": page,
+            "list_key": "action",
+            "list_label": WEEK_LISTS["action"],
+            "lists": WEEK_LISTS,
+            "days": selectors.week_days(user, week_start),
+            "status_counts": [
+                (label, status.value, report.counts.get(label, 0))
+                for status, label in weekly.STATUS_LABELS.items()
+            ],
+            **_week_nav(week_start),
+        },
+    )
+
+
+def week_patients(request: HttpRequest) -> HttpResponse:
+    """One page of the week's patients: those needing action, everyone, or one status (an
+    htmx fragment of the week page, or a page of its own without JavaScript)."""
+    user = access.staff(request)
+    policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
+    week_start = _week_of_request(request, user)
+    key = request.GET.get("status") or "action"
+    if key not in WEEK_LISTS:
+        if getattr(request, "htmx", False):
+            return htmx.reason("There is no such list of patients.", 400)
+        return HttpResponse("There is no such list of patients.", status=400)
+    report = weekly.week_report(user, week_start, as_of=timezone.now())
+    if key == "action":
+        rows = report.at_risk
+    elif key == "all":
+        rows = report.rows
+    else:
+        rows = [r for r in report.rows if r.week.status.value == key]
+    page = Paginator(rows, WEEK_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [row.patient.pk for row in page.object_list]
+    if shown:
+        _audit_query(
+            request,
+            user,
+            shown,
+            f"weekly hours {week_start}, list {key}, page {page.number}",
+            ["attendance", "hours"],
+        )
+    return htmx.render_page(
+        request,
+        "delivery/week_list.html",
+        "delivery/partials/week_patients.html",
+        {
+            "page": page,
+            "list_key": key,
+            "list_label": WEEK_LISTS[key],
+            **_week_nav(week_start),
+        },
+    )
+
+
+def week_day(request: HttpRequest) -> HttpResponse:
+    """One page of a day's sessions the user may see, with roster and attendance counts (no
+    names: each session's patients load on demand)."""
+    user = access.staff(request)
+    policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
+    raw = request.GET.get("day")
+    try:
+        day = date.fromisoformat(raw or "")
+    except ValueError:
+        if getattr(request, "htmx", False):
+            return htmx.reason("Give the day as a date, e.g. 2026-11-04.", 400)
+        return HttpResponse("Give the day as a date, e.g. 2026-11-04.", status=400)
+    sessions = selectors.sessions_on(user, day)
+    page = Paginator(sessions, WEEK_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "session": s,
+            "start": selectors.local(s.starts_at, selectors.session_zone(s)),
+            "end": selectors.local(s.ends_at, selectors.session_zone(s)),
+            "roster": s.n_assigned + s.n_dropins,  # type: ignore[attr-defined]
+            "checked_in": s.n_in,  # type: ignore[attr-defined]
+        }
+        for s in page.object_list
+    ]
+    return htmx.render_page(
+        request,
+        "delivery/week_list.html",
+        "delivery/partials/week_day.html",
+        {"day": day, "rows": rows, "page": page, **_week_nav(monday_of(day))},
+    )
+
+
+def week_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of a session's patients (those the user may see) with their week's hours and
+    status: the session is got through the same getter as its roster (404 for anyone else's,
+    403 for a role without attendance, both audited)."""
+    user = access.staff(request)
+    session = delivery_access.session_for(user, pk, request=request)
+    zone = selectors.session_zone(session)
+    week_start = monday_of(selectors.local(session.starts_at, zone).date())
+    roster = selectors.roster(user, session)
+    page = Paginator(roster.rows, WEEK_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = [r.patient.pk for r in page.object_list]
+    by_id = weekly.rows_for(user, week_start, ids, as_of=timezone.now())
+    rows = [(r.patient, by_id.get(r.patient.pk)) for r in page.object_list]
+    if ids:
+        _audit_query(
+            request,
+            user,
+            ids,
+            f"weekly hours {week_start} of session {session.pk}, page {page.number}",
+            ["name", "attendance", "hours"],
+        )
+    return htmx.render_page(
+        request,
+        "delivery/week_list.html",
+        "delivery/partials/week_session.html",
+        {
+            "session": session,
+            "start": selectors.local(session.starts_at, zone),
+            "end": selectors.local(session.ends_at, zone),
+            "rows": rows,
+            "hidden": roster.hidden,
+            "page": page,
+            **_week_nav(week_start),
         },
     )
 

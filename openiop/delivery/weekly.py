@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
 from openiop.core import access
 from openiop.delivery.hours import WeekCompliance, week_compliance
+from openiop.delivery.models import AttendanceRecord, BillingRule, DropIn, StepDownAllowance
 from openiop.domain import compliance as dc
 from openiop.organization.models import Track
-from openiop.patients.models import Patient
+from openiop.patients.models import REQUIREMENT_STATUSES, Enrollment, Patient
+from openiop.portal.models import AbsenceNotice
+from openiop.scheduling.models import GroupSession, SessionAssignment, SessionStatus, WeekStatus
 
 if TYPE_CHECKING:
     from openiop.accounts.models import User
@@ -155,6 +161,22 @@ def week_report(user: User, week_start: date, *, as_of: datetime) -> WeekReport:
     return build_report(computed, week_start)
 
 
+def rows_for(
+    user: User, week_start: date, patient_ids: list[int], *, as_of: datetime
+) -> dict[int, WeekRow]:
+    """The week rows of these patients (only those the user may see), by patient id: the
+    same figures as the week page, computed for these patients only."""
+    if not patient_ids:
+        return {}
+    computed = week_compliance(
+        organization_id=access.organization_id(user),
+        week_start=week_start,
+        as_of=as_of,
+        patients=access.patients_visible_to(user).filter(pk__in=patient_ids),
+    )
+    return {row.patient.pk: row for row in build_report(computed, week_start).rows}
+
+
 def build_report(computed: WeekCompliance, week_start: date) -> WeekReport:
     report = WeekReport(week_start)
     if not computed.results:
@@ -206,3 +228,244 @@ def build_report(computed: WeekCompliance, week_start: date) -> WeekReport:
     counts = Counter(STATUS_LABELS[r.week.status] for r in report.rows)
     report.counts = {label: counts.get(label, 0) for label in STATUS_LABELS.values()}
     return report
+
+
+@dataclass
+class PatientWeeks:
+    """One patient's weeks: the domain's result and the tracks they were enrolled in."""
+
+    results: dict[date, dc.PatientWeek] = field(default_factory=dict)
+    tracks: dict[date, list[int]] = field(default_factory=dict)
+
+
+def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime) -> PatientWeeks:
+    """One patient's compliance in several weeks at once, the same results as calling
+    `hours.week_compliance` for each week with only this patient, from one read of each
+    kind of row for the whole span (a fixed number of queries however many weeks).
+
+    Only this patient's rows are read: their enrolments, the sessions they are on, attended
+    or could take a seat in (their tracks, still to come), their attendance, absence
+    notices, leaves and step-downs. Free times come from the published problem of the last
+    week only: the domain offers seats inside the week and after `as_of`, so earlier weeks
+    never use them."""
+    from openiop.delivery import hours as h
+
+    out = PatientWeeks()
+    if not week_starts:
+        return out
+    weeks = sorted(set(week_starts))
+    first, last = weeks[0], weeks[-1] + timedelta(days=6)
+    lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
+    org = patient.organization_id
+
+    enrolment_rows = list(
+        Enrollment.objects.filter(
+            patient=patient, status__in=REQUIREMENT_STATUSES, starts_on__lte=last
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values_list(
+            "patient_id",
+            "track_id",
+            "track__kind",
+            "track__min_weekly_hours",
+            "required_weekly_hours",
+            "status",
+            "patient__site__timezone",
+            "patient__date_of_birth",
+            "starts_on",
+            "track__program_id",
+            "ends_on",
+        )
+    )
+    if not enrolment_rows:
+        return out
+    tracks = {row[1] for row in enrolment_rows}
+    mine = (
+        Q(pk__in=SessionAssignment.objects.filter(patient=patient).values("session_id"))
+        | Q(pk__in=DropIn.objects.filter(patient=patient).values("session_id"))
+        | Q(pk__in=AttendanceRecord.objects.filter(patient=patient).values("session_id"))
+        | Q(track_id__in=tracks, starts_at__gt=as_of, week__status=WeekStatus.PUBLISHED)
+    )
+    seat_count = Subquery(
+        SessionAssignment.objects.filter(session=OuterRef("pk"))
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+    drop_count = Subquery(
+        DropIn.objects.filter(session=OuterRef("pk"))
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+    sessions: dict[int, h.SessionInfo] = {}
+    on_roster: dict[int, int] = {}
+    for sid, track_id, starts_at, ends_at, capacity, max_group, status, n_a, n_d in (
+        GroupSession.objects.filter(organization_id=org, starts_at__lt=hi, ends_at__gt=lo)
+        .exclude(status=SessionStatus.CANCELLED)
+        .filter(
+            Q(week__status=WeekStatus.PUBLISHED)
+            | Exists(AttendanceRecord.objects.filter(session=OuterRef("pk")))
+        )
+        .filter(mine)
+        .annotate(n_a=Coalesce(seat_count, 0), n_d=Coalesce(drop_count, 0))
+        .values_list(
+            "id",
+            "track_id",
+            "starts_at",
+            "ends_at",
+            "room__capacity",
+            "track__max_group",
+            "week__status",
+            "n_a",
+            "n_d",
+        )
+    ):
+        sessions[sid] = h.SessionInfo(
+            sid,
+            track_id,
+            starts_at,
+            ends_at,
+            min(capacity, max_group),
+            status == WeekStatus.PUBLISHED,
+        )
+        on_roster[sid] = n_a + n_d
+    window = {"session__starts_at__lt": hi, "session__ends_at__gt": lo}
+    roster_ids = [
+        *SessionAssignment.objects.filter(patient=patient, **window).values_list(
+            "session_id", flat=True
+        ),
+        *DropIn.objects.filter(patient=patient, **window).values_list("session_id", flat=True),
+    ]
+    kinds = {status.value: status for status in dc.AttendanceStatus}
+    records: list[tuple[int, dc.Attendance]] = []
+    for sid, status, raw_in, raw_out in h._raw_rows(
+        AttendanceRecord.objects.filter(patient=patient, **window).values_list(
+            "session_id", "status", "check_in_at", "check_out_at"
+        )
+    ):
+        if sid in sessions:
+            kind, check_in, check_out = h._usable(
+                kinds[status], h._aware(raw_in), h._aware(raw_out)
+            )
+            records.append(
+                (sid, dc.Attendance(str(patient.pk), str(sid), kind, check_in, check_out))
+            )
+    notices = list(
+        AbsenceNotice.objects.filter(
+            patient=patient, withdrawn_at__isnull=True, **window
+        ).values_list("session_id", flat=True)
+    )
+    patient_filter = Q(patient=patient)
+    leaves = h._leaves(patient_filter, first, last)
+    step_down_rows = list(
+        StepDownAllowance.objects.filter(
+            patient=patient, starts_on__lte=last, starts_on__gte=first - timedelta(days=14)
+        )
+        .order_by("starts_on", "id")
+        .values_list("starts_on", "weekly_hours", "weeks")
+    )
+    programs = {row[9] for row in enrolment_rows}
+    rules = {
+        row.program_id: h.per_diem_rule(row)
+        for row in BillingRule.objects.filter(program_id__in=programs)
+    }
+    latest = weeks[-1]
+    free = h._published_free(
+        org,
+        latest,
+        h._fold_enrollments(row[:10] for row in enrolment_rows),
+    )
+
+    for week_start in weeks:
+        week_end = week_start + timedelta(days=6)
+        w_lo = datetime.combine(week_start - timedelta(days=1), time(0), tzinfo=UTC)
+        w_hi = datetime.combine(week_end + timedelta(days=2), time(0), tzinfo=UTC)
+        enrolled = h._fold_enrollments(
+            row[:10]
+            for row in enrolment_rows
+            if row[8] <= week_end and (row[10] is None or row[10] >= week_start)
+        )
+        if not enrolled:
+            continue
+        week_sessions = {
+            sid: s for sid, s in sessions.items() if s.starts_at < w_hi and s.ends_at > w_lo
+        }
+        scheduled: list[int] = []
+        for sid in roster_ids:
+            if sid in week_sessions and sid not in scheduled:
+                scheduled.append(sid)
+        week_records = [a for sid, a in records if sid in week_sessions]
+        recorded = {int(a.session_id) for a in week_records}
+        noticed = [
+            sid
+            for sid in dict.fromkeys(notices)
+            if sid in week_sessions
+            and sid in scheduled
+            and sid not in recorded
+            and week_sessions[sid].ends_at > as_of
+        ]
+        week_free = dict(free) if week_start == latest else {}
+        if noticed:
+            scheduled = [sid for sid in scheduled if sid not in noticed]
+            entry = enrolled[patient.pk]
+            base = week_free.get(patient.pk) or h._whole_week(week_start, entry.zone)
+            week_free[patient.pk] = h._without(base, (week_sessions[sid] for sid in noticed))
+        step_down = None
+        for starts_on, weekly_hours, n_weeks in step_down_rows:
+            if week_start - timedelta(days=14) <= starts_on <= week_end:
+                step_down = dc.StepDown(starts_on, h._minutes(weekly_hours) or 0, n_weeks)
+        week_leaves = [
+            leave
+            for leave in leaves.get(patient.pk, [])
+            if leave.first_day <= week_end and leave.last_day >= week_start
+        ]
+        payer = [
+            (not rules[p].requires_week, p) for p in enrolled[patient.pk].programs if p in rules
+        ]
+        domain_patients = h._domain_patients(
+            enrolled,
+            week_start=week_start,
+            scheduled={patient.pk: scheduled},
+            leaves={patient.pk: week_leaves},
+            step_downs={patient.pk: step_down} if step_down else {},
+            free=week_free,
+            payer_rules={patient.pk: rules[min(payer)[1]]} if payer else {},
+        )
+        computed = dc.compute_week(
+            domain_patients,
+            [a for _, a in records if int(a.session_id) in week_sessions],
+            sessions=[
+                dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
+                for s in week_sessions.values()
+            ],
+            week_start=week_start,
+            as_of=as_of,
+            open_seats=h._open_seats(week_sessions.values(), on_roster, as_of),
+        )
+        out.results[week_start] = computed[str(patient.pk)]
+        out.tracks[week_start] = enrolled[patient.pk].tracks
+    return out
+
+
+def current_row(patient: Patient, result: dc.PatientWeek, tracks: list[int]) -> WeekRow:
+    """The week page's row of one patient (track names of the suggestions: one query when
+    there are suggestions)."""
+    track_ids = {int(s.track) for s in result.suggestions}
+    names = (
+        dict(Track.objects.filter(pk__in=track_ids).values_list("pk", "name")) if track_ids else {}
+    )
+    zone = ZoneInfo(patient.site.timezone)
+    suggestions = [
+        Suggestion(
+            names.get(int(s.track), "?"),
+            s.start.astimezone(zone).replace(tzinfo=None),
+            s.end.astimezone(zone).replace(tzinfo=None),
+            s.minutes,
+        )
+        for s in result.suggestions
+    ]
+    return WeekRow(patient, result, suggestions, len(set(tracks)))

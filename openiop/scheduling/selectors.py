@@ -78,6 +78,12 @@ class Cell:
     day: str
     day_label: str
     groups: list[GroupRow]
+    slot: str = ""
+
+    @property
+    def patients(self) -> int:
+        """Seats taken in the cell's groups (the grid shows counts; members load on demand)."""
+        return sum(g.size for g in self.groups)
 
 
 @dataclass
@@ -85,6 +91,7 @@ class SlotRow:
     label: str
     hours: str
     cells: list[Cell]
+    slot: str = ""
 
     @property
     def empty(self) -> bool:
@@ -96,6 +103,22 @@ class SiteGrid:
     name: str
     rows: list[SlotRow]
     groups: int
+    key: str = ""  # the site's id, or "virtual" for telehealth groups: how fragments ask for it
+
+
+def site_key(group: GroupRow) -> str:
+    """How the grid's fragments name a group's site: its id, or "virtual"."""
+    return "virtual" if group.site_id is None else str(group.site_id)
+
+
+def cell_groups(r: Review, *, site: str, day: str, slot: str) -> list[GroupRow]:
+    """The groups the user may see in one cell of the grid (a site, a day and a slot)."""
+    return [g for g in r.groups if g.day == day and g.slot == slot and site_key(g) == site]
+
+
+def group_visible(r: Review, group_id: str) -> GroupRow | None:
+    """The group if the user may see it (the groups of the grid), else None."""
+    return next((g for g in r.groups if g.id == group_id), None)
 
 
 @dataclass
@@ -282,11 +305,13 @@ def grid(r: Review) -> list[SiteGrid]:
                     day,
                     std.DAY_NAMES[day],
                     [g for g in by_site[site] if g.day == day and g.slot == slot],
+                    slot,
                 )
                 for day in r.days
             ]
-            rows.append(SlotRow(label, f"{start:%H:%M}-{end:%H:%M}", cells))
-        out.append(SiteGrid(site, rows, len(by_site[site])))
+            rows.append(SlotRow(label, f"{start:%H:%M}-{end:%H:%M}", cells, slot))
+        key = site_key(by_site[site][0]) if by_site[site] else ""
+        out.append(SiteGrid(site, rows, len(by_site[site]), key))
     return out
 
 

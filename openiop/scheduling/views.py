@@ -109,14 +109,17 @@ def week(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "scheduling/week_grid.html", _grid_context(request, user, w))
 
 
-def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str, Any]:
-    """The grid, shortfall explanations (patients the user may see, audited) and notes."""
-    context = _week_context(request, user, w, "grid")
-    r = context["review"]
-    visible = context["objects"]["patients"]
+GRID_LIST_PAGE = 25
+GRID_LISTS = ("shortfalls", "changes")
+
+
+def _shortfall_rows(
+    r: selectors.Review, visible: dict[int, Any]
+) -> tuple[list[dict[str, Any]], int]:
+    """The week's shortfalls of patients the user may see, by name, and how many others."""
     shortfalls, hidden = [], 0
     for ref, s in r.shortfalls.items():
-        patient = visible.get(pk_of(ref, "patient"))
+        patient = visible.get(pk_of(ref, "patient") or 0)
         if patient is None:
             hidden += 1
             continue
@@ -129,25 +132,50 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
             }
         )
     shortfalls.sort(key=lambda s: s["name"])
+    return shortfalls, hidden
+
+
+def _audit_names(
+    request: HttpRequest, user: User, w: ScheduleWeek, detail: str, shown: list[int]
+) -> None:
+    """A view of patient names on a schedule page, as a query listing the ids shown."""
+    if not shown:
+        return
+    audit.record(
+        actor=user,
+        action=AuditAction.QUERY,
+        object_type="scheduling.scheduleweek",
+        object_id=str(w.pk),
+        fields=["schedule", "name"],
+        request=request,
+        detail=f"{detail}; shown ids: {','.join(str(pk) for pk in shown)}"[:500],
+    )
+
+
+def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str, Any]:
+    """The grid in summary (groups and patients per cell; each cell's groups and each
+    group's members load on demand), the first page of the shortfall explanations and of
+    the group changes (patients the user may see, audited) and notes."""
+    context = _week_context(request, user, w, "grid")
+    r = context["review"]
+    visible = context["objects"]["patients"]
+    shortfalls, hidden = _shortfall_rows(r, visible)
+    shortfall_page = Paginator(shortfalls, GRID_LIST_PAGE).get_page(1)
     code_changes, codes_hidden = _code_changes(w, r, visible, user)
-    shown = sorted({s["patient"].pk for s in shortfalls} | {c["patient"].pk for c in code_changes})
-    if shown:
-        audit.record(
-            actor=user,
-            action=AuditAction.QUERY,
-            object_type="scheduling.scheduleweek",
-            object_id=str(w.pk),
-            fields=["schedule", "name"],
-            request=request,
-            detail=f"schedule shortfalls and group changes; shown ids: "
-            f"{','.join(str(pk) for pk in shown)}"[:500],
-        )
+    change_page = Paginator(code_changes, GRID_LIST_PAGE).get_page(1)
+    shown = sorted(
+        {s["patient"].pk for s in shortfall_page.object_list}
+        | {c["patient"].pk for c in change_page.object_list}
+    )
+    _audit_names(request, user, w, "schedule shortfalls and group changes", shown)
     context.update(
         {
             "grid": selectors.grid(r),
-            "shortfalls": shortfalls,
+            "shortfalls": shortfall_page.object_list,
+            "shortfall_page": shortfall_page,
             "shortfalls_hidden": hidden,
-            "code_changes": code_changes,
+            "code_changes": change_page.object_list,
+            "change_page": change_page,
             "code_changes_hidden": codes_hidden,
             "code_changes_planned": w.status == WeekStatus.SOLVED,
             "counselor_notes": [
@@ -158,6 +186,120 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
         }
     )
     return context
+
+
+def _bad_request(request: HttpRequest, text: str) -> HttpResponse:
+    if _is_htmx(request):
+        return htmx.reason(text, 400)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def week_cell(request: HttpRequest, pk: int) -> HttpResponse:
+    """The groups of one cell of the grid (site, day, slot) with their sizes: an htmx
+    fragment, or a page of its own without JavaScript. No patient names."""
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    day, slot, site = (request.GET.get(k, "") for k in ("day", "slot", "site"))
+    if day not in std.DAY_NAMES or slot not in std.SLOT_TIMES or not site:
+        return _bad_request(request, "Choose a cell of the grid: a site, a day and a time.")
+    context = _week_context(request, user, w, "grid")
+    r = context["review"]
+    groups = selectors.cell_groups(r, site=site, day=day, slot=slot)
+    context.update(
+        {
+            "groups": groups,
+            "cell_day": std.DAY_NAMES[day],
+            "cell_slot": next(label for key, label, _, _ in std.SLOTS if key == slot),
+            "show_site": site == "virtual",
+        }
+    )
+    return render_page(
+        request, "scheduling/week_cell.html", "scheduling/partials/cell_groups.html", context
+    )
+
+
+@require_GET
+def week_group(request: HttpRequest, pk: int) -> HttpResponse:
+    """One group's members (the patients the user may see by name; the others counted),
+    audited as a query listing the ids shown. A group the user may not see is refused like
+    a week of another organization: 404 and an audited denial."""
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    context = _week_context(request, user, w, "grid")
+    r = context["review"]
+    group = selectors.group_visible(r, str(request.GET.get("group", ""))[:100])
+    if group is None:
+        audit.record(
+            actor=user,
+            action=AuditAction.DENIED,
+            object_type="scheduling.scheduleweek",
+            object_id=str(w.pk),
+            request=request,
+            detail="group of another site, or unknown",
+            part2=False,
+        )
+        if _is_htmx(request):
+            return htmx.reason("This group is not one you can see: reload the page.", 404)
+        raise Http404("No such group.")
+    visible = context["objects"]["patients"]
+    members = sorted(
+        (visible[pid] for ref in group.patients if (pid := pk_of(ref, "patient") or 0) in visible),
+        key=lambda p: (p.last_name, p.first_name, p.pk),
+    )
+    _audit_names(request, user, w, f"schedule group {group.id}", [p.pk for p in members])
+    context.update(
+        {"group": group, "members": members, "members_hidden": group.size - len(members)}
+    )
+    return render_page(
+        request, "scheduling/week_group.html", "scheduling/partials/group_members.html", context
+    )
+
+
+@require_GET
+def week_grid_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the grid page's patient lists: the shortfall explanations or the group
+    changes (patients the user may see, audited)."""
+    user = access.staff(request)
+    w = week_for(user, pk, request=request)
+    which = request.GET.get("list", "")
+    if which not in GRID_LISTS:
+        return _bad_request(request, "There is no such list on this page.")
+    context = _week_context(request, user, w, "grid")
+    r = context["review"]
+    visible = context["objects"]["patients"]
+    if which == "shortfalls":
+        rows, hidden = _shortfall_rows(r, visible)
+    else:
+        rows, hidden = _code_changes(w, r, visible, user)
+    page = Paginator(rows, GRID_LIST_PAGE).get_page(request.GET.get("page"))
+    _audit_names(
+        request,
+        user,
+        w,
+        f"schedule {'shortfalls' if which == 'shortfalls' else 'group changes'}, "
+        f"page {page.number}",
+        [row["patient"].pk for row in page.object_list],
+    )
+    context.update(
+        {
+            "which": which,
+            "page": page,
+            "shortfalls": page.object_list if which == "shortfalls" else [],
+            "shortfall_page": page,
+            "shortfalls_hidden": hidden,
+            "code_changes": page.object_list if which == "changes" else [],
+            "change_page": page,
+            "code_changes_hidden": hidden,
+            "code_changes_planned": w.status == WeekStatus.SOLVED,
+        }
+    )
+    partial = (
+        "scheduling/partials/shortfalls.html"
+        if which == "shortfalls"
+        else "scheduling/partials/code_changes.html"
+    )
+    return render_page(request, "scheduling/week_list.html", partial, context)
 
 
 def _code_changes(

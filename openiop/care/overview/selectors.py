@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from openiop.accounts.models import User
 from openiop.care.common import OPEN_ENROLLMENT
@@ -173,32 +173,36 @@ def craving_points(checkins: list[DailyCheckIn], *, today: date) -> str:
 
 @dataclass
 class Dashboard:
+    """The care page's lists: each a full list or a query, paged by the view (the page shows
+    one page of each, so it stays the same size however many patients there are)."""
+
     due: list[measures.DueRow]
     patients: dict[int, Patient]
-    relapses: list[RelapseEvent]
-    pending: list[TaperRecommendation]
+    relapses: QuerySet[RelapseEvent]
+    pending: QuerySet[TaperRecommendation]
     age_outs: list[AgeOutFlag] = field(default_factory=list)
 
 
-def dashboard(user: User, *, today: date, limit: int = 100) -> Dashboard:
-    """The care page: measures due this week, open relapse responses (notices to this user
-    first), recommendations awaiting a clinician, patients who turned 18 in an adolescent
-    track awaiting a review. Six queries whatever the data size."""
+def dashboard(user: User, *, today: date) -> Dashboard:
+    """The care page: measures due this week, open relapse responses (newest first),
+    recommendations awaiting a clinician, patients who turned 18 in an adolescent track
+    awaiting a review. Four queries here, plus a count and a page for each of the two
+    queries the view pages, whatever the data size."""
     enrollments = list(measures.visible_open_enrollments(user))
     patients = {e.patient_id: e.patient for e in enrollments}
     names = {pid: f"{p.last_name}, {p.first_name}" for pid, p in patients.items()}
-    due = measures.due_rows(enrollments, today=today, horizon_days=6, names=names)[:limit]
+    due = measures.due_rows(enrollments, today=today, horizon_days=6, names=names)
     visible = access.patients_visible_to(user).values("pk")
-    relapses = list(
+    relapses = (
         RelapseEvent.objects.filter(patient__in=visible, status=RelapseStatus.OPEN)
         .select_related("patient")
         .prefetch_related(Prefetch("notified", queryset=User.objects.only("pk")))
-        .order_by("-occurred_on")[:limit]
+        .order_by("-occurred_on", "-pk")
     )
-    pending = list(
+    pending = (
         TaperRecommendation.objects.filter(patient__in=visible, status=RecommendationStatus.PENDING)
         .select_related("patient", "enrollment__track")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-pk")
     )
-    age_outs = age_out_flags(access.patients_visible_to(user), today=today)[:limit]
+    age_outs = age_out_flags(access.patients_visible_to(user), today=today)
     return Dashboard(due, patients, relapses, pending, age_outs)

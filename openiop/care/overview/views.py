@@ -8,6 +8,7 @@ patient). Views of patient data are audited.
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,22 +20,45 @@ from openiop.care.models import MeasureSchedule, TaperSettings
 from openiop.care.overview import selectors
 from openiop.care.plans.forms import ObjectiveStatusForm
 from openiop.care.taper.forms import AttendanceReportForm
-from openiop.core import access, audit, policy
+from openiop.core import access, audit, htmx, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.organization.models import Program, Track
 
+DASHBOARD_PAGE = 25
+# The care page's lists, each paged on its own (`?list=due&page=2`, an htmx fragment).
+DASHBOARD_LISTS = ("age_outs", "relapses", "pending", "due")
+
+
+def _page_number(request: HttpRequest, name: str) -> str | None:
+    return request.GET.get("page") if request.GET.get("list") == name else None
+
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The care page: one page of each list with its total; `?list=<name>&page=<n>` pages
+    one list (the list alone for htmx, the whole page otherwise). Patients shown are
+    audited."""
     user = access.staff(request)
     policy.require(user, Action.CARE_READ, request=request, object_type="care.dashboard")
+    which = request.GET.get("list")
+    if which is not None and which not in DASHBOARD_LISTS:
+        if getattr(request, "htmx", False):
+            return htmx.reason("There is no such list on this page.", 400)
+        return HttpResponse("There is no such list on this page.", status=400)
     today = timezone.localdate()
     data = selectors.dashboard(user, today=today)
+    pages = {
+        name: Paginator(getattr(data, name), DASHBOARD_PAGE).get_page(_page_number(request, name))
+        for name in DASHBOARD_LISTS
+    }
+    only = which if which and getattr(request, "htmx", False) else None
+    shown_pages = [pages[only]] if only else list(pages.values())
     shown = sorted(
-        {r.patient_id for r in data.due}
-        | {r.patient_id for r in data.relapses}
-        | {r.patient_id for r in data.pending}
-        | {f.enrollment.patient_id for f in data.age_outs}
+        {
+            getattr(row, "patient_id", None) or row.enrollment.patient_id
+            for page in shown_pages
+            for row in page.object_list
+        }
     )
     audit.record(
         actor=user,
@@ -45,11 +69,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         detail=f"care dashboard; shown ids: {','.join(map(str, shown))}"[:500],
         part2=bool(shown),
     )
-    return render(
-        request,
-        "care/dashboard.html",
-        {"data": data, "today": today, "can_configure": care_access.can_configure(user)},
-    )
+    context = {
+        "data": data,
+        "pages": pages,
+        "today": today,
+        "can_configure": care_access.can_configure(user),
+    }
+    if only:
+        return render(request, f"care/partials/dashboard_{only}.html", context)
+    return render(request, "care/dashboard.html", context)
 
 
 def progress(request: HttpRequest, pk: int) -> HttpResponse:

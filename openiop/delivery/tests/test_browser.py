@@ -9,6 +9,7 @@ check-ins happen at exact times: Wednesday 4 November 2026, group 18:00-21:00 Ne
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -117,6 +118,9 @@ def test_counselor_runs_a_group_from_check_in_to_signed_note_and_hours(
                 assert not any(f"{o} engaged well" in text for o in others)
 
             page.goto(f"{base}/delivery/week/?week=2026-11-04")
+            # Every patient's row loads on demand (htmx) from the count of the list.
+            page.get_by_role("link", name=re.compile(r"^Every patient: ")).click()
+            page.locator("#week-patients h3", has_text="Every patient").wait_for()
             # Monday 3 h each; Wednesday: Ana 3 h, Ben 18:00-20:00, Cy from 18:20.
             ana_row = _row_text(page, "Arriaga, Ana")
             assert "9 h a week" in ana_row and "6.0" in ana_row  # required, then attended

@@ -9,6 +9,7 @@ Wednesday 4 November 2026, noon in New York.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -72,6 +73,8 @@ def test_one_requirement_on_plan_and_week_pages_and_the_admission_warning(
 
             # The week page: the same words in the patient's row.
             page.goto(base + reverse("delivery:week") + "?week=2026-11-02")
+            page.get_by_role("link", name=re.compile(r"^Every patient: ")).click()
+            page.locator("#week-patients h3", has_text="Every patient").wait_for()
             row = page.locator("#hours tr", has_text="Occurring, Coco")
             assert LABEL in row.inner_text()
             assert "18" not in row.locator("td").nth(2).inner_text()
