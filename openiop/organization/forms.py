@@ -11,6 +11,8 @@ from openiop.accounts.models import Role, User
 from openiop.core import access, policy
 from openiop.core.forms import set_queryset
 from openiop.organization.models import (
+    DAY_PART_FIELDS,
+    DAY_PARTS,
     Program,
     Room,
     Site,
@@ -19,12 +21,40 @@ from openiop.organization.models import (
     Weekday,
     default_min_hours,
 )
+from openiop.scheduling.blocks import SLOT_TIMES
+
+_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class SiteForm(forms.ModelForm[Site]):
+    """A site, with its own hours for the parts of the day where they differ from the
+    standard (e.g. an evening from 17:30 to 20:30)."""
+
     class Meta:
         model = Site
-        fields = ["name", "address", "city", "state", "zip_code", "timezone", "phone"]
+        fields = [
+            "name",
+            "address",
+            "city",
+            "state",
+            "zip_code",
+            "timezone",
+            "phone",
+            *(name for part, _ in DAY_PARTS for name in DAY_PART_FIELDS[part]),
+        ]
+        widgets = {name: _TIME for pair in DAY_PART_FIELDS.values() for name in pair}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for part, label in DAY_PARTS:
+            start_field, end_field = DAY_PART_FIELDS[part]
+            start, end = SLOT_TIMES[part]
+            self.fields[start_field].label = f"{label} starts"
+            self.fields[end_field].label = f"{label} ends"
+            self.fields[end_field].help_text = (
+                f"Leave both empty for the standard {label.lower()}, "
+                f"{start:%H:%M} to {end:%H:%M} (site-local time)."
+            )
 
 
 class ProgramForm(forms.ModelForm[Program]):
@@ -34,6 +64,22 @@ class ProgramForm(forms.ModelForm[Program]):
 
 
 class TrackForm(forms.ModelForm[Track]):
+    meeting_days = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[(d.value, d.label) for d in Weekday if d != Weekday.SUN],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Meets on",
+        help_text="None ticked: any day.",
+    )
+    meeting_parts = forms.MultipleChoiceField(
+        choices=DAY_PARTS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Meets in the",
+        help_text="None ticked: any part of the day, at each site's hours.",
+    )
+
     class Meta:
         model = Track
         fields = [
@@ -45,6 +91,8 @@ class TrackForm(forms.ModelForm[Track]):
             "max_group",
             "min_age",
             "max_age",
+            "meeting_days",
+            "meeting_parts",
         ]
         help_texts = {
             "min_weekly_hours": "Leave empty for the ASAM default: 9 for adults, 6 for adolescents."
@@ -67,6 +115,39 @@ class RoomForm(forms.ModelForm[Room]):
         model = Room
         fields = ["site", "name", "capacity", "virtual"]
         help_texts = {"site": "Leave empty for a virtual (telehealth) room."}
+
+
+class RoomHoursForm(forms.Form):
+    """A room's weekly hours: at most one window a day, site-local time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in Weekday:
+            self.fields[f"start_{day.value}"] = forms.TimeField(
+                required=False, label=f"{day.label} from", widget=_TIME
+            )
+            self.fields[f"end_{day.value}"] = forms.TimeField(
+                required=False, label=f"{day.label} until", widget=_TIME
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for day in Weekday:
+            start, end = data.get(f"start_{day.value}"), data.get(f"end_{day.value}")
+            if bool(start) != bool(end):
+                self.add_error(f"end_{day.value}", f"Give both times for {day.label}, or neither.")
+            elif start and end and end <= start:
+                self.add_error(f"end_{day.value}", "The end must be after the start.")
+        return data
+
+    def availability(self) -> list[tuple[int, time, time]]:
+        rows = []
+        for day in Weekday:
+            start = self.cleaned_data.get(f"start_{day.value}")
+            end = self.cleaned_data.get(f"end_{day.value}")
+            if start and end:
+                rows.append((day.value, start, end))
+        return rows
 
 
 SETUP_FORMS: dict[str, tuple[type[forms.ModelForm[Any]], str]] = {

@@ -2,11 +2,16 @@
 
 A track's minimum weekly hours default to ASAM Level 2.1: at least 9 hours a week for
 adults and 6 for adolescents (SAMHSA 2021 advisory citing Mee-Lee 2013).
+
+What the weekly scheduler reads besides people: a site's own hours for the morning, afternoon
+and evening (empty: the standard hours), the days and parts of the day a track meets in (empty:
+any), and a room's weekly hours (none recorded: open whenever its site has groups).
 """
 
 from __future__ import annotations
 
 import zoneinfo
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +20,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 ZIP_VALIDATOR = RegexValidator(r"^\d{5}(-\d{4})?$", "Enter a US ZIP code such as 02139.")
+
+# The parts of the day groups meet in; their standard hours are the scheduler's
+# (``openiop.scheduling.blocks.SLOTS``), a site may keep its own (``Site.*_start``/``*_end``).
+DAY_PARTS: tuple[tuple[str, str], ...] = (("am", "Morning"), ("pm", "Afternoon"), ("ev", "Evening"))
+DAY_PART_FIELDS: dict[str, tuple[str, str]] = {
+    "am": ("morning_start", "morning_end"),
+    "pm": ("afternoon_start", "afternoon_end"),
+    "ev": ("evening_start", "evening_end"),
+}
 
 
 def validate_timezone(value: str) -> None:
@@ -44,6 +58,13 @@ class Site(models.Model):
         max_length=64, default="America/New_York", validators=[validate_timezone]
     )
     phone = models.CharField(max_length=30, blank=True)
+    # The site's own hours for each part of the day (local time); both empty: standard hours.
+    morning_start = models.TimeField(null=True, blank=True)
+    morning_end = models.TimeField(null=True, blank=True)
+    afternoon_start = models.TimeField(null=True, blank=True)
+    afternoon_end = models.TimeField(null=True, blank=True)
+    evening_start = models.TimeField(null=True, blank=True)
+    evening_end = models.TimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -53,6 +74,35 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def own_hours_text(self) -> str:
+        """The site's own hours in words ("evening 17:30-20:30"); "" when all are standard."""
+        labels = dict(DAY_PARTS)
+        return ", ".join(
+            f"{labels[part].lower()} {start:%H:%M}-{end:%H:%M}"
+            for part, (start, end) in self.own_hours().items()
+        )
+
+    def own_hours(self) -> dict[str, tuple[time, time]]:
+        """The parts of the day this site keeps its own hours for: part -> (start, end)."""
+        out = {}
+        for part, (start_field, end_field) in DAY_PART_FIELDS.items():
+            start, end = getattr(self, start_field), getattr(self, end_field)
+            if start is not None and end is not None:
+                out[part] = (start, end)
+        return out
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for part, label in DAY_PARTS:
+            start_field, end_field = DAY_PART_FIELDS[part]
+            start, end = getattr(self, start_field), getattr(self, end_field)
+            if (start is None) != (end is None):
+                errors[end_field] = f"Give both times for the {label.lower()}, or neither."
+            elif start is not None and end is not None and end <= start:
+                errors[end_field] = f"The {label.lower()} must end after it starts."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Program(models.Model):
@@ -114,6 +164,9 @@ class Track(models.Model):
     max_group = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
     min_age = models.PositiveSmallIntegerField(default=18)
     max_age = models.PositiveSmallIntegerField(default=120)
+    # When the track meets: weekdays (0 = Monday) and parts of the day; empty lists: any.
+    meeting_days = models.JSONField(default=list, blank=True)
+    meeting_parts = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["program", "name"]
@@ -134,12 +187,28 @@ class Track(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def meets_text(self) -> str:
+        """When the track meets, in words ("Monday, Wednesday · evening"); "" for any time."""
+        days = ", ".join(Weekday(d).label for d in sorted(self.meeting_days or ()))
+        parts = " or ".join(
+            label.lower() for part, label in DAY_PARTS if part in (self.meeting_parts or ())
+        )
+        return " · ".join(x for x in (days, parts) if x)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.min_group and self.max_group and self.min_group > self.max_group:
             errors["max_group"] = "The largest group size must be at least the smallest."
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             errors["max_age"] = "The oldest age must be at least the youngest."
+        days = self.meeting_days
+        if not isinstance(days, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+        ):
+            errors["meeting_days"] = "Choose days of the week."
+        parts = self.meeting_parts
+        if not isinstance(parts, list) or not all(p in DAY_PART_FIELDS for p in parts):
+            errors["meeting_parts"] = "Choose morning, afternoon or evening."
         floor = asam_floor_hours(self.kind)
         if self.min_weekly_hours is not None and self.min_weekly_hours < floor:
             population = "an adolescent" if self.kind == TrackKind.ADOLESCENTS else "an adult"
@@ -232,6 +301,32 @@ class StaffAvailability(models.Model):
                 condition=models.Q(end__gt=models.F("start")), name="avail_order"
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="avail_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
+class RoomAvailability(models.Model):
+    """A weekly window (site-local time) in which a room may hold groups. A room with none
+    is open whenever its site has groups."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="room_avail_order"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="room_avail_weekday"),
         ]
 
     def __str__(self) -> str:

@@ -48,7 +48,11 @@ def org_tracks(user: User) -> QuerySet[Track]:
 
 
 def org_rooms(user: User) -> QuerySet[Room]:
-    return Room.objects.filter(organization_id=access.organization_id(user)).select_related("site")
+    return (
+        Room.objects.filter(organization_id=access.organization_id(user))
+        .select_related("site")
+        .prefetch_related("availability")
+    )
 
 
 def org_staff(user: User) -> QuerySet[StaffProfile]:

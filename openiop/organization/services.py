@@ -19,7 +19,7 @@ from openiop.core import audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
-from openiop.organization.models import StaffAvailability, StaffProfile
+from openiop.organization.models import Room, RoomAvailability, StaffAvailability, StaffProfile
 
 if TYPE_CHECKING:
     from openiop.accounts.models import User
@@ -157,3 +157,36 @@ def staff_save(
         detail=f"staff profile saved for {user.username} (role {user.role})",
     )
     return profile
+
+
+@service
+def room_hours_save(
+    *,
+    actor: User,
+    room: Room,
+    availability: Sequence[AvailabilityRow],
+    request: HttpRequest | None = None,
+) -> Room:
+    """Replace a room's weekly hours (none: open whenever its site has groups)."""
+    _require_setup(actor)
+    if room.organization_id != actor.organization_id:
+        raise PermissionDenied("That belongs to another organization.")
+    for weekday, start, end in availability:
+        if not 0 <= weekday <= 6:
+            raise ValidationError({"availability": "Choose a day of the week."})
+        if end <= start:
+            raise ValidationError({"availability": "The end must be after the start."})
+    room.availability.all().delete()
+    RoomAvailability.objects.bulk_create(
+        [RoomAvailability(room=room, weekday=d, start=s, end=e) for d, s, e in availability]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=room,
+        fields=["availability"],
+        request=request,
+        part2=False,
+        detail=f"room hours saved: {len(availability)} weekly windows",
+    )
+    return room

@@ -1,4 +1,4 @@
-"""Administrator setup pages: sites, programs, tracks, rooms and staff."""
+"""Administrator setup pages: sites, programs, tracks, rooms (and their weekly hours) and staff."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from openiop.core import access, policy
 from openiop.core.forms import render_form, set_queryset, submit
 from openiop.core.policy import Action
 from openiop.organization import selectors, services
-from openiop.organization.forms import SETUP_FORMS, StaffForm
+from openiop.organization.forms import SETUP_FORMS, RoomHoursForm, StaffForm
 from openiop.organization.models import StaffProfile, Weekday
 
 
@@ -76,6 +76,34 @@ def setup_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
         request,
         "organization/edit.html",
         {"form": form, "title": title, "kind": kind, "instance": instance},
+    )
+
+
+def room_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    """A room's weekly hours; none recorded: open whenever its site has groups."""
+    user = _require_setup(request)
+    room = selectors.org_rooms(user).filter(pk=pk).first()
+    if room is None:
+        raise access.not_found(user, "organization.room", pk, request=request)
+    initial: dict[str, Any] = {}
+    for a in room.availability.all():
+        initial[f"start_{a.weekday}"] = a.start
+        initial[f"end_{a.weekday}"] = a.end
+    # Posting no hours at all is valid: the room is then open whenever groups meet.
+    form = RoomHoursForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = submit(
+            form,
+            lambda _: services.room_hours_save(
+                actor=user, room=room, availability=form.availability(), request=request
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "Room hours saved.")
+            return redirect("organization:setup")
+    days = [(day.label, form[f"start_{day.value}"], form[f"end_{day.value}"]) for day in Weekday]
+    return render_form(
+        request, "organization/room_hours.html", {"form": form, "room": room, "days": days}
     )
 
 
@@ -153,4 +181,4 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-__all__ = ["StaffProfile", "setup_edit", "setup_home", "staff_edit"]
+__all__ = ["StaffProfile", "room_hours", "setup_edit", "setup_home", "staff_edit"]

@@ -4,7 +4,8 @@ The three weeks before this one and this week are built, solved and published in
 newcomer sees a published schedule with curriculum topics and past sessions (the attendance
 demo records attendance on them); next week is built and solved but left for review, ready
 for "Publish". Solving uses CP-SAT with a short time limit, one worker and a fixed seed; with
-60 patients it takes well under a second a week.
+60 patients it takes well under a second a week. The organization's scheduling settings (site
+hours, track hours, room hours: ``openiop.organization.demo``) are set first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 from datetime import date, timedelta
 
 from openiop.accounts.models import Role, User
+from openiop.organization import demo as organization_demo
 from openiop.organization.models import Organization
 from openiop.scheduling import runner, services
 from openiop.scheduling.blocks import monday_of
@@ -29,6 +31,7 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     )
     if admin is None:
         return
+    organization_demo.extend_demo(org=org, rng=rng, today=today)
     monday = monday_of(today)
     for offset in (-3, -2, -1, 0, 1):
         week = services.week_build(

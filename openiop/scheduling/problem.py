@@ -1,14 +1,19 @@
 """Build a week's iop-week/1 problem (the iop-week/1 format) from the database.
 
 Ids are stable strings: ``p<patient pk>``, ``c<user pk>``, ``r<room pk>``, ``t<track pk>``,
-``s<site pk>``; blocks are the standard ``<day>-<slot>`` of :mod:`blocks`, shared by all sites
-of the organization (so a counselor or a telehealth group is busy in one block everywhere).
+``s<site pk>``; blocks are the standard ``<day>-<slot>`` of :mod:`blocks`, shared by the sites
+keeping the standard hours, and ``<day>-<slot>-s<site>`` for a site keeping its own hours for
+that part of the day (iop-week/1 ``blocks[].site``). Blocks overlapping in time clash in the
+solver whatever their ids, so a counselor or a telehealth group is busy at one time everywhere.
 
 Sources:
 
-- tracks: every track of the organization (``min_group``/``max_group`` from the track);
-- rooms: every room, available in every block (rooms have no availability yet); virtual rooms
-  have no site;
+- tracks: every track of the organization (``min_group``/``max_group`` from the track), with
+  ``blocks`` the blocks on its meeting days and parts of the day when it has them (any block
+  otherwise);
+- rooms: every room, in the blocks of its site (a virtual room: every block) held by one of
+  its weekly windows; a room with no window recorded is open in all of them (an assumption
+  recorded in ``notes`` and shown on the review page); virtual rooms have no site;
 - counselors: active staff of the organization whose profile lists tracks they may lead;
   blocks from their weekly availability windows (a block counts when one window holds all of
   it); ``max_hours`` from the profile; ``site`` their site when they work at exactly one site
@@ -19,7 +24,9 @@ Sources:
   common IOP practice) or ``min_hours + 6`` when that is more; one block a day; ``telehealth_ok``
   from :class:`PatientSchedulePreference` (default no); free blocks from
   ``intake.PatientAvailability`` when that model exists and the patient has windows, else every
-  block (an assumption recorded in ``notes`` and shown in the review page).
+  block (an assumption recorded in ``notes`` and shown in the review page). Those windows are
+  the intake grid's parts of the day, so a window of the standard evening also frees the
+  patient for their own site's evening when the site keeps other hours (``blocks.covers_part``).
 
 A re-solve (``first_day``) keeps only the blocks from that day on, subtracts the hours already
 scheduled earlier in the week from each patient's minimum and maximum and from each counselor's
@@ -127,13 +134,28 @@ def build_problem(
 ) -> Built:
     """The iop-week/1 problem of ``organization`` for the week of ``week_start`` (see module
     docstring). Runs a fixed number of queries whatever the size."""
-    week_blocks = std.blocks_from(week_start, first_day)
-    block_ids = [b.id for b in week_blocks]
     built = Built(problem={})
 
     sites = {s.pk: s for s in Site.objects.filter(organization=organization)}
-    rooms = list(Room.objects.filter(organization=organization).order_by("pk"))
+    rooms = list(
+        Room.objects.filter(organization=organization)
+        .prefetch_related("availability")
+        .order_by("pk")
+    )
     roomed_sites = {r.site_id for r in rooms if r.site_id is not None}
+    own_hours = {  # the parts of the day each site keeps other hours than the standard for
+        ref("site", pk): {
+            part: hours for part, hours in site.own_hours().items() if hours != std.SLOT_TIMES[part]
+        }
+        for pk, site in sites.items()
+    }
+    week_blocks = std.week_blocks(
+        week_start,
+        first_day,
+        own_hours,
+        {ref("site", pk) for pk in roomed_sites if pk in sites},
+    )
+    block_ids = [b.id for b in week_blocks]
     tracks = list(Track.objects.filter(program__site__organization=organization).order_by("pk"))
     track_ids = {t.pk for t in tracks}
     counselors = _counselors(
@@ -162,26 +184,70 @@ def build_problem(
         "format": "iop-week/1",
         "week_start": week_start.isoformat(),
         "blocks": [b.as_format() for b in week_blocks],
-        "tracks": [
-            {"id": ref("track", t.pk), "min_group": t.min_group, "max_group": t.max_group}
-            for t in tracks
-        ],
-        "rooms": [
-            {
-                "id": ref("room", r.pk),
-                "site": None if r.virtual or r.site_id is None else ref("site", r.site_id),
-                "capacity": r.capacity,
-                "blocks": block_ids,
-                "virtual": r.virtual,
-            }
-            for r in rooms
-            if r.virtual or r.site_id in sites
-        ],
+        "tracks": [_track(t, week_blocks) for t in tracks],
+        "rooms": _rooms(
+            built, [r for r in rooms if r.virtual or r.site_id in sites], week_blocks, own_hours
+        ),
         "counselors": counselors,
         "patients": patients,
         "previous": _previous_in(previous, set(block_ids)),
     }
     return built
+
+
+def _track(track: Track, week_blocks: tuple[std.StandardBlock, ...]) -> dict[str, Any]:
+    """A track as iop-week/1, with ``blocks`` when it keeps to some days or parts of the day."""
+    out: dict[str, Any] = {
+        "id": ref("track", track.pk),
+        "min_group": track.min_group,
+        "max_group": track.max_group,
+    }
+    days, parts = set(track.meeting_days or ()), set(track.meeting_parts or ())
+    if days or parts:
+        out["blocks"] = [
+            b.id
+            for b in week_blocks
+            if (not days or b.weekday in days) and (not parts or b.slot in parts)
+        ]
+    return out
+
+
+def _rooms(
+    built: Built,
+    rooms: list[Room],
+    week_blocks: tuple[std.StandardBlock, ...],
+    own_hours: Mapping[str, Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """Rooms as iop-week/1: the blocks of their site (virtual rooms: every block) that one of
+    their weekly windows holds; all of those when none is recorded (said in ``notes``)."""
+    out: list[dict[str, Any]] = []
+    open_always: list[str] = []
+    for r in rooms:
+        site = None if r.virtual or r.site_id is None else ref("site", r.site_id)
+        usable = [b for b in week_blocks if std.usable_at(b, site, own_hours.get(site or "", {}))]
+        windows = [(a.weekday, a.start, a.end) for a in r.availability.all()]
+        if windows:
+            usable = [b for b in usable if std.covers(windows, b)]
+        else:
+            open_always.append(r.name)
+        out.append(
+            {
+                "id": ref("room", r.pk),
+                "site": site,
+                "capacity": r.capacity,
+                "blocks": [b.id for b in usable],
+                "virtual": r.virtual,
+            }
+        )
+    if open_always:
+        built.note(
+            "assumption",
+            "",
+            "No hours recorded for "
+            + ("every room" if len(open_always) == len(rooms) else ", ".join(open_always))
+            + ": treated as open whenever groups meet.",
+        )
+    return out
 
 
 def _counselors(
@@ -309,10 +375,15 @@ def _patients(
             built.note("patient", pref, "their site has no group room: left out")
             continue
         free = block_ids
+        site = ref("site", entry["site"])
         if windows_by_patient is not None:
             mine = windows_by_patient.get(patient_id)
             if mine:
-                free = [b.id for b in week_blocks if std.covers(mine, b)]
+                free = [
+                    b.id
+                    for b in week_blocks
+                    if std.covers(mine, b) or (b.site == site and std.covers_part(mine, b))
+                ]
             else:
                 built.note(
                     "patient", pref, "no free times recorded: treated as free in every block"
@@ -322,7 +393,7 @@ def _patients(
         patients.append(
             {
                 "id": pref,
-                "site": ref("site", entry["site"]),
+                "site": site,
                 "tracks": entry["tracks"],
                 "min_hours": _hours(max(0.0, minimum - done)),
                 "max_hours": _hours(max(0.0, max_hours_for(minimum) - done)),

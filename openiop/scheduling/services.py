@@ -789,12 +789,14 @@ def hours_before(
             organization_id=organization_id,
             week__week_start=week_start,
             status=SessionStatus.SCHEDULED,
-            block_id__in=[b.id for b in std.STANDARD_BLOCKS if b.on(week_start) < first_day],
         ).prefetch_related("assignments")
     )
     patients: defaultdict[int, float] = defaultdict(float)
     counselors: defaultdict[int, float] = defaultdict(float)
     for s in sessions:
+        block = std.standard_of(s.block_id)  # a site's own block too (``mon-ev-s3``)
+        if block is None or block.on(week_start) >= first_day:
+            continue
         counselors[s.counselor_id] += s.hours
         for a in s.assignments.all():
             patients[a.patient_id] += s.hours

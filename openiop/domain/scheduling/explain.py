@@ -5,6 +5,7 @@ each a hard constraint of iop-week/1 (sections "Hard constraints" 2-5), counting
 ``max_blocks_per_day`` blocks a day and ``max_hours`` a week:
 
 1. their free blocks ("free in only 2 blocks (6 h); needs 9 h");
+1b. free blocks in which one of their tracks meets (``tracks[].blocks``: a track's own hours);
 2. blocks with a room at their site, or a virtual room when ``telehealth_ok``;
 3. blocks with a counselor credentialed for their track who may work there
    ("no counselor credentialed for adolescent is available in their free blocks except tue-ev");
@@ -69,6 +70,10 @@ def _structural(problem: Problem, index: Index, p: Patient) -> str | None:
             cap = f"{days} day{'s' * (days != 1)}, at most {p.max_blocks_per_day} a day: {reachable / 60:g} h"
             return f"free in only {len(free)} blocks on {cap}; {wants}"
         return f"free in only {len(free)} blocks ({reachable / 60:g} h); {wants}"
+    met = {b for b in free if any(t.meets_in(b) for t in tracks)}
+    if _reachable(problem, p, met) < need:
+        return f"{' or '.join(p.tracks)} meets only at times they are not free{_only(met)}; {wants}"
+    free = met
     roomed = {
         b
         for (place, b), caps in index.rooms.items()
@@ -80,10 +85,9 @@ def _structural(problem: Problem, index: Index, p: Patient) -> str | None:
     staffed = {
         b
         for c in problem.counselors
-        if any(t.id in c.tracks for t in tracks)
-        and (c.site is None or c.site in places or VIRTUAL in places)
+        if c.site is None or c.site in places or VIRTUAL in places
         for b in c.blocks
-        if b in roomed
+        if b in roomed and any(t.id in c.tracks and t.meets_in(b) for t in tracks)
     }
     if _reachable(problem, p, staffed) < need:
         return (
@@ -113,13 +117,17 @@ class _Occupancy:
     patients_busy: set[tuple[str, str]]
     day_count: defaultdict[tuple[str, str], int]
 
+    def busy(self, used: set[tuple[str, str]], who: str, block: str) -> bool:
+        """In a group of this block or of one overlapping it."""
+        return any((who, b) in used for b in self.problem.overlapping[block])
+
     def exhausted(self, cid: str, block: str) -> bool:
         """The counselor leads another group then, or one more would pass their max_hours."""
         c = self.problem.counselor_by_id[cid]
         minutes = self.problem.block_by_id[block].minutes
-        return (cid, block) in self.counselors_busy or self.led[cid] + minutes > hours_to_minutes(
-            c.max_hours
-        )
+        return self.busy(self.counselors_busy, cid, block) or self.led[
+            cid
+        ] + minutes > hours_to_minutes(c.max_hours)
 
     def could_join(self, pid: str, block: str, got: dict[str, int]) -> bool:
         """The patient is still short of hours and free to take one more block then."""
@@ -128,7 +136,7 @@ class _Occupancy:
         short = got.get(pid, 0) < hours_to_minutes(q.min_hours)
         return (
             short
-            and (pid, block) not in self.patients_busy
+            and not self.busy(self.patients_busy, pid, block)
             and self.day_count[pid, day] < q.max_blocks_per_day
         )
 
@@ -219,7 +227,7 @@ def _blocked(
     if all(occupancy.exhausted(c, b) for c in index.counselors_of[place, b, t]):
         return "no_staff"
     if all(
-        (r, b) in occupancy.rooms_busy
+        occupancy.busy(occupancy.rooms_busy, r, b)
         for cap in index.capacities((place, b, t))
         for r in index.rooms[place, b][cap]
     ):

@@ -8,10 +8,12 @@ Variables (over the opportunities of :mod:`index`):
 - ``short[p]`` minutes below ``min_hours``; ``changed[p]`` 0/1 for objective 3.
 
 Rows, citing iop-week/1 "Hard constraints": rooms of each capacity in use in a block at a place do
-not exceed those free (4); one counselor per group, ``sum w = sum m`` (3); a counselor leads at
-most one group a block and stays within ``max_hours`` (3); the patients of o fit the groups opened,
+not exceed those free, over overlapping blocks too (4); one counselor per group, ``sum w = sum m``
+(3); a counselor leads at most one group in a set of overlapping blocks and stays within
+``max_hours`` (3); the patients of o fit the groups opened,
 ``min_group * groups <= patients <= sum k * m`` (2), which is exact because any such total can be
-split into groups of sizes within each room's bounds; a patient attends at most one group a block,
+split into groups of sizes within each room's bounds; a patient attends at most one group in a
+set of overlapping blocks,
 ``max_blocks_per_day`` a day and ``max_hours`` a week (5). Tracks, free blocks, places and
 credentials are enforced by the opportunities themselves (1, 3, 5).
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from openiop.domain.scheduling.index import Index, Opportunity, place_of
 from openiop.domain.scheduling.model import Group, Solution, hours_to_minutes
@@ -91,29 +94,68 @@ def _variables(f: Formulation) -> None:
             f.y[pid, o] = f.var(0, 1)
 
 
+# Overlapping blocks in one set beyond which only the set itself and each block get a room row.
+_HALL_LIMIT = 6
+
+
 def _room_rows(f: Formulation) -> None:
-    """(4) rooms of one capacity free at a place in a block."""
+    """(4) rooms of one capacity at a place: the groups of any blocks of one set of
+    overlapping blocks (``Problem.clash_sets``) fit the rooms free in at least one of them.
+    Rows for every subset of the set are Hall's condition, so rooms can be named with no room
+    in two overlapping blocks (exact when the sets do not chain across a day; the validator
+    checks the named result)."""
+    index = f.index
     uses: defaultdict[tuple[str, str, int], Terms] = defaultdict(list)
     for (o, cap), v in f.m.items():
         uses[o[0], o[1], cap].append((v, 1))
-    for (place, block, cap), terms in uses.items():
-        free = len(f.index.rooms[place, block][cap])
-        if sum(f.ub[v] for v, _ in terms) > free:
-            f.row(terms, None, free)
+    kinds = sorted({(place, cap) for place, _, cap in uses})
+    done: set[tuple[str, int, frozenset[str]]] = set()
+    for clique in index.problem.clash_sets:
+        for place, cap in kinds:
+            present = [b for b in clique if (place, b, cap) in uses]
+            if len(present) > _HALL_LIMIT:
+                subsets = [*combinations(present, 1), tuple(present)]
+            else:
+                subsets = [c for n in range(1, len(present) + 1) for c in combinations(present, n)]
+            for subset in subsets:
+                key = (place, cap, frozenset(subset))
+                if key in done:
+                    continue
+                done.add(key)
+                terms = [t for b in subset for t in uses[place, b, cap]]
+                free = len({r for b in subset for r in index.rooms[place, b][cap]})
+                if sum(f.ub[v] for v, _ in terms) > free:
+                    f.row(terms, None, free)
+
+
+def _at_most_one_per_clash(f: Formulation, by_block: dict[str, Terms]) -> None:
+    """One person's terms by block: at most one of them in each set of overlapping blocks
+    (the rows "one group a block" of the format, widened to blocks that overlap in time)."""
+    done: set[frozenset[str]] = set()
+    for clique in f.index.problem.clash_sets:
+        present = frozenset(b for b in clique if b in by_block)
+        if present in done:
+            continue
+        done.add(present)
+        terms = [t for b in clique if b in by_block for t in by_block[b]]
+        if len(terms) > 1:
+            f.row(terms, None, 1)
 
 
 def _counselor_rows(f: Formulation) -> None:
-    """(3) a counselor leads at most one group a block and stays within ``max_hours``."""
+    """(3) a counselor leads at most one group in any set of overlapping blocks and stays
+    within ``max_hours``."""
     problem = f.index.problem
     blocks = problem.block_by_id
-    by_counselor_block: defaultdict[tuple[str, str], Terms] = defaultdict(list)
+    by_counselor_block: defaultdict[str, defaultdict[str, Terms]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     counselor_minutes: defaultdict[str, Terms] = defaultdict(list)
     for (cid, o), v in f.w.items():
-        by_counselor_block[cid, o[1]].append((v, 1))
+        by_counselor_block[cid][o[1]].append((v, 1))
         counselor_minutes[cid].append((v, blocks[o[1]].minutes))
-    for terms in by_counselor_block.values():
-        if len(terms) > 1:
-            f.row(terms, None, 1)
+    for by_block in by_counselor_block.values():
+        _at_most_one_per_clash(f, by_block)
     for c in problem.counselors:
         terms = counselor_minutes.get(c.id, [])
         limit = hours_to_minutes(c.max_hours)
@@ -144,8 +186,9 @@ def _group_rows(f: Formulation) -> None:
 
 
 def _patient_rows(f: Formulation) -> None:
-    """(5) a patient attends at most one group a block, ``max_blocks_per_day`` a day and
-    ``max_hours`` a week; ``short`` is what they miss of ``min_hours`` (objective 1)."""
+    """(5) a patient attends at most one group in any set of overlapping blocks,
+    ``max_blocks_per_day`` a day and ``max_hours`` a week; ``short`` is what they miss of
+    ``min_hours`` (objective 1)."""
     index = f.index
     problem = index.problem
     blocks = problem.block_by_id
@@ -156,9 +199,7 @@ def _patient_rows(f: Formulation) -> None:
         for o in options:
             by_block[o[1]].append((f.y[p.id, o], 1))
             by_day[blocks[o[1]].day].add(o[1])
-        for terms in by_block.values():
-            if len(terms) > 1:
-                f.row(terms, None, 1)
+        _at_most_one_per_clash(f, by_block)
         for day_blocks in by_day.values():
             if len(day_blocks) > p.max_blocks_per_day:
                 f.row(
@@ -266,7 +307,12 @@ def solution_from(f: Formulation, values: list[int]) -> list[Group]:
         track = problem.track_by_id[track_id]
         rooms: list[tuple[str, int]] = []
         for cap, k in index.capacities(o).items():
-            free = [name for name in index.rooms[place, block][cap] if (name, block) not in taken]
+            clash = problem.overlapping[block]
+            free = [
+                name
+                for name in index.rooms[place, block][cap]
+                if not any((name, b) in taken for b in clash)
+            ]
             for name in free[: values[f.m[o, cap]]]:
                 taken.add((name, block))
                 rooms.append((name, k))

@@ -28,6 +28,7 @@ class _State:
         self.index = index
         problem = index.problem
         self.blocks = problem.block_by_id
+        self.overlapping = problem.overlapping
         self.busy: set[tuple[str, str, str]] = set()  # ("c", "r" or "p", id, block)
         self.per_day: Counter[tuple[str, str]] = Counter()
         self.minutes: Counter[str] = Counter()  # patients
@@ -37,21 +38,26 @@ class _State:
         self.patient_cap = {p.id: hours_to_minutes(p.max_hours) for p in problem.patients}
         self.counselor_cap = {c.id: hours_to_minutes(c.max_hours) for c in problem.counselors}
 
+    def taken(self, kind: str, who: str, block: str) -> bool:
+        """Busy in this block or in one overlapping it (blocks clash by time, not by id)."""
+        return any((kind, who, b) in self.busy for b in self.overlapping[block])
+
     def can_join(self, pid: str, block: str) -> bool:
-        """Constraint 5: free, one group a block, max_blocks_per_day, max_hours."""
+        """Constraint 5: free, one group in overlapping blocks, max_blocks_per_day, max_hours."""
         b = self.blocks[block]
         p = self.index.problem.patient_by_id[pid]
         return (
-            ("p", pid, block) not in self.busy
+            not self.taken("p", pid, block)
             and self.per_day[pid, b.day] < p.max_blocks_per_day
             and self.minutes[pid] + b.minutes <= self.patient_cap[pid]
         )
 
     def can_lead(self, cid: str, block: str) -> bool:
-        """Constraint 3: one group a block and within max_hours."""
-        return ("c", cid, block) not in self.busy and self.led[cid] + self.blocks[
-            block
-        ].minutes <= self.counselor_cap[cid]
+        """Constraint 3: one group in overlapping blocks and within max_hours."""
+        return (
+            not self.taken("c", cid, block)
+            and self.led[cid] + self.blocks[block].minutes <= self.counselor_cap[cid]
+        )
 
     def free_rooms(self, o: Opportunity) -> list[tuple[int, str]]:
         """Constraint 4: (usable size, room) free in the block at the place, smallest first."""
@@ -59,7 +65,7 @@ class _State:
             (k, name)
             for cap, k in self.index.capacities(o).items()
             for name in self.index.rooms[o[0], o[1]][cap]
-            if ("r", name, o[1]) not in self.busy
+            if not self.taken("r", name, o[1])
         )
 
     def open(self, o: Opportunity, counselor: str, room: str, members: list[str]) -> None:

@@ -3,9 +3,12 @@
 An *opportunity* is a (place, block, track) triple: a group of that track could meet in that
 block at that place, where a place is a site or :data:`VIRTUAL` (all virtual rooms, which have no
 site, format ``rooms[].virtual``). It exists only when the hard constraints of iop-week/1 leave room
-for it: a room of the place free in the block holding at least ``min_group`` (constraint 2, 4), a
-counselor credentialed, free, at the right site and with hours left for one block (constraint 3),
-and at least ``min_group`` patients of the track free then at that place (constraint 5).
+for it: a room of the place free in the block holding at least ``min_group`` (constraint 2, 4; a
+block keeping one site's hours only at that site or virtual), a track meeting in that block
+(``tracks[].blocks``), a counselor credentialed, free, at the right site and with hours left for
+one block (constraint 3), and at least ``min_group`` patients of the track free then at that place
+(constraint 5). Overlapping blocks are separate opportunities; the models and the greedy keep
+each counselor, room and patient to one of them (:attr:`model.Problem.clash_sets`).
 
 Rooms of one place that are free in a block differ only by capacity there, so they are counted
 by capacity instead of named (removing symmetry from the models). :func:`components` splits a
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from openiop.domain.scheduling.model import Problem, Room, hours_to_minutes
+from openiop.domain.scheduling.model import DAYS, Problem, Room, hours_to_minutes
 
 VIRTUAL = "(virtual)"
 Opportunity = tuple[str, str, str]  # (place, block, track)
@@ -61,7 +64,8 @@ def build_index(problem: Problem) -> Index:
     rooms = _rooms_by_capacity(problem)
     counselors_of = _counselors_of(problem, rooms)
     patients_of = _patients_of(problem, counselors_of)
-    order = {b.id: i for i, b in enumerate(problem.blocks)}
+    # In time order, so rooms named in this order never need a room a later block took.
+    order = {b.id: (DAYS.index(b.day), b.start_minute, i) for i, b in enumerate(problem.blocks)}
     opportunities = tuple(
         sorted(
             (o for o, ps in patients_of.items() if len(ps) >= tracks[o[2]].min_group),
@@ -91,9 +95,12 @@ def _rooms_by_capacity(problem: Problem) -> dict[tuple[str, str], dict[int, tupl
     by_capacity: defaultdict[tuple[str, str], defaultdict[int, list[str]]] = defaultdict(
         lambda: defaultdict(list)
     )
+    blocks = problem.block_by_id
     for room in sorted(problem.rooms, key=lambda r: r.id):
         for b in room.blocks:
-            by_capacity[place_of(room), b][room.capacity].append(room.id)
+            site = blocks[b].site
+            if site is None or room.virtual or room.site == site:
+                by_capacity[place_of(room), b][room.capacity].append(room.id)
     return {
         key: {cap: tuple(ids) for cap, ids in sorted(caps.items())}
         for key, caps in by_capacity.items()
@@ -120,6 +127,8 @@ def _counselors_of(
             if blocks[b].minutes > hours_to_minutes(c.max_hours):
                 continue
             for t in c.tracks:
+                if not tracks[t].meets_in(b):
+                    continue
                 for place in where:
                     if has_room((place, b, t)):
                         counselors_of[place, b, t].append(c.id)

@@ -13,7 +13,20 @@ one only. Unknown keys are ignored (format preamble). Missing optional keys take
 ``patients[].max_blocks_per_day``          1
 ``patients[].telehealth_ok``               false
 ``previous``                               null
+``blocks[].site``                          null (extension, below)
+``tracks[].blocks``                        null: any block (extension, below)
 ========================================  =========
+
+Two optional keys extend iop-week/1; files without them parse as before, and the serializer
+leaves them out when they hold their default, so older readers see the same document:
+
+- ``blocks[].site``: the block keeps the hours of that site only (a site whose evening runs
+  17:30-20:30); it is usable in rooms of that site and in virtual rooms, never in another
+  site's rooms. Null: a block of every site.
+- ``tracks[].blocks``: the blocks the track meets in (its own hours); null or absent: any block.
+
+Blocks that overlap in time on one day clash whatever their ids: a counselor, a room and a
+patient are in at most one group of a set of overlapping blocks (:attr:`Problem.clash_sets`).
 
 Contradictory data is refused: ``week_start`` not a Monday, a block whose ``end`` is not after its
 ``start``, ``min_group > max_group``, ``min_hours > max_hours``, a virtual room naming a site or a
@@ -60,10 +73,27 @@ class Block:
     day: str
     start: str
     end: str
+    site: str | None = None
 
     @property
     def start_minute(self) -> int:
         return int(self.start[:2]) * 60 + int(self.start[3:])
+
+    @property
+    def end_minute(self) -> int:
+        return self.start_minute + self.minutes
+
+    def overlaps(self, other: Block) -> bool:
+        """Same day and time ranges that intersect (touching ends do not overlap)."""
+        return (
+            self.day == other.day
+            and self.start_minute < other.end_minute
+            and other.start_minute < self.end_minute
+        )
+
+    def describe(self) -> str:
+        """``mon-ev (mon 18:00-21:00)``: the id with its day and times, for messages."""
+        return f"{self.id} ({self.day} {self.start}-{self.end})"
 
     @property
     def minutes(self) -> int:
@@ -81,6 +111,11 @@ class Track:
     id: str
     min_group: int
     max_group: int
+    blocks: tuple[str, ...] | None = None
+
+    def meets_in(self, block: str) -> bool:
+        """Whether the track may meet in ``block`` (``tracks[].blocks``; None: any block)."""
+        return self.blocks is None or block in self.blocks
 
 
 @dataclass(frozen=True)
@@ -171,6 +206,39 @@ class Problem:
     def patient_by_id(self) -> dict[str, Patient]:
         return {p.id: p for p in self.patients}
 
+    @cached_property
+    def overlapping(self) -> dict[str, frozenset[str]]:
+        """Block id -> the ids of the blocks overlapping it in time, itself included."""
+        by_day: dict[str, list[Block]] = {}
+        for b in self.blocks:
+            by_day.setdefault(b.day, []).append(b)
+        return {
+            b.id: frozenset(o.id for o in by_day[b.day] if o.id == b.id or o.overlaps(b))
+            for b in self.blocks
+        }
+
+    @cached_property
+    def clash_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The maximal sets of mutually overlapping blocks of each day (the maximal cliques of
+        the day's interval graph), each block in at least one; a block overlapping nothing is
+        a set of its own. "At most one group in each set" is exactly "never in two
+        overlapping blocks": a sweep over start times finds them, since every maximal
+        clique of intervals is the set of intervals holding some interval's start."""
+        by_day: dict[str, list[Block]] = {}
+        for b in self.blocks:
+            by_day.setdefault(b.day, []).append(b)
+        sets: list[tuple[str, ...]] = []
+        for day in sorted(by_day, key=lambda d: DAYS.index(d) if d in DAYS else 7):
+            blocks = sorted(by_day[day], key=lambda b: (b.start_minute, b.end_minute, b.id))
+            candidates = [
+                frozenset(o.id for o in blocks if o.start_minute <= b.start_minute < o.end_minute)
+                for b in blocks
+            ]
+            maximal = [c for c in dict.fromkeys(candidates) if not any(c < d for d in candidates)]
+            order = {b.id: i for i, b in enumerate(blocks)}
+            sets.extend(tuple(sorted(c, key=order.__getitem__)) for c in maximal)
+        return tuple(sets)
+
 
 def _parse_week_start(r: Reader, value: object) -> date:
     try:
@@ -199,22 +267,27 @@ def _parse_blocks(r: Reader, data: Mapping[str, Any]) -> dict[str, Block]:
             if not isinstance(value, str) or not _TIME.match(value):
                 r.fail(f"{where}.{key}", f"must be a 24-hour time HH:MM, got {value!r}")
                 ok = False
+        site = r.get(e, "site", where, "site", None)
         if ok:
-            block = Block(ident, str(day), str(start), str(end))
+            block = Block(ident, str(day), str(start), str(end), site)
             if block.minutes <= 0:
                 r.fail(where, f"end {end} is not after start {start}")
             blocks[ident] = block
     return blocks
 
 
-def _parse_tracks(r: Reader, data: Mapping[str, Any]) -> dict[str, Track]:
+def _parse_tracks(r: Reader, data: Mapping[str, Any], blocks: dict[str, Block]) -> dict[str, Track]:
     tracks: dict[str, Track] = {}
     for ident, e in r.entries(data, "tracks"):
         where = f"tracks[{ident}]"
+        allowed = None
+        if e.get("blocks") is not None:
+            allowed = r.refs(e, "blocks", where, blocks)
         track = Track(
             ident,
             r.get(e, "min_group", where, "count") or 1,
             r.get(e, "max_group", where, "count") or 1,
+            allowed,
         )
         if track.min_group > track.max_group:
             r.fail(where, f"min_group {track.min_group} > max_group {track.max_group}")
@@ -230,9 +303,12 @@ def parse_problem(data: object) -> Problem:
         r.fail("format", f"expected {PROBLEM_FORMAT!r}, got {doc.get('format')!r}")
     week_start = _parse_week_start(r, doc.get("week_start"))
     blocks = _parse_blocks(r, doc)
-    tracks = _parse_tracks(r, doc)
+    tracks = _parse_tracks(r, doc, blocks)
     rooms = _parse_rooms(r, doc, blocks)
     sites = {room.site for room in rooms if room.site is not None}
+    for block in blocks.values():
+        if block.site is not None and block.site not in sites:
+            r.fail(f"blocks[{block.id}].site", f"unknown site {block.site!r} (no room there)")
     counselors = _parse_counselors(r, doc, blocks, tracks, sites)
     patients = _parse_patients(r, doc, blocks, tracks, sites)
     previous = None
@@ -376,10 +452,19 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
     return {"format": SOLUTION_FORMAT, "groups": groups, "stats": dict(solution.stats)}
 
 
+# Extension keys left out while they hold their default, so a file without them stays as it was.
+_DEFAULT_EXTENSIONS = {"blocks": ("site",), "tracks": ("blocks",)}
+
+
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
     """Serialize to an iop-week/1 JSON-ready dict (``parse_problem`` reads it back unchanged)."""
     out: dict[str, Any] = {"format": PROBLEM_FORMAT, "week_start": problem.week_start.isoformat()}
     for key in ("blocks", "tracks", "rooms", "counselors", "patients"):
-        out[key] = [_plain(entry) for entry in getattr(problem, key)]
+        entries = [_plain(entry) for entry in getattr(problem, key)]
+        for entry in entries:
+            for optional in _DEFAULT_EXTENSIONS.get(key, ()):
+                if entry.get(optional) is None:
+                    entry.pop(optional, None)
+        out[key] = entries
     out["previous"] = None if problem.previous is None else solution_to_dict(problem.previous)
     return out

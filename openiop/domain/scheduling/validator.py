@@ -5,6 +5,12 @@ the groups as written and tests each numbered hard constraint of the format dire
 solver's model shows up here instead of being repeated. Each error starts with the number of the
 constraint it breaks, e.g. ``[3] group g4: counselor c2 is not available in block tue-pm``.
 
+Two rules extend the format's list (see :mod:`model`): blocks that overlap in time on one day
+clash whatever their ids, so "one group a block" for counselors (3), rooms (4) and patients (5)
+means one group in any set of overlapping blocks; a block keeping one site's hours is used only
+in that site's rooms or virtual rooms (4); and a track listing its blocks meets only in them
+(``[6]``).
+
 It also measures the objective of the format ("Objective, in strict priority order"): total
 shortfall hours (1), number of groups (2) and changes from ``previous`` (3, :func:`count_changes`).
 """
@@ -133,7 +139,16 @@ def _group_errors(problem: Problem, g: Group, tally: _Tally) -> list[str]:
     if room and block:
         if block.id not in room.blocks:
             errors.append(f"[4] {where}: room {room.id} is not available in block {block.id}")
+        if block.site is not None and not room.virtual and room.site != block.site:
+            errors.append(
+                f"[4] {where}: block {block.id} keeps the hours of site {block.site},"
+                f" room {room.id} is at {room.site}"
+            )
         tally.room_slots[room.id, block.id].append(g.id)
+
+    # Constraint 6 (extension): a track listing its blocks meets only in them.
+    if track and block and not track.meets_in(block.id):
+        errors.append(f"[6] {where}: track {track.id} does not meet in block {block.id}")
 
     for p in members:
         errors += _patient_errors(f"{where}: patient {p.id}", p, track, block, room)
@@ -222,6 +237,7 @@ def _tally_errors(problem: Problem, tally: _Tally) -> list[str]:
             errors.append(
                 f"[5] patient {pid} is in {len(gids)} groups in block {bid}: {', '.join(gids)}"
             )
+    errors += _overlap_errors(problem, tally)
     for (pid, day), day_groups in tally.patient_days.items():
         limit = problem.patient_by_id[pid].max_blocks_per_day
         if len(day_groups) > limit:
@@ -234,6 +250,32 @@ def _tally_errors(problem: Problem, tally: _Tally) -> list[str]:
             errors.append(
                 f"[5] patient {p.id}: {minutes / 60:g} h exceed max_hours {p.max_hours:g}"
             )
+    return errors
+
+
+def _overlap_errors(problem: Problem, tally: _Tally) -> list[str]:
+    """Constraints 3 to 5 across blocks: a counselor, room or patient in groups of two
+    different blocks whose times overlap on the same day (whatever the blocks' ids)."""
+    blocks = problem.block_by_id
+    errors: list[str] = []
+    for number, kind, slots, verb in (
+        (3, "counselor", tally.counselor_slots, "leads groups"),
+        (4, "room", tally.room_slots, "holds groups"),
+        (5, "patient", tally.patient_slots, "is in groups"),
+    ):
+        by_who: defaultdict[str, list[tuple[Block, list[str]]]] = defaultdict(list)
+        for (who, bid), gids in slots.items():
+            by_who[who].append((blocks[bid], gids))
+        for who, used in by_who.items():
+            used.sort(key=lambda item: (item[0].day, item[0].start_minute, item[0].id))
+            for i, (first, first_groups) in enumerate(used):
+                for second, second_groups in used[i + 1 :]:
+                    if first.overlaps(second):
+                        errors.append(
+                            f"[{number}] {kind} {who} {verb} in blocks {first.describe()} and"
+                            f" {second.describe()}, which overlap:"
+                            f" {', '.join([*first_groups, *second_groups])}"
+                        )
     return errors
 
 
