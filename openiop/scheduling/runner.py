@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection, connections
@@ -31,15 +31,26 @@ from django.utils import timezone
 
 from openiop.domain.scheduling import (
     FormatError,
+    Problem,
+    Solution,
     greedy,
     parse_problem,
     solution_to_dict,
-    solve,
 )
 from openiop.scheduling import services
 from openiop.scheduling.models import ScheduleWeek, WeekStatus
 
 logger = logging.getLogger(__name__)
+
+
+def solve(problem: Problem, **options: Any) -> Solution:
+    """CP-SAT's ``solve``, imported on the first solve: OR-Tools (about 90 MiB resident) is
+    loaded only by the processes that run solves (the task worker, the command line, or the
+    demo's fallback thread), never by a web worker that only serves pages."""
+    from openiop.domain.scheduling.cpsat import solve as cpsat_solve
+
+    return cpsat_solve(problem, **options)
+
 
 T = TypeVar("T")
 STALE_AFTER = timedelta(minutes=2)
@@ -156,7 +167,15 @@ def solve_week(
         ticker.start()
     error = ""
     try:
-        solution = solve(problem, time_limit=limit, workers=workers or solve_workers(), seed=seed)
+        # A mid-week re-solve (a revision with a parent) keeps patients' times before saving a
+        # group; the weekly build follows the format's order (fewest groups before changes).
+        solution = solve(
+            problem,
+            time_limit=limit,
+            workers=workers or solve_workers(),
+            seed=seed,
+            stability_first=week.parent_id is not None,
+        )
     except Exception as exc:
         logger.exception("CP-SAT failed for week %s; keeping the greedy schedule", week.pk)
         error = f"CP-SAT failed ({type(exc).__name__}); the greedy schedule is shown."

@@ -21,8 +21,18 @@ optimality, and the search continues with the LP. Fewest groups and fewest chang
 full LP relaxation (``linearization_level`` 2, or the ``max_lp`` worker beside the LNS workers),
 again with the HiGHS bound as a cut.
 
+``stability_first=True`` (the app's mid-week re-solve) swaps objectives 2 and 3: after the least
+shortfall, the fewest changes from ``previous``, then the fewest groups; shares 40%, 30%, 30%. A
+re-solve is hinted with last week's groups replayed (:func:`greedy.greedy`), and patients whose
+replayed groups still give them their minimum are held there during the first search, so the
+search mostly has to place the patients whose free times changed. Without it (the weekly build)
+the format's order holds: a group fewer is worth moving patients.
+
 Independent parts (:func:`index.components`: places sharing no counselor, patient or virtual
-room) get separate models; every part finishes a stage before any starts the next, each with a
+room) get separate models; a part of more than ``LNS_PATIENTS`` patients (a network linked by
+virtual rooms) is solved instead by large-neighbourhood search over its sites (:mod:`lns`),
+stopping at 85% of the time limit, with the counting bound of :mod:`bound` as its lower bound
+on groups; every part finishes a stage before any starts the next, each with a
 share of the stage's time proportional to its size. With one worker and a fixed seed CP-SAT is
 deterministic, so a problem gives the same schedule whenever the stages finish within their time.
 The result is checked by the independent :mod:`validator`; should it be invalid or
@@ -39,13 +49,16 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from openiop.domain.scheduling.bound import lp_minimum
+from openiop.domain.scheduling import lns
+from openiop.domain.scheduling.bound import counting_groups_bound, lp_minimum
 from openiop.domain.scheduling.explain import explain
 from openiop.domain.scheduling.formulation import Terms, formulate, solution_from, values_from
 from openiop.domain.scheduling.greedy import greedy
 from openiop.domain.scheduling.index import build_index, components
 from openiop.domain.scheduling.model import Group, Problem, Solution, hours_to_minutes
 from openiop.domain.scheduling.validator import count_changes, validate
+
+LNS_PATIENTS = 6000  # parts with more patients are solved by large-neighbourhood search (lns)
 
 
 class _Part:
@@ -76,6 +89,10 @@ class _Part:
                 if pid in kept and pid not in short
             ]
         self.workers, self.seed = workers, seed
+        # Large-neighbourhood search (:mod:`lns`) caps each search by deterministic time, so
+        # that its result does not depend on the machine's speed, and skips the HiGHS cut.
+        self.dtime: float | None = None
+        self.lp_cut = True
         self.optimal = True
         self.bounds: dict[str, int] = {}
         self.fixed: list[tuple[Terms, int]] = []
@@ -92,14 +109,17 @@ class _Part:
     def run(self, terms: Terms, seconds: float, with_lp: bool) -> tuple[bool, int]:
         """Minimise ``terms`` from the current values; (proven optimal, best bound)."""
         self.model.clear_hints()  # type: ignore[no-untyped-call]
-        for var, value in zip(self.x, self.values, strict=True):
-            self.model.add_hint(var, value)
+        hint = self.model.proto.solution_hint  # filled directly: add_hint is slow in Python
+        hint.vars.extend(v.index for v in self.x)
+        hint.values.extend(self.values)
         self.model.minimize(self.expr(terms))
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(0.05, seconds)
         params.num_workers = self.workers
         params.random_seed = self.seed
+        if self.dtime is not None:
+            params.max_deterministic_time = self.dtime
         if not with_lp:
             params.cp_model_presolve = False
             if self.workers == 1:
@@ -139,7 +159,11 @@ class _Part:
                 proven, bound = self.run(terms, 0.8 * (until - time.perf_counter()), with_lp=False)
                 best = max(best, bound)
         if not proven:
-            lp = lp_minimum(self.f, terms, self.fixed, 0.3 * (until - time.perf_counter()))
+            lp = (
+                lp_minimum(self.f, terms, self.fixed, 0.3 * (until - time.perf_counter()))
+                if self.lp_cut
+                else None
+            )
             if lp is not None and lp > best:
                 best = lp
                 self.model.add(self.expr(terms) >= lp)
@@ -175,31 +199,69 @@ def solve(
     seed: int = 0,
     decompose: bool = True,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    stability_first: bool = False,
+    lns_rounds: int | None = None,
 ) -> Solution:
     """The best schedule found within about ``time_limit`` seconds, with stats (module docstring).
 
     ``progress``, when given, is called after each stage of each part with that stage's entry of
     ``stats.stages`` plus ``part``, ``parts`` and ``seconds_elapsed`` (e.g. to show progress).
+    ``stability_first`` ranks changes from ``previous`` above group count (module docstring).
+    ``lns_rounds`` caps the neighbourhoods of each large part (with one worker and a seed the
+    result is then the same on any machine, given a time limit it never reaches).
     """
     began = time.perf_counter()
     index = build_index(problem)
     start = greedy(problem, start=problem.previous, index=index)
     sub = components(index) if decompose else [problem]
-    parts = [_Part(p, start, workers, seed) for p in sub]
-    weights = [max(1, len(p.patients)) for p in sub]
+    large = [p for p in sub if decompose and len(p.patients) > LNS_PATIENTS]
+    small = [p for p in sub if not (decompose and len(p.patients) > LNS_PATIENTS)]
+    parts = [_Part(p, start, workers, seed) for p in small]
+    weights = [max(1, len(p.patients)) for p in small]
     stages = [("shortfall", 0.4), ("groups", 1.0)]
     if problem.previous is not None:
         stages[1:] = [("groups", 0.75), ("changes", 1.0)]
-    seconds_to_shortfall = _run_stages(parts, weights, stages, began, time_limit, progress)
-    solution = Solution(
-        tuple(sorted((g for part in parts for g in part.groups()), key=lambda g: g.id))
+        if stability_first:
+            stages[1:] = [("changes", 0.7), ("groups", 1.0)]
+    everyone = max(1, sum(len(p.patients) for p in sub))
+    elapsed = time.perf_counter() - began
+    small_limit = (
+        elapsed + (time_limit - elapsed) * sum(weights) / everyone if large else time_limit
     )
+    seconds_to_shortfall = (
+        _run_stages(parts, weights, stages, began, small_limit, progress) if parts else 0.0
+    )
+    groups = [g for part in parts for g in part.groups()]
+    searched: list[dict[str, Any]] = []
+    for i, p in enumerate(large):
+        rooms = {r.id for r in p.rooms}
+        # checking, explaining and bounding a network-sized schedule take a few seconds more
+        left = began + 0.85 * time_limit - time.perf_counter()
+        share = len(p.patients) / sum(len(q.patients) for q in large[i:])
+        found, log = lns.improve(
+            p,
+            index,
+            Solution(tuple(g for g in start.groups if g.room in rooms)),
+            stages=[name for name, _ in stages],
+            until=time.perf_counter() + max(0.1, left * share),
+            workers=workers,
+            seed=seed,
+            rounds=lns_rounds,
+        )
+        groups.extend(found.groups)
+        searched.append(_lns_summary(log, began, len(small) + i + 1, len(sub)))
+        if progress is not None:
+            progress(searched[-1])
+        seconds_to_shortfall = max(seconds_to_shortfall, searched[-1]["seconds_to_shortfall"])
+    solution = Solution(tuple(sorted(groups, key=lambda g: g.id)))
     stats: dict[str, Any] = {
         "solver": "cp-sat",
-        "status": "OPTIMAL" if all(p.optimal for p in parts) else "FEASIBLE",
+        "status": "OPTIMAL" if all(p.optimal for p in parts) and not large else "FEASIBLE",
     }
     report = validate(problem, solution)
-    if not report.valid or _rank(problem, start) < _rank(problem, solution):
+    if not report.valid or _rank(problem, start, stability_first) < _rank(
+        problem, solution, stability_first
+    ):
         stats["fallback"] = "greedy: " + (
             "; ".join(report.errors[:5]) if not report.valid else "better than CP-SAT"
         )
@@ -207,6 +269,13 @@ def solve(
         solution = Solution(start.groups)
         report = validate(problem, solution)
     shortfall_lb, groups_lb = _lower_bounds(problem, sub, parts)
+    if report.valid:  # the counting bound, when larger than the models' (always for LNS parts)
+        groups_lb = max(
+            groups_lb,
+            counting_groups_bound(
+                index, hours_to_minutes(report.shortfall_hours) if report.shortfall_hours else 0
+            ),
+        )
     stats.update(
         {
             "seconds": round(time.perf_counter() - began, 3),
@@ -221,12 +290,12 @@ def solve(
                 if report.groups
                 else 0.0,
             },
-            "components": len(parts),
+            "components": len(sub),
             "greedy": {
                 "shortfall_hours": start.stats["shortfall_hours"],
                 "groups": len(start.groups),
             },
-            "stages": [entry for part in parts for entry in part.log],
+            "stages": [entry for part in parts for entry in part.log] + searched,
             "shortfalls": [s.to_dict() for s in explain(problem, solution, index)],
         }
     )
@@ -278,7 +347,31 @@ def _lower_bounds(problem: Problem, sub: list[Problem], parts: list[_Part]) -> t
     return shortfall_lb, groups_lb
 
 
-def _rank(problem: Problem, solution: Solution) -> tuple[float, int, int]:
-    """The format's lexicographic objective, measured by the independent validator."""
+def _rank(
+    problem: Problem, solution: Solution, stability_first: bool = False
+) -> tuple[float, int, int]:
+    """The format's lexicographic objective, measured by the independent validator (changes
+    before groups when ``stability_first``)."""
     report = validate(problem, solution)
-    return report.shortfall_hours, report.groups, count_changes(problem, solution)
+    changes = count_changes(problem, solution)
+    if stability_first:
+        return report.shortfall_hours, changes, report.groups
+    return report.shortfall_hours, report.groups, changes
+
+
+def _lns_summary(log: list[dict[str, Any]], began: float, part: int, parts: int) -> dict[str, Any]:
+    """One ``stats.stages`` entry for a part solved by large-neighbourhood search."""
+    improved = [e for e in log if e["after"] < e["before"]]
+    shortfall = [e for e in improved if e["after"][0] < e["before"][0]]
+    return {
+        "objective": "neighbourhoods",
+        "status": "FEASIBLE",
+        "rounds": len(log),
+        "improved": len(improved),
+        "value": log[-1]["after"] if log else [],
+        "seconds": round(sum(e["seconds"] for e in log), 3),
+        "seconds_to_shortfall": round(shortfall[-1]["at"] - began, 3) if shortfall else 0.0,
+        "part": part,
+        "parts": parts,
+        "seconds_elapsed": round(time.perf_counter() - began, 3),
+    }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from openiop.domain.scheduling.index import VIRTUAL
@@ -86,6 +86,7 @@ class _Staff:
     """Counselors hired and rooms built while planting."""
 
     rng: random.Random
+    homes: list[str] | None = None  # sites of counselors hired for virtual rooms (None: any)
     counselors: list[_Draft] = field(default_factory=list)
     rooms: list[_Draft] = field(default_factory=list)
 
@@ -105,7 +106,7 @@ class _Staff:
             return None
         others = [t.id for t in TRACKS if t.id not in (track, "adolescent")]
         tracks = [track, *self.rng.sample(others, self.rng.choice((0, 1, 1, 2)))]
-        site = None if place == VIRTUAL else place
+        site = place if place != VIRTUAL else self.rng.choice(self.homes) if self.homes else None
         hired = _Draft(
             f"c{len(self.counselors) + 1:03d}",
             site,
@@ -131,7 +132,9 @@ class _Staff:
         return built
 
 
-def _patients(rng: random.Random, n: int, sites: int, telehealth: float) -> list[_Draft]:
+def _patients(
+    rng: random.Random, n: int, sites: int, telehealth: float, linked: int | None = None
+) -> list[_Draft]:
     out = []
     for i in range(n):
         track = rng.choices(TRACKS, weights=SHARE)[0].id
@@ -142,10 +145,9 @@ def _patients(rng: random.Random, n: int, sites: int, telehealth: float) -> list
         kind = (
             "after-school" if young else rng.choices(("day", "evening", "flexible"), (4, 4, 2))[0]
         )
-        draft = _Draft(
-            f"p{i + 1:04d}", f"site{rng.randrange(sites)}", tracks, kind, 6 if young else 9
-        )
-        draft.telehealth_ok = rng.random() < telehealth
+        site = rng.randrange(sites)
+        draft = _Draft(f"p{i + 1:04d}", f"site{site}", tracks, kind, 6 if young else 9)
+        draft.telehealth_ok = rng.random() < telehealth and (linked is None or site < linked)
         out.append(draft)
     return out
 
@@ -222,16 +224,26 @@ def _plant(
 
 
 def generate(
-    patients: int, seed: int, sites: int | None = None, plant: bool = True, telehealth: float = 0.25
+    patients: int,
+    seed: int,
+    sites: int | None = None,
+    plant: bool = True,
+    telehealth: float = 0.25,
+    linked_sites: int | None = None,
 ) -> Generated:
     """An instance with ``patients`` patients at ``sites`` sites (default one per 100 patients).
 
     ``telehealth`` is the share of patients who accept it; at 0 there are no virtual rooms and no
-    counselor without a site, so each site is an independent part of the problem.
+    counselor without a site, so each site is an independent part of the problem. With
+    ``linked_sites`` only patients of the first that many sites accept telehealth, and the
+    counselors hired for virtual rooms work at one of those sites instead of at any site: a
+    network whose virtual groups mix patients of some sites only (the others are still linked,
+    since any counselor may lead a virtual group, so the network is one part of the problem).
     """
     rng = random.Random(seed)
-    people = _patients(rng, patients, sites or max(1, round(patients / 100)), telehealth)
-    staff = _Staff(rng)
+    count = sites or max(1, round(patients / 100))
+    people = _patients(rng, patients, count, telehealth, linked_sites)
+    staff = _Staff(rng, None if linked_sites is None else [f"site{i}" for i in range(linked_sites)])
     groups = _plant(rng, _pools(rng, people), staff)
     order = [b.id for b in BLOCKS]
 
@@ -280,3 +292,35 @@ def generate(
         else None
     )
     return Generated(problem, solution)
+
+
+def perturb(
+    problem: Problem, previous: Solution, share: float, seed: int
+) -> tuple[Problem, set[str]]:
+    """A mid-week change: ``share`` of the patients (drawn with ``seed``) get new free times.
+
+    Each drawn patient loses about half of the blocks ``previous`` scheduled them in (at least
+    one) and gains as many other blocks of the week at random; the result carries ``previous``
+    so that a re-solve can stay close to it. Returns the problem and the ids of the drawn
+    patients (the others' free times are unchanged).
+    """
+    rng = random.Random(seed)
+    used: defaultdict[str, set[str]] = defaultdict(set)
+    for g in previous.groups:
+        for pid in g.patients:
+            used[pid].add(g.block)
+    order = [b.id for b in problem.blocks]
+    drawn = set(
+        rng.sample(sorted(p.id for p in problem.patients), round(share * len(problem.patients)))
+    )
+    patients = []
+    for p in problem.patients:
+        if p.id in drawn:
+            mine = sorted(used[p.id]) or list(p.blocks)
+            lost = set(rng.sample(mine, max(1, len(mine) // 2))) if mine else set()
+            others = [b for b in order if b not in p.blocks]
+            gained = set(rng.sample(others, min(len(lost), len(others))))
+            blocks = tuple(b for b in order if (b in p.blocks and b not in lost) or b in gained)
+            p = replace(p, blocks=blocks)
+        patients.append(p)
+    return replace(problem, patients=tuple(patients), previous=previous), drawn
