@@ -1,4 +1,4 @@
-"""`openiop schedule solve|validate|generate`: the weekly scheduling command-line contract.
+"""`openiop schedule solve|validate|generate|advise`: the weekly scheduling command-line contract.
 
 The contract other tools call (the iop-week/1 format):
 
@@ -8,6 +8,12 @@ The contract other tools call (the iop-week/1 format):
 - ``validate INSTANCE.json SOLUTION.json`` prints a JSON report (valid, errors, shortfall_hours,
   patients_meeting_minimum, groups, counselor_hours); exit status 0 when valid, 1 when not.
 - ``generate --patients N --seed S [--sites K] [--no-plant] [--planted FILE]`` prints an instance.
+- ``advise INSTANCE.json [--solution SOLUTION.json] [--limit N] [--top N] [--time-limit S]``
+  prints what would close the shortfall (``openiop.domain.scheduling.advise``) as JSON: the
+  shortfall, and for each change its kind, description, the changed rooms, counselors or
+  groups, shortfall before and after (a what-if), patients helped and rank. Without
+  ``--solution`` the week is first scheduled by the greedy solver (the same on any machine),
+  or by CP-SAT (seed 0, one worker) when ``--time-limit`` is given.
 
 Bad input (a missing file, malformed JSON, unknown ids, contradictory data) prints a message
 naming the offending entries to stderr and exits with status 2. All logic lives in
@@ -26,6 +32,7 @@ from openiop.domain.scheduling import (
     FormatError,
     Problem,
     generate,
+    greedy,
     parse_problem,
     parse_solution,
     problem_to_dict,
@@ -33,6 +40,7 @@ from openiop.domain.scheduling import (
     solve,
     validate,
 )
+from openiop.domain.scheduling.advise import DEFAULT_LIMIT, DEFAULT_TOP, advise
 
 EXIT_INVALID_SOLUTION = 1
 EXIT_BAD_INPUT = 2
@@ -49,7 +57,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 class Command(BaseCommand):
     help = (
-        "Weekly IOP schedules (iop-week/1): solve an instance, validate a solution, generate one."
+        "Weekly IOP schedules (iop-week/1): solve an instance, validate a solution, generate one,"
+        " advise what would close a shortfall."
     )
     requires_system_checks: list[str] = []  # pure computation: no database, no checks
 
@@ -74,6 +83,23 @@ class Command(BaseCommand):
             help="draw patients' free time at random instead of around a zero-shortfall schedule",
         )
         make.add_argument("--planted", help="also write the planted schedule to this file")
+        advice = sub.add_parser("advise", help="what would close an instance's shortfall")
+        advice.add_argument("instance", help="iop-week/1 problem JSON")
+        advice.add_argument("--solution", help="iop-week-solution/1 JSON (default: solve first)")
+        advice.add_argument(
+            "--limit",
+            type=int,
+            default=DEFAULT_LIMIT,
+            help=f"what-ifs run (default {DEFAULT_LIMIT})",
+        )
+        advice.add_argument(
+            "--top", type=int, default=DEFAULT_TOP, help=f"changes listed (default {DEFAULT_TOP})"
+        )
+        advice.add_argument(
+            "--time-limit",
+            type=float,
+            help="without --solution: solve with CP-SAT for at most S seconds (default: greedy)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "_" + options["action"])(options)
@@ -118,6 +144,33 @@ class Command(BaseCommand):
         if options["planted"] and made.planted is not None:
             self._write(options["planted"], json.dumps(solution_to_dict(made.planted), indent=2))
         self.stdout.write(json.dumps(problem_to_dict(made.problem), indent=2))
+
+    def _advise(self, options: dict[str, Any]) -> None:
+        limit, top, seconds = options["limit"], options["top"], options["time_limit"]
+        if not 1 <= limit <= 1000 or not 1 <= top <= 100 or (seconds is not None and seconds <= 0):
+            self._fail("--limit must be 1 to 1000, --top 1 to 100 and --time-limit above 0")
+        problem = self._problem(options["instance"])
+        if options["solution"]:
+            try:
+                solution = parse_solution(self._json(options["solution"]))
+            except FormatError as exc:
+                self._fail(f"{options['solution']}: " + "\n  ".join(exc.problems))
+            source = "given"
+        elif seconds is not None:
+            solution, source = solve(problem, time_limit=seconds, workers=1, seed=0), "cp-sat"
+        else:
+            solution, source = greedy(problem), "greedy"
+        report = validate(problem, solution)
+        advice = advise(problem, solution, limit=limit, top=top)
+        document = {
+            "format": "iop-week-advice/1",
+            "schedule": source,
+            "valid": report.valid,
+            "shortfall_hours": report.shortfall_hours,
+            "short_patients": len(problem.patients) - report.patients_meeting_minimum,
+            "advice": [a.to_dict() for a in advice],
+        }
+        self.stdout.write(json.dumps(document, indent=2))
 
     def _problem(self, path: str) -> Problem:
         try:
