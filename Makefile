@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo worker totp run test test-fast test-browser lint schema bench clean
+.PHONY: install demo worker totp run test test-fast test-browser lint schema bench bench-load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,14 @@ bench: install
 	$(BIN)/python bench/patients/run.py
 	$(BIN)/python bench/billing/run.py
 	$(BIN)/python bench/reports/run.py
+	@echo "Load benchmark (PostgreSQL, gunicorn, simulated staff; minutes): make bench-load"
+
+# Load benchmark: gunicorn on PostgreSQL with the 5,000-patient demo, 10, 25 and 50 simulated
+# staff (bench/load/run.py). BENCH_LOAD_ARGS=--reuse keeps a demo built by an earlier run.
+BENCH_LOAD_DB   ?= postgres://postgres@127.0.0.1:5432/bench_load
+BENCH_LOAD_ARGS ?=
+bench-load: install
+	DATABASE_URL=$(BENCH_LOAD_DB) $(BIN)/python bench/load/run.py $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) openiop.sqlite3* staticfiles .local
