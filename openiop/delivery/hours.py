@@ -63,6 +63,22 @@ from openiop.scheduling.models import (
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+# The enrolment columns the weekly-hours fold reads, in its order (also read by
+# delivery.weekly for a patient's weeks in one pass).
+ENROLMENT_FIELDS = (
+    "patient_id",
+    "track_id",
+    "track__kind",
+    "track__min_weekly_hours",
+    "required_weekly_hours",
+    "status",
+    "patient__site__timezone",
+    "patient__date_of_birth",
+    "starts_on",
+    "track__program_id",
+)
+
+
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -187,20 +203,7 @@ def _enrolled(
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=week_start))
     if patients is not None:
         enrollments = enrollments.filter(patient__in=patients.values("pk"))
-    return _fold_enrollments(
-        enrollments.values_list(
-            "patient_id",
-            "track_id",
-            "track__kind",
-            "track__min_weekly_hours",
-            "required_weekly_hours",
-            "status",
-            "patient__site__timezone",
-            "patient__date_of_birth",
-            "starts_on",
-            "track__program_id",
-        )
-    )
+    return _fold_enrollments(enrollments.values_list(*ENROLMENT_FIELDS))
 
 
 def track_enrolment(

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from openiop.core import access
-from openiop.delivery.hours import WeekCompliance, week_compliance
+from openiop.delivery.hours import ENROLMENT_FIELDS, WeekCompliance, week_compliance
 from openiop.delivery.models import AttendanceRecord, BillingRule, DropIn, StepDownAllowance
 from openiop.domain import compliance as dc
 from openiop.organization.models import Track
@@ -264,19 +264,7 @@ def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime)
             patient=patient, status__in=REQUIREMENT_STATUSES, starts_on__lte=last
         )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
-        .values_list(
-            "patient_id",
-            "track_id",
-            "track__kind",
-            "track__min_weekly_hours",
-            "required_weekly_hours",
-            "status",
-            "patient__site__timezone",
-            "patient__date_of_birth",
-            "starts_on",
-            "track__program_id",
-            "ends_on",
-        )
+        .values_list(*ENROLMENT_FIELDS, "ends_on")
     )
     if not enrolment_rows:
         return out
