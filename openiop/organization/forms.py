@@ -26,6 +26,36 @@ from openiop.scheduling.blocks import SLOT_TIMES
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
+def _add_weekly_hours(form: forms.Form) -> None:
+    """One optional window a day (site-local time): fields start_<d> and end_<d>, Monday = 0."""
+    for day in Weekday:
+        form.fields[f"start_{day.value}"] = forms.TimeField(
+            required=False, label=f"{day.label} from", widget=_TIME
+        )
+        form.fields[f"end_{day.value}"] = forms.TimeField(
+            required=False, label=f"{day.label} until", widget=_TIME
+        )
+
+
+def _check_weekly_hours(form: forms.Form, data: dict[str, Any]) -> None:
+    for day in Weekday:
+        start, end = data.get(f"start_{day.value}"), data.get(f"end_{day.value}")
+        if bool(start) != bool(end):
+            form.add_error(f"end_{day.value}", f"Give both times for {day.label}, or neither.")
+        elif start and end and end <= start:
+            form.add_error(f"end_{day.value}", "The end must be after the start.")
+
+
+def _weekly_hours(cleaned: dict[str, Any]) -> list[tuple[int, time, time]]:
+    """The (weekday, start, end) windows given, in weekday order."""
+    rows = []
+    for day in Weekday:
+        start, end = cleaned.get(f"start_{day.value}"), cleaned.get(f"end_{day.value}")
+        if start and end:
+            rows.append((day.value, start, end))
+    return rows
+
+
 class SiteForm(forms.ModelForm[Site]):
     """A site, with its own hours for the parts of the day where they differ from the
     standard (e.g. an evening from 17:30 to 20:30)."""
@@ -122,32 +152,15 @@ class RoomHoursForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for day in Weekday:
-            self.fields[f"start_{day.value}"] = forms.TimeField(
-                required=False, label=f"{day.label} from", widget=_TIME
-            )
-            self.fields[f"end_{day.value}"] = forms.TimeField(
-                required=False, label=f"{day.label} until", widget=_TIME
-            )
+        _add_weekly_hours(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for day in Weekday:
-            start, end = data.get(f"start_{day.value}"), data.get(f"end_{day.value}")
-            if bool(start) != bool(end):
-                self.add_error(f"end_{day.value}", f"Give both times for {day.label}, or neither.")
-            elif start and end and end <= start:
-                self.add_error(f"end_{day.value}", "The end must be after the start.")
+        _check_weekly_hours(self, data)
         return data
 
     def availability(self) -> list[tuple[int, time, time]]:
-        rows = []
-        for day in Weekday:
-            start = self.cleaned_data.get(f"start_{day.value}")
-            end = self.cleaned_data.get(f"end_{day.value}")
-            if start and end:
-                rows.append((day.value, start, end))
-        return rows
+        return _weekly_hours(self.cleaned_data)
 
 
 SETUP_FORMS: dict[str, tuple[type[forms.ModelForm[Any]], str]] = {
@@ -203,17 +216,7 @@ class StaffForm(forms.Form):
             Program.objects.filter(site__organization_id=org).select_related("site"),
         )
         set_queryset(self, "tracks", Track.objects.filter(program__site__organization_id=org))
-        for day in Weekday:
-            self.fields[f"start_{day.value}"] = forms.TimeField(
-                required=False,
-                label=f"{day.label} from",
-                widget=forms.TimeInput(attrs={"type": "time"}),
-            )
-            self.fields[f"end_{day.value}"] = forms.TimeField(
-                required=False,
-                label=f"{day.label} until",
-                widget=forms.TimeInput(attrs={"type": "time"}),
-            )
+        _add_weekly_hours(self)
         if profile is None:
             self.fields["password"].required = True
             self.fields[
@@ -238,22 +241,9 @@ class StaffForm(forms.Form):
         return password
 
     def availability(self) -> list[tuple[int, time, time]]:
-        rows = []
-        for day in Weekday:
-            start, end = (
-                self.cleaned_data.get(f"start_{day.value}"),
-                self.cleaned_data.get(f"end_{day.value}"),
-            )
-            if start and end:
-                rows.append((day.value, start, end))
-        return rows
+        return _weekly_hours(self.cleaned_data)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for day in Weekday:
-            start, end = data.get(f"start_{day.value}"), data.get(f"end_{day.value}")
-            if bool(start) != bool(end):
-                self.add_error(f"end_{day.value}", f"Give both times for {day.label}, or neither.")
-            elif start and end and end <= start:
-                self.add_error(f"end_{day.value}", "The end must be after the start.")
+        _check_weekly_hours(self, data)
         return data
