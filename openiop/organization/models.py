@@ -286,13 +286,28 @@ class Weekday(models.IntegerChoices):
     SUN = 6, "Sunday"
 
 
-class StaffAvailability(models.Model):
-    """A weekly window (site-local time) in which a staff member can lead groups."""
+class WeeklyWindow(models.Model):
+    """A weekly window in site-local time; the end is after the start."""
 
-    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="availability")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
+class StaffAvailability(WeeklyWindow):
+    """A weekly window (site-local time) in which a staff member can lead groups."""
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="availability")
 
     class Meta:
         ordering = ["weekday", "start"]
@@ -303,22 +318,12 @@ class StaffAvailability(models.Model):
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="avail_weekday"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
-    def clean(self) -> None:
-        if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "The end must be after the start."})
-
-
-class RoomAvailability(models.Model):
+class RoomAvailability(WeeklyWindow):
     """A weekly window (site-local time) in which a room may hold groups. A room with none
     is open whenever its site has groups."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start = models.TimeField()
-    end = models.TimeField()
 
     class Meta:
         ordering = ["weekday", "start"]
@@ -328,10 +333,3 @@ class RoomAvailability(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="room_avail_weekday"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
-
-    def clean(self) -> None:
-        if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "The end must be after the start."})
