@@ -26,6 +26,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
+
 from openiop.accounts.models import Role, User
 from openiop.care.common import monday
 from openiop.care.models import (
@@ -555,12 +557,10 @@ def _buprenorphine(e: Enrollment, who: User, today: date) -> None:
         recorded_by=who,
         recorded_at=_at(e.starts_on),
     )
-    DrugScreenResult.objects.filter(
-        screen__patient_id=e.patient_id, substance_class="buprenorphine"
-    ).update(value=ResultValue.POSITIVE, expected=True)
-    DrugScreenResult.objects.filter(
-        screen__patient_id=e.patient_id, substance_class="cocaine"
-    ).update(value=ResultValue.NEGATIVE)
+    _results_of(e.patient_id).filter(substance_class="buprenorphine").update(
+        value=ResultValue.POSITIVE, expected=True
+    )
+    _results_of(e.patient_id).filter(substance_class="cocaine").update(value=ResultValue.NEGATIVE)
 
 
 def _relapse(e: Enrollment, who: User, today: date) -> None:
@@ -677,10 +677,19 @@ def _struggling(e: Enrollment, who: User, today: date) -> None:
     _trend(e, who, today, better=False)
 
 
+def _results_of(patient_id: int) -> QuerySet[DrugScreenResult]:
+    """A patient's screen results, selected by their screens' ids read first.
+
+    An UPDATE filtered through the join (`screen__patient_id`) becomes `id IN (SELECT … JOIN
+    …)`, which PostgreSQL planned as nested loops over the whole table when its statistics
+    said the freshly filled table was empty; the ids make it an index lookup whatever the
+    statistics say."""
+    screens = list(DrugScreen.objects.filter(patient_id=patient_id).values_list("pk", flat=True))
+    return DrugScreenResult.objects.filter(screen_id__in=screens)
+
+
 def _clean_screens(e: Enrollment, who: User, today: date) -> None:
-    DrugScreenResult.objects.filter(screen__patient_id=e.patient_id).update(
-        value=ResultValue.NEGATIVE, expected=False
-    )
+    _results_of(e.patient_id).update(value=ResultValue.NEGATIVE, expected=False)
     day = today - timedelta(days=6)
     screen = DrugScreen.objects.create(
         patient_id=e.patient_id,
