@@ -153,25 +153,39 @@ def _free_blocks(
             except (KeyError, ValueError, TypeError):
                 continue
             blocks[str(block.get("id"))] = (day, start, end)
+        # One interval per block and zone, shared by the patients free in it.
+        made: dict[tuple[str, str], dc.Interval | None] = {}
         for entry in problem.get("patients") or []:
             if not isinstance(entry, dict):
                 continue
             found = wanted.get(str(entry.get("id")))
             if found is None:
                 continue
-            zone = ZoneInfo(zones[found])
+            zone_name = zones[found]
             for block_id in entry.get("blocks") or []:
-                spec = blocks.get(str(block_id))
-                if spec is None:
-                    continue
-                day, start, end = spec
-                local_day = week_start + timedelta(days=day)
-                end_day = local_day + timedelta(days=1) if end <= start else local_day
-                begin = datetime.combine(local_day, start, tzinfo=zone)
-                finish = datetime.combine(end_day, end, tzinfo=zone)
-                if finish > begin:
-                    free[found].append(dc.Interval(begin, finish))
+                key = (zone_name, str(block_id))
+                if key not in made:
+                    made[key] = _block_interval(blocks.get(key[1]), week_start, zone_name)
+                interval = made[key]
+                if interval is not None:
+                    free[found].append(interval)
     return {pk: tuple(blocks) for pk, blocks in free.items()}
+
+
+def _block_interval(
+    spec: tuple[int, time, time] | None, week_start: date, zone_name: str
+) -> dc.Interval | None:
+    """A problem's block (day of the week, local start and end) as an aware interval of the
+    week in that zone; one that ends at or before its start runs past midnight."""
+    if spec is None:
+        return None
+    day, start, end = spec
+    zone = ZoneInfo(zone_name)
+    local_day = week_start + timedelta(days=day)
+    end_day = local_day + timedelta(days=1) if end <= start else local_day
+    begin = datetime.combine(local_day, start, tzinfo=zone)
+    finish = datetime.combine(end_day, end, tzinfo=zone)
+    return dc.Interval(begin, finish) if finish > begin else None
 
 
 @dataclass

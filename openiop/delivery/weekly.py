@@ -58,9 +58,21 @@ class Suggestion:
     minutes: int
 
 
+@dataclass(frozen=True, slots=True)
+class PatientName:
+    """What the week's lists show of a patient: the link's id, the name and the site's time
+    zone. Read as plain values for every visible patient (thousands on a large program), so
+    the week costs no model instance per patient."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    timezone: str
+
+
 @dataclass
 class WeekRow:
-    patient: Patient
+    patient: PatientName
     week: dc.PatientWeek
     suggestions: list[Suggestion]
     tracks: int = 1
@@ -182,16 +194,21 @@ def build_report(computed: WeekCompliance, week_start: date) -> WeekReport:
     if not computed.results:
         return report
     patients = {
-        p.pk: p
-        for p in Patient.objects.filter(pk__in=list(computed.results)).select_related("site")
+        row[0]: PatientName(*row)
+        for row in Patient.objects.filter(pk__in=list(computed.results))
+        .order_by()
+        .values_list("pk", "first_name", "last_name", "site__timezone")
     }
+    zones: dict[str, ZoneInfo] = {}
     track_ids = {t for ts in computed.tracks_of.values() for t in ts}
     track_ids |= {s.track_id for s in computed.sessions.values()}
     tracks = dict(Track.objects.filter(pk__in=track_ids).values_list("pk", "name"))
     by_track: dict[int, TrackRow] = {}
     for pid, result in computed.results.items():
         patient = patients[pid]
-        zone = ZoneInfo(patient.site.timezone)
+        zone = zones.get(patient.timezone) or zones.setdefault(
+            patient.timezone, ZoneInfo(patient.timezone)
+        )
         suggestions = [
             Suggestion(
                 tracks.get(int(s.track), "?"),
@@ -456,4 +473,5 @@ def current_row(patient: Patient, result: dc.PatientWeek, tracks: list[int]) -> 
         )
         for s in result.suggestions
     ]
-    return WeekRow(patient, result, suggestions, len(set(tracks)))
+    name = PatientName(patient.pk, patient.first_name, patient.last_name, patient.site.timezone)
+    return WeekRow(name, result, suggestions, len(set(tracks)))
