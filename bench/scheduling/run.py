@@ -18,10 +18,12 @@ re-solve). "kept" is the share of patients whose free times did not change who k
 blocks and tracks.
 
     .venv/bin/python bench/scheduling/run.py
+    .venv/bin/python bench/scheduling/run.py --max-patients 5000   # leave out the 20,000 row
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
@@ -76,6 +78,11 @@ def _mark(ok: bool) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--max-patients", type=int, default=None, help="leave out the instances above this size"
+    )
+    largest = parser.parse_args().max_patients
     header = (
         f"{'instance':<8} {'pat':>5} {'parts':>5} | {'greedy h':>8} {'grp':>5} {'s':>5} |"
         f" {'cp-sat h':>8} {'grp':>5} {'plant':>5} {'lb':>5} {'gap':>6} {'to 0':>5} {'s':>5}"
@@ -85,6 +92,8 @@ def main() -> None:
     print("-" * len(header))
     rows: list[tuple[str, int, Any, Any, int | None, dict[str, Any]]] = []
     for label, patients, sites, plant, telehealth, seed, limit, linked in CASES:
+        if largest is not None and patients > largest:
+            continue
         made = generate(
             patients, seed, sites, plant=plant, telehealth=telehealth, linked_sites=linked
         )
