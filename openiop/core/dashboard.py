@@ -60,8 +60,7 @@ def dashboard(request: HttpRequest, user: User) -> Dashboard:
         # The Today and This week pages' own day, week and rows.
         today = timezone.localdate(timezone=delivery_selectors.user_zone(user))
         sessions_today = len(delivery_selectors.sessions_on(user, today))
-        report = weekly.week_report(user, monday_of(today), as_of=timezone.now())
-        at_risk = len(report.at_risk)
+        at_risk = weekly.at_risk_count(user, monday_of(today), as_of=timezone.now())
     return Dashboard(
         today=today,
         patients=patient_count_for(user),

@@ -163,10 +163,10 @@ def _free_blocks(
                 continue
             zone_name = zones[found]
             for block_id in entry.get("blocks") or []:
-                key = (zone_name, str(block_id))
-                if key not in made:
-                    made[key] = _block_interval(blocks.get(key[1]), week_start, zone_name)
-                interval = made[key]
+                slot = (zone_name, str(block_id))
+                if slot not in made:
+                    made[slot] = _block_interval(blocks.get(slot[1]), week_start, zone_name)
+                interval = made[slot]
                 if interval is not None:
                     free[found].append(interval)
     return {pk: tuple(blocks) for pk, blocks in free.items()}

@@ -32,6 +32,7 @@ STATUS_ORDER = {
     dc.Status.MET: 3,
     dc.Status.ON_LEAVE: 4,
 }
+NEEDS_ACTION = frozenset({dc.Status.SHORT, dc.Status.AT_RISK})
 STATUS_LABELS = {
     dc.Status.SHORT: "Short",
     dc.Status.AT_RISK: "At risk",
@@ -160,7 +161,7 @@ class WeekReport:
 
     @property
     def at_risk(self) -> list[WeekRow]:
-        return [r for r in self.rows if r.week.status in (dc.Status.SHORT, dc.Status.AT_RISK)]
+        return [r for r in self.rows if r.week.status in NEEDS_ACTION]
 
 
 def week_report(user: User, week_start: date, *, as_of: datetime) -> WeekReport:
@@ -171,6 +172,18 @@ def week_report(user: User, week_start: date, *, as_of: datetime) -> WeekReport:
         patients=access.patients_visible_to(user),
     )
     return build_report(computed, week_start)
+
+
+def at_risk_count(user: User, week_start: date, *, as_of: datetime) -> int:
+    """How many of the patients the user can see are short or at risk this week: the week
+    page's "need action" count, without building its rows (the home page shows the number)."""
+    computed = week_compliance(
+        organization_id=access.organization_id(user),
+        week_start=week_start,
+        as_of=as_of,
+        patients=access.patients_visible_to(user),
+    )
+    return sum(1 for week in computed.results.values() if week.status in NEEDS_ACTION)
 
 
 def rows_for(

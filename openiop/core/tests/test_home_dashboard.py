@@ -102,6 +102,10 @@ def test_the_at_risk_count_is_the_week_pages_list(client: Client, populated: Wor
     assert _stats(client)["at-risk"] == int(listed.group(1)) == 3
     report = weekly.week_report(world.counselor_a1, date(2026, 11, 2), as_of=NOW)
     assert len(report.at_risk) == 3
+    for user in (world.counselor_a1, world.director_a, world.counselor_b1):
+        whole = weekly.week_report(user, date(2026, 11, 2), as_of=NOW)
+        counted = weekly.at_risk_count(user, date(2026, 11, 2), as_of=NOW)
+        assert counted == len(whole.at_risk)
 
 
 def test_a_user_of_another_site_does_not_see_the_counts_of_that_site(
