@@ -442,6 +442,17 @@ def patient_rows(r: Review, objects: dict[str, Any], refs: list[str]) -> list[Pa
     return rows
 
 
+WEEK_BULK_FIELDS = (
+    "problem",
+    "solution",
+    "notes",
+    "parent__problem",
+    "parent__solution",
+    "parent__notes",
+)
+"""A week's (and its parent's) JSON documents, which lists of weeks leave unread."""
+
+
 def weeks_for(user: User) -> QuerySet[ScheduleWeek]:
     qs = ScheduleWeek.objects.filter(organization_id=access.organization_id(user)).select_related(
         "created_by", "parent"

@@ -43,7 +43,10 @@ def index(request: HttpRequest) -> HttpResponse:
 def _index(
     request: HttpRequest, user: User, form: BuildForm | None, status: int = 200
 ) -> HttpResponse:
-    weeks = list(selectors.weeks_for(user)[:60])
+    # The list shows no part of a week's problem or solution: they are left in the database
+    # (on a large program each is megabytes of JSON, and decoding 60 of them was most of the
+    # page's time).
+    weeks = list(selectors.weeks_for(user).defer(*selectors.WEEK_BULK_FIELDS)[:60])
     return render(
         request,
         "scheduling/index.html",

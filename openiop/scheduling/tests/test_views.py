@@ -420,3 +420,21 @@ def test_the_weeks_list_runs_a_constant_number_of_queries(client: Client, world:
             week_start=WEEK + timedelta(days=7 * offset),
         )
     assert _queries(client, reverse("scheduling:index")) == one
+
+
+def test_the_weeks_list_reads_no_problem_or_solution(client: Client, world: World) -> None:
+    """The list shows dates, revisions and statuses; the weeks' JSON documents (megabytes each
+    on a large program) stay in the database."""
+    from openiop.scheduling import services
+
+    build_sched(world)
+    login(client, world.admin_a)
+    first = services.week_build(actor=world.admin_a, organization=world.org_a, week_start=WEEK)
+    client.get(reverse("scheduling:index"))
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(reverse("scheduling:index")).content.decode()
+    assert f"Week of {first.week_start:%a} {first.week_start.day}" in body
+    week_reads = [q["sql"] for q in ctx.captured_queries if "scheduling_scheduleweek" in q["sql"]]
+    assert week_reads
+    for sql in week_reads:
+        assert '"problem"' not in sql and '"solution"' not in sql, sql
