@@ -131,11 +131,17 @@ def _shortfall_rows(
                 "patient": patient,
                 "name": f"{patient.last_name}, {patient.first_name}",
                 "short_hours": s.get("short_hours", 0),
-                "reason": r.humanize(str(s.get("reason", ""))),
+                "raw_reason": str(s.get("reason", "")),
             }
         )
     shortfalls.sort(key=lambda s: s["name"])
     return shortfalls, hidden
+
+
+def _with_reasons(r: selectors.Review, rows: Any) -> list[dict[str, Any]]:
+    """The shown rows' reasons in words (names for ids): only the page's rows, since a large
+    week has thousands of shortfalls and each costs a pass of substitutions."""
+    return [{**row, "reason": r.humanize(row["raw_reason"])} for row in rows]
 
 
 def _audit_names(
@@ -174,7 +180,7 @@ def _grid_context(request: HttpRequest, user: User, w: ScheduleWeek) -> dict[str
     context.update(
         {
             "grid": selectors.grid(r),
-            "shortfalls": shortfall_page.object_list,
+            "shortfalls": _with_reasons(r, shortfall_page.object_list),
             "shortfall_page": shortfall_page,
             "shortfalls_hidden": hidden,
             "code_changes": change_page.object_list,
@@ -288,7 +294,7 @@ def week_grid_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "which": which,
             "page": page,
-            "shortfalls": page.object_list if which == "shortfalls" else [],
+            "shortfalls": _with_reasons(r, page.object_list) if which == "shortfalls" else [],
             "shortfall_page": page,
             "shortfalls_hidden": hidden,
             "code_changes": page.object_list if which == "changes" else [],
