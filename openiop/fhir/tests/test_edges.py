@@ -22,17 +22,20 @@ pytestmark = pytest.mark.django_db
 def test_consent_expiry_ends_the_disclosure_on_the_next_day(
     world: World, data: Any, registered: Any
 ) -> None:
+    # Local noon, the program's day: a consent expires at the end of its local day, and a
+    # moment near midnight in UTC is another day there (this failed between 00:00 and 05:00 UTC).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     Consent.objects.filter(pk=data["consent"].pk).update(
         kind="named",
         recipient_name="Lakeside Community Health Plan",
         recipient_key=registered.client.recipient_key,
         purpose="payment",
-        expires_on=timezone.now().date() + timedelta(days=10),
+        expires_on=noon.date() + timedelta(days=10),
     )
     url = f"/fhir/Patient/{world.patient_a1.pk}"
-    with time_machine.travel(timezone.now() + timedelta(days=10), tick=False):
+    with time_machine.travel(noon + timedelta(days=10), tick=False):
         assert get(url, token_for(registered)).status_code == 200
-    with time_machine.travel(timezone.now() + timedelta(days=11), tick=False):
+    with time_machine.travel(noon + timedelta(days=11), tick=False):
         assert get(url, token_for(registered)).status_code == 404
 
 
