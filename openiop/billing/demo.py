@@ -160,9 +160,11 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     last_sunday = today - timedelta(days=today.weekday() + 1)
     for user in staff:
         services.build_claims(actor=user, first_day=first, last_day=last_sunday, signed_in=False)
-    _demo_claim_answers(staff[0], today)
-    _demo_secondary_coverage(staff[0], today, (medicaid, commercial))
-    _post_demo_remittance(staff[0], today)
+    # The payment file pays claims of the payer whose files were sent (and disclosed to it):
+    # choosing "the payer with the most claims" again could pick another payer after a tie.
+    sent_to = _demo_claim_answers(staff[0], today)
+    _demo_secondary_coverage(staff[0], today, (medicaid, commercial), payer_id=sent_to)
+    _post_demo_remittance(staff[0], today, payer_id=sent_to)
     _demo_patient_payments(staff[0], today)
     _demo_good_faith_estimate(staff[0], org, today)
 
@@ -243,23 +245,24 @@ def _demo_good_faith_estimate(actor: User, org: Organization, today: date) -> No
     )
 
 
-def _post_demo_remittance(actor: User, today: date) -> None:
-    """One payment file from the payer with the most ready claims: each claim paid less a
+def _post_demo_remittance(actor: User, today: date, *, payer_id: int | None) -> None:
+    """One payment file from the payer the claims were sent to: each claim paid less a
     contractual reduction and coinsurance, the last one denied (no prior authorization)."""
-    text = remittance_text(actor, today)
+    text = remittance_text(actor, today, payer_id=payer_id)
     if text is not None:
         services.post_remittance(actor=actor, text=text, signed_in=False)
 
 
-def _demo_claim_answers(actor: User, today: date) -> None:
+def _demo_claim_answers(actor: User, today: date) -> int | None:
     """The files of the payer with the most ready claims are sent; the clearinghouse accepts
     each file (999) and the payer accepts every claim into processing but one, rejected for
-    invalid information (277CA), which waits on the rejected-claims work list."""
+    invalid information (277CA), which waits on the rejected-claims work list. Returns that
+    payer's id (None when no claim was ready)."""
     org_id = int(actor.organization_id or 0)
     ready = Claim.objects.filter(organization_id=org_id, status=ClaimStatus.READY)
     counts = Counter(ready.values_list("payer_id", flat=True))
     if not counts:
-        return
+        return None
     payer_id = counts.most_common(1)[0][0]
     files = list(
         ClaimFile.objects.filter(
@@ -320,20 +323,25 @@ def _demo_claim_answers(actor: User, today: date) -> None:
             ),
             signed_in=False,
         )
+    return int(payer_id)
 
 
-def remittance_text(actor: User, today: date) -> str | None:
-    """An 835 from the payer with the most claims ready or accepted (None when there are none):
-    up to six claims paid less a contractual reduction and coinsurance, the last one denied."""
+def remittance_text(actor: User, today: date, *, payer_id: int | None = None) -> str | None:
+    """An 835 from `payer_id`, or else from the payer with the most claims ready or accepted
+    (None when there are none): up to six claims paid less a contractual reduction and
+    coinsurance, the last one denied."""
     org_id = int(actor.organization_id or 0)
     ready = Claim.objects.filter(
         organization_id=org_id,
         status__in=(ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED),
     )
-    counts = Counter(ready.values_list("payer_id", flat=True))
-    if not counts:
+    if payer_id is None:
+        counts = Counter(ready.values_list("payer_id", flat=True))
+        if not counts:
+            return None
+        payer_id = counts.most_common(1)[0][0]
+    if not ready.filter(payer_id=payer_id).exists():
         return None
-    payer_id = counts.most_common(1)[0][0]
     claims = list(
         ready.filter(payer_id=payer_id).select_related("payer", "patient", "coverage")[:6]
     )
@@ -422,7 +430,9 @@ def _demo_children_on_a_parents_plan(org: Organization, today: date) -> None:
     )
 
 
-def _demo_secondary_coverage(actor: User, today: date, payers: tuple[Payer, Payer]) -> None:
+def _demo_secondary_coverage(
+    actor: User, today: date, payers: tuple[Payer, Payer], *, payer_id: int | None
+) -> None:
     """The first patient whose claim the demo's payment file pays (see `remittance_text`) also
     has a secondary coverage, so the claim page offers to build the claim to that payer."""
     org_id = int(actor.organization_id or 0)
@@ -430,10 +440,12 @@ def _demo_secondary_coverage(actor: User, today: date, payers: tuple[Payer, Paye
         organization_id=org_id,
         status__in=(ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED),
     )
-    counts = Counter(ready.values_list("payer_id", flat=True))
-    if not counts:
-        return
-    first = ready.filter(payer_id=counts.most_common(1)[0][0]).select_related("coverage").first()
+    if payer_id is None:
+        counts = Counter(ready.values_list("payer_id", flat=True))
+        if not counts:
+            return
+        payer_id = counts.most_common(1)[0][0]
+    first = ready.filter(payer_id=payer_id).select_related("coverage").first()
     if first is None or Coverage.objects.filter(patient_id=first.patient_id, rank=2).exists():
         return
     other = payers[0] if first.payer_id != payers[0].pk else payers[1]
