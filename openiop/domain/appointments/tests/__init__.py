@@ -1,0 +1,1 @@
+"""Tests of the appointment placer and its validator: no database, no Django."""
