@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "openiop.support",
     "openiop.outcomes",
     "openiop.records",
+    "openiop.appointments",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("openiop.delivery.api_urls")),
     path("api/v1/", include("openiop.care.api_urls")),
     path("delivery/", include("openiop.delivery.urls")),
+    path("appointments/", include("openiop.appointments.urls")),
     path("care/", include("openiop.care.urls")),
     path("billing/", include("openiop.billing.urls")),
     path("authorizations/", include("openiop.authorizations.urls")),

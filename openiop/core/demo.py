@@ -283,6 +283,18 @@ def build_demo(*, seed: int = 7, patients: int = 60, today: date | None = None) 
     for name, extend_demo in _extensions():
         extend_demo(org=org, rng=random.Random(f"{seed}:{name}"), today=today)
         _fresh_statistics()
+    # Appointments beside the groups (they need the published weeks, and the portal shows
+    # them); a prescriber is added, whose login is printed.
+    from openiop.appointments import demo as appointments_demo
+
+    for username, password, role, key, note in appointments_demo.extend_demo(
+        org=org,
+        rng=random.Random(f"{seed}:{appointments_demo.__name__}"),
+        today=today,
+        make_password=_password,
+    ):
+        result.logins.append(DemoLogin(username, password, role, key, note))
+    _fresh_statistics()
     # The portal comes last (it needs consents, published weeks and admissions) and returns
     # its two logins (a patient and a family member) for printing.
     from openiop.portal import demo as portal_demo

@@ -60,6 +60,8 @@ class Action(StrEnum):
     SCHEDULE_READ = "schedule.read"
     SCHEDULE_MANAGE = "schedule.manage"
     # Delivery: rosters, attendance and weekly hours; notes; step-downs; letters.
+    APPOINTMENT_BOOK = "appointment.book"
+    PRIMARY_COUNSELOR_ASSIGN = "primary_counselor.assign"
     ATTENDANCE_READ = "attendance.read"
     ATTENDANCE_RECORD = "attendance.record"
     NOTE_READ = "note.read"
@@ -145,6 +147,8 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.INTAKE_POLICY_MANAGE: frozenset({ADMIN, DIRECTOR}),
     Action.SCHEDULE_READ: _ALL,
     Action.SCHEDULE_MANAGE: frozenset({ADMIN, DIRECTOR}),
+    Action.APPOINTMENT_BOOK: frozenset({DIRECTOR, COUNSELOR, INTAKE, FRONT_DESK}),
+    Action.PRIMARY_COUNSELOR_ASSIGN: frozenset({DIRECTOR, INTAKE}),
     Action.ATTENDANCE_READ: frozenset({DIRECTOR, COUNSELOR, INTAKE, BILLING, FRONT_DESK}),
     Action.ATTENDANCE_RECORD: frozenset({DIRECTOR, COUNSELOR, INTAKE, FRONT_DESK}),
     Action.NOTE_READ: _CLINICIANS,
@@ -195,6 +199,10 @@ REFUSAL_TEXT: dict[Action, str] = {
     Action.ADMISSION_ADMIT: "Admission is done by the intake team and clinicians.",
     Action.INTAKE_POLICY_MANAGE: "Only the administrator or clinical director changes intake policy.",
     Action.SCHEDULE_MANAGE: "Only the administrator or clinical director changes schedules.",
+    Action.APPOINTMENT_BOOK: "Appointments are booked by clinicians, intake and the front desk.",
+    Action.PRIMARY_COUNSELOR_ASSIGN: (
+        "Primary counselors are assigned by the clinical director or intake coordinator."
+    ),
     Action.ATTENDANCE_READ: "Attendance is not part of your role's work.",
     Action.ATTENDANCE_RECORD: "Your role can read attendance but not record it.",
     Action.NOTE_READ: "Clinical notes are open to counselors and clinical directors only.",

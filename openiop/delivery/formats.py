@@ -62,6 +62,23 @@ INDIVIDUAL: dict[str, tuple[NoteField, ...]] = {
         NoteField("assessment", "Assessment", "Clinical interpretation."),
         NoteField("plan", "Plan", "Next steps."),
     ),
+    # A prescriber's medication management visit: the SOAP structure with the medication list
+    # and the changes made written out, so they can be shown on the chart.
+    "med": (
+        NoteField("subjective", "Subjective", "Symptoms, cravings, side effects, adherence."),
+        NoteField("objective", "Objective", "Vital signs, observations, screens."),
+        NoteField(
+            "medications",
+            "Current medications",
+            "One per line: name, dose, route, frequency.",
+        ),
+        NoteField(
+            "changes",
+            "Medication changes",
+            "Started, stopped or changed today, one per line (write 'None' if none).",
+        ),
+        NoteField("plan", "Plan", "Next visit, labs, what the patient was told."),
+    ),
 }
 
 

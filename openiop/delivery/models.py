@@ -136,6 +136,7 @@ class NoteFormat(models.TextChoices):
     DAP = "dap", "DAP (data, assessment, plan)"
     BIRP = "birp", "BIRP (behaviour, intervention, response, plan)"
     SOAP = "soap", "SOAP (subjective, objective, assessment, plan)"
+    MEDICATION = "med", "Medication management (medications, changes, plan)"
 
 
 class NoteStatus(models.TextChoices):
@@ -220,7 +221,7 @@ class Note(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="group", format="group")
-                | models.Q(kind="individual", format__in=["dap", "birp", "soap"]),
+                | models.Q(kind="individual", format__in=["dap", "birp", "soap", "med"]),
                 name="note_kind_format",
             ),
             models.CheckConstraint(

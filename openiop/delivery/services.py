@@ -715,7 +715,7 @@ def _clean_individual(
     """An individual draft's content cleaned for its format; refuses an unknown format, a
     service date after tomorrow or over a year ago, and a duration outside 1 to 480 minutes."""
     if note_format not in formats.INDIVIDUAL:
-        raise ValidationError({"format": "Choose DAP, BIRP or SOAP."})
+        raise ValidationError({"format": "Choose DAP, BIRP, SOAP or a medication management note."})
     cleaned, errors = formats.clean_content(
         formats.INDIVIDUAL[note_format], dict(content), complete=False
     )

@@ -271,9 +271,24 @@ class StaffProfile(models.Model):
         Track, blank=True, related_name="leaders", help_text="Tracks this person may lead."
     )
     max_weekly_hours = models.PositiveSmallIntegerField(default=40)
+    prescriber = models.BooleanField(
+        default=False,
+        help_text="May prescribe (for example MD, DO, NP, PA): medication management visits.",
+    )
+    languages = models.CharField(
+        max_length=120,
+        default="English",
+        help_text="Languages this person counsels in, separated by commas.",
+    )
+    caseload_limit = models.PositiveSmallIntegerField(
+        default=25, help_text="Most patients this person is primary counselor for (program policy)."
+    )
 
     def __str__(self) -> str:
         return f"Staff profile of {self.user}"
+
+    def language_set(self) -> frozenset[str]:
+        return frozenset(x.strip().casefold() for x in self.languages.split(",") if x.strip())
 
 
 class Weekday(models.IntegerChoices):

@@ -170,6 +170,7 @@ CHART_TABS = [
     ("schedule", "Schedule"),
     ("attendance", "Attendance"),
     ("notes", "Notes"),
+    ("appointments", "Appointments"),
     ("plan", "Plan"),
     ("support", "Support"),
 ]
@@ -182,6 +183,7 @@ TAB_ACTIONS = {
     "schedule": Action.SCHEDULE_READ,
     "attendance": Action.ATTENDANCE_READ,
     "notes": Action.NOTE_READ,
+    "appointments": Action.SCHEDULE_READ,
     "plan": Action.CARE_READ,
     "support": Action.SUPPORT_READ,
 }
@@ -193,6 +195,7 @@ CHART_TAB_PROVIDERS = {
     "schedule": "openiop.scheduling.chart",
     "attendance": "openiop.delivery.chart",
     "notes": "openiop.delivery.chart_notes",
+    "appointments": "openiop.appointments.chart",
     "plan": "openiop.care.chart",
     "support": "openiop.support.chart",
 }

@@ -32,6 +32,7 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
     if admin is None:
         return
     organization_demo.extend_demo(org=org, rng=rng, today=today)
+    _telehealth_preferences(org)
     monday = monday_of(today)
     for offset in (-3, -2, -1, 0, 1):
         week = services.week_build(
@@ -40,3 +41,26 @@ def extend_demo(*, org: Organization, rng: random.Random, today: date) -> None:
         solved = runner.solve_now(week, time_limit=DEMO_SOLVE_SECONDS, seed=DEMO_SEED, workers=1)
         if solved is not None and offset <= 0 and solved.status == "solved":
             services.week_publish(actor=admin, week=solved)
+
+
+def _telehealth_preferences(org: Organization) -> None:
+    """About a third of the enrolled patients accept video groups (the chart's Schedule tab),
+    so the solver may seat them in the telehealth rooms with patients of other sites; the
+    appointments demo records their telehealth consent."""
+    from openiop.patients.models import Enrollment, EnrollmentStatus
+    from openiop.scheduling.models import PatientSchedulePreference
+
+    enrolled = sorted(
+        set(
+            Enrollment.objects.filter(
+                patient__organization=org, status=EnrollmentStatus.ACTIVE
+            ).values_list("patient_id", flat=True)
+        )
+    )
+    PatientSchedulePreference.objects.bulk_create(
+        [
+            PatientSchedulePreference(patient_id=pk, telehealth_ok=True)
+            for i, pk in enumerate(enrolled)
+            if i % 3 == 1
+        ]
+    )

@@ -548,6 +548,13 @@ def week_publish(
         organization_id=week.organization_id,
     )
     _audit_assignments(actor, week, [*new, *(plan.kept if plan else [])], request)
+    # The week's individual, family and prescriber appointments are placed around the groups
+    # just published, on the task queue once this transaction commits.
+    from openiop.appointments.tasks import place_week
+
+    enqueue_on_commit(
+        place_week, organization_id=week.organization_id, week_start=week.week_start.isoformat()
+    )
     return week
 
 

@@ -106,8 +106,9 @@ def test_demo_data_ends_with_analyze(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "analyze", lambda *models, **kw: calls.append(models))
     call_command("demo-data", "--patients", "10", stdout=open(os.devnull, "w"))  # noqa: SIM115
     # On PostgreSQL also between the load's stages (after the patients and after each app's
-    # part), so that each stage's joins are planned from the rows the earlier ones wrote.
-    stages = len(demo._extensions()) + 1 if connection.vendor == "postgresql" else 0
+    # part, and after the appointments), so that each stage's joins are planned from the rows
+    # the earlier ones wrote.
+    stages = len(demo._extensions()) + 2 if connection.vendor == "postgresql" else 0
     assert calls == [()] * (stages + 1)
 
 

@@ -63,9 +63,15 @@ def test_the_demo_shows_attendance_signed_notes_drafts_today_and_a_leave(db: Non
         assert {"present", "late", "left_early"} <= statuses
         signed = Note.objects.exclude(status=NoteStatus.DRAFT)
         assert signed.exists()
-        for note in signed[:5]:
+        for note in signed.filter(kind="group")[:5]:
             assert signing.stored_note_digest(note) == note.signed_hash
             assert note.sections.exists()
+        # The appointments' individual and medication notes: signed, no sections.
+        individual = signed.filter(kind="individual")
+        assert individual.filter(format="med").exists()
+        for note in individual[:5]:
+            assert signing.stored_note_digest(note) == note.signed_hash
+            assert not note.sections.exists()
         assert Note.objects.filter(status=NoteStatus.DRAFT, service_date=TODAY).exists()
         assert NoteAmendment.objects.count() == 1
         assert LeaveOfAbsence.objects.count() == 1

@@ -268,3 +268,31 @@ def test_absent_patients_get_no_section(attended: dict[str, Any]) -> None:
     assert services.attendee_ids(session) == sorted(p.pk for p in patients[:2])
     note = write(attended, {p.pk: SECTION for p in patients[:2]})
     assert sign(attended, note).status == NoteStatus.SIGNED
+
+
+def test_the_database_refuses_to_change_a_recorded_attendance_letter(
+    attended: dict[str, Any],
+) -> None:
+    """Both databases keep the lock of a recorded letter (SQLite lost it once when a column
+    was added by building the table again)."""
+    from openiop.delivery.models import Disclosure
+
+    w = attended["world"]
+    letter = Disclosure.objects.create(
+        patient=w.patient_a1,
+        recipient="Employer",
+        purpose="Proof of attendance",
+        what=["dates"],
+        period_start=date(2026, 11, 2),
+        period_end=date(2026, 11, 6),
+        statement="attendance",
+        consent_given_by="the patient",
+        consent_on=date(2026, 11, 1),
+        created_by=w.counselor_a1,
+        created_at=timezone.now(),
+        digest="a" * 64,
+    )
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        Disclosure.objects.filter(pk=letter.pk).update(recipient="Someone else")
+    letter.refresh_from_db()
+    assert letter.recipient == "Employer"
