@@ -66,5 +66,13 @@ def tab(request: HttpRequest, user: Any, patient: Patient) -> tuple[str, dict[st
             "can_write": policy.allows(user, Action.ATTENDANCE_RECORD),
             "can_step_down": policy.allows(user, Action.STEP_DOWN_APPROVE),
             "week_start": this_week,
+            # Due individual, family and prescriber appointments missed (program policy).
+            "overdue": [o.text for o in _overdue(patient, now.astimezone(zone).date())],
         }
     }
+
+
+def _overdue(patient: Patient, today: Any) -> list[Any]:
+    from openiop.appointments.overdue import overdue_for
+
+    return overdue_for(patient.organization_id, [patient.pk], today).get(patient.pk, [])

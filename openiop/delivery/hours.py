@@ -24,6 +24,14 @@ call `openiop.domain.compliance.compute_week`. No rule lives here; only the mapp
 - free times: the patient's available blocks in the published week's iop-week/1 problem
   when it lists them (patient id "<pk>", "p<pk>" or "patient-<pk>"), else the whole week
   (the domain still refuses seats that overlap anything they attend).
+- appointments (individual, family, prescriber and case management visits): an attended
+  one (attended, late or left early; not cancelled) whose type counts toward hours (program
+  policy, `AppointmentType.counts_toward_hours`) is one more session of the domain, with its
+  own window and the patient's check-in and check-out, so its minutes are clipped and
+  counted exactly as a group's and fall on the patient's local day; no-shows, excused
+  visits and types that do not count add nothing. Their domain ids are "appointment-<pk>"
+  (`is_appointment`), never a group session id. One query for the patients and the window
+  (`appointment_rows`), shared by `delivery.weekly.patient_weeks`.
 
 A fixed number of queries whatever the number of patients (tested).
 """
@@ -41,6 +49,8 @@ from zoneinfo import ZoneInfo
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from openiop.appointments.models import Appointment, AppointmentStatus
+from openiop.appointments.models import Attendance as AppointmentAttendance
 from openiop.delivery.models import (
     AttendanceRecord,
     BillingRule,
@@ -399,6 +409,85 @@ def _attendance(
     return records
 
 
+# Appointment attendance that gives minutes, as the domain's statuses (the others add none).
+APPOINTMENT_ATTENDED = {
+    AppointmentAttendance.PRESENT.value: dc.AttendanceStatus.PRESENT,
+    AppointmentAttendance.LATE.value: dc.AttendanceStatus.LATE,
+    AppointmentAttendance.LEFT_EARLY.value: dc.AttendanceStatus.LEFT_EARLY,
+}
+APPOINTMENT_PREFIX = "appointment-"
+APPOINTMENT_TRACK = "appointment"  # no patient's track: never group time of the admission week
+
+
+def is_appointment(domain_session_id: str) -> bool:
+    """Whether a domain session id (e.g. of `PatientWeek.sessions`) is an appointment's."""
+    return domain_session_id.startswith(APPOINTMENT_PREFIX)
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """An attended appointment whose type counts toward hours, as the mapping reads it."""
+
+    id: int
+    patient_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: dc.AttendanceStatus
+    check_in: datetime | None
+    check_out: datetime | None
+
+    @property
+    def session(self) -> dc.Session:
+        return dc.Session(
+            f"{APPOINTMENT_PREFIX}{self.id}", APPOINTMENT_TRACK, self.starts_at, self.ends_at
+        )
+
+    @property
+    def attendance(self) -> dc.Attendance:
+        kind, check_in, check_out = _usable(self.status, self.check_in, self.check_out)
+        return dc.Attendance(
+            str(self.patient_id), f"{APPOINTMENT_PREFIX}{self.id}", kind, check_in, check_out
+        )
+
+
+def appointment_rows(
+    organization_id: int, patient_filter: Q, lo: datetime, hi: datetime
+) -> list[AppointmentRow]:
+    """The attended, counting appointments of the patients of `patient_filter` (a filter on
+    `patient`) overlapping [lo, hi): one query, read raw (see `_raw_rows`)."""
+    qs = (
+        Appointment.objects.filter(
+            patient_filter,
+            organization_id=organization_id,
+            status=AppointmentStatus.SCHEDULED,
+            attendance__in=list(APPOINTMENT_ATTENDED),
+            type__counts_toward_hours=True,
+            starts_at__lt=hi,
+            ends_at__gt=lo,
+        )
+        .order_by("starts_at", "id")
+        .values_list(
+            "id", "patient_id", "starts_at", "ends_at", "attendance", "check_in_at", "check_out_at"
+        )
+    )
+    rows = []
+    for pk, pid, starts_at, ends_at, status, raw_in, raw_out in _raw_rows(qs):
+        start, end = _aware(starts_at), _aware(ends_at)
+        assert start is not None and end is not None
+        rows.append(
+            AppointmentRow(
+                pk,
+                pid,
+                start,
+                end,
+                APPOINTMENT_ATTENDED[status],
+                _aware(raw_in),
+                _aware(raw_out),
+            )
+        )
+    return rows
+
+
 def _absent_by_notice(
     in_window: dict[str, Any],
     sessions: dict[int, SessionInfo],
@@ -600,6 +689,11 @@ def week_compliance(
         if entry is not None:
             base = free.get(pid) or _whole_week(week_start, entry.zone)
             free[pid] = _without(base, (result.sessions[sid] for sid in sids))
+    appointments = [
+        row
+        for row in appointment_rows(organization_id, patient_filter, lo, hi)
+        if row.patient_id in enrolled
+    ]
     domain_patients = _domain_patients(
         enrolled,
         week_start=week_start,
@@ -612,10 +706,13 @@ def week_compliance(
     result.tracks_of = {pid: entry.tracks for pid, entry in enrolled.items()}
     computed = dc.compute_week(
         domain_patients,
-        records,
+        [*records, *(a.attendance for a in appointments)],
         sessions=[
-            dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
-            for s in result.sessions.values()
+            *(
+                dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
+                for s in result.sessions.values()
+            ),
+            *(a.session for a in appointments),
         ],
         week_start=week_start,
         as_of=as_of,

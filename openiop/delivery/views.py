@@ -7,18 +7,22 @@ and patients from `access.patient_for`; pages that show patient data write one a
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from openiop.appointments.models import Appointment, AppointmentStatus, Modality
 from openiop.core import access, audit, htmx, policy
 from openiop.core.forms import INVALID, render_form, submit
 from openiop.core.models import AuditAction
@@ -62,8 +66,74 @@ def _audit_query(
     )
 
 
+@dataclass(frozen=True)
+class TodayAppointment:
+    """One of my appointments of the day as the page shows it (local wall-clock times)."""
+
+    id: int
+    patient_id: int
+    start: datetime
+    end: datetime
+    kind: str
+    patient_name: str  # empty: a patient outside what I may see ("a patient")
+    video: bool
+    attendance: str  # empty: not recorded
+    cancelled: bool
+    url: str
+
+
+def _my_appointments_on(user: Any, day: date) -> list[TodayAppointment]:
+    """The user's own appointments (they are the staff member) whose local start, in the
+    patient's site zone, falls on `day`; a patient is named only when the user may see them.
+    One query whatever the number of appointments."""
+    lo, hi = selectors.day_window(day)
+    rows = (
+        Appointment.objects.filter(
+            staff=user,
+            organization_id=user.organization_id,
+            starts_at__gte=lo,
+            starts_at__lt=hi,
+        )
+        .select_related("patient__site")
+        .annotate(shown=Exists(access.patients_visible_to(user).filter(pk=OuterRef("patient_id"))))
+        .order_by("starts_at", "id")
+    )
+    out = []
+    for a in rows:
+        zone = ZoneInfo(a.patient.site.timezone)
+        start = selectors.local(a.starts_at, zone)
+        if start.date() != day:
+            continue
+        video = (a.modality == Modality.VIDEO) if a.modality else a.telehealth
+        out.append(
+            TodayAppointment(
+                id=a.pk,
+                patient_id=a.patient_id,
+                start=start,
+                end=selectors.local(a.ends_at, zone),
+                kind=a.get_kind_display(),
+                patient_name=(f"{a.patient.last_name}, {a.patient.first_name}" if a.shown else ""),
+                video=video,
+                attendance=a.get_attendance_display() if a.attendance else "",
+                cancelled=a.status == AppointmentStatus.CANCELLED,
+                url=_appointment_url(a.pk),
+            )
+        )
+    return out
+
+
+def _appointment_url(pk: int) -> str:
+    """The appointment's page, reversed when the page is drawn (empty, and the line shown
+    without a link, while no such page is installed)."""
+    try:
+        return reverse("appointments:detail", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
 def today(request: HttpRequest) -> HttpResponse:
-    """Today's sessions with roster and check-in counts, and my unsigned notes."""
+    """Today's sessions with roster and check-in counts, my own appointments of the day
+    (staff = me, whatever else my role lets me see) and my unsigned notes."""
     user = access.staff(request)
     policy.require(user, Action.ATTENDANCE_READ, request=request, object_type="delivery.dashboard")
     zone = selectors.user_zone(user)
@@ -84,12 +154,17 @@ def today(request: HttpRequest) -> HttpResponse:
     individual = [n.patient_id for n in notes if n.patient_id]
     if individual:
         _audit_query(request, user, individual, "unsigned notes", ["note"])
+    appointments = _my_appointments_on(user, day)
+    named = sorted({a.patient_id for a in appointments if a.patient_name})
+    if named:
+        _audit_query(request, user, named, "my appointments", ["appointment"])
     return render(
         request,
         "delivery/today.html",
         {
             "day": day,
             "rows": rows,
+            "appointments": appointments,
             "notes": notes,
             "previous": day.fromordinal(day.toordinal() - 1),
             "next": day.fromordinal(day.toordinal() + 1),

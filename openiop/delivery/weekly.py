@@ -14,7 +14,12 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from openiop.core import access
-from openiop.delivery.hours import ENROLMENT_FIELDS, WeekCompliance, week_compliance
+from openiop.delivery.hours import (
+    ENROLMENT_FIELDS,
+    WeekCompliance,
+    is_appointment,
+    week_compliance,
+)
 from openiop.delivery.models import AttendanceRecord, BillingRule, DropIn, StepDownAllowance
 from openiop.domain import compliance as dc
 from openiop.organization.models import Track
@@ -236,6 +241,8 @@ def build_report(computed: WeekCompliance, week_start: date) -> WeekReport:
         for track_id in computed.tracks_of.get(pid, []):
             by_track.setdefault(track_id, TrackRow(tracks.get(track_id, "?"))).patients += 1
         for item in result.sessions:
+            if is_appointment(item.session_id):
+                continue  # a group track's figures count its groups only
             info = computed.sessions.get(int(item.session_id))
             if info is None:
                 continue
@@ -274,8 +281,9 @@ def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime)
     kind of row for the whole span (a fixed number of queries however many weeks).
 
     Only this patient's rows are read: their enrolments, the sessions they are on, attended
-    or could take a seat in (their tracks, still to come), their attendance, absence
-    notices, leaves and step-downs. Free times come from the published problem of the last
+    or could take a seat in (their tracks, still to come), their attendance, their attended
+    appointments that count toward hours (`hours.appointment_rows`), absence notices, leaves
+    and step-downs. Free times come from the published problem of the last
     week only: the domain offers seats inside the week and after `as_of`, so earlier weeks
     never use them."""
     from openiop.delivery import hours as h
@@ -378,6 +386,7 @@ def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime)
         ).values_list("session_id", flat=True)
     )
     patient_filter = Q(patient=patient)
+    appointments = h.appointment_rows(org, patient_filter, lo, hi)
     leaves = h._leaves(patient_filter, first, last)
     step_down_rows = list(
         StepDownAllowance.objects.filter(
@@ -453,12 +462,19 @@ def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime)
             free=week_free,
             payer_rules={patient.pk: rules[min(payer)[1]]} if payer else {},
         )
+        week_appointments = [a for a in appointments if a.starts_at < w_hi and a.ends_at > w_lo]
         computed = dc.compute_week(
             domain_patients,
-            [a for _, a in records if int(a.session_id) in week_sessions],
+            [
+                *(a for _, a in records if int(a.session_id) in week_sessions),
+                *(a.attendance for a in week_appointments),
+            ],
             sessions=[
-                dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
-                for s in week_sessions.values()
+                *(
+                    dc.Session(str(s.id), str(s.track_id), s.starts_at, s.ends_at)
+                    for s in week_sessions.values()
+                ),
+                *(a.session for a in week_appointments),
             ],
             week_start=week_start,
             as_of=as_of,

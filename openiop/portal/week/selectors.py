@@ -1,5 +1,6 @@
 """Read paths of "My week" and self check-in: the patient's published sessions with what
-changed since the week before, their "can't make it" notices, and today's sessions with the
+changed since the week before, their "can't make it" notices, their appointments beside the
+groups (with the video link shown only when it is time to join), and today's sessions with the
 check-in window. A fixed number of queries whatever the number of sessions."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from openiop.appointments.models import Appointment, AppointmentStatus, VideoService
 from openiop.delivery.conf import SETTINGS
 from openiop.delivery.models import AttendanceRecord
 from openiop.portal.models import AbsenceNotice, PortalAccount, PortalSettings
@@ -19,6 +21,7 @@ from openiop.scheduling import selectors as scheduling
 from openiop.scheduling.models import GroupSession, SessionStatus, WeekStatus
 
 VIDEO_TEXT = "Video: link given by your counselor"
+JOIN_BEFORE = timedelta(minutes=15)  # program policy: the video link shows from 15 minutes before
 
 
 def clock(moment: datetime) -> str:
@@ -73,6 +76,22 @@ class SessionLine:
 
 
 @dataclass
+class AppointmentLine:
+    """One of the patient's appointments as "My week" shows it (their local time)."""
+
+    appointment: Appointment
+    local_start: datetime
+    day: str
+    start: str
+    end: str
+    kind: str
+    with_whom: str
+    video: bool
+    join_url: str = ""  # only from `JOIN_BEFORE` the start to its end
+    video_text: str = ""  # what shows instead of the link
+
+
+@dataclass
 class WeekView:
     week_start: date
     title: str
@@ -82,6 +101,7 @@ class WeekView:
     requirement: str
     dropped: list[str] = field(default_factory=list)
     updated_since_seen: bool = False
+    appointments: list[AppointmentLine] = field(default_factory=list)
 
     @property
     def hours_sentence(self) -> str:
@@ -184,6 +204,57 @@ def _previous_week(account: PortalAccount, monday: date) -> list[GroupSession]:
     )
 
 
+def _appointment_line(
+    a: Appointment, zone: ZoneInfo, now: datetime, video: VideoService | None
+) -> AppointmentLine:
+    start = timezone.localtime(a.starts_at, zone)
+    line = AppointmentLine(
+        appointment=a,
+        local_start=start,
+        day=day_label(start.date()),
+        start=clock(start),
+        end=clock(timezone.localtime(a.ends_at, zone)),
+        kind=a.get_kind_display(),
+        with_whom=a.staff.display_name,
+        video=a.telehealth,
+    )
+    if not a.telehealth:
+        return line
+    if video is None or not a.video_key:
+        line.video_text = VIDEO_TEXT
+    elif now < a.starts_at - JOIN_BEFORE:
+        line.video_text = "The link appears 15 minutes before the start."
+    elif now <= a.ends_at:
+        line.join_url = video.link(a.video_key)
+    else:
+        line.video_text = "This video visit has ended."
+    return line
+
+
+def my_appointments(
+    account: PortalAccount, week_starts: list[date], now: datetime
+) -> dict[date, list[AppointmentLine]]:
+    """The patient's scheduled (not cancelled) appointments of these weeks, by week: one
+    query, and one more for the program's video service when one is by video."""
+    rows = list(
+        Appointment.objects.filter(
+            patient=account.patient,
+            status=AppointmentStatus.SCHEDULED,
+            week_start__in=week_starts,
+        )
+        .select_related("staff")
+        .order_by("starts_at", "id")
+    )
+    video = None
+    if any(a.telehealth for a in rows):
+        video = VideoService.objects.filter(organization_id=account.patient.organization_id).first()
+    zone = patient_zone(account)
+    out: dict[date, list[AppointmentLine]] = {monday: [] for monday in week_starts}
+    for a in rows:
+        out.setdefault(a.week_start, []).append(_appointment_line(a, zone, now, video))
+    return out
+
+
 def my_week(account: PortalAccount, now: datetime | None = None) -> list[WeekView]:
     """This week and next, each compared with the week before it."""
     now = now or timezone.now()
@@ -205,6 +276,7 @@ def my_week(account: PortalAccount, now: datetime | None = None) -> list[WeekVie
         )
     }
     seen = account.week_seen_at
+    appointments = my_appointments(account, [w.week_start for w in weeks], now)
 
     def lines_of(sessions: list[GroupSession]) -> list[SessionLine]:
         return [_line(s, ZoneInfo(zones.get(s.pk, "UTC")), now) for s in sessions]
@@ -232,6 +304,7 @@ def my_week(account: PortalAccount, now: datetime | None = None) -> list[WeekVie
                 requirement=week.requirement,
                 dropped=dropped,
                 updated_since_seen=updated,
+                appointments=appointments.get(week.week_start, []),
             )
         )
         previous = lines
