@@ -1,5 +1,5 @@
-"""Forms of the billing setup pages: a payer, the billing provider, the fee schedule. They
-parse; the services of `openiop.billing.setup` decide."""
+"""Forms of the billing setup pages: a payer, the billing provider, the fee schedule, the
+programs' billing policy. They parse; the services of `openiop.billing.setup` decide."""
 
 from __future__ import annotations
 
@@ -8,8 +8,22 @@ from typing import Any
 
 from django import forms
 
-from openiop.billing.models import BillingProvider, ClaimType, FilingIndicator, Payer
-from openiop.billing.setup import REVENUE_FIELDS, FeeCode, fee_field, parse_fee
+from openiop.billing.models import (
+    VIDEO_PLACE_LABEL,
+    BillingProvider,
+    ClaimType,
+    FilingIndicator,
+    Payer,
+    VideoPlaceOfService,
+)
+from openiop.billing.setup import (
+    REVENUE_FIELDS,
+    FeeCode,
+    ProgramRow,
+    fee_field,
+    parse_fee,
+    video_place_field,
+)
 from openiop.domain.billing.identifiers import PLACE_OF_SERVICE
 
 DIGITS = {"inputmode": "numeric", "autocomplete": "off"}
@@ -190,3 +204,31 @@ class FeesForm(forms.Form):
 
     def rows(self) -> list[tuple[FeeCode, forms.BoundField]]:
         return [(fee, self[fee_field(fee.code)]) for fee in self.codes]
+
+
+class ProgramBillingForm(forms.Form):
+    """Each program's billing policy: where its patients usually join video sessions from
+    (`video_place_<program id>`)."""
+
+    def __init__(self, *args: Any, programs: list[ProgramRow], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.programs = programs
+        for row in programs:
+            name = video_place_field(row.program.pk)
+            self.fields[name] = forms.ChoiceField(
+                label=VIDEO_PLACE_LABEL,
+                choices=VideoPlaceOfService.choices,
+                widget=forms.RadioSelect,
+                help_text="Sent on professional claims for a day the patient attended only by "
+                "video; a day with any time in person keeps the payer's usual place of service.",
+            )
+            self.initial.setdefault(name, row.video_place_of_service)
+
+    def service_data(self) -> dict[int, str]:
+        return {
+            row.program.pk: self.cleaned_data[video_place_field(row.program.pk)]
+            for row in self.programs
+        }
+
+    def rows(self) -> list[tuple[ProgramRow, forms.BoundField]]:
+        return [(row, self[video_place_field(row.program.pk)]) for row in self.programs]

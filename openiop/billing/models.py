@@ -9,7 +9,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from openiop.domain.billing.charges import DEFAULT_PLACE_OF_SERVICE
+from openiop.domain.billing.charges import (
+    DEFAULT_PLACE_OF_SERVICE,
+    TELEHEALTH_IN_HOME,
+    TELEHEALTH_OTHER_THAN_HOME,
+)
 
 
 class ClaimType(models.TextChoices):
@@ -134,6 +138,20 @@ class Certification(models.Model):
         return f"Certification of patient {self.patient_id} on {self.certified_on}"
 
 
+class VideoPlaceOfService(models.TextChoices):
+    """The CMS telehealth places of service (`openiop.domain.billing.charges`)."""
+
+    PATIENT_HOME = TELEHEALTH_IN_HOME, "10, telehealth in the patient's home"
+    OTHER_THAN_HOME = (
+        TELEHEALTH_OTHER_THAN_HOME,
+        "02, telehealth other than in the patient's home (for example from a clinic, a "
+        "school or a workplace)",
+    )
+
+
+VIDEO_PLACE_LABEL = "Program policy: where your patients usually join video sessions from"
+
+
 class ProgramBilling(models.Model):
     """A program's billing choices without a published source (program policy)."""
 
@@ -145,6 +163,21 @@ class ProgramBilling(models.Model):
         blank=True,
         help_text="Program policy: the code billed on a day under the per-diem minimum.",
     )
+    video_place_of_service = models.CharField(
+        VIDEO_PLACE_LABEL,
+        max_length=2,
+        choices=VideoPlaceOfService.choices,
+        default=VideoPlaceOfService.PATIENT_HOME,
+        help_text="Sent on professional claims for a day the patient attended only by video.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(video_place_of_service__in=VideoPlaceOfService.values),
+                name="program_billing_video_place",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Billing settings of program {self.program_id}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from openiop.accounts.models import User
+from openiop.appointments.models import Appointment, AppointmentStatus, Modality
 from openiop.authorizations.models import Authorization
 from openiop.billing import claim_status
 from openiop.billing.models import (
@@ -46,8 +47,16 @@ from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
 from openiop.core.policy import Action
 from openiop.core.services import service
-from openiop.delivery.hours import monday_of, week_compliance
-from openiop.delivery.models import Note, NoteKind, NoteSection, NoteStatus
+from openiop.delivery.hours import APPOINTMENT_ATTENDED, monday_of, week_compliance
+from openiop.delivery.models import (
+    ATTENDED_STATUSES,
+    AttendanceRecord,
+    AttendanceStatus,
+    Note,
+    NoteKind,
+    NoteSection,
+    NoteStatus,
+)
 from openiop.domain import claims as dcl
 from openiop.domain.billing import charges as dch
 from openiop.domain.billing.coverage import current_on
@@ -55,6 +64,7 @@ from openiop.domain.billing.prior_auth import AuthFacts, authorization_number
 from openiop.domain.consent import Decision
 from openiop.patients.models import Enrollment, Patient
 from openiop.privacy import gate
+from openiop.scheduling.models import SessionStatus
 
 MAX_PERIOD_DAYS = 62
 
@@ -310,6 +320,74 @@ def _signed_note_days(
     return days
 
 
+def _video_days(
+    organization_id: int, patient_ids: list[int], first: date, last: date
+) -> frozenset[tuple[int, date]]:
+    """(patient id, local day) of the days from `first` to `last` on which every minute the
+    patient attended was by video (`openiop.domain.billing.charges.video_days`), from two
+    queries whatever the number of patients: the period's group attendance, and the attended
+    appointments whose type counts toward hours.
+
+    What the hours count (`openiop.delivery.hours`): group sessions not cancelled and
+    appointments attended (present, late or left early) that are not cancelled and whose type
+    counts toward hours, each in the patient's site time zone. By video: a group attendance
+    recorded as telehealth or at a session in a virtual room, an appointment whose modality is
+    video; anything else attended is in person."""
+    if not patient_ids:
+        return frozenset()
+    # Local days in any zone lie within a day of the UTC days (as in the hours).
+    lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
+    records: list[dch.Attended] = []
+    for pid, status, virtual, zone, starts_at, ends_at, check_in, check_out in (
+        AttendanceRecord.objects.filter(
+            session__organization_id=organization_id,
+            patient_id__in=patient_ids,
+            status__in=list(ATTENDED_STATUSES),
+            session__starts_at__lt=hi,
+            session__ends_at__gt=lo,
+        )
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .order_by()
+        .values_list(
+            "patient_id",
+            "status",
+            "session__room__virtual",
+            "patient__site__timezone",
+            "session__starts_at",
+            "session__ends_at",
+            "check_in_at",
+            "check_out_at",
+        )
+    ):
+        video = status == AttendanceStatus.TELEHEALTH or bool(virtual)
+        records.append(dch.Attended(pid, zone, starts_at, ends_at, check_in, check_out, video))
+    for pid, modality, zone, starts_at, ends_at, check_in, check_out in (
+        Appointment.objects.filter(
+            organization_id=organization_id,
+            patient_id__in=patient_ids,
+            status=AppointmentStatus.SCHEDULED,
+            attendance__in=list(APPOINTMENT_ATTENDED),
+            type__counts_toward_hours=True,
+            starts_at__lt=hi,
+            ends_at__gt=lo,
+        )
+        .order_by()
+        .values_list(
+            "patient_id",
+            "modality",
+            "patient__site__timezone",
+            "starts_at",
+            "ends_at",
+            "check_in_at",
+            "check_out_at",
+        )
+    ):
+        video = modality == Modality.VIDEO
+        records.append(dch.Attended(pid, zone, starts_at, ends_at, check_in, check_out, video))
+    return frozenset((pid, day) for pid, day in dch.video_days(records) if first <= day <= last)
+
+
 _FIELDS = ("status", "code", "revenue_code", "condition_codes", "place_of_service", "minutes")
 _NEW_CHARGE_FIELDS = (
     "organization_id",
@@ -410,12 +488,13 @@ def generate_charges(
     ):
         kinds[pid].add(kind)
         programs[pid].add(program)
-    codes = {
-        row.program_id: row.discrete_code
-        for row in ProgramBilling.objects.filter(
-            program_id__in={p for ps in programs.values() for p in ps}
-        )
-    }
+    codes: dict[int, str] = {}
+    video_places: dict[int, str] = {}
+    for setting in ProgramBilling.objects.filter(
+        program_id__in={p for ps in programs.values() for p in ps}
+    ):
+        codes[setting.program_id] = setting.discrete_code
+        video_places[setting.program_id] = setting.video_place_of_service
     primary: dict[int, Coverage] = {}
     for found in (
         Coverage.objects.filter(patient_id__in=patient_ids).select_related("payer").order_by()
@@ -430,6 +509,7 @@ def generate_charges(
     ):
         certs[pid].append((a, b))
     signed = _signed_note_days(org_id, patient_ids, first_day, last_day)
+    by_video = _video_days(org_id, patient_ids, first_day, last_day)
     existing: dict[tuple[int, date], list[Charge]] = defaultdict(list)
     for charge in Charge.objects.filter(
         patient_id__in=patient_ids, service_date__range=(first_day, last_day)
@@ -439,7 +519,9 @@ def generate_charges(
     now = timezone.now()
     # What is the same for every day of a patient (or of a payer) is worked out once.
     terms: dict[int, dch.PayerTerms] = {}
-    per_patient: dict[int, tuple[Coverage | None, dch.PayerTerms | None, frozenset[str], str]] = {}
+    per_patient: dict[
+        int, tuple[Coverage | None, dch.PayerTerms | None, frozenset[str], str, str]
+    ] = {}
     for pid in patient_ids:
         coverage = primary.get(pid)
         known_terms = None
@@ -448,14 +530,20 @@ def generate_charges(
             if known_terms is None:
                 known_terms = terms[coverage.payer.pk] = payer_terms(coverage.payer)
         discrete = next((codes[p] for p in sorted(programs[pid]) if codes.get(p)), "")
-        per_patient[pid] = (coverage, known_terms, frozenset(kinds[pid]), discrete)
+        # Program policy: a patient in several programs takes the first one's (lowest id)
+        # video place of service among those that set one; else 10 (patient's home).
+        video_place = next(
+            (video_places[p] for p in sorted(programs[pid]) if p in video_places),
+            dch.TELEHEALTH_IN_HOME,
+        )
+        per_patient[pid] = (coverage, known_terms, frozenset(kinds[pid]), discrete, video_place)
     adapt_day = connection.ops.adapt_datefield_value
     generated_at = connection.ops.adapt_datetimefield_value(now)
     new: list[tuple[Any, ...]] = []
     changed: list[Charge] = []
     unchanged = held = 0
     for (pid, day), mins in sorted(minutes.items()):
-        coverage, terms_, track_kinds, discrete = per_patient[pid]
+        coverage, terms_, track_kinds, discrete, video_place = per_patient[pid]
         rule, week_ok = rules[(pid, day)]
         decision = dch.decide(
             dch.PatientDay(
@@ -469,6 +557,8 @@ def generate_charges(
                 discrete_code=discrete,
                 rule=rule,
                 week_condition_met=week_ok,
+                by_video=(pid, day) in by_video,
+                video_place_of_service=video_place,
             )
         )
         held += decision.outcome is dch.Outcome.HELD
@@ -636,6 +726,15 @@ def _provider(bp: BillingProvider) -> tuple[dcl.Submitter, dcl.Receiver, dcl.Bil
     )
 
 
+def _claim_place(places: list[str], usual: str) -> str:
+    """The claim's place of service: the place of most of its lines; on a tie the payer's usual
+    place, then the lowest code; the payer's usual place when there are no lines."""
+    if not places:
+        return usual
+    counts = Counter(places)
+    return min(counts, key=lambda place: (-counts[place], place != usual, place))
+
+
 def _claim_data(
     claim: Claim,
     charges: list[Charge],
@@ -668,6 +767,14 @@ def _claim_data(
         x12_text(bp.attending_last_name), x12_text(bp.attending_first_name), bp.attending_npi
     )
     conditions = sorted({c for ch in charges for c in ch.condition_codes.split(",") if c})
+    # 837P: each line at its charge's place of service (a telehealth day is 02 or 10); the
+    # claim's (CLM05-1) is the place of most lines, and a line elsewhere carries its own
+    # (SV105), as 005010X222A1 asks. A charge without one (made for an institutional claim)
+    # takes the payer's usual place.
+    places = (
+        [] if institutional else [ch.place_of_service or payer.place_of_service for ch in charges]
+    )
+    claim_place = _claim_place(places, payer.place_of_service)
     lines = tuple(
         dcl.ServiceLine(
             procedure_code=ch.code,
@@ -675,8 +782,9 @@ def _claim_data(
             charge=ch.billed_amount or Decimal("0"),
             service_date=ch.service_date,
             revenue_code=ch.revenue_code if institutional else "",
+            place_of_service="" if institutional else places[n],
         )
-        for ch in charges
+        for n, ch in enumerate(charges)
     )
     address = dcl.Address(
         x12_text(patient.address),
@@ -722,7 +830,7 @@ def _claim_data(
         ),
         diagnoses=tuple(d.replace(".", "") for d in diagnoses),
         lines=lines,
-        place_of_service=payer.place_of_service,
+        place_of_service=claim_place,
         facility_type=bp.facility_type,
         condition_codes=tuple(conditions) if institutional else (),
         attending=attending if institutional else None,

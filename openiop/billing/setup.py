@@ -1,7 +1,8 @@
-"""Billing setup: the organization's payers, its billing provider and its fee schedule.
+"""Billing setup: the organization's payers, its billing provider, its fee schedule and its
+programs' billing policy.
 
-Writes are one `@service` each (`payer_add`, `payer_change`, `provider_save`, `fees_save`), all
-under `Action.BILLING_MANAGE` and audited. The checks with a published source are in
+Writes are one `@service` each (`payer_add`, `payer_change`, `provider_save`, `fees_save`,
+`program_billing_save`), all under `Action.BILLING_MANAGE` and audited. The checks with a published source are in
 `openiop.domain.billing.identifiers` (NPI standard, CMS place-of-service code set, NUBC revenue
 codes); the rest is program policy.
 
@@ -34,6 +35,7 @@ from openiop.billing.models import (
     FilingIndicator,
     Payer,
     ProgramBilling,
+    VideoPlaceOfService,
 )
 from openiop.core import access, audit, policy
 from openiop.core.models import AuditAction
@@ -41,6 +43,7 @@ from openiop.core.policy import Action
 from openiop.core.services import service
 from openiop.domain.billing import identifiers as ids
 from openiop.domain.billing.charges import MENTAL_HEALTH_CODE, SUBSTANCE_USE_CODE
+from openiop.organization.models import Program
 
 PER_DIEM_CODES = (SUBSTANCE_USE_CODE, MENTAL_HEALTH_CODE)
 """The per-diem codes each payer has a revenue code for (H0015, S9480)."""
@@ -566,3 +569,122 @@ def fees_save(
         detail="fee schedule: " + ", ".join(moves),
     )
     return row
+
+
+# Program billing policy.
+
+
+@dataclass(frozen=True)
+class ProgramRow:
+    """A program of the organization with its billing policy (defaults when none is saved)."""
+
+    program: Program
+    video_place_of_service: str
+    discrete_code: str
+
+    @property
+    def video_place_words(self) -> str:
+        return VideoPlaceOfService(self.video_place_of_service).label
+
+
+def video_place_field(program_id: int) -> str:
+    """The form field of a program's video place of service."""
+    return f"video_place_{program_id}"
+
+
+def program_rows(user: User) -> list[ProgramRow]:
+    """The organization's programs with their billing policy, by site and name (one query)."""
+    programs = (
+        Program.objects.filter(site__organization_id=access.organization_id(user))
+        .select_related("site", "billing_settings")
+        .order_by("site__name", "name", "pk")
+    )
+    rows = []
+    for program in programs:
+        saved = getattr(program, "billing_settings", None)
+        rows.append(
+            ProgramRow(
+                program,
+                saved.video_place_of_service if saved else VideoPlaceOfService.PATIENT_HOME,
+                saved.discrete_code if saved else "",
+            )
+        )
+    return rows
+
+
+@service
+def program_billing_save(
+    *,
+    actor: User,
+    places: Mapping[int, str],
+    request: HttpRequest | None = None,
+    signed_in: bool = True,
+) -> list[ProgramBilling]:
+    """Set where each program's patients usually join video sessions from (program policy):
+    `places` maps a program id of the actor's organization to 10 (telehealth in the patient's
+    home) or 02 (telehealth other than in the patient's home). The place goes on professional
+    claims for a day attended only by video, on charges generated from now on. Returns the
+    rows changed."""
+    policy.require(
+        actor,
+        Action.BILLING_MANAGE,
+        request=request,
+        object_type="billing.programbilling",
+        signed_in=signed_in,
+    )
+    org_id = access.organization_id(actor)
+    names = dict(
+        Program.objects.filter(site__organization_id=org_id, pk__in=list(places)).values_list(
+            "pk", "name"
+        )
+    )
+    errors: dict[str, str] = {}
+    for program_id, place in places.items():
+        if program_id not in names:
+            errors["__all__"] = "One of these programs is not one of your organization's."
+        elif place not in VideoPlaceOfService.values:
+            errors[video_place_field(program_id)] = (
+                "Choose 10, telehealth in the patient's home, or 02, telehealth other than in "
+                "the patient's home."
+            )
+    if errors:
+        raise ValidationError(errors)
+    saved = {
+        row.program_id: row
+        for row in ProgramBilling.objects.select_for_update().filter(program_id__in=list(places))
+    }
+    changed: list[ProgramBilling] = []
+    for program_id, place in sorted(places.items()):
+        row = saved.get(program_id)
+        before = row.video_place_of_service if row else str(VideoPlaceOfService.PATIENT_HOME)
+        if place == before:
+            continue  # no row is written for a program left at the default
+        action = AuditAction.CHANGE
+        if row is None:
+            row, created = ProgramBilling.objects.get_or_create(
+                program_id=program_id, defaults={"video_place_of_service": place}
+            )
+            if created:
+                action = AuditAction.ADD
+            else:  # saved by someone else meanwhile
+                before = row.video_place_of_service
+                if place == before:
+                    continue
+        if action == AuditAction.CHANGE:
+            row.video_place_of_service = place
+            row.save(update_fields=["video_place_of_service"])
+        changed.append(row)
+        audit.record(
+            actor=actor,
+            action=action,
+            obj=row,
+            fields=["video_place_of_service"],
+            request=request,
+            organization_id=org_id,
+            detail=(
+                f"program billing policy of {names[program_id]}: a day attended only by video "
+                f"is billed as {place} ({ids.PLACE_OF_SERVICE[place]}), was {before} "
+                f"({ids.PLACE_OF_SERVICE[before]})"
+            ),
+        )
+    return changed

@@ -39,6 +39,7 @@ urlpatterns += [
     path("setup/payers/<id:pk>", setup_views.payer_edit, name="setup_payer_edit"),
     path("setup/provider", setup_views.provider, name="setup_provider"),
     path("setup/fees", setup_views.fees, name="setup_fees"),
+    path("setup/programs", setup_views.programs, name="setup_programs"),
 ]
 urlpatterns += [
     path("coverages/<id:pk>/edit", views_coverage.coverage_edit, name="coverage_edit"),

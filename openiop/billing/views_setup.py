@@ -1,5 +1,5 @@
-"""Billing setup pages: payers, the billing provider, the fee schedule. Billing staff and the
-administrator change them (`Action.BILLING_MANAGE`); those who may read billing see them."""
+"""Billing setup pages: payers, the billing provider, the fee schedule, the programs' billing
+policy. Billing staff and the administrator change them (`Action.BILLING_MANAGE`); those who may read billing see them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from openiop.billing import setup
-from openiop.billing.forms_setup import FeesForm, PayerForm, ProviderForm
+from openiop.billing.forms_setup import FeesForm, PayerForm, ProgramBillingForm, ProviderForm
 from openiop.billing.models import Payer
 from openiop.core import access, policy
 from openiop.core.forms import render_form, submit
@@ -124,3 +124,29 @@ def fees(request: HttpRequest) -> HttpResponse:
     return render_form(
         request, "billing/setup_fees.html", {"provider": setup.provider_of(user), "form": form}
     )
+
+
+def programs(request: HttpRequest) -> HttpResponse:
+    user = access.staff(request)
+    if request.method != "POST":
+        policy.require(
+            user, Action.BILLING_READ, request=request, object_type="billing.programbilling"
+        )
+        form = ProgramBillingForm(programs=setup.program_rows(user))
+        return render_form(request, "billing/setup_programs.html", {"form": form})
+    policy.require(
+        user, Action.BILLING_MANAGE, request=request, object_type="billing.programbilling"
+    )
+    form = ProgramBillingForm(request.POST, programs=setup.program_rows(user))
+    saved = None
+    if form.is_valid():
+        saved = submit(
+            form,
+            lambda _: setup.program_billing_save(
+                actor=user, places=form.service_data(), request=request
+            ),
+        )
+    if saved is not None:
+        messages.success(request, "Program billing saved.")
+        return redirect("billing:setup_programs")
+    return render_form(request, "billing/setup_programs.html", {"form": form})
