@@ -9,12 +9,14 @@ existence does not leak; a role without the action then answers an audited 403.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.appointments.models import Appointment
 from openiop.core import access, policy
+from openiop.core.models import BreakGlassGrant
 from openiop.core.policy import Action
 
 RELATED = ("patient__site", "patient__program", "staff", "type", "site", "note")
@@ -76,6 +78,26 @@ def appointment_for(
         )
     policy.require(user, action, request=request, patient=appointment.patient, obj=appointment)
     return appointment
+
+
+def with_patient_in_scope(rows: QuerySet[Appointment], user: User) -> QuerySet[Appointment]:
+    """`rows` with `patient_in_scope` on each: whether its patient is open to `user` (by the
+    rule of `patient_in_scope`), in the same query. A page names the patient only then; the
+    staff member an appointment is with sees the others as "A patient (outside your sites)"."""
+    visible = access.patients_visible_to(user).filter(pk=OuterRef("patient_id"))
+    granted = BreakGlassGrant.objects.filter(
+        user=user,
+        patient_id=OuterRef("patient_id"),
+        patient__organization_id=access.organization_id(user),
+        expires_at__gt=timezone.now(),
+    )
+    return rows.annotate(patient_in_scope=Exists(visible) | Exists(granted))
+
+
+def patient_shown(appointment: Appointment) -> bool:
+    """Whether `with_patient_in_scope` found the appointment's patient open to the user (not
+    annotated: not shown)."""
+    return bool(getattr(appointment, "patient_in_scope", False))
 
 
 def patient_in_scope(user: User, appointment: Appointment) -> bool:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.appointments.models import (
@@ -39,6 +40,29 @@ class StaffChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.display_name}{' (prescriber)' if is_prescriber(obj) else ''}"
 
 
+NEAR_YEARS = 5
+OUT_OF_RANGE = "Choose a date within five years of today."
+
+
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def near(day: date, today: date) -> bool:
+    """Whether `day` is within five years of `today`, either way: the dates the pages, forms
+    and commands accept (far dates would overflow the arithmetic of days and weeks)."""
+    return _years_from(today, -NEAR_YEARS) <= day <= _years_from(today, NEAR_YEARS)
+
+
+def _near_today(day: date | None, today: date) -> date | None:
+    if day is not None and not near(day, today):
+        raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+    return day
+
+
 def _at(day: date | None, clock: time | None, zone: ZoneInfo) -> datetime | None:
     if day is None or clock is None:
         return None
@@ -52,6 +76,9 @@ class _When(forms.Form):
     time = forms.TimeField(label="Start time", widget=TimeInput(format="%H:%M"))
 
     zone: ZoneInfo
+
+    def clean_day(self) -> date | None:
+        return _near_today(self.cleaned_data.get("day"), timezone.localdate(timezone=self.zone))
 
     def starts_at(self) -> datetime:
         moment = _at(self.cleaned_data.get("day"), self.cleaned_data.get("time"), self.zone)
@@ -154,6 +181,13 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.day = day
         self.zone = zone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not near(self.day, timezone.localdate(timezone=self.zone)):
+            # The appointment's own day: nothing on this form can move it.
+            self.add_error(None, OUT_OF_RANGE)
+        return data
 
     def instants(self) -> tuple[datetime | None, datetime | None]:
         return (
@@ -285,3 +319,10 @@ class TelehealthConsentForm(forms.Form):
 
 class WeekForm(forms.Form):
     week = forms.DateField(widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def clean_week(self) -> date | None:
+        return _near_today(self.cleaned_data.get("week"), self.today)

@@ -7,7 +7,7 @@ local hours); the domain (:mod:`openiop.domain.appointments`) places and validat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from openiop.appointments.models import (
     AppointmentSource,
     AppointmentStatus,
     AppointmentType,
+    Attendance,
     Credential,
     FamilyAvailability,
     PrimaryCounselor,
@@ -35,6 +36,9 @@ from openiop.domain.appointments.model import (
 from openiop.organization.models import StaffAvailability, StaffProfile
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 from openiop.scheduling.models import GroupSession, SessionAssignment, SessionStatus
+
+DAY_START = 8 * 60  # the placement's day: 08:00 to 21:00 (PlacementProblem's defaults)
+DAY_END = 21 * 60
 
 COUNSELOR_KINDS = {
     AppointmentKind.INDIVIDUAL,
@@ -135,18 +139,15 @@ def staff_windows(user_ids: Iterable[int]) -> dict[int, tuple[Interval, ...]]:
     return {uid: _windows(r) for uid, r in rows.items()}
 
 
-def busy_in_week(
-    organization_id: int,
-    week_start: date,
-    *,
-    exclude: Iterable[int] = (),
-) -> tuple[dict[int, list[tuple[datetime, datetime]]], dict[int, list[tuple[datetime, datetime]]]]:
-    """Staff and patient busy times of the week (UTC): published groups they lead or attend,
-    and scheduled appointments other than `exclude`."""
+Busy = dict[int, list[tuple[datetime, datetime]]]
+
+
+def groups_in_week(organization_id: int, week_start: date) -> tuple[Busy, Busy]:
+    """Staff and patient times of the week's published groups (UTC)."""
     start = datetime.combine(week_start - timedelta(days=1), time(), tzinfo=UTC)
     end = start + timedelta(days=9)
-    staff: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    patients: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    staff: Busy = defaultdict(list)
+    patients: Busy = defaultdict(list)
     sessions = GroupSession.objects.filter(
         organization_id=organization_id,
         status=SessionStatus.SCHEDULED,
@@ -160,6 +161,20 @@ def busy_in_week(
         "patient_id", "session__starts_at", "session__ends_at"
     ):
         patients[patient_id].append((s, e))
+    return staff, patients
+
+
+def busy_in_week(
+    organization_id: int,
+    week_start: date,
+    *,
+    exclude: Iterable[int] = (),
+) -> tuple[Busy, Busy]:
+    """Staff and patient busy times of the week (UTC): published groups they lead or attend,
+    and scheduled appointments other than `exclude`."""
+    start = datetime.combine(week_start - timedelta(days=1), time(), tzinfo=UTC)
+    end = start + timedelta(days=9)
+    staff, patients = groups_in_week(organization_id, week_start)
     booked = Appointment.objects.filter(
         organization_id=organization_id,
         status=AppointmentStatus.SCHEDULED,
@@ -211,12 +226,19 @@ def week_facts(
     *,
     first_day: date,
     previous: dict[tuple[int, str], tuple[datetime, int]] | None = None,
+    zone: str | None = None,
+    exclude: Collection[int] = (),
 ) -> WeekFacts:
     """The due appointments of the week for every active enrolment, from `first_day` on.
 
     Due: a type with `every_weeks` = N is due this week when the patient has had no appointment
     of that kind (not cancelled) in the N-1 weeks before; an appointment already booked this
-    week (by staff, or placed earlier and kept) covers it."""
+    week (by staff, or placed earlier and kept) covers it; a no-show does not count as one.
+
+    `zone`: only the patients of sites in that time zone (one problem per zone, so that wall
+    clocks compare; staff busy times are read in it). `exclude`: appointments being placed
+    again (neither busy nor covering).
+    Days outside a patient's enrolment are not offered."""
     week_end = week_start + timedelta(days=6)
     enrolments = (
         Enrollment.objects.filter(
@@ -228,27 +250,39 @@ def week_facts(
         .select_related("patient__site", "track")
         .order_by("patient_id", "track_id")
     )
+    if zone is not None:
+        enrolments = enrolments.filter(patient__site__timezone=zone)
     tracks: dict[int, list[tuple[int, int]]] = defaultdict(list)
     patients: dict[int, Patient] = {}
+    enrolled_days: dict[int, set[int]] = defaultdict(set)
     for e in enrolments:
         patients[e.patient_id] = e.patient
         tracks[e.patient_id].append((e.track.program_id, e.track_id))
+        for d in range(7):
+            on = week_start + timedelta(days=d)
+            if e.starts_on <= on and (e.ends_on is None or on <= e.ends_on):
+                enrolled_days[e.patient_id].add(d)
     by_type = applicable_types(organization_id)
     primary = current_primary(patients)
     programs, sites, prescriber = eligible_staff(organization_id)
     windows = staff_windows(programs)
-    staff_busy, patient_busy = busy_in_week(organization_id, week_start)
+    staff_busy, patient_busy = busy_in_week(organization_id, week_start, exclude=exclude)
 
     earliest = week_start - timedelta(weeks=12)
     history: dict[tuple[int, str], tuple[date, Appointment]] = {}
     this_week: set[tuple[int, str]] = set()
-    for a in Appointment.objects.filter(
-        organization_id=organization_id,
-        patient_id__in=list(patients),
-        status=AppointmentStatus.SCHEDULED,
-        week_start__gte=earliest,
-        week_start__lte=week_start,
-    ).order_by("starts_at"):
+    for a in (
+        Appointment.objects.filter(
+            organization_id=organization_id,
+            patient_id__in=list(patients),
+            status=AppointmentStatus.SCHEDULED,
+            week_start__gte=earliest,
+            week_start__lte=week_start,
+        )
+        .exclude(pk__in=list(exclude))
+        .exclude(attendance__in=[Attendance.ABSENT, Attendance.EXCUSED])
+        .order_by("starts_at")
+    ):
         if a.week_start == week_start:
             this_week.add((a.patient_id, a.kind))
         else:
@@ -294,6 +328,15 @@ def week_facts(
         facts.zones[ref] = zone
         busy = busy_intervals(patient_busy.get(patient_id, []), zone, week_start)
         free = _windows(availability[patient_id]) if availability.get(patient_id) else None
+        days_in = enrolled_days[patient_id]
+        if len(days_in) < 7:
+            # Enrolled for part of the week: only those days are offered.
+            whole = (
+                free
+                if free is not None
+                else tuple(Interval(d, DAY_START, DAY_END) for d in range(7))
+            )
+            free = tuple(iv for iv in whole if iv.day in days_in)
         patient_times.append(PatientTimes(ref, free, busy))
         program_ids = {p for p, _ in tracks[patient_id]}
         for t in types_for(by_type, tracks[patient_id]):
@@ -369,7 +412,7 @@ def week_facts(
             )
             used_staff.update(chosen)
     staff = []
-    zone_of_org = next(iter(facts.zones.values()), "UTC")
+    zone_of_org = zone or next(iter(facts.zones.values()), "UTC")
     for uid in sorted(used_staff):
         creds = {Credential.COUNSELOR.value}
         if prescriber.get(uid):
@@ -387,16 +430,24 @@ def week_facts(
 
 
 def solver_placed_open(
-    organization_id: int, week_start: date, first_day: date
+    organization_id: int, week_start: date, first_day: date, zone: str | None = None
 ) -> list[Appointment]:
     """Appointments the weekly placement made that it may place again: on `first_day` or
-    later (the patient's local date), not attended and without a note."""
-    rows = Appointment.objects.filter(
-        organization_id=organization_id,
-        week_start=week_start,
-        source=AppointmentSource.SOLVER,
-        status=AppointmentStatus.SCHEDULED,
-        attendance="",
-        note__isnull=True,
-    ).select_related("patient__site")
+    later (the patient's local date), not attended and without a note; locked, so a check-in
+    or a note waits for the placement (and the placement then sees it)."""
+    rows = (
+        Appointment.objects.select_for_update(of=("self",))
+        .filter(
+            organization_id=organization_id,
+            week_start=week_start,
+            source=AppointmentSource.SOLVER,
+            status=AppointmentStatus.SCHEDULED,
+            attendance="",
+            note__isnull=True,
+        )
+        .select_related("patient__site")
+        .order_by("pk")
+    )
+    if zone is not None:
+        rows = rows.filter(patient__site__timezone=zone)
     return [a for a in rows if to_local(a.starts_at, a.patient.site.timezone)[0] >= first_day]

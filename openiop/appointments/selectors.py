@@ -12,7 +12,11 @@ from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.appointments import planning
-from openiop.appointments.access import appointments_visible_to
+from openiop.appointments.access import (
+    appointments_visible_to,
+    patient_shown,
+    with_patient_in_scope,
+)
 from openiop.appointments.models import (
     Appointment,
     AppointmentType,
@@ -39,16 +43,19 @@ class Row:
     start: datetime  # naive site-local wall clock, for display
     end: datetime
     zone: str
+    # False: the patient is outside the user's scope (the appointment is theirs): not named.
+    in_scope: bool = True
 
 
-def row_of(a: Appointment) -> Row:
+def row_of(a: Appointment, *, in_scope: bool = True) -> Row:
     zone = zone_of(a)
-    return Row(a, local(a.starts_at, zone), local(a.ends_at, zone), zone.key)
+    return Row(a, local(a.starts_at, zone), local(a.ends_at, zone), zone.key, in_scope)
 
 
 def day_rows(user: User, day: date, *, mine: bool) -> list[Row]:
     """The appointments of a local day the user may see (mine: those with the user), cancelled
-    ones included, in start order: one query."""
+    ones included, in start order, each marked whether its patient is in the user's scope:
+    one query."""
     start, end = day_window(day)
     rows = (
         appointments_visible_to(user)
@@ -58,7 +65,8 @@ def day_rows(user: User, day: date, *, mine: bool) -> list[Row]:
     )
     if mine:
         rows = rows.filter(staff_id=user.pk)
-    out = [row_of(a) for a in rows]
+    rows = with_patient_in_scope(rows, user)
+    out = [row_of(a, in_scope=patient_shown(a)) for a in rows]
     return [r for r in out if r.start.date() == day]
 
 

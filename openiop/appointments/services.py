@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -192,10 +193,13 @@ def appointment_type_save(
 
 
 def _may_counsel(user: User, patient: Patient) -> bool:
+    """An active clinician of the organization whose sites or programs hold the patient (so
+    they may open the chart, check the patient in and write the note)."""
     return (
         user.is_active
         and user.organization_id == patient.organization_id
         and policy.has_role_for(user, Action.NOTE_WRITE)
+        and Patient.objects.filter(access.membership_patients_filter(user), pk=patient.pk).exists()
     )
 
 
@@ -268,7 +272,11 @@ def primary_counselors_balance(
     ).values_list("patient_id", "track_id")
     if signed_in:
         # From a page: only the patients in the user's scope.
-        enrolments = enrolments.filter(patient__in=access.patients_visible_to(actor).values("pk"))
+        enrolments = enrolments.filter(
+            patient__in=Patient.objects.filter(access.membership_patients_filter(actor)).values(
+                "pk"
+            )
+        )
     tracks: dict[int, set[int]] = {}
     for patient_id, track_id in enrolments:
         tracks.setdefault(patient_id, set()).add(track_id)
@@ -371,12 +379,8 @@ def _check_slot(
 ) -> datetime:
     """Refuse a booking the weekly placement would refuse; returns the end."""
     errors: dict[str, str] = {}
-    if (
-        not staff.is_active
-        or staff.organization_id != patient.organization_id
-        or not policy.has_role_for(staff, Action.NOTE_WRITE)
-    ):
-        raise ValidationError({"staff": "Choose an active clinician of this program."})
+    if not _may_counsel(staff, patient):
+        raise ValidationError({"staff": "Choose an active clinician of this patient's program."})
     profile = StaffProfile.objects.filter(user=staff).first()
     creds = {Credential.COUNSELOR.value}
     if profile is not None and profile.prescriber:
@@ -759,7 +763,7 @@ def appointment_note_save(
     from openiop.delivery import services as delivery
 
     a = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient__site", "note")
         .get(pk=appointment.pk)
     )
@@ -767,15 +771,26 @@ def appointment_note_save(
     access.require_in_scope(actor, a.patient, request=request)
     if a.status != AppointmentStatus.SCHEDULED:
         raise ValidationError({"status": "This appointment was cancelled."})
+    if a.attendance not in (Attendance.PRESENT, Attendance.LATE, Attendance.LEFT_EARLY):
+        raise ValidationError({"attendance": "Record that the patient attended first."})
+    prescribed = a.kind in (AppointmentKind.MEDICATION, AppointmentKind.PSYCHIATRIC_EVALUATION)
+    if prescribed and not StaffProfile.objects.filter(user=actor, prescriber=True).exists():
+        raise ValidationError({"format": "Only a prescriber writes the note of this visit."})
     if a.kind == AppointmentKind.MEDICATION and note_format != "med":
         raise ValidationError({"format": "A medication management visit uses the medication note."})
     local_day = planning.to_local(a.starts_at, a.patient.site.timezone)[0]
+    minutes = a.minutes
+    if a.check_in_at is not None:
+        # The minutes attended: check-in to check-out (or the end), inside the appointment.
+        begin = max(a.check_in_at, a.starts_at)
+        end = min(a.check_out_at or a.ends_at, a.ends_at)
+        minutes = max(1, int((end - begin).total_seconds() // 60))
     note = delivery.individual_note_save(
         actor=actor,
         patient=a.patient,
         note_format=note_format,
         service_date=local_day,
-        duration_minutes=a.minutes,
+        duration_minutes=minutes,
         content=content,
         note=a.note,
         request=request,
@@ -896,8 +911,6 @@ def appointments_place_week(
 
     Run on the task queue after a week is published (`tasks.place_week`) and from the
     appointments page. `actor` is None on the queue."""
-    from openiop.domain.appointments.place import place
-
     if actor is not None:
         policy.require(actor, Action.SCHEDULE_MANAGE, request=request)
         if actor.organization_id != organization_id:
@@ -906,55 +919,134 @@ def appointments_place_week(
         raise ValidationError({"week": "A week starts on a Monday."})
     if first_day is not None and actor is not None:
         raise PermissionDenied("Only the demo loader places a week from a day of its choice.")
-    if first_day is None:
-        first_day = max(week_start, timezone.localdate() + timedelta(days=1))
-    first_day = max(first_day, week_start)
-    if first_day > week_start + timedelta(days=5):
-        # The week is over: what happened stays as it was (nothing is placed or dropped).
-        run = AppointmentRun.objects.filter(
-            organization_id=organization_id, week_start=week_start
-        ).first()
-        if run is None:
-            run = AppointmentRun.objects.create(
-                organization_id=organization_id,
-                week_start=week_start,
-                ran_at=timezone.now(),
-                stats={"placed": 0, "unplaced": 0, "kept": 0, "status": "week over"},
-            )
-        return run
-    open_rows = planning.solver_placed_open(organization_id, week_start, first_day)
-    previous = {(a.patient_id, a.kind): (a.starts_at, a.staff_id) for a in open_rows}
-    Appointment.objects.filter(pk__in=[a.pk for a in open_rows]).delete()
-    facts = planning.week_facts(organization_id, week_start, first_day=first_day, previous=previous)
-    result = place(facts.problem, time_limit=time_limit)
     now = timezone.now()
-    created = []
+    # One placement of a week at a time: a second (a retry, "Place again" while the task
+    # runs, another worker) waits here and then works from what the first one wrote.
+    run, _ = AppointmentRun.objects.get_or_create(
+        organization_id=organization_id,
+        week_start=week_start,
+        defaults={"ran_at": now, "stats": {"placed": 0, "unplaced": 0, "kept": 0}},
+    )
+    run = AppointmentRun.objects.select_for_update().get(pk=run.pk)
+    zones = sorted(
+        set(
+            Patient.objects.filter(organization_id=organization_id).values_list(
+                "site__timezone", flat=True
+            )
+        )
+    )
+    totals = {"placed": 0, "moved": 0, "kept": 0, "unplaced": 0, "clashes": 0, "seconds": 0.0}
+    statuses: list[str] = []
+    firsts: list[date] = []
+    for zone in zones:
+        # Sites in different time zones are placed one zone after the other: wall clocks of
+        # one zone compare, and what an earlier zone placed is busy time for the next.
+        local_today = now.astimezone(ZoneInfo(zone)).date()
+        first = max(week_start, first_day or (local_today + timedelta(days=1)))
+        if first > week_start + timedelta(days=5):
+            continue  # the week is over there: what happened stays as it was
+        firsts.append(first)
+        _place_zone(organization_id, week_start, first, zone, time_limit, now, totals, statuses)
+    if not firsts:
+        if not run.stats.get("status"):
+            run.stats = {**run.stats, "status": "week over"}
+            run.save(update_fields=["stats"])
+        return run
+    run.ran_at = now
+    run.stats = {
+        **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in totals.items()},
+        "status": ", ".join(sorted(set(statuses))),
+        "from": min(firsts).isoformat(),
+    }
+    run.save(update_fields=["ran_at", "stats"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.ADD,
+        obj=run,
+        request=request,
+        detail=(
+            f"appointments placed {totals['placed']} (kept {totals['kept']}), "
+            f"not placed {totals['unplaced']}, clashing bookings {totals['clashes']}"
+        ),
+        organization_id=organization_id,
+        part2=False,
+    )
+    return run
+
+
+CLASH_REASON = (
+    "Booked by hand at a time that now overlaps a group of the patient or of the staff "
+    "member: move it."
+)
+
+
+def _place_zone(
+    organization_id: int,
+    week_start: date,
+    first: date,
+    zone: str,
+    time_limit: float,
+    now: datetime,
+    totals: dict[str, Any],
+    statuses: list[str],
+) -> None:
+    """Place one time zone's patients (see `appointments_place_week`)."""
+    from openiop.domain.appointments.place import place
+
+    open_rows = planning.solver_placed_open(organization_id, week_start, first, zone)
+    by_key = {(a.patient_id, a.kind): a for a in open_rows}
+    previous = {key: (a.starts_at, a.staff_id) for key, a in by_key.items()}
+    facts = planning.week_facts(
+        organization_id,
+        week_start,
+        first_day=first,
+        previous=previous,
+        zone=zone,
+        exclude=[a.pk for a in open_rows],
+    )
+    result = place(facts.problem, time_limit=time_limit)
+    created: list[Appointment] = []
+    kept: set[int] = set()
     for p in result.placed:
         due_type = facts.types[p.due]
         patient = facts.patients[_patient_ref(p.due)]
-        zone = facts.zones[_patient_ref(p.due)]
         day = week_start + timedelta(days=p.day)
+        starts_at = planning.local_to_utc(day, p.start, zone)
+        staff_id = int(p.staff[1:])
+        before = by_key.get((patient.pk, due_type.kind))
+        if before is not None and (before.starts_at, before.staff_id) == (starts_at, staff_id):
+            kept.add(before.pk)  # same row: its id, calendar event and video link stay
+            continue
         video = facts.telehealth.get(p.due, False)
         created.append(
             Appointment(
                 organization_id=organization_id,
                 patient=patient,
-                staff_id=int(p.staff[1:]),
+                staff_id=staff_id,
                 type=due_type,
                 kind=due_type.kind,
                 site=patient.site,
                 telehealth=video,
                 video_key=secrets.token_urlsafe(12) if video else "",
                 week_start=week_start,
-                starts_at=planning.local_to_utc(day, p.start, zone),
+                starts_at=starts_at,
                 ends_at=planning.local_to_utc(day, p.end, zone),
                 source=AppointmentSource.SOLVER,
                 created_at=now,
             )
         )
+    # Drop what moved or is no longer due; the conditions again, so nothing held is lost.
+    Appointment.objects.filter(
+        pk__in=[a.pk for a in open_rows if a.pk not in kept],
+        source=AppointmentSource.SOLVER,
+        status=AppointmentStatus.SCHEDULED,
+        attendance="",
+        note__isnull=True,
+    ).delete()
     Appointment.objects.bulk_create(created, batch_size=500)
+    in_zone = Patient.objects.filter(organization_id=organization_id, site__timezone=zone)
     AppointmentShortfall.objects.filter(
-        organization_id=organization_id, week_start=week_start
+        organization_id=organization_id, week_start=week_start, patient__in=in_zone
     ).delete()
     short = [
         AppointmentShortfall(
@@ -980,30 +1072,48 @@ def appointments_place_week(
                 created_at=now,
             )
         )
-    AppointmentShortfall.objects.bulk_create(short, batch_size=500)
-    stats = {
-        "placed": len(created),
-        "unplaced": len(short),
-        "kept": int(_number(result.stats.get("kept"))),
-        "seconds": round(_number(result.stats.get("seconds")), 2),
-        "status": str(result.stats.get("status", "")),
-        "from": first_day.isoformat(),
-    }
-    run, _ = AppointmentRun.objects.update_or_create(
+    clashes = _clashing_bookings(organization_id, week_start, first, zone, now)
+    AppointmentShortfall.objects.bulk_create(short + clashes, batch_size=500)
+    totals["placed"] += len(created) + len(kept)
+    totals["moved"] += len([a for a in open_rows if a.pk not in kept])
+    totals["kept"] += len(kept)
+    totals["unplaced"] += len(short)
+    totals["clashes"] += len(clashes)
+    totals["seconds"] += _number(result.stats.get("seconds"))
+    statuses.append(str(result.stats.get("status", "")))
+
+
+def _clashing_bookings(
+    organization_id: int, week_start: date, first: date, zone: str, now: datetime
+) -> list[AppointmentShortfall]:
+    """Appointments booked by hand that a later schedule of groups now overlaps (the
+    placement never moves them): listed so that staff move them."""
+    staff_groups, patient_groups = planning.groups_in_week(organization_id, week_start)
+    out = []
+    for a in Appointment.objects.filter(
         organization_id=organization_id,
         week_start=week_start,
-        defaults={"ran_at": now, "stats": stats},
-    )
-    audit.record(
-        actor=actor,
-        action=AuditAction.ADD,
-        obj=run,
-        request=request,
-        detail=f"appointments placed {stats['placed']}, not placed {stats['unplaced']}",
-        organization_id=organization_id,
-        part2=False,
-    )
-    return run
+        source=AppointmentSource.STAFF,
+        status=AppointmentStatus.SCHEDULED,
+        attendance="",
+        patient__site__timezone=zone,
+    ).select_related("patient"):
+        if planning.to_local(a.starts_at, zone)[0] < first:
+            continue
+        groups = [*patient_groups.get(a.patient_id, []), *staff_groups.get(a.staff_id, [])]
+        if any(s < a.ends_at and a.starts_at < e for s, e in groups):
+            out.append(
+                AppointmentShortfall(
+                    organization_id=organization_id,
+                    week_start=week_start,
+                    patient=a.patient,
+                    kind=a.kind,
+                    code="clash",
+                    reason=CLASH_REASON,
+                    created_at=now,
+                )
+            )
+    return out
 
 
 def _number(value: object) -> float:

@@ -41,6 +41,7 @@ from openiop.appointments.forms import (
     TelehealthConsentForm,
     VideoServiceForm,
     WeekForm,
+    near,
 )
 from openiop.appointments.models import (
     Appointment,
@@ -64,12 +65,14 @@ from openiop.patients.models import Patient
 PAGE_SIZE = 25
 
 
-def _parse_day(raw: str | None, default: date) -> date:
-    """A date from the query string; anything else is the default (never an error page)."""
+def _parse_day(raw: str | None, today: date) -> date:
+    """A date from the query string within five years of `today` (the user's local today);
+    anything else, malformed or too far, is today (never an error page)."""
     try:
-        return date.fromisoformat(raw) if raw else default
+        day = date.fromisoformat(raw) if raw else today
     except ValueError:
-        return default
+        return today
+    return day if near(day, today) else today
 
 
 def _audit_query(
@@ -172,7 +175,7 @@ def _detail_context(
     request: HttpRequest, user: User, a: Appointment, **overrides: Any
 ) -> dict[str, Any]:
     in_scope = patient_in_scope(user, a)
-    row = selectors.row_of(a)
+    row = selectors.row_of(a, in_scope=in_scope)
     scheduled = a.status == AppointmentStatus.SCHEDULED
     may_change = (
         in_scope
@@ -233,12 +236,16 @@ def _attendance_answer(
     a = _fresh(a)
     if _is_htmx(request):
         context = _attendance_context(user, a, patient_in_scope(user, a), form=None if ok else form)
-        return render(
+        response = render(
             request,
             "appointments/partials/attendance.html",
             context,
             status=200 if ok else INVALID,
         )
+        if ok:
+            # The page shows more once the patient is in (the note): htmx reloads it.
+            response["HX-Refresh"] = "true"
+        return response
     if ok:
         messages.success(request, done)
         return redirect("appointments:detail", pk=a.pk)
@@ -539,6 +546,16 @@ def primary(request: HttpRequest, pk: int) -> HttpResponse:
             if saved is not None:
                 messages.success(request, "Primary counselor saved.")
                 return _chart(patient)
+    elif request.method == "GET":
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=["primary_counselor"],
+            request=request,
+            detail="primary counselor form",
+        )
     return render_form(
         request,
         "appointments/primary_form.html",
@@ -561,6 +578,16 @@ def telehealth(request: HttpRequest, pk: int) -> HttpResponse:
         if saved is not None:
             messages.success(request, "Telehealth consent recorded.")
             return _chart(patient)
+    elif request.method == "GET":
+        audit.record(
+            actor=user,
+            action=AuditAction.VIEW,
+            patient=patient,
+            obj=patient,
+            fields=["telehealth_consent"],
+            request=request,
+            detail="telehealth consent form",
+        )
     return render_form(
         request,
         "appointments/telehealth_form.html",
@@ -734,7 +761,8 @@ def week_place(request: HttpRequest) -> HttpResponse:
     policy.require(
         user, Action.SCHEDULE_MANAGE, request=request, object_type="appointments.appointmentrun"
     )
-    form = WeekForm(request.POST)
+    today = timezone.localdate(timezone=user_zone(user))
+    form = WeekForm(request.POST, today=today)
     if form.is_valid():
         week_start = monday_of(form.cleaned_data["week"])
         queued = submit(
@@ -750,7 +778,6 @@ def week_place(request: HttpRequest) -> HttpResponse:
                 "reload this page in a minute to see what came out.",
             )
             return redirect(f"{reverse('appointments:week')}?week={week_start.isoformat()}")
-    today = timezone.localdate(timezone=user_zone(user))
     return _week_page(request, user, monday_of(today), form=form, status=INVALID)
 
 

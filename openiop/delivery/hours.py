@@ -39,8 +39,8 @@ A fixed number of queries whatever the number of patients (tested).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -450,6 +450,35 @@ class AppointmentRow:
         )
 
 
+def outside_groups(
+    rows: list[AppointmentRow], groups: Mapping[int, Iterable[tuple[datetime, datetime]]]
+) -> list[AppointmentRow]:
+    """Appointments cut to the time outside the patient's own groups: a minute counts once
+    (a booking a later schedule of groups overlaps would otherwise count twice). The longest
+    part left stays; an appointment wholly inside a group counts nothing."""
+    out = []
+    for row in rows:
+        pieces = [(row.starts_at, row.ends_at)]
+        for start, end in groups.get(row.patient_id, ()):
+            cut = []
+            for a, b in pieces:
+                if end <= a or start >= b:
+                    cut.append((a, b))
+                    continue
+                if a < start:
+                    cut.append((a, start))
+                if end < b:
+                    cut.append((end, b))
+            pieces = cut
+        if not pieces:
+            continue
+        a, b = max(pieces, key=lambda p: p[1] - p[0])
+        out.append(
+            row if (a, b) == (row.starts_at, row.ends_at) else replace(row, starts_at=a, ends_at=b)
+        )
+    return out
+
+
 def appointment_rows(
     organization_id: int, patient_filter: Q, lo: datetime, hi: datetime
 ) -> list[AppointmentRow]:
@@ -689,11 +718,21 @@ def week_compliance(
         if entry is not None:
             base = free.get(pid) or _whole_week(week_start, entry.zone)
             free[pid] = _without(base, (result.sessions[sid] for sid in sids))
-    appointments = [
-        row
-        for row in appointment_rows(organization_id, patient_filter, lo, hi)
-        if row.patient_id in enrolled
-    ]
+    appointments = outside_groups(
+        [
+            row
+            for row in appointment_rows(organization_id, patient_filter, lo, hi)
+            if row.patient_id in enrolled
+        ],
+        {
+            pid: [
+                (result.sessions[sid].starts_at, result.sessions[sid].ends_at)
+                for sid in sids
+                if sid in result.sessions
+            ]
+            for pid, sids in scheduled.items()
+        },
+    )
     domain_patients = _domain_patients(
         enrolled,
         week_start=week_start,

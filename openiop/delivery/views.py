@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from openiop.appointments.access import patient_shown, with_patient_in_scope
 from openiop.appointments.models import Appointment, AppointmentStatus, Modality
 from openiop.core import access, audit, htmx, policy
 from openiop.core.forms import INVALID, render_form, submit
@@ -47,9 +47,13 @@ def _parse_day(raw: str | None, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as exc:
         raise Http404("Not a date.") from exc
+    if abs((day - default).days) > 5 * 366:
+        # The pages link to the day before and after: a year 9999 would overflow.
+        raise Http404("Choose a date within five years of today.")
+    return day
 
 
 def _audit_query(
@@ -75,19 +79,26 @@ class TodayAppointment:
     start: datetime
     end: datetime
     kind: str
-    patient_name: str  # empty: a patient outside what I may see ("a patient")
+    patient_name: str  # OUTSIDE for a patient outside what I may see
+    named: bool  # whether patient_name is the patient's (audited as shown)
     video: bool
     attendance: str  # empty: not recorded
     cancelled: bool
     url: str
 
 
+# A patient of my appointment whom I may not see (another site of the organization): neither
+# name nor record number (in the lower case of the line it stands in).
+OUTSIDE = "a patient (outside your sites)"
+
+
 def _my_appointments_on(user: Any, day: date) -> list[TodayAppointment]:
     """The user's own appointments (they are the staff member) whose local start, in the
-    patient's site zone, falls on `day`; a patient is named only when the user may see them.
+    patient's site zone, falls on `day`; a patient is named only when the user may see them
+    (membership or an emergency grant, as the appointment's page decides).
     One query whatever the number of appointments."""
     lo, hi = selectors.day_window(day)
-    rows = (
+    rows = with_patient_in_scope(
         Appointment.objects.filter(
             staff=user,
             organization_id=user.organization_id,
@@ -95,8 +106,8 @@ def _my_appointments_on(user: Any, day: date) -> list[TodayAppointment]:
             starts_at__lt=hi,
         )
         .select_related("patient__site")
-        .annotate(shown=Exists(access.patients_visible_to(user).filter(pk=OuterRef("patient_id"))))
-        .order_by("starts_at", "id")
+        .order_by("starts_at", "id"),
+        user,
     )
     out = []
     for a in rows:
@@ -112,7 +123,12 @@ def _my_appointments_on(user: Any, day: date) -> list[TodayAppointment]:
                 start=start,
                 end=selectors.local(a.ends_at, zone),
                 kind=a.get_kind_display(),
-                patient_name=(f"{a.patient.last_name}, {a.patient.first_name}" if a.shown else ""),
+                patient_name=(
+                    f"{a.patient.last_name}, {a.patient.first_name}"
+                    if patient_shown(a)
+                    else OUTSIDE
+                ),
+                named=patient_shown(a),
                 video=video,
                 attendance=a.get_attendance_display() if a.attendance else "",
                 cancelled=a.status == AppointmentStatus.CANCELLED,
@@ -155,7 +171,7 @@ def today(request: HttpRequest) -> HttpResponse:
     if individual:
         _audit_query(request, user, individual, "unsigned notes", ["note"])
     appointments = _my_appointments_on(user, day)
-    named = sorted({a.patient_id for a in appointments if a.patient_name})
+    named = sorted({a.patient_id for a in appointments if a.named})
     if named:
         _audit_query(request, user, named, "my appointments", ["appointment"])
     return render(

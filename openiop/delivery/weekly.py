@@ -462,7 +462,14 @@ def patient_weeks(patient: Patient, week_starts: list[date], *, as_of: datetime)
             free=week_free,
             payer_rules={patient.pk: rules[min(payer)[1]]} if payer else {},
         )
-        week_appointments = [a for a in appointments if a.starts_at < w_hi and a.ends_at > w_lo]
+        week_appointments = h.outside_groups(
+            [a for a in appointments if a.starts_at < w_hi and a.ends_at > w_lo],
+            {
+                patient.pk: [
+                    (week_sessions[sid].starts_at, week_sessions[sid].ends_at) for sid in scheduled
+                ]
+            },
+        )
         computed = dc.compute_week(
             domain_patients,
             [

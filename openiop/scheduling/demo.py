@@ -62,5 +62,6 @@ def _telehealth_preferences(org: Organization) -> None:
             PatientSchedulePreference(patient_id=pk, telehealth_ok=True)
             for i, pk in enumerate(enrolled)
             if i % 3 == 1
-        ]
+        ],
+        ignore_conflicts=True,  # the demo's settings may be applied twice
     )

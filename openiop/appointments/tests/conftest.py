@@ -110,6 +110,9 @@ def clock() -> Iterator[Any]:
 @pytest.fixture
 def setup(world: World, clock: Any) -> Setup:
     prescriber = make_prescriber(world)
+    # The second counselor also works in the patient's program, so either may hold the
+    # patient's appointments (a clinician who does not see the patient may not).
+    world.counselor_a2.staff_profile.programs.add(world.program_a1)
     types = {
         kind: appointment_type(world.program_a1, kind, minutes=30 if kind == "medication" else 60)
         for kind in (

@@ -631,3 +631,27 @@ def test_the_family_view_shows_no_appointments(
     text = home.content.decode()
     assert "Family therapy" not in text and "Appointment" not in text
     assert client.get("/portal/week/").status_code in (302, 403, 404)
+
+
+def test_appointment_minutes_inside_the_patients_group_count_once() -> None:
+    """A booking that a later schedule of groups overlaps: only the minutes outside the group
+    count (the longest part), and one wholly inside a group counts nothing."""
+    from datetime import UTC, datetime
+
+    from openiop.delivery.hours import AppointmentRow, outside_groups
+    from openiop.domain import compliance as dc
+
+    def at(h: int, m: int = 0) -> datetime:
+        return datetime(2026, 11, 4, h, m, tzinfo=UTC)
+
+    present = dc.AttendanceStatus.PRESENT
+    rows = [
+        AppointmentRow(1, 7, at(17), at(18, 30), present, at(17), at(18, 30)),  # 18:00 group
+        AppointmentRow(2, 7, at(19), at(20), present, at(19), at(20)),  # inside the group
+        AppointmentRow(3, 8, at(19), at(20), present, at(19), at(20)),  # another patient
+    ]
+    kept = outside_groups(rows, {7: [(at(18), at(21))]})
+    assert [(r.id, r.starts_at, r.ends_at) for r in kept] == [
+        (1, at(17), at(18)),
+        (3, at(19), at(20)),
+    ]

@@ -199,3 +199,170 @@ def test_overdue_after_two_weeks_without_individual_counselling(setup: dict[str,
     Appointment.objects.filter(pk=a.pk).update(attendance="absent")
     missed = overdue_for(org, [setup["patient"].pk], date(2026, 11, 17))[setup["patient"].pk]
     assert missed[0].never
+
+
+def test_sites_in_other_time_zones_never_share_a_staff_instant(setup: dict[str, Any]) -> None:
+    """The counselor works 09:00-10:00 on each site's clock; a booking at 10:00 New York is
+    09:00 Chicago, so the Chicago patient cannot be seen then."""
+    from datetime import timedelta
+
+    from openiop.core.testing import EnrollmentFactory, PatientFactory
+
+    w = setup["w"]
+    StaffAvailability.objects.filter(staff=w.counselor_a1.staff_profile).delete()
+    _windows(w.counselor_a1, (0, 9, 10))
+    w.site_a2.timezone = "America/Chicago"
+    w.site_a2.save()
+    w.counselor_a1.staff_profile.sites.add(w.site_a2)
+    chicago = PatientFactory.create(site=w.site_a2, organization=w.org_a, last_name="Chicagoan")
+    EnrollmentFactory.create(patient=chicago, track=w.track_a1, starts_on=date(2026, 1, 1))
+    services.primary_counselor_assign(
+        actor=w.director_a, patient=chicago, counselor=w.counselor_a1, signed_in=False
+    )
+    ny_ten = _local(setup, 10)
+    individual = next(t for t in _types_of(w) if t.kind == AppointmentKind.INDIVIDUAL)
+    Appointment.objects.create(  # booked earlier, outside today's recorded hours
+        organization=w.org_a,
+        patient=setup["patient"],
+        staff=w.counselor_a1,
+        type=individual,
+        kind=individual.kind,
+        week_start=MONDAY,
+        starts_at=ny_ten,
+        ends_at=ny_ten + timedelta(hours=1),
+        source=AppointmentSource.STAFF,
+        created_at=NOW,
+    )
+    _place()
+    mine = list(Appointment.objects.filter(staff=w.counselor_a1, status="scheduled"))
+    for a in mine:
+        for b in mine:
+            if a.pk < b.pk:
+                assert not (a.starts_at < b.ends_at and b.starts_at < a.ends_at), (a, b)
+    assert not Appointment.objects.filter(patient=chicago, kind="individual").exists()
+    assert AppointmentShortfall.objects.get(patient=chicago, kind="individual").code == "taken"
+
+
+def _types_of(w: Any) -> list[Any]:
+    from openiop.appointments.models import AppointmentType
+
+    return list(AppointmentType.objects.filter(program=w.program_a1))
+
+
+def test_a_kept_appointment_keeps_its_row_and_video_link(setup: dict[str, Any]) -> None:
+    _place()
+    first = Appointment.objects.get(patient=setup["patient"])
+    Appointment.objects.filter(pk=first.pk).update(telehealth=True, video_key="k" * 16)
+    _place()
+    again = Appointment.objects.get(patient=setup["patient"])
+    assert (again.pk, again.video_key) == (first.pk, "k" * 16)
+
+
+def test_an_attended_or_noted_appointment_is_never_placed_again(setup: dict[str, Any]) -> None:
+    _place()
+    first = Appointment.objects.get(patient=setup["patient"])
+    Appointment.objects.filter(pk=first.pk).update(attendance="present")
+    _place()
+    assert list(Appointment.objects.filter(patient=setup["patient"])) == [first]
+
+
+def test_a_no_show_does_not_count_as_the_visit(setup: dict[str, Any], clock: Any) -> None:
+    from datetime import timedelta
+
+    from openiop.appointments import planning
+
+    w = setup["w"]
+    medication = next(t for t in _types_of(w) if t.kind == AppointmentKind.MEDICATION)
+    last_week = _local(setup, 15) - timedelta(days=7)
+    row = Appointment.objects.create(
+        organization=w.org_a,
+        patient=setup["patient"],
+        staff=w.counselor_a2,
+        type=medication,
+        kind=medication.kind,
+        week_start=MONDAY - timedelta(days=7),
+        starts_at=last_week,
+        ends_at=last_week + timedelta(minutes=30),
+        source=AppointmentSource.SOLVER,
+        created_at=NOW,
+        attendance="present",
+    )
+
+    def due() -> set[str]:
+        facts = planning.week_facts(w.org_a.pk, MONDAY, first_day=MONDAY)
+        return {d.kind for d in facts.problem.dues} | {t.kind for _, t, _, _ in facts.missing}
+
+    assert AppointmentKind.MEDICATION not in due()  # every 2 weeks: seen last week
+    Appointment.objects.filter(pk=row.pk).update(attendance="absent")
+    assert AppointmentKind.MEDICATION in due()
+
+
+def test_days_before_the_enrolment_are_not_offered(setup: dict[str, Any], world: Any) -> None:
+    late = enrolled_patient(world.track_a1, starts_on=date(2026, 11, 4), last_name="Wednesday")
+    services.primary_counselor_assign(
+        actor=world.director_a, patient=late, counselor=world.counselor_a1, signed_in=False
+    )
+    StaffAvailability.objects.filter(staff=world.counselor_a1.staff_profile).delete()
+    _windows(world.counselor_a1, *[(d, 9, 17) for d in range(6)])
+    _place()
+    placed = Appointment.objects.get(patient=late)
+    assert placed.starts_at.astimezone(ZoneInfo(late.site.timezone)).date() >= date(2026, 11, 4)
+
+
+def test_a_booking_a_new_group_overlaps_is_listed_to_move(setup: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    w = setup["w"]
+    individual = next(t for t in _types_of(w) if t.kind == AppointmentKind.INDIVIDUAL)
+    during = _local(setup, 10)  # inside Monday's 09:00-12:00 group
+    Appointment.objects.create(
+        organization=w.org_a,
+        patient=setup["patient"],
+        staff=w.counselor_a2,
+        type=individual,
+        kind=individual.kind,
+        week_start=MONDAY,
+        starts_at=during,
+        ends_at=during + timedelta(hours=1),
+        source=AppointmentSource.STAFF,
+        created_at=NOW,
+    )
+    run = _place()
+    clash = AppointmentShortfall.objects.get(patient=setup["patient"], code="clash")
+    assert "overlaps a group" in clash.reason and run.stats["clashes"] == 1
+
+
+def test_the_note_needs_attendance_and_a_prescriber_for_medication(
+    setup: dict[str, Any], clock: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    w = setup["w"]
+    clock.move_to(datetime(2026, 11, 2, 18, 0, tzinfo=UTC))
+    medication = next(t for t in _types_of(w) if t.kind == AppointmentKind.MEDICATION)
+    visit = Appointment.objects.create(
+        organization=w.org_a,
+        patient=setup["patient"],
+        staff=w.counselor_a2,
+        type=medication,
+        kind=medication.kind,
+        week_start=MONDAY,
+        starts_at=_local(setup, 12),
+        ends_at=_local(setup, 12) + (_local(setup, 13) - _local(setup, 12)) / 2,
+        source=AppointmentSource.STAFF,
+        created_at=NOW,
+    )
+    content = {"subjective": "s", "medications": "m", "changes": "None", "plan": "p"}
+    with pytest.raises(ValidationError, match="attended"):
+        services.appointment_note_save(
+            actor=w.counselor_a2, appointment=visit, note_format="med", content=content
+        )
+    Appointment.objects.filter(pk=visit.pk).update(attendance="present")
+    with pytest.raises(ValidationError, match="prescriber"):
+        services.appointment_note_save(
+            actor=w.counselor_a1, appointment=visit, note_format="med", content=content
+        )
+    note = services.appointment_note_save(
+        actor=w.counselor_a2, appointment=visit, note_format="med", content=content
+    )
+    assert note.format == "med" and note.duration_minutes == 30

@@ -276,6 +276,7 @@ def test_the_caseload_balance_shares_a_tracks_patients_between_its_two_counselor
 
 
 def test_the_note_of_an_appointment_is_dated_on_its_day_and_kept_on_it(setup: Setup) -> None:
+    Appointment.objects.filter(pk=setup.medication.pk).update(attendance="present")
     note = services.appointment_note_save(
         actor=setup.prescriber,
         appointment=setup.medication,

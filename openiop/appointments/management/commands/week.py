@@ -1,9 +1,9 @@
 """`openiop week export --week YYYY-MM-DD [--json] [--organization ID]`: every published event
 of one week.
 
-``--week`` is the week's Monday; any other day, or a malformed date, prints a message to
-stderr and exits with status 2 (so does an unknown organization, or none named when there is
-more than one). With ``--json`` one JSON object is printed::
+``--week`` is the week's Monday within five years of today; any other day, a malformed date
+or one further away prints a message to stderr and exits with status 2 (so does an unknown
+organization, or none named when there is more than one). With ``--json`` one JSON object is printed::
 
     {"events": [{"kind", "start", "end", "staff", "patients", "telehealth", "site"}, ...],
      "unplaced": [{"patient", "kind", "reason"}, ...]}
@@ -13,7 +13,8 @@ more than one). With ``--json`` one JSON object is printed::
 site's offset; staff, patients and sites are internal ids (minimum necessary: no names, no
 record numbers). Events are sorted by start, then kind. Without ``--json`` the same events are
 printed as lines of text. The rows come from `openiop.appointments.export.week_events`; each
-run is written to the audit trail as an export, since it lists patients.
+run is written to the audit trail as an export, since it lists patients: every patient id,
+in as many events as the length of the audit detail needs ("(part n of m)").
 """
 
 from __future__ import annotations
@@ -24,13 +25,33 @@ from datetime import date, timedelta
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
 
 from openiop.appointments.export import patient_ids, week_events
+from openiop.appointments.forms import near
 from openiop.core import audit
-from openiop.core.models import AuditAction
+from openiop.core.models import AuditAction, AuditEvent
 from openiop.organization.models import Organization
 
 EXIT_BAD_INPUT = 2
+AUDIT_DETAIL_MAX = AuditEvent._meta.get_field("detail").max_length or 500
+PART_ROOM = " (part 99999 of 99999); ids: "  # the longest text around a part's ids
+
+
+def _id_parts(ids: list[int], room: int) -> list[str]:
+    """The ids as comma-separated parts of at most `room` characters, in order, none cut:
+    one audit event each, so the trail names every patient the export lists. One (empty)
+    part when there are none."""
+    parts: list[str] = []
+    current = ""
+    for text in map(str, ids):
+        if current and len(current) + 1 + len(text) > room:
+            parts.append(current)
+            current = ""
+        current = f"{current},{text}" if current else text
+    parts.append(current)
+    return parts
 
 
 class Command(BaseCommand):
@@ -58,6 +79,12 @@ class Command(BaseCommand):
             day = date.fromisoformat(raw)
         except ValueError:
             self._fail(f"--week must be a date as YYYY-MM-DD, got {raw!r}")
+        today = timezone.localdate()
+        if not near(day, today):
+            self._fail(
+                f"--week must be within five years of today ({today.isoformat()}), "
+                f"got {day.isoformat()}"
+            )
         if day.weekday() != 0:
             monday = day - timedelta(days=day.weekday())
             self._fail(
@@ -85,19 +112,23 @@ class Command(BaseCommand):
         org_id = self._organization(options.get("organization"))
         export = week_events(org_id, week_start)
         named = patient_ids(export)
-        audit.record(
-            actor=None,
-            action=AuditAction.EXPORT,
-            object_type="patients.patient",
-            fields=["schedule", "appointments"],
-            organization_id=org_id,
-            detail=(
-                f"openiop week export --week {week_start.isoformat()}: "
-                f"{len(export['events'])} events, {len(named)} patients; "
-                f"ids: {','.join(str(p) for p in named)}"
-            )[:500],
-            part2=bool(named),
+        head = (
+            f"openiop week export --week {week_start.isoformat()}: "
+            f"{len(export['events'])} events, {len(named)} patients"
         )
+        parts = _id_parts(named, AUDIT_DETAIL_MAX - len(head) - len(PART_ROOM))
+        with transaction.atomic():
+            for n, ids in enumerate(parts, start=1):
+                part = f" (part {n} of {len(parts)})" if len(parts) > 1 else ""
+                audit.record(
+                    actor=None,
+                    action=AuditAction.EXPORT,
+                    object_type="patients.patient",
+                    fields=["schedule", "appointments"],
+                    organization_id=org_id,
+                    detail=f"{head}{part}; ids: {ids}",
+                    part2=bool(named),
+                )
         if options["json"]:
             self.stdout.write(json.dumps(export))
             return
