@@ -48,71 +48,13 @@ from openiop.domain.appointments.validator import validate
 from openiop.domain.caseload import Counselor as CaseloadCounselor
 from openiop.domain.caseload import Patient as CaseloadPatient
 from openiop.domain.caseload import balance
+from openiop.locator.importer import STATES
 from openiop.organization.models import Organization, Program, StaffProfile, Track
 from openiop.patients.models import Enrollment, EnrollmentStatus, Patient
 
-# United States state, district and territory codes (USPS Publication 28, appendix B), for
-# the patient's location during a video visit: licensure follows where the patient is.
-US_STATES = frozenset(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-        "AS",
-        "GU",
-        "MP",
-        "PR",
-        "VI",
-    ]
-)
+# Where the patient is during a video visit (licensure follows the patient's location): the
+# USPS state, district and territory codes the locator's importer also accepts.
+US_STATES = STATES
 
 
 def _same_org(actor: User, *objects: Any) -> None:
