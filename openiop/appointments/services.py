@@ -877,7 +877,15 @@ def appointments_place_week(
             )
         )
     )
-    totals = {"placed": 0, "moved": 0, "kept": 0, "unplaced": 0, "clashes": 0, "seconds": 0.0}
+    totals = {
+        "placed": 0,
+        "kept": 0,  # at their previous time (last week's, or this week's earlier placement)
+        "unchanged": 0,  # of those, rows left as they were (same id and video link)
+        "moved": 0,
+        "unplaced": 0,
+        "clashes": 0,
+        "seconds": 0.0,
+    }
     statuses: list[str] = []
     firsts: list[date] = []
     for zone in zones:
@@ -1018,7 +1026,8 @@ def _place_zone(
     AppointmentShortfall.objects.bulk_create(short + clashes, batch_size=500)
     totals["placed"] += len(created) + len(kept)
     totals["moved"] += len([a for a in open_rows if a.pk not in kept])
-    totals["kept"] += len(kept)
+    totals["kept"] += int(_number(result.stats.get("kept")))
+    totals["unchanged"] += len(kept)
     totals["unplaced"] += len(short)
     totals["clashes"] += len(clashes)
     totals["seconds"] += _number(result.stats.get("seconds"))
