@@ -549,12 +549,19 @@ def week_publish(
     )
     _audit_assignments(actor, week, [*new, *(plan.kept if plan else [])], request)
     # The week's individual, family and prescriber appointments are placed around the groups
-    # just published, on the task queue once this transaction commits.
+    # just published, on the task queue once this transaction commits (when the organization
+    # offers any that fall due).
+    from openiop.appointments.models import AppointmentType
     from openiop.appointments.tasks import place_week
 
-    enqueue_on_commit(
-        place_week, organization_id=week.organization_id, week_start=week.week_start.isoformat()
-    )
+    if AppointmentType.objects.filter(
+        organization_id=week.organization_id, active=True, every_weeks__gt=0
+    ).exists():
+        enqueue_on_commit(
+            place_week,
+            organization_id=week.organization_id,
+            week_start=week.week_start.isoformat(),
+        )
     return week
 
 

@@ -171,13 +171,19 @@ def test_a_week_that_is_over_is_left_alone(setup: dict[str, Any], clock: Any) ->
 def test_publishing_a_week_queues_its_placement(
     world: Any, clock: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    from datetime import timedelta
+
     from openiop.scheduling.tests.helpers import WEEK, published_week
 
     with django_capture_on_commit_callbacks(execute=True):
-        published_week(world, WEEK)
+        published_week(world, WEEK)  # nothing is offered yet: nothing to place
+    assert not DBTaskResult.objects.filter(task_path__endswith="place_week").exists()
+    _types(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        published_week(world, WEEK + timedelta(days=7))
     queued = DBTaskResult.objects.filter(task_path__endswith="place_week")
     assert [r.args_kwargs["kwargs"] for r in queued] == [
-        {"organization_id": world.org_a.pk, "week_start": WEEK.isoformat()}
+        {"organization_id": world.org_a.pk, "week_start": (WEEK + timedelta(days=7)).isoformat()}
     ]
 
 
